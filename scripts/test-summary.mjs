@@ -1,0 +1,15 @@
+// Prints vitest's JSON report as one plain line, "N passed, N failed", so a run that executed no test shows.
+import { existsSync, readFileSync } from 'node:fs';
+
+const file = process.argv[2] ?? '.vitest-results.json';
+if (!existsSync(file)) {
+  console.log('0 passed, 0 failed');
+  console.error(`no vitest report at ${file}: the suite did not run`);
+  process.exit(1);
+}
+const report = JSON.parse(readFileSync(file, 'utf8'));
+const passed = report.numPassedTests ?? 0;
+const failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 || passed === 0 || skipped > 0 ? 1 : 0);

@@ -1,0 +1,277 @@
+/**
+ * The engine's configuration: read once from the environment at start-up, validated here, then passed
+ * down. No other module reads `process.env`. Names follow the predecessor's where they exist
+ * (DATABASE_URL, DATABASE_POOL_MAX_SIZE, LOG_LEVEL, ENVIRONMENT). Every key is documented in docs/config.md.
+ */
+import { availableParallelism } from 'node:os';
+import { ConfigError } from './config-error.js';
+import {
+  parseBoolean,
+  parseDurationList,
+  parseDurationMs,
+  parseEnum,
+  parseInteger,
+  parseList,
+  parseNumber,
+  parseUrl,
+} from './env-parsers.js';
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface SdhfThresholds {
+  /** Alert when distinct callees in the window is strictly greater than this. @default 50 */
+  minDistinctCallees: number;
+  /** Alert when the average call duration in the window is strictly below this. @default 3.0 */
+  maxAvgDurationSeconds: number;
+}
+
+export interface Config {
+  environment: 'production' | 'development' | 'test';
+  logLevel: LogLevel;
+  logFormat: 'json' | 'pretty';
+  /** Absent: the engine starts its own nats-server child (embedded mode). */
+  natsUrl: string | undefined;
+  natsDataDir: string;
+  /** Absent: the engine starts an embedded Postgres. */
+  databaseUrl: string | undefined;
+  databasePoolMinSize: number;
+  databasePoolMaxSize: number;
+  postgresDataDir: string;
+  httpHost: string;
+  httpPort: number;
+  /** Number of CDR stream partitions, fixed per deployment. @default 16 */
+  partitions: number;
+  /** Shard worker threads in this process. @default available cores */
+  workers: number;
+  /** This process's index among INSTANCE_COUNT replicas; it owns partitions p with p % count == index. */
+  instanceIndex: number;
+  instanceCount: number;
+  /** Sliding window lengths, ascending. @default [10 min, 1 h, 24 h] */
+  windowsMs: number[];
+  /** @default 5 min */
+  allowedLatenessMs: number;
+  sdhf: SdhfThresholds;
+  /** A new alert for an open (caller, rule, window) only after this long, unless severity escalates. @default 1 h */
+  alertCooldownMs: number;
+  /** Numbers or prefixes (ending in `*`) that never alert. */
+  allowlist: string[];
+  /** Stream retention of `CDR`. @default 26 h */
+  cdrMaxAgeMs: number;
+  /** JetStream duplicate window for `Nats-Msg-Id`. @default 2 min */
+  duplicateWindowMs: number;
+  /** Recent call_ids remembered per worker for dedup. @default 1,000,000 */
+  dedupCapacity: number;
+  sink: {
+    batchMaxRows: number;
+    flushIntervalMs: number;
+    /** Rows buffered per worker before it stops pulling from JetStream. */
+    maxBufferedRows: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    breakerFailureThreshold: number;
+    breakerResetMs: number;
+  };
+  /** Days of call_records partitions kept. @default 30 */
+  retentionDays: number;
+  /** Daily partitions created ahead of today. @default 3 */
+  partitionsAheadDays: number;
+  shutdownTimeoutMs: number;
+  auth: {
+    /** `name:sha256hex` entries (from API_KEYS and API_KEYS_FILE). */
+    apiKeyHashes: { name: string; sha256: string }[];
+    jwtSecret: string | undefined;
+    jwtPublicKey: string | undefined;
+    jwtIssuer: string | undefined;
+    jwtAudience: string | undefined;
+  };
+  rateLimit: { ingestPerMinute: number; detectPerMinute: number };
+  ingestMaxBytes: number;
+  websocket: { heartbeatMs: number; clientQueueMax: number };
+  /** LOW alerts older than this are marked reviewed automatically; undefined turns it off. */
+  lowAlertAutoReviewAfterMs: number | undefined;
+  /** Feed the synthetic demo day through NATS after start-up. @default true in embedded mode */
+  demo: boolean;
+  demoSubscribers: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+function read(env: Env, key: string): string | undefined {
+  const value = env[key];
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+function readFileKey(env: Env, key: string, readFile: (path: string) => string): string | undefined {
+  const direct = read(env, key);
+  if (direct !== undefined) return direct;
+  const path = read(env, `${key}_FILE`);
+  if (path === undefined) return undefined;
+  try {
+    return readFile(path).trim();
+  } catch {
+    throw new ConfigError(`${key}_FILE`, path, 'a readable file');
+  }
+}
+
+function parseApiKeys(key: string, raw: string): { name: string; sha256: string }[] {
+  return parseList(raw).map((entry) => {
+    const match = /^([A-Za-z0-9_.-]{1,64}):([0-9a-f]{64})$/.exec(entry);
+    if (!match) throw new ConfigError(key, '<redacted>', 'entries name:sha256hex (64 lowercase hex digits)');
+    return { name: match[1]!, sha256: match[2]! };
+  });
+}
+
+/**
+ * Reads and validates the configuration. Throws ConfigError naming the first bad key.
+ * @param readFile injected so tests can supply secret files without touching disk.
+ */
+export function loadConfig(env: Env, readFile: (path: string) => string = () => ''): Config {
+  const opt = <T>(key: string, parse: (raw: string) => T, fallback: T): T => {
+    const raw = read(env, key);
+    return raw === undefined ? fallback : parse(raw);
+  };
+  const natsUrl = opt<string | undefined>('NATS_URL', (raw) => parseUrl('NATS_URL', raw, ['nats:', 'tls:']), undefined);
+  const databaseUrl = opt<string | undefined>(
+    'DATABASE_URL',
+    (raw) => parseUrl('DATABASE_URL', raw, ['postgres:', 'postgresql:']),
+    undefined,
+  );
+  const embedded = natsUrl === undefined && databaseUrl === undefined;
+  const partitions = opt('PARTITIONS', (raw) => parseInteger('PARTITIONS', raw, 1, 1024), 16);
+  const instanceCount = opt('INSTANCE_COUNT', (raw) => parseInteger('INSTANCE_COUNT', raw, 1, partitions), 1);
+  const instanceIndex = opt(
+    'INSTANCE_INDEX',
+    (raw) => parseInteger('INSTANCE_INDEX', raw, 0, instanceCount - 1),
+    0,
+  );
+  const poolMax = opt(
+    'DATABASE_POOL_MAX_SIZE',
+    (raw) => parseInteger('DATABASE_POOL_MAX_SIZE', raw, 1, 1000),
+    10,
+  );
+  const apiKeyRaw = readFileKey(env, 'API_KEYS', readFile);
+  const autoReview = read(env, 'LOW_ALERT_AUTO_REVIEW_AFTER');
+  const isTty = process.stdout.isTTY === true;
+
+  const config: Config = {
+    environment: opt(
+      'ENVIRONMENT',
+      (raw) => parseEnum('ENVIRONMENT', raw, ['production', 'development', 'test'] as const),
+      'development',
+    ),
+    logLevel: opt('LOG_LEVEL', (raw) => parseEnum('LOG_LEVEL', raw, LOG_LEVELS), 'info'),
+    logFormat: opt('LOG_FORMAT', (raw) => parseEnum('LOG_FORMAT', raw, ['json', 'pretty'] as const), isTty ? 'pretty' : 'json'),
+    natsUrl,
+    natsDataDir: read(env, 'NATS_DATA_DIR') ?? '.data/nats',
+    databaseUrl,
+    databasePoolMinSize: opt(
+      'DATABASE_POOL_MIN_SIZE',
+      (raw) => parseInteger('DATABASE_POOL_MIN_SIZE', raw, 0, poolMax),
+      0,
+    ),
+    databasePoolMaxSize: poolMax,
+    postgresDataDir: read(env, 'POSTGRES_DATA_DIR') ?? '.data/postgres',
+    httpHost: read(env, 'HTTP_HOST') ?? '0.0.0.0',
+    httpPort: opt('HTTP_PORT', (raw) => parseInteger('HTTP_PORT', raw, 0, 65_535), 8000),
+    partitions,
+    workers: opt('WORKERS', (raw) => parseInteger('WORKERS', raw, 1, 256), Math.max(1, availableParallelism())),
+    instanceIndex,
+    instanceCount,
+    windowsMs: opt('WINDOWS', (raw) => parseDurationList('WINDOWS', raw), [600_000, 3_600_000, 86_400_000]),
+    allowedLatenessMs: opt('ALLOWED_LATENESS', (raw) => parseDurationMs('ALLOWED_LATENESS', raw), 300_000),
+    sdhf: {
+      minDistinctCallees: opt(
+        'SDHF_MIN_UNIQUE_DESTINATIONS',
+        (raw) => parseInteger('SDHF_MIN_UNIQUE_DESTINATIONS', raw, 1, 1_000_000),
+        50,
+      ),
+      maxAvgDurationSeconds: opt(
+        'SDHF_MAX_AVG_DURATION_SECONDS',
+        (raw) => parseNumber('SDHF_MAX_AVG_DURATION_SECONDS', raw, 0.001, 86_400),
+        3.0,
+      ),
+    },
+    alertCooldownMs: opt('ALERT_COOLDOWN', (raw) => parseDurationMs('ALERT_COOLDOWN', raw), 3_600_000),
+    allowlist: parseList(read(env, 'ALLOWLIST') ?? '').map((entry) => {
+      if (!/^\+?\d{1,15}\*?$/.test(entry)) {
+        throw new ConfigError('ALLOWLIST', entry, 'comma-separated E.164 numbers or prefixes ending in *');
+      }
+      return entry.replace(/^\+/, '');
+    }),
+    cdrMaxAgeMs: opt('CDR_MAX_AGE', (raw) => parseDurationMs('CDR_MAX_AGE', raw), 26 * 3_600_000),
+    duplicateWindowMs: opt('DUPLICATE_WINDOW', (raw) => parseDurationMs('DUPLICATE_WINDOW', raw), 120_000),
+    dedupCapacity: opt(
+      'DEDUP_CAPACITY',
+      (raw) => parseInteger('DEDUP_CAPACITY', raw, 1_000, 100_000_000),
+      1_000_000,
+    ),
+    sink: {
+      batchMaxRows: opt('SINK_BATCH_MAX_ROWS', (raw) => parseInteger('SINK_BATCH_MAX_ROWS', raw, 1, 1_000_000), 5_000),
+      flushIntervalMs: opt('SINK_FLUSH_INTERVAL', (raw) => parseDurationMs('SINK_FLUSH_INTERVAL', raw), 250),
+      maxBufferedRows: opt(
+        'SINK_MAX_BUFFERED_ROWS',
+        (raw) => parseInteger('SINK_MAX_BUFFERED_ROWS', raw, 100, 10_000_000),
+        50_000,
+      ),
+      retryBaseMs: opt('SINK_RETRY_BASE', (raw) => parseDurationMs('SINK_RETRY_BASE', raw), 200),
+      retryMaxMs: opt('SINK_RETRY_MAX', (raw) => parseDurationMs('SINK_RETRY_MAX', raw), 10_000),
+      breakerFailureThreshold: opt(
+        'SINK_BREAKER_FAILURES',
+        (raw) => parseInteger('SINK_BREAKER_FAILURES', raw, 1, 1_000),
+        5,
+      ),
+      breakerResetMs: opt('SINK_BREAKER_RESET', (raw) => parseDurationMs('SINK_BREAKER_RESET', raw), 5_000),
+    },
+    retentionDays: opt('RETENTION_DAYS', (raw) => parseInteger('RETENTION_DAYS', raw, 1, 3_650), 30),
+    partitionsAheadDays: opt('PARTITIONS_AHEAD_DAYS', (raw) => parseInteger('PARTITIONS_AHEAD_DAYS', raw, 1, 60), 3),
+    shutdownTimeoutMs: opt('SHUTDOWN_TIMEOUT', (raw) => parseDurationMs('SHUTDOWN_TIMEOUT', raw), 30_000),
+    auth: {
+      apiKeyHashes: apiKeyRaw === undefined ? [] : parseApiKeys('API_KEYS', apiKeyRaw),
+      jwtSecret: readFileKey(env, 'JWT_SECRET', readFile),
+      jwtPublicKey: readFileKey(env, 'JWT_PUBLIC_KEY', readFile),
+      jwtIssuer: read(env, 'JWT_ISSUER'),
+      jwtAudience: read(env, 'JWT_AUDIENCE'),
+    },
+    rateLimit: {
+      ingestPerMinute: opt('RATE_LIMIT_INGEST_PER_MINUTE', (raw) => parseInteger('RATE_LIMIT_INGEST_PER_MINUTE', raw, 1, 1_000_000), 60),
+      detectPerMinute: opt('RATE_LIMIT_DETECT_PER_MINUTE', (raw) => parseInteger('RATE_LIMIT_DETECT_PER_MINUTE', raw, 1, 1_000_000), 10),
+    },
+    ingestMaxBytes: opt('INGEST_MAX_BYTES', (raw) => parseInteger('INGEST_MAX_BYTES', raw, 1_024, 2_147_483_647), 50 * 1_048_576),
+    websocket: {
+      heartbeatMs: opt('WS_HEARTBEAT_INTERVAL', (raw) => parseDurationMs('WS_HEARTBEAT_INTERVAL', raw), 30_000),
+      clientQueueMax: opt('WS_CLIENT_QUEUE_MAX', (raw) => parseInteger('WS_CLIENT_QUEUE_MAX', raw, 1, 1_000_000), 1_000),
+    },
+    lowAlertAutoReviewAfterMs:
+      autoReview === undefined || autoReview.trim().toLowerCase() === 'off'
+        ? undefined
+        : parseDurationMs('LOW_ALERT_AUTO_REVIEW_AFTER', autoReview),
+    demo: opt('DEMO', (raw) => parseBoolean('DEMO', raw), embedded),
+    demoSubscribers: opt('DEMO_SUBSCRIBERS', (raw) => parseInteger('DEMO_SUBSCRIBERS', raw, 100, 10_000_000), 20_000),
+  };
+  if (config.sink.retryMaxMs < config.sink.retryBaseMs) {
+    throw new ConfigError('SINK_RETRY_MAX', String(config.sink.retryMaxMs), `at least SINK_RETRY_BASE (${config.sink.retryBaseMs} ms)`);
+  }
+  const longestWindow = config.windowsMs[config.windowsMs.length - 1]!;
+  if (config.cdrMaxAgeMs < longestWindow + config.allowedLatenessMs) {
+    throw new ConfigError(
+      'CDR_MAX_AGE',
+      String(config.cdrMaxAgeMs),
+      `at least the longest window plus ALLOWED_LATENESS (${longestWindow + config.allowedLatenessMs} ms) so restarts can replay it`,
+    );
+  }
+  return config;
+}
+
+/** Every environment variable loadConfig reads; deploy manifests are checked against this list. */
+export const CONFIG_KEYS = [
+  'ENVIRONMENT', 'LOG_LEVEL', 'LOG_FORMAT', 'NATS_URL', 'NATS_DATA_DIR', 'DATABASE_URL', 'DATABASE_POOL_MIN_SIZE',
+  'DATABASE_POOL_MAX_SIZE', 'POSTGRES_DATA_DIR', 'HTTP_HOST', 'HTTP_PORT', 'PARTITIONS', 'WORKERS', 'INSTANCE_INDEX',
+  'INSTANCE_COUNT', 'WINDOWS', 'ALLOWED_LATENESS', 'SDHF_MIN_UNIQUE_DESTINATIONS', 'SDHF_MAX_AVG_DURATION_SECONDS',
+  'ALERT_COOLDOWN', 'ALLOWLIST', 'CDR_MAX_AGE', 'DUPLICATE_WINDOW', 'DEDUP_CAPACITY', 'SINK_BATCH_MAX_ROWS',
+  'SINK_FLUSH_INTERVAL', 'SINK_MAX_BUFFERED_ROWS', 'SINK_RETRY_BASE', 'SINK_RETRY_MAX', 'SINK_BREAKER_FAILURES',
+  'SINK_BREAKER_RESET', 'RETENTION_DAYS', 'PARTITIONS_AHEAD_DAYS', 'SHUTDOWN_TIMEOUT', 'API_KEYS', 'API_KEYS_FILE',
+  'JWT_SECRET', 'JWT_SECRET_FILE', 'JWT_PUBLIC_KEY', 'JWT_PUBLIC_KEY_FILE', 'JWT_ISSUER', 'JWT_AUDIENCE',
+  'RATE_LIMIT_INGEST_PER_MINUTE', 'RATE_LIMIT_DETECT_PER_MINUTE', 'INGEST_MAX_BYTES', 'WS_HEARTBEAT_INTERVAL',
+  'WS_CLIENT_QUEUE_MAX', 'LOW_ALERT_AUTO_REVIEW_AFTER', 'DEMO', 'DEMO_SUBSCRIBERS',
+] as const;

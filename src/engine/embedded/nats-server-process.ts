@@ -1,0 +1,88 @@
+/**
+ * Runs a nats-server child with JetStream for embedded mode and for tests. The binary comes from PATH
+ * (Debian's `nats-server` package installs /usr/sbin/nats-server); scripts/bootstrap.sh installs it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { findFreePort, isPortOpen } from './free-port.js';
+
+export class NatsServerMissingError extends Error {
+  static readonly code = 'SENTINEL_NATS_SERVER_MISSING';
+  readonly code = NatsServerMissingError.code;
+  constructor() {
+    super(
+      'nats-server was not found on PATH, /usr/sbin or /usr/local/bin. Install it with ' +
+        '`apt-get install -y nats-server` (scripts/bootstrap.sh does this when run as root), or set NATS_URL.',
+    );
+    this.name = 'NatsServerMissingError';
+  }
+}
+
+export function findNatsServerBinary(pathEnv: string | undefined): string | undefined {
+  const dirs = [...(pathEnv ?? '').split(delimiter), '/usr/sbin', '/usr/local/bin', '/usr/bin'];
+  for (const dir of dirs) {
+    if (dir === '') continue;
+    const candidate = join(dir, 'nats-server');
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here; keep looking
+    }
+  }
+  return undefined;
+}
+
+export interface NatsServerProcess {
+  url: string;
+  port: number;
+  dataDir: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export interface StartNatsServerOptions {
+  dataDir: string;
+  /** Port to listen on; 0 picks a free one. */
+  port?: number;
+  pathEnv: string | undefined;
+  startTimeoutMs?: number;
+}
+
+export async function startNatsServer(options: StartNatsServerOptions): Promise<NatsServerProcess> {
+  const binary = findNatsServerBinary(options.pathEnv);
+  if (binary === undefined) throw new NatsServerMissingError();
+  mkdirSync(options.dataDir, { recursive: true });
+  const port = options.port === undefined || options.port === 0 ? await findFreePort() : options.port;
+  const child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', options.dataDir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4_096);
+  });
+  const deadline = Date.now() + (options.startTimeoutMs ?? 10_000);
+  while (!(await isPortOpen(port))) {
+    if (child.exitCode !== null) throw new Error(`nats-server exited with ${child.exitCode}: ${stderr.trim()}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`nats-server did not listen on port ${port} in time: ${stderr.trim()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    dataDir: options.dataDir,
+    child,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
