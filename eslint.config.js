@@ -24,7 +24,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(\\.\\./)+(stream|windows|sinks|api|config|engine|metrics)/(?!index\\.js$).+',
+              regex: '^(\\.\\./)+(stream|windows|sinks|api|config|engine|metrics|shared|cli)/(?!index\\.js$).+',
               message: 'Import another module through its index.ts, never a deep path.',
             },
           ],

@@ -8,8 +8,14 @@ export type Severity = (typeof SEVERITIES)[number];
 
 /** What a rule emits, inside the engine. Times are epoch milliseconds of event time. */
 export interface AlertEvent {
-  /** Deterministic: same input stream, same keys. Format: `${ruleId}:${windowSeconds}:${caller}:${episodeStartMs}`. */
+  /**
+   * Deterministic: the same input stream gives the same keys, so replays never duplicate. One key per emitted
+   * alert: `${rule}:${windowSeconds}:${caller}:${episodeStartMs}:${emission}` (emission 0 = opened, then 1, 2, …
+   * for each escalation or cooldown re-alert within the same episode).
+   */
   alertKey: string;
+  /** The episode: `${rule}:${windowSeconds}:${caller}:${episodeStartMs}`. Shared by every emission of one open alert. */
+  episodeKey: string;
   /** Lower-case rule id used in subjects, e.g. `sdhf`. */
   rule: string;
   /** e.g. `SDHF_SIMBOX`. */
@@ -38,6 +44,7 @@ export interface AlertEvent {
 /** The JSON published on `sentinel.alerts.<rule>.<severity>`, sent on the live feed and stored in fraud_alerts. */
 export interface AlertMessage {
   alert_key: string;
+  episode_key: string;
   alert_type: string;
   detection_rule: string;
   rule: string;
@@ -61,6 +68,7 @@ export interface AlertMessage {
 export function toAlertMessage(event: AlertEvent, createdAtMs: number, eventToAlertMs: number): AlertMessage {
   return {
     alert_key: event.alertKey,
+    episode_key: event.episodeKey,
     alert_type: event.alertType,
     detection_rule: event.detectionRule,
     rule: event.rule,

@@ -1,0 +1,1 @@
+export { compiledSibling } from './compiled-path.js';

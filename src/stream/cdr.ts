@@ -1,0 +1,98 @@
+/**
+ * The Call Detail Record as the engine sees it after decoding (DESIGN.md §2, contract). On the wire a CDR is
+ * one JSON object per NATS message with snake_case fields (`call_id`, `caller`, `callee`, `start`, `duration`,
+ * …); inside the engine numbers are integers and times are epoch milliseconds.
+ */
+
+export interface Cdr {
+  /** 1..64 printable characters; unique per call from the switch and used as the `Nats-Msg-Id`. */
+  callId: string;
+  /** A-number: E.164 digits without `+`, as an integer (at most 15 digits, so always below 2^53). */
+  caller: number;
+  /** B-number, same rule as `caller`. */
+  callee: number;
+  /** Call start, epoch milliseconds (wire: ISO-8601 with a zone, or an epoch-ms number). */
+  startMs: number;
+  /** Whole seconds, 0..86400 (wire field `duration`). */
+  durationSeconds: number;
+  answered?: boolean;
+  direction?: CallDirection;
+  /** Q.850 release cause, 0..127. */
+  cause?: number;
+  cell?: string;
+  /** 5..15 digits. */
+  imsi?: string;
+  /** 14..16 digits. */
+  imei?: string;
+  /** Wire field `switch`. */
+  switchId?: string;
+  /** Wire field `trunk_in`. */
+  trunkIn?: string;
+  /** Wire field `trunk_out`. */
+  trunkOut?: string;
+}
+
+export const CALL_DIRECTIONS = ['inbound', 'outbound'] as const;
+export type CallDirection = (typeof CALL_DIRECTIONS)[number];
+
+/**
+ * Why a record was rejected. A closed list: dashboards, the `dead_letters` table and the DLQ header
+ * `Sentinel-Reason` carry these values, so add to it, never rename.
+ */
+export const CDR_REASONS = [
+  'invalid_json',
+  'not_an_object',
+  'too_large',
+  'invalid_encoding',
+  'missing_field',
+  'invalid_call_id',
+  'invalid_caller',
+  'invalid_callee',
+  'invalid_start',
+  'start_in_future',
+  'bad_duration',
+  'invalid_optional_field',
+] as const;
+export type CdrReason = (typeof CDR_REASONS)[number];
+
+export type DecodeResult =
+  | { ok: true; cdr: Cdr }
+  | { ok: false; reason: CdrReason; field: string | undefined; message: string };
+
+export interface DecodeOptions {
+  /** The clock the future-skew check compares against. @default Date.now() */
+  nowMs?: number;
+  /** A start further than this ahead of `nowMs` is `start_in_future`. @default 3_600_000 (one hour) */
+  maxFutureSkewMs?: number;
+  /** Larger messages are `too_large` without being parsed. @default 8_192 (8 KiB) */
+  maxBytes?: number;
+}
+
+/** Wire field names, for `field` in results and for the encoder. */
+export const CDR_FIELDS = {
+  callId: 'call_id',
+  caller: 'caller',
+  callee: 'callee',
+  start: 'start',
+  duration: 'duration',
+  answered: 'answered',
+  direction: 'direction',
+  cause: 'cause',
+  cell: 'cell',
+  imsi: 'imsi',
+  imei: 'imei',
+  switchId: 'switch',
+  trunkIn: 'trunk_in',
+  trunkOut: 'trunk_out',
+} as const;
+
+/** Calls cannot start before this (2000-01-01T00:00:00Z): earlier dates are clock or parsing faults. */
+export const MIN_START_MS = 946_684_800_000;
+/** @see DecodeOptions.maxFutureSkewMs */
+export const DEFAULT_MAX_FUTURE_SKEW_MS = 3_600_000;
+/** @see DecodeOptions.maxBytes */
+export const DEFAULT_MAX_CDR_BYTES = 8_192;
+export const MAX_CALL_ID_LENGTH = 64;
+export const MAX_DURATION_SECONDS = 86_400;
+/** Limit for the short free-text optional fields (`cell`, `switch`, `trunk_in`, `trunk_out`). */
+export const MAX_SHORT_TEXT_LENGTH = 64;
