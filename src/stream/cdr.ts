@@ -32,6 +32,25 @@ export interface Cdr {
   trunkOut?: string;
 }
 
+/** The wire form of a CDR (DESIGN.md §2): what switches publish and what `encodeCdr` writes. */
+export interface CdrJson {
+  call_id: string;
+  caller: string;
+  callee: string;
+  /** ISO-8601 with a zone, or epoch milliseconds. */
+  start: string | number;
+  duration: number;
+  answered?: boolean;
+  direction?: CallDirection;
+  cause?: number;
+  cell?: string;
+  imsi?: string;
+  imei?: string;
+  switch?: string;
+  trunk_in?: string;
+  trunk_out?: string;
+}
+
 export const CALL_DIRECTIONS = ['inbound', 'outbound'] as const;
 export type CallDirection = (typeof CALL_DIRECTIONS)[number];
 
@@ -56,8 +75,7 @@ export const CDR_REASONS = [
 export type CdrReason = (typeof CDR_REASONS)[number];
 
 export type DecodeResult =
-  | { ok: true; cdr: Cdr }
-  | { ok: false; reason: CdrReason; field: string | undefined; message: string };
+  { ok: true; cdr: Cdr } | { ok: false; reason: CdrReason; field: string | undefined; message: string };
 
 export interface DecodeOptions {
   /** The clock the future-skew check compares against. @default Date.now() */

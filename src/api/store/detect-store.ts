@@ -1,0 +1,188 @@
+/**
+ * The predecessor's on-demand SDHF detection, run over the stored `call_records`. Two of its faults are fixed
+ * here: the window ends at the newest stored record, not at wall-clock now (so replayed or back-filled data
+ * is still inside it), and callers that already have an open alert for the rule are not alerted again. Found
+ * alerts get a deterministic key (rule, window, caller, window end), so running the same detection twice over
+ * the same data inserts nothing the second time.
+ */
+import type pg from 'pg';
+import type { Severity } from '../../windows/index.js';
+import { ALERT_COLUMNS, type AlertRecord } from './alerts-store.js';
+
+export const SDHF_RULE = 'sdhf';
+export const SDHF_ALERT_TYPE = 'SDHF_SIMBOX';
+export const SDHF_DETECTION_RULE = 'SDHF_001';
+/** Serialises detection runs so two concurrent runs cannot both alert the same caller. */
+const DETECT_LOCK_KEY = 0x53_44_48_46; // 'SDHF'
+
+export interface DetectParams {
+  timeWindowHours: number;
+  /** Alert when distinct callees is strictly greater than this. */
+  minUniqueDestinations: number;
+  /** Alert when the average duration is strictly below this. */
+  maxAvgDurationSeconds: number;
+  /** Window end; the newest stored call start when absent. */
+  windowEnd?: Date | undefined;
+  /** At most this many suspects, most distinct callees first. @default 1_000 */
+  maxSuspects?: number;
+}
+
+export interface Suspect {
+  suspect_number: string;
+  call_count: number;
+  unique_destinations: number;
+  avg_duration_seconds: number;
+  total_duration_seconds: number;
+  first_event_at: Date;
+  last_event_at: Date;
+  alert_severity: Severity;
+  /** The alert inserted for this suspect, or null when it was skipped. */
+  alert_id: number | null;
+  /** `alerted`: a new alert; `already_open`: the caller has an unreviewed alert for the rule; `already_alerted`: this exact detection ran before. */
+  outcome: 'alerted' | 'already_open' | 'already_alerted';
+}
+
+export interface DetectResult {
+  windowStart: Date | null;
+  windowEnd: Date | null;
+  suspects: Suspect[];
+  /** The alerts this run inserted, as stored (for the live feed). */
+  inserted: AlertRecord[];
+}
+
+/** The seed's documented severity table (DESIGN.md §4); unlike the seed's code it does produce LOW. */
+export function sdhfSeverity(uniqueDestinations: number, avgDurationSeconds: number): Severity {
+  if (uniqueDestinations >= 200 && avgDurationSeconds <= 1.5) return 'CRITICAL';
+  if (uniqueDestinations >= 100 && avgDurationSeconds <= 2.0) return 'HIGH';
+  if (uniqueDestinations >= 75 || avgDurationSeconds <= 1.0) return 'MEDIUM';
+  return 'LOW';
+}
+
+function describeWindow(hours: number): string {
+  return hours > 24 && hours % 24 === 0 ? `${hours / 24}d` : `${hours}h`;
+}
+
+interface SuspectRow {
+  caller: string;
+  call_count: number;
+  unique_destinations: number;
+  avg_duration_seconds: number;
+  total_duration_seconds: number;
+  first_event_at: Date;
+  last_event_at: Date;
+}
+
+async function findSuspects(client: pg.ClientBase, params: DetectParams, start: Date, end: Date): Promise<SuspectRow[]> {
+  // Bounds are bound as values (not a subquery) so the planner prunes the day partitions outside the window.
+  const result = await client.query<SuspectRow>(
+    `SELECT caller_number::text AS caller, count(*)::int AS call_count,
+            count(DISTINCT callee_number)::int AS unique_destinations,
+            avg(duration_seconds)::float8 AS avg_duration_seconds,
+            sum(duration_seconds)::float8 AS total_duration_seconds,
+            min(start_time) AS first_event_at, max(start_time) AS last_event_at
+       FROM call_records
+      WHERE start_time > $1 AND start_time <= $2
+      GROUP BY caller_number
+     HAVING count(DISTINCT callee_number) > $3 AND avg(duration_seconds) < $4
+      ORDER BY unique_destinations DESC, caller
+      LIMIT $5`,
+    [start, end, params.minUniqueDestinations, params.maxAvgDurationSeconds, params.maxSuspects ?? 1_000],
+  );
+  return result.rows;
+}
+
+/** Runs one detection in a transaction and inserts the new alerts (`source = 'detect'`). */
+export async function runSdhfDetection(pool: pg.Pool, params: DetectParams): Promise<DetectResult> {
+  const client = await pool.connect();
+  let failure: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [DETECT_LOCK_KEY]);
+    const result = await detectInTransaction(client, params);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    failure = error instanceof Error ? error : new Error(String(error));
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release(failure);
+  }
+}
+
+async function detectInTransaction(client: pg.ClientBase, params: DetectParams): Promise<DetectResult> {
+  let end = params.windowEnd ?? null;
+  if (end === null) {
+    const newest = await client.query<{ newest: Date | null }>('SELECT max(start_time) AS newest FROM call_records');
+    end = newest.rows[0]?.newest ?? null;
+  }
+  if (end === null) return { windowStart: null, windowEnd: null, suspects: [], inserted: [] };
+  const windowSeconds = params.timeWindowHours * 3_600;
+  const start = new Date(end.getTime() - windowSeconds * 1_000);
+  const rows = await findSuspects(client, params, start, end);
+  if (rows.length === 0) return { windowStart: start, windowEnd: end, suspects: [], inserted: [] };
+
+  const open = await client.query<{ suspect_number: string }>(
+    `SELECT DISTINCT suspect_number FROM fraud_alerts
+      WHERE rule = $1 AND NOT reviewed AND suspect_number = ANY($2::text[])`,
+    [SDHF_RULE, rows.map((row) => row.caller)],
+  );
+  const alreadyOpen = new Set(open.rows.map((row) => row.suspect_number));
+  const fresh = rows.filter((row) => !alreadyOpen.has(row.caller));
+  const keyOf = (caller: string): string => `${SDHF_RULE}:${windowSeconds}:${caller}:${end.getTime()}:detect`;
+  const toInsert = fresh.map((row) => ({
+    alert_key: keyOf(row.caller),
+    episode_key: keyOf(row.caller),
+    window_seconds: windowSeconds,
+    suspect_number: row.caller,
+    alert_severity: sdhfSeverity(row.unique_destinations, row.avg_duration_seconds),
+    evidence_summary:
+      `Caller ${row.caller} made ${row.call_count} calls to ${row.unique_destinations} distinct numbers in ` +
+      `${describeWindow(params.timeWindowHours)}, avg ${row.avg_duration_seconds.toFixed(1)}s (on-demand detection)`,
+    call_count: row.call_count,
+    unique_destinations: row.unique_destinations,
+    avg_duration_seconds: Math.round(row.avg_duration_seconds * 100) / 100,
+    window_start: start.toISOString(),
+    window_end: end.toISOString(),
+    first_event_at: row.first_event_at.toISOString(),
+    last_event_at: row.last_event_at.toISOString(),
+  }));
+  const inserted =
+    toInsert.length === 0
+      ? []
+      : (
+          await client.query<AlertRecord>(
+            `INSERT INTO fraud_alerts (alert_key, episode_key, alert_type, detection_rule, rule, window_seconds,
+                suspect_number, alert_severity, evidence_summary, call_count, unique_destinations, avg_duration_seconds,
+                window_start, window_end, first_event_at, last_event_at, reason, source)
+             SELECT x.alert_key, x.episode_key, $2, $3, $4, x.window_seconds, x.suspect_number, x.alert_severity,
+                    x.evidence_summary, x.call_count, x.unique_destinations, x.avg_duration_seconds, x.window_start,
+                    x.window_end, x.first_event_at, x.last_event_at, 'opened', 'detect'
+               FROM jsonb_to_recordset($1::jsonb) AS x(alert_key text, episode_key text, window_seconds int,
+                    suspect_number text, alert_severity text, evidence_summary text, call_count int,
+                    unique_destinations int, avg_duration_seconds float8, window_start timestamptz,
+                    window_end timestamptz, first_event_at timestamptz, last_event_at timestamptz)
+             ON CONFLICT (alert_key) DO NOTHING
+             RETURNING ${ALERT_COLUMNS}`,
+            [JSON.stringify(toInsert), SDHF_ALERT_TYPE, SDHF_DETECTION_RULE, SDHF_RULE],
+          )
+        ).rows;
+  const insertedByCaller = new Map(inserted.map((alert) => [alert.suspect_number, alert]));
+  const suspects = rows.map((row): Suspect => {
+    const alert = insertedByCaller.get(row.caller);
+    const outcome = alreadyOpen.has(row.caller) ? 'already_open' : alert !== undefined ? 'alerted' : 'already_alerted';
+    return {
+      suspect_number: row.caller,
+      call_count: row.call_count,
+      unique_destinations: row.unique_destinations,
+      avg_duration_seconds: Math.round(row.avg_duration_seconds * 100) / 100,
+      total_duration_seconds: row.total_duration_seconds,
+      first_event_at: row.first_event_at,
+      last_event_at: row.last_event_at,
+      alert_severity: sdhfSeverity(row.unique_destinations, row.avg_duration_seconds),
+      alert_id: alert?.id ?? null,
+      outcome,
+    };
+  });
+  return { windowStart: start, windowEnd: end, suspects, inserted };
+}

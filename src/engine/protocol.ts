@@ -1,0 +1,62 @@
+/**
+ * Every message that crosses the main ↔ shard-worker boundary, as discriminated unions. Nothing else is
+ * posted between threads. CDR traffic never crosses it: each worker has its own NATS and Postgres connections.
+ */
+import type { Config } from '../config/index.js';
+import type { WorkerMetricsReport } from '../metrics/index.js';
+import type { RuleSettings } from '../windows/index.js';
+
+export type WorkerState = 'starting' | 'replaying' | 'ready' | 'failed' | 'stopping';
+
+/** Passed as `workerData` when a shard worker starts. */
+export interface WorkerStartup {
+  workerId: number;
+  partitions: number[];
+  config: Config;
+  natsUrl: string;
+  databaseUrl: string;
+  rules: RuleSettings;
+  /** Names of the JetStream streams (overridable so tests can isolate themselves). */
+  streams: { cdr: string; dlq: string; alerts: string };
+  /** `sink_offsets.consumer` and the durable consumer prefix. */
+  consumerGroup: string;
+}
+
+export interface CallerWindowStats {
+  windowSeconds: number;
+  callCount: number;
+  uniqueDestinations: number;
+  totalDurationSeconds: number;
+  avgDurationSeconds: number;
+  firstEventAtMs: number | undefined;
+  lastEventAtMs: number | undefined;
+}
+
+export interface CallerSnapshot {
+  partition: number;
+  worker: number;
+  windows: CallerWindowStats[];
+  openEpisodes: { rule: string; windowSeconds: number; severity: string; episodeKey: string; openedAtMs: number }[];
+}
+
+export interface WorkerHealthReport {
+  bufferedRows: number;
+  sinkCircuit: 'closed' | 'open' | 'half-open';
+  consumerPending: Record<string, number>;
+  window: { callers: number; eventsHeld: number; bytes: number };
+  /** Newest event time the worker's windows have seen (epoch ms), 0 before the first. */
+  lastEventTimeMs: number;
+}
+
+export type MainToWorker =
+  | { type: 'rules'; rules: RuleSettings }
+  | { type: 'caller-query'; requestId: number; caller: number; partition: number }
+  | { type: 'wait-applied'; requestId: number; partition: number; seq: number; timeoutMs: number }
+  | { type: 'shutdown' };
+
+export type WorkerToMain =
+  | { type: 'state'; state: WorkerState; detail?: string }
+  | { type: 'metrics'; report: WorkerMetricsReport; health: WorkerHealthReport }
+  | { type: 'caller-result'; requestId: number; snapshot: CallerSnapshot | undefined }
+  | { type: 'applied'; requestId: number; applied: boolean }
+  | { type: 'stopped' };

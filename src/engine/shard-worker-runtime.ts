@@ -1,0 +1,263 @@
+/**
+ * One shard worker: owns a set of partitions end to end — its own NATS connection and pull consumers, one
+ * detection engine per partition, its own Postgres sink — so no CDR ever crosses a thread boundary.
+ * Lifecycle: starting → replaying (rebuilding windows from the stream) → ready → stopping.
+ */
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { Logger } from 'pino';
+import { WorkerMetricsRecorder } from '../metrics/index.js';
+import { PostgresBatchWriter, SinkBuffer } from '../sinks/index.js';
+import { AlertPublisher, DeadLetterPublisher, cdrSubject } from '../stream/index.js';
+import type { RuleSettings } from '../windows/index.js';
+import { consumerName } from './partition-assignment.js';
+import { openPartitionConsumer, type PositionedConsumer } from './partition-consumer.js';
+import { PartitionProcessor } from './partition-processor.js';
+import type { MainToWorker, WorkerStartup, WorkerState, WorkerToMain } from './protocol.js';
+
+const FETCH_BATCH = 1_000;
+const FETCH_EXPIRES_MS = 1_000;
+const METRICS_INTERVAL_MS = 1_000;
+
+interface PartitionRun {
+  processor: PartitionProcessor;
+  position: PositionedConsumer;
+  caughtUp: boolean;
+  pending: number;
+  loop: Promise<void>;
+}
+
+export class ShardWorker {
+  private readonly metrics = new WorkerMetricsRecorder();
+  private readonly runs = new Map<number, PartitionRun>();
+  private state: WorkerState = 'starting';
+  private stopping = false;
+  private nc: NatsConnection | undefined;
+  private writer: PostgresBatchWriter | undefined;
+  private sink: SinkBuffer | undefined;
+  private alertPublisher: AlertPublisher | undefined;
+  private deadLetterPublisher: DeadLetterPublisher | undefined;
+  private metricsTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly startup: WorkerStartup,
+    private readonly post: (message: WorkerToMain) => void,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    const { config, partitions } = this.startup;
+    this.nc = await connect({
+      servers: this.startup.natsUrl,
+      name: `sentinel-worker-${this.startup.workerId}`,
+      maxReconnectAttempts: -1,
+    });
+    const js = jetstream(this.nc);
+    const jsm = await jetstreamManager(this.nc);
+    this.alertPublisher = new AlertPublisher(this.nc, { logger: this.logger, maxInFlight: 256 });
+    this.deadLetterPublisher = new DeadLetterPublisher(this.nc, { logger: this.logger, maxInFlight: 256 });
+    this.writer = new PostgresBatchWriter({
+      connectionString: this.startup.databaseUrl,
+      consumer: this.startup.consumerGroup,
+      retryBaseMs: config.sink.retryBaseMs,
+      retryMaxMs: config.sink.retryMaxMs,
+      breakerFailureThreshold: config.sink.breakerFailureThreshold,
+      breakerResetMs: config.sink.breakerResetMs,
+      logger: this.logger,
+      onBreakerChange: (state) => this.logger.warn({ state }, 'sink circuit breaker changed state'),
+    });
+    const committed = await this.writer.loadOffsets(partitions);
+    this.sink = new SinkBuffer({
+      writer: this.writer,
+      batchMaxRows: config.sink.batchMaxRows,
+      flushIntervalMs: config.sink.flushIntervalMs,
+      maxBufferedRows: config.sink.maxBufferedRows,
+      logger: this.logger,
+      onCommitted: (offsets, stats) => {
+        for (const [partition, seq] of offsets) this.runs.get(partition)?.processor.acknowledge(seq);
+        this.metrics.inc('sentinel_copy_rows_total', {}, stats.recordsWritten);
+        this.metrics.inc('sentinel_cdr_records_ingested_total', {}, stats.recordsWritten);
+        this.metrics.observe('sentinel_copy_batch_rows', stats.recordsWritten);
+        this.metrics.observe('sentinel_copy_batch_duration_seconds', stats.commitMs / 1_000);
+        if (stats.attempts > 1) this.metrics.inc('sentinel_sink_retries_total', {}, stats.attempts - 1);
+      },
+    });
+    this.setState('replaying');
+    const longestWindowMs = config.windowsMs[config.windowsMs.length - 1]!;
+    const replayFromMs = Date.now() - longestWindowMs - config.allowedLatenessMs;
+    const dedupPerPartition = Math.max(1_000, Math.floor(config.dedupCapacity / partitions.length));
+    for (const partition of partitions) {
+      const processor = new PartitionProcessor(
+        partition,
+        { windowsMs: config.windowsMs, allowedLatenessMs: config.allowedLatenessMs },
+        this.startup.rules,
+        dedupPerPartition,
+        committed.get(partition) ?? 0,
+        {
+          sink: this.sink,
+          metrics: this.metrics,
+          workerId: this.startup.workerId,
+          publishAlert: (alert) => {
+            this.alertPublisher
+              ?.publishAlert(alert)
+              .then(() => this.metrics.inc('sentinel_alerts_published_total'))
+              .catch((error: unknown) => this.logger.error({ err: error, alertKey: alert.alert_key }, 'alert publish failed'));
+          },
+          publishDeadLetter: (raw, reason, field, subject, seq) => {
+            this.metrics.inc('sentinel_dead_letters_total', { reason });
+            this.deadLetterPublisher
+              ?.publishDeadLetter({ data: raw, reason, field, sourceSubject: subject, sourceSeq: seq })
+              .catch((error: unknown) => this.logger.error({ err: error, seq }, 'dead-letter publish failed'));
+          },
+        },
+      );
+      const position = await openPartitionConsumer(
+        js,
+        jsm,
+        {
+          stream: this.startup.streams.cdr,
+          subject: cdrSubject(partition),
+          durableName: `${this.startup.consumerGroup}-${consumerName(partition).replace('sentinel-', '')}`,
+          committedSeq: committed.get(partition) ?? 0,
+          replayFromMs,
+          maxAckPending: Math.max(10_000, config.sink.maxBufferedRows * 2),
+        },
+        this.logger.child({ partition }),
+      );
+      const run: PartitionRun = { processor, position, caughtUp: false, pending: 0, loop: Promise.resolve() };
+      this.runs.set(partition, run);
+      run.loop = this.consumeLoop(partition, run);
+    }
+    this.checkCaughtUp();
+    this.metricsTimer = setInterval(() => this.reportMetrics(), METRICS_INTERVAL_MS);
+  }
+
+  private async consumeLoop(partition: number, run: PartitionRun): Promise<void> {
+    const sink = this.sink!;
+    let failures = 0;
+    while (!this.stopping) {
+      try {
+        if (!sink.hasCapacity()) {
+          await sink.waitForCapacity();
+          continue;
+        }
+        // Never pull more than the buffer has room for, split between this worker's partitions: the
+        // sink's bound then holds to within a message per partition.
+        const room = this.startup.config.sink.maxBufferedRows - sink.bufferedRows;
+        const maxMessages = Math.max(1, Math.min(FETCH_BATCH, Math.floor(room / this.runs.size)));
+        const batch = await run.position.consumer.fetch({ max_messages: maxMessages, expires: FETCH_EXPIRES_MS });
+        for await (const msg of batch) {
+          run.processor.handle(msg);
+          run.pending = msg.info.pending;
+          if (this.stopping) break;
+        }
+        failures = 0;
+        if (!run.caughtUp) this.checkCaughtUp();
+      } catch (error) {
+        if (this.stopping) break;
+        failures++;
+        const delayMs = Math.min(10_000, 100 * 2 ** Math.min(failures, 7));
+        this.logger.warn({ err: error, partition, delayMs }, 'fetch failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
+  }
+
+  private checkCaughtUp(): void {
+    let all = true;
+    for (const run of this.runs.values()) {
+      if (!run.caughtUp && run.processor.handledSeq >= run.position.caughtUpSeq) run.caughtUp = true;
+      all &&= run.caughtUp;
+    }
+    if (all && this.state === 'replaying') this.setState('ready');
+  }
+
+  private setState(state: WorkerState, detail?: string): void {
+    this.state = state;
+    this.logger.info({ state, partitions: this.startup.partitions }, `worker ${state}`);
+    this.post(detail === undefined ? { type: 'state', state } : { type: 'state', state, detail });
+  }
+
+  private reportMetrics(): void {
+    const worker = String(this.startup.workerId);
+    const footprint = { callers: 0, eventsHeld: 0, bytes: 0 };
+    const consumerPending: Record<string, number> = {};
+    let lastEventTimeMs = 0;
+    for (const [partition, run] of this.runs) {
+      const f = run.processor.footprint();
+      footprint.callers += f.callers;
+      footprint.eventsHeld += f.eventsHeld;
+      footprint.bytes += f.bytes;
+      consumerPending[String(partition)] = run.pending;
+      this.metrics.set('sentinel_consumer_pending', { partition: String(partition) }, run.pending);
+      lastEventTimeMs = Math.max(lastEventTimeMs, run.processor.lastEventTimeMs);
+    }
+    this.metrics.set('sentinel_window_callers', { worker }, footprint.callers);
+    this.metrics.set('sentinel_window_events', { worker }, footprint.eventsHeld);
+    this.metrics.set('sentinel_window_bytes', { worker }, footprint.bytes);
+    const bufferedRows = this.sink?.bufferedRows ?? 0;
+    this.metrics.set('sentinel_sink_buffered_rows', { worker }, bufferedRows);
+    let oldestUnackedMs = Number.POSITIVE_INFINITY;
+    for (const run of this.runs.values()) oldestUnackedMs = Math.min(oldestUnackedMs, run.processor.oldestUnackedMs());
+    const sinkLagSeconds = Number.isFinite(oldestUnackedMs) ? Math.max(0, Date.now() - oldestUnackedMs) / 1_000 : 0;
+    this.metrics.set('sentinel_sink_lag_seconds', { worker }, sinkLagSeconds);
+    const circuit = this.writer?.breakerState() ?? 'closed';
+    this.metrics.set('sentinel_sink_circuit_state', { worker }, circuit === 'closed' ? 0 : circuit === 'half-open' ? 1 : 2);
+    this.post({
+      type: 'metrics',
+      report: this.metrics.drain(),
+      health: { bufferedRows, sinkCircuit: circuit, consumerPending, window: footprint, lastEventTimeMs },
+    });
+  }
+
+  handle(message: MainToWorker): void {
+    switch (message.type) {
+      case 'rules':
+        this.applyRules(message.rules);
+        return;
+      case 'caller-query': {
+        const snapshot = this.callerSnapshot(message.caller, message.partition);
+        this.post({ type: 'caller-result', requestId: message.requestId, snapshot });
+        return;
+      }
+      case 'wait-applied': {
+        const run = this.runs.get(message.partition);
+        if (run === undefined) {
+          this.post({ type: 'applied', requestId: message.requestId, applied: false });
+          return;
+        }
+        void run.processor
+          .waitApplied(message.seq, message.timeoutMs)
+          .then((applied) => this.post({ type: 'applied', requestId: message.requestId, applied }));
+        return;
+      }
+      case 'shutdown':
+        void this.stop();
+        return;
+    }
+  }
+
+  private applyRules(rules: RuleSettings): void {
+    for (const run of this.runs.values()) run.processor.setRules(rules);
+    this.logger.info({ thresholds: rules.sdhf, allowlist: rules.allowlist.length }, 'rules applied');
+  }
+
+  private callerSnapshot(caller: number, partition: number): ReturnType<PartitionProcessor['callerSnapshot']> {
+    return this.runs.get(partition)?.processor.callerSnapshot(caller);
+  }
+
+  /** Stop pulling, commit what is buffered, ack it, close connections. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.setState('stopping');
+    clearInterval(this.metricsTimer);
+    await Promise.allSettled([...this.runs.values()].map((run) => run.loop));
+    await this.sink?.close();
+    await Promise.allSettled([this.alertPublisher?.close(), this.deadLetterPublisher?.close()]);
+    this.reportMetrics();
+    await this.nc?.drain().catch(() => undefined);
+    await this.writer?.close();
+    this.post({ type: 'stopped' });
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * One batch, one transaction: lock the partitions' offsets, drop rows at or below them, COPY call records and
+ * dead letters, insert alerts (ON CONFLICT DO NOTHING), advance the offsets, commit. Because the offsets move
+ * in the same transaction as the rows, a batch is stored exactly once however often it is retried — even when
+ * a COMMIT succeeded but its reply was lost, the retry finds the offsets advanced and writes nothing.
+ */
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Writable } from 'node:stream';
+import type { AlertMessage } from '../windows/index.js';
+import type { Batch, CallRecordRow, DeadLetterRow } from './batch-types.js';
+import {
+  CALL_RECORD_COPY_COLUMNS,
+  DEAD_LETTER_COPY_COLUMNS,
+  encodeCallRecord,
+  encodeChunks,
+  encodeDeadLetter,
+} from './copy-text.js';
+import { inTransaction } from './database.js';
+import {
+  checkAlert,
+  checkCallRecord,
+  hasStreamPosition,
+  rejectedAlertLetter,
+  rejectedRecordLetter,
+} from './row-checks.js';
+
+export interface CommitResult {
+  recordsWritten: number;
+  recordsSkipped: number;
+  recordsRejected: number;
+  deadLettersWritten: number;
+  deadLettersSkipped: number;
+  alertsInserted: number;
+  alertsDuplicate: number;
+  insertedAlertIds: Map<string, number>;
+}
+
+/** Partition → highest sequence in the batch: its declared offsets plus every row's own position. */
+export function batchOffsets(batch: Batch): Map<number, number> {
+  const offsets = new Map(batch.offsets);
+  const fold = (partition: number, seq: number): void => {
+    if (!hasStreamPosition(partition, seq)) return;
+    if (seq > (offsets.get(partition) ?? -1)) offsets.set(partition, seq);
+  };
+  for (const row of batch.records) fold(row.partition, row.streamSeq);
+  for (const row of batch.deadLetters) fold(row.partition, row.streamSeq);
+  return offsets;
+}
+
+/**
+ * Keeps a row only when its sequence is above everything already committed or kept for its partition: the
+ * offsets' own rule, so replays, redeliveries and a row repeated within the batch all drop out. Rows without
+ * a valid position cannot be tracked and always pass.
+ */
+function aboveFloor<T extends { partition: number; streamSeq: number }>(
+  rows: readonly T[],
+  committed: ReadonlyMap<number, number>,
+): T[] {
+  const floor = new Map(committed);
+  return rows.filter((row) => {
+    if (!hasStreamPosition(row.partition, row.streamSeq)) return true;
+    if (row.streamSeq <= (floor.get(row.partition) ?? 0)) return false;
+    floor.set(row.partition, row.streamSeq);
+    return true;
+  });
+}
+
+async function lockOffsets(
+  client: pg.ClientBase,
+  consumer: string,
+  partitions: readonly number[],
+): Promise<Map<number, number>> {
+  // Make sure every row exists, then lock them in partition order (so two writers cannot deadlock).
+  await client.query(
+    `INSERT INTO sink_offsets (consumer, partition, last_seq)
+     SELECT $1, p, 0 FROM unnest($2::int[]) AS p ON CONFLICT DO NOTHING`,
+    [consumer, partitions],
+  );
+  const result = await client.query<{ partition: number; last_seq: string }>(
+    `SELECT partition, last_seq FROM sink_offsets
+      WHERE consumer = $1 AND partition = ANY($2::int[]) ORDER BY partition FOR UPDATE`,
+    [consumer, partitions],
+  );
+  return new Map(result.rows.map((row) => [row.partition, Number(row.last_seq)]));
+}
+
+async function advanceOffsets(
+  client: pg.ClientBase,
+  consumer: string,
+  offsets: ReadonlyMap<number, number>,
+): Promise<void> {
+  await client.query(
+    `INSERT INTO sink_offsets (consumer, partition, last_seq, updated_at)
+     SELECT $1, o.partition, o.last_seq, now() FROM unnest($2::int[], $3::bigint[]) AS o(partition, last_seq)
+     ON CONFLICT (consumer, partition) DO UPDATE
+       SET last_seq = GREATEST(sink_offsets.last_seq, EXCLUDED.last_seq), updated_at = EXCLUDED.updated_at`,
+    [consumer, [...offsets.keys()], [...offsets.values()]],
+  );
+}
+
+/**
+ * Feeds chunks into a COPY stream, honouring backpressure: stop when `write()` returns false, go on at
+ * 'drain'. Rejects on the stream's first error; if producing a chunk throws, `destroy()` sends CopyFail so
+ * the server abandons the COPY.
+ */
+export function writeCopyStream(stream: Writable, chunks: Iterator<Buffer>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    // Stays attached: a stream that errors again after we settled must not crash the process.
+    stream.on('error', (error: Error) => {
+      if (settled) return;
+      settled = true;
+      reject(error);
+    });
+    stream.once('finish', () => {
+      if (settled) return;
+      settled = true;
+      resolve();
+    });
+    const pump = (): void => {
+      try {
+        for (;;) {
+          const next = chunks.next();
+          if (next.done === true) {
+            stream.end();
+            return;
+          }
+          if (!stream.write(next.value)) {
+            stream.once('drain', pump);
+            return;
+          }
+        }
+      } catch (error) {
+        stream.destroy(error instanceof Error ? error : new Error(String(error)));
+      }
+    };
+    pump();
+  });
+}
+
+async function copyRows<T>(
+  client: pg.ClientBase,
+  table: string,
+  columns: readonly string[],
+  rows: readonly T[],
+  encode: (row: T) => string,
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
+  await writeCopyStream(stream, encodeChunks(rows, encode));
+  return stream.rowCount;
+}
+
+function stripNul(_key: string, value: unknown): unknown {
+  return typeof value === 'string' && value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value;
+}
+
+async function insertAlerts(
+  client: pg.ClientBase,
+  alerts: readonly AlertMessage[],
+): Promise<Map<string, number>> {
+  if (alerts.length === 0) return new Map();
+  const result = await client.query<{ id: string; alert_key: string }>(
+    `INSERT INTO fraud_alerts (alert_key, episode_key, alert_type, detection_rule, rule, window_seconds,
+       suspect_number, alert_severity, evidence_summary, call_count, unique_destinations, avg_duration_seconds,
+       window_start, window_end, first_event_at, last_event_at, event_to_alert_ms, reason, created_at, source)
+     SELECT a.alert_key, a.episode_key, a.alert_type, a.detection_rule, a.rule, a.window_seconds,
+       a.suspect_number, a.alert_severity, a.evidence_summary, a.call_count, a.unique_destinations,
+       a.avg_duration_seconds, a.window_start, a.window_end, a.first_event_at, a.last_event_at,
+       round(LEAST(GREATEST(a.event_to_alert_ms, 0), 2147483647))::integer, a.reason, a.created_at, 'stream'
+     FROM jsonb_to_recordset($1::jsonb) AS a(alert_key text, episode_key text, alert_type text,
+       detection_rule text, rule text, window_seconds integer, suspect_number text, alert_severity text,
+       evidence_summary text, call_count integer, unique_destinations integer, avg_duration_seconds double precision,
+       window_start timestamptz, window_end timestamptz, first_event_at timestamptz, last_event_at timestamptz,
+       event_to_alert_ms double precision, reason text, created_at timestamptz)
+     ON CONFLICT (alert_key) DO NOTHING
+     RETURNING id, alert_key`,
+    [JSON.stringify(alerts, stripNul)],
+  );
+  return new Map(result.rows.map((row) => [row.alert_key, Number(row.id)]));
+}
+
+/** Splits rows Postgres would refuse out into dead letters (see row-checks.ts). */
+function screen(records: readonly CallRecordRow[], alerts: readonly AlertMessage[]) {
+  const goodRecords: CallRecordRow[] = [];
+  const goodAlerts: AlertMessage[] = [];
+  const letters: DeadLetterRow[] = [];
+  for (const row of records) {
+    const problem = checkCallRecord(row);
+    if (problem === undefined) goodRecords.push(row);
+    else letters.push(rejectedRecordLetter(row, problem));
+  }
+  for (const alert of alerts) {
+    const problem = checkAlert(alert);
+    if (problem === undefined) goodAlerts.push(alert);
+    else letters.push(rejectedAlertLetter(alert, problem));
+  }
+  return { goodRecords, goodAlerts, letters };
+}
+
+/**
+ * Commits the batch in one transaction on `client` (which must not be in one). The day partitions its records
+ * need must already exist. Rolls back and rethrows on any failure; the caller decides about retrying.
+ */
+export async function commitBatch(
+  client: pg.ClientBase,
+  consumer: string,
+  batch: Batch,
+): Promise<CommitResult> {
+  const offsets = batchOffsets(batch);
+  const partitions = [...offsets.keys()].sort((a, b) => a - b);
+  return await inTransaction(client, async () => {
+    const committed =
+      partitions.length > 0 ? await lockOffsets(client, consumer, partitions) : new Map<number, number>();
+    const records = aboveFloor(batch.records, committed);
+    const deadLetters = aboveFloor(batch.deadLetters, committed);
+    const { goodRecords, goodAlerts, letters } = screen(records, batch.alerts);
+    const recordsWritten = await copyRows(
+      client,
+      'call_records',
+      CALL_RECORD_COPY_COLUMNS,
+      goodRecords,
+      encodeCallRecord,
+    );
+    const allLetters = letters.length === 0 ? deadLetters : [...deadLetters, ...letters];
+    const deadLettersWritten = await copyRows(
+      client,
+      'dead_letters',
+      DEAD_LETTER_COPY_COLUMNS,
+      allLetters,
+      encodeDeadLetter,
+    );
+    const insertedAlertIds = await insertAlerts(client, goodAlerts);
+    if (partitions.length > 0) await advanceOffsets(client, consumer, offsets);
+    return {
+      recordsWritten,
+      recordsSkipped: batch.records.length - records.length,
+      recordsRejected: records.length - goodRecords.length,
+      deadLettersWritten,
+      deadLettersSkipped: batch.deadLetters.length - deadLetters.length,
+      alertsInserted: insertedAlertIds.size,
+      alertsDuplicate: goodAlerts.length - insertedAlertIds.size,
+      insertedAlertIds,
+    };
+  });
+}

@@ -1,0 +1,84 @@
+/**
+ * What flows from a shard worker into Postgres. One JetStream message gives at most one row (a call record or
+ * a dead letter), identified by its (partition, stream sequence); alerts ride along and are deduplicated by
+ * their deterministic `alert_key`.
+ */
+import type { AlertMessage } from '../windows/index.js';
+
+/** A valid CDR as stored in `call_records`. Numbers are digits without `+`. */
+export interface CallRecordRow {
+  callId: string;
+  caller: string;
+  callee: string;
+  /** Call start, epoch milliseconds (event time); picks the day partition. */
+  startMs: number;
+  durationSeconds: number;
+  answered?: boolean;
+  direction?: string;
+  /** Q.850 termination cause. */
+  cause?: number;
+  /** Stored as `location_code`. */
+  cell?: string;
+  imsi?: string;
+  imei?: string;
+  switchId?: string;
+  trunkIn?: string;
+  trunkOut?: string;
+  /** Stream partition (`cdr.in.<p>`) the message came from. */
+  partition: number;
+  /** JetStream stream sequence of the message. */
+  streamSeq: number;
+  /** Older than the watermark: stored, not windowed. */
+  late: boolean;
+}
+
+/** A rejected message, stored with its raw bytes and the reason code. */
+export interface DeadLetterRow {
+  reason: string;
+  field: string | undefined;
+  message: string;
+  subject: string;
+  partition: number;
+  streamSeq: number;
+  raw: Uint8Array;
+}
+
+/** One transaction's worth of work. */
+export interface Batch {
+  records: readonly CallRecordRow[];
+  alerts: readonly AlertMessage[];
+  deadLetters: readonly DeadLetterRow[];
+  /**
+   * Highest stream sequence fully processed per partition, rows or not. Committed to `sink_offsets` in the
+   * same transaction as the rows; the writer also folds in the rows' own sequences.
+   */
+  offsets: ReadonlyMap<number, number>;
+}
+
+/** What one committed batch did. */
+export interface BatchStats {
+  recordsWritten: number;
+  /** Rows at or below the partition's committed offset (a replay or redelivery): not written again. */
+  recordsSkipped: number;
+  /** Rows Postgres could not store (e.g. a start outside years 1..9999): written to `dead_letters` instead. */
+  recordsRejected: number;
+  deadLettersWritten: number;
+  deadLettersSkipped: number;
+  alertsInserted: number;
+  /** Alerts whose `alert_key` was already stored. */
+  alertsDuplicate: number;
+  /** `fraud_alerts.id` of each alert inserted by this batch, by `alert_key`. */
+  insertedAlertIds: ReadonlyMap<string, number>;
+  /** Transaction attempts it took, 1 when nothing failed. */
+  attempts: number;
+  /** Wall time of the committing attempt (not of the retries before it). */
+  commitMs: number;
+}
+
+/** Something that commits batches; `PostgresBatchWriter` in production. */
+export interface BatchWriter {
+  /** Resolves once the batch is committed; rejects only when the writer is closed first. */
+  write(batch: Batch): Promise<BatchStats>;
+}
+
+export type BreakerState = 'closed' | 'open' | 'half-open';

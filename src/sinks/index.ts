@@ -1,0 +1,35 @@
+/**
+ * The Postgres sink: schema migrations, daily partitions of `call_records`, and the batched COPY writer with
+ * exactly-once offsets. See docs/adr/0004-postgres-schema-and-exactly-once.md.
+ */
+export type {
+  Batch,
+  BatchStats,
+  BatchWriter,
+  BreakerState,
+  CallRecordRow,
+  DeadLetterRow,
+} from './batch-types.js';
+export { SinkBuffer } from './sink-buffer.js';
+export type { SinkBufferOptions } from './sink-buffer.js';
+export { PostgresBatchWriter } from './postgres-batch-writer.js';
+export type { PostgresBatchWriterOptions } from './postgres-batch-writer.js';
+export { CircuitBreaker } from './circuit-breaker.js';
+export type { CircuitBreakerOptions } from './circuit-breaker.js';
+export { migrate } from './migrate.js';
+export type { MigrateOptions, MigrateResult } from './migrate.js';
+export { MIGRATIONS } from './migrations/migration-list.js';
+export type { Migration } from './migrations/migration-list.js';
+export {
+  DAY_MS,
+  dayNumber,
+  dropPartitionsBefore,
+  ensureDailyPartitions,
+  listDailyPartitions,
+  maintainPartitions,
+  partitionName,
+} from './daily-partitions.js';
+export type { MaintainPartitionsOptions, PartitionLockOptions } from './daily-partitions.js';
+export type { Database } from './database.js';
+export { SINK_REJECTED_ALERT_REASON, SINK_REJECTED_REASON } from './row-checks.js';
+export { MigrationError, SinkAttemptTimeoutError, SinkClosedError } from './sink-errors.js';

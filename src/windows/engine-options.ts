@@ -1,0 +1,118 @@
+/**
+ * Options of the window engine (fixed for its lifetime, stored in snapshots) and rule settings (replaceable at
+ * run time). Validation lives here so the engine's hot path can trust its inputs.
+ */
+import { RuleSettingsError, WindowOptionsError } from './errors.js';
+
+/** Windows longer than this cannot be held: event times inside a caller's block are 32-bit offsets. */
+export const MAX_WINDOW_MS = 2 ** 31 - 1;
+
+/** The seed's windows, short ones first so a SIM box is caught minutes after it starts. */
+export const DEFAULT_WINDOWS_MS: readonly number[] = [600_000, 3_600_000, 86_400_000];
+
+export interface WindowEngineOptions {
+  /** Window lengths in ms, strictly ascending, each 1 ms … `MAX_WINDOW_MS`. @default [10 min, 1 h, 24 h] */
+  windowsMs: readonly number[];
+  /** Watermark = max event time seen − this. Older records are `late`. @default 300_000 (5 min) */
+  allowedLatenessMs: number;
+  /** Presize the caller table for this many live callers (avoids rehash pauses). @default 1024 */
+  expectedCallers?: number;
+  /** Presize the event slab for this many events held in the longest window. @default 4096 */
+  expectedEvents?: number;
+}
+
+/** SDHF thresholds for one window. Flag when distinct > `minDistinctCallees` and average < `maxAvgDurationSeconds`. */
+export interface SdhfWindowSettings {
+  /** Must be one of the engine's `windowsMs`. */
+  windowMs: number;
+  /** Strictly more distinct callees than this. @default 50 */
+  minDistinctCallees: number;
+  /** Average duration strictly below this, in seconds. @default 3.0 */
+  maxAvgDurationSeconds: number;
+}
+
+export interface RuleSettings {
+  /** One entry per window the rule watches; a window without an entry has the rule off. */
+  sdhf: readonly SdhfWindowSettings[];
+  /** Caller numbers (digits) or prefixes ending in `*` that never alert. */
+  allowlist: readonly string[];
+  /** An open episode re-alerts after this much event time without escalation. @default 3_600_000 (1 h) */
+  cooldownMs: number;
+}
+
+/** The seed's thresholds on every default window. */
+export const DEFAULT_RULE_SETTINGS: RuleSettings = {
+  sdhf: DEFAULT_WINDOWS_MS.map((windowMs) => ({ windowMs, minDistinctCallees: 50, maxAvgDurationSeconds: 3.0 })),
+  allowlist: [],
+  cooldownMs: 3_600_000,
+};
+
+export interface ResolvedEngineOptions {
+  windowsMs: readonly number[];
+  allowedLatenessMs: number;
+  expectedCallers: number;
+  expectedEvents: number;
+}
+
+function isWholeMs(value: number, min: number, max: number): boolean {
+  return Number.isSafeInteger(value) && value >= min && value <= max;
+}
+
+export function resolveEngineOptions(options: WindowEngineOptions): ResolvedEngineOptions {
+  const windowsMs = options.windowsMs;
+  if (!Array.isArray(windowsMs) || windowsMs.length === 0 || windowsMs.length > 16) {
+    throw new WindowOptionsError('windowsMs', 'a list of 1 to 16 window lengths in ms');
+  }
+  windowsMs.forEach((windowMs, index) => {
+    if (!isWholeMs(windowMs, 1, MAX_WINDOW_MS)) {
+      throw new WindowOptionsError(`windowsMs[${index}]`, `a whole number of ms in 1 … ${MAX_WINDOW_MS}`);
+    }
+    const previous = windowsMs[index - 1];
+    if (previous !== undefined && windowMs <= previous) {
+      throw new WindowOptionsError(`windowsMs[${index}]`, `longer than windowsMs[${index - 1}] (${previous})`);
+    }
+  });
+  if (!isWholeMs(options.allowedLatenessMs, 0, MAX_WINDOW_MS)) {
+    throw new WindowOptionsError('allowedLatenessMs', `a whole number of ms in 0 … ${MAX_WINDOW_MS}`);
+  }
+  const expectedCallers = options.expectedCallers ?? 1024;
+  const expectedEvents = options.expectedEvents ?? 4096;
+  if (!isWholeMs(expectedCallers, 0, 2 ** 28)) {
+    throw new WindowOptionsError('expectedCallers', 'an integer in 0 … 2^28');
+  }
+  if (!isWholeMs(expectedEvents, 0, 2 ** 34)) {
+    throw new WindowOptionsError('expectedEvents', 'an integer in 0 … 2^34');
+  }
+  return { windowsMs: [...windowsMs], allowedLatenessMs: options.allowedLatenessMs, expectedCallers, expectedEvents };
+}
+
+const ALLOWLIST_ENTRY = /^\d{1,16}\*?$/;
+
+/** Throws `RuleSettingsError` naming the first bad field. */
+export function validateRuleSettings(settings: RuleSettings, windowsMs: readonly number[]): void {
+  if (!Array.isArray(settings.sdhf)) throw new RuleSettingsError('sdhf', 'a list (empty turns the rule off)');
+  const seen = new Set<number>();
+  settings.sdhf.forEach((entry, index) => {
+    const where = `sdhf[${index}]`;
+    if (!windowsMs.includes(entry.windowMs)) {
+      throw new RuleSettingsError(`${where}.windowMs`, `one of the engine's windows (${windowsMs.join(', ')})`);
+    }
+    if (seen.has(entry.windowMs)) throw new RuleSettingsError(`${where}.windowMs`, 'listed once');
+    seen.add(entry.windowMs);
+    if (!Number.isSafeInteger(entry.minDistinctCallees) || entry.minDistinctCallees < 0) {
+      throw new RuleSettingsError(`${where}.minDistinctCallees`, 'an integer ≥ 0');
+    }
+    if (!Number.isFinite(entry.maxAvgDurationSeconds) || entry.maxAvgDurationSeconds <= 0) {
+      throw new RuleSettingsError(`${where}.maxAvgDurationSeconds`, 'a number > 0');
+    }
+  });
+  if (!Array.isArray(settings.allowlist)) throw new RuleSettingsError('allowlist', 'a list of numbers or prefixes');
+  settings.allowlist.forEach((entry, index) => {
+    if (typeof entry !== 'string' || !ALLOWLIST_ENTRY.test(entry)) {
+      throw new RuleSettingsError(`allowlist[${index}]`, 'digits without "+", or a prefix ending in "*"');
+    }
+  });
+  if (!isWholeMs(settings.cooldownMs, 0, Number.MAX_SAFE_INTEGER)) {
+    throw new RuleSettingsError('cooldownMs', 'a whole number of ms ≥ 0');
+  }
+}

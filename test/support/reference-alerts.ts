@@ -1,0 +1,35 @@
+/**
+ * What an uninterrupted engine would alert on for a given publish order: the same decode, dedup and one
+ * detection engine per partition, in process. Used to check that a crash and restart change nothing.
+ */
+import { decodeCdr, partitionOf, numberDigits } from '../../src/stream/index.js';
+import { DetectionEngine, type AlertEvent, type RuleSettings } from '../../src/windows/index.js';
+
+export function referenceAlertKeys(
+  records: readonly { json: string }[],
+  partitions: number,
+  windowsMs: number[],
+  allowedLatenessMs: number,
+  rules: RuleSettings,
+): Set<string> {
+  const engines = new Map<number, DetectionEngine>();
+  const seen = new Set<string>();
+  const keys = new Set<string>();
+  const out: AlertEvent[] = [];
+  const encoder = new TextEncoder();
+  for (const record of records) {
+    const decoded = decodeCdr(encoder.encode(record.json));
+    if (!decoded.ok || seen.has(decoded.cdr.callId)) continue;
+    seen.add(decoded.cdr.callId);
+    const partition = partitionOf(numberDigits(decoded.cdr.caller), partitions);
+    let engine = engines.get(partition);
+    if (engine === undefined) {
+      engine = new DetectionEngine({ windowsMs, allowedLatenessMs }, rules);
+      engines.set(partition, engine);
+    }
+    out.length = 0;
+    engine.process(decoded.cdr.caller, decoded.cdr.callee, decoded.cdr.startMs, decoded.cdr.durationSeconds, out);
+    for (const alert of out) keys.add(alert.alertKey);
+  }
+  return keys;
+}
