@@ -7,6 +7,7 @@
  * Malformed records carry one deliberate fault each, the kinds a mediation layer really emits: cut-off
  * messages, letters in numbers, durations as text or negative, missing ids, local date formats.
  */
+import { digitsOf } from './digit-strings.js';
 import { cellText, SWITCHES, TRUNKS } from './number-plan.js';
 import { RECORD_KIND, type RecordPool } from './record-pool.js';
 
@@ -61,12 +62,12 @@ export interface FormattedRecord {
 /** Builds the wire text of `slot`. */
 export function formatRecord(pool: RecordPool, slot: number, context: JsonContext): FormattedRecord {
   const switchSpec = SWITCHES[pool.switchIndex[slot] as number] ?? SWITCHES[0];
-  const callerDigits = String(pool.caller[slot]);
-  const calleeDigits = String(pool.callee[slot]);
+  const callerDigits = digitsOf(pool.caller[slot] as number);
+  const calleeDigits = digitsOf(pool.callee[slot] as number);
   const plus = switchSpec.plusNumbers ? '+' : '';
   const startMs = pool.startMs[slot] as number;
-  const start = switchSpec.epochStart ? String(startMs) : `"${context.iso.format(startMs)}"`;
-  const callId = `${switchSpec.name}-${context.runTag}-${(pool.sequence[slot] as number).toString(36)}`;
+  const start = switchSpec.epochStart ? digitsOf(startMs) : `"${context.iso.format(startMs)}"`;
+  const callId = `${switchSpec.name}-${context.runTag}-${digitsOf(pool.sequence[slot] as number)}`;
   const cell = pool.cell[slot] as number;
   const imsi = pool.imsi[slot] as number;
   const imei = pool.imei[slot] as number;
@@ -74,11 +75,11 @@ export function formatRecord(pool: RecordPool, slot: number, context: JsonContex
   const trunkOut = pool.trunkOut[slot] as number;
   const json =
     `{"call_id":"${callId}","caller":"${plus}${callerDigits}","callee":"${plus}${calleeDigits}",` +
-    `"start":${start},"duration":${pool.durationSeconds[slot]},"answered":${pool.isAnswered(slot)},` +
-    `"direction":"${pool.isInbound(slot) ? 'inbound' : 'outbound'}","cause":${pool.cause[slot]}` +
+    `"start":${start},"duration":${digitsOf(pool.durationSeconds[slot] as number)},"answered":${pool.isAnswered(slot)},` +
+    `"direction":"${pool.isInbound(slot) ? 'inbound' : 'outbound'}","cause":${digitsOf(pool.cause[slot] as number)}` +
     (cell === 0 ? '' : `,"cell":"${cellText(cell)}"`) +
-    (imsi === 0 ? '' : `,"imsi":"${imsi}"`) +
-    (imei === 0 ? '' : `,"imei":"${imei}"`) +
+    (imsi === 0 ? '' : `,"imsi":"${digitsOf(imsi)}"`) +
+    (imei === 0 ? '' : `,"imei":"${digitsOf(imei)}"`) +
     `,"switch":"${switchSpec.name}"` +
     (trunkIn === 0 ? '' : `,"trunk_in":"${TRUNKS[trunkIn]}"`) +
     (trunkOut === 0 ? '' : `,"trunk_out":"${TRUNKS[trunkOut]}"`) +

@@ -12,6 +12,7 @@
  * | `2348099` + 6 digits | the operator's network probe SIMs and their test responders |
  * | 44…, 1…, 971…, 86… | foreign callers on international inbound calls |
  */
+import { digitsOf } from './digit-strings.js';
 import { hash32, hashUnit } from './prng.js';
 
 /** Prefix of every flash-call OTP sender's A-number: the value to put on the allowlist. */
@@ -201,7 +202,7 @@ export function probeResponderNumber(responder: number): number {
 /** `cell` wire text of an encoded cell: a cell global identity `MCC-MNC-LAC-CI`. */
 export function cellText(cell: number): string {
   const lac = Math.floor(cell / 100_000);
-  return `621-30-${lac}-${cell - lac * 100_000}`;
+  return `621-30-${digitsOf(lac)}-${digitsOf(cell - lac * 100_000)}`;
 }
 
 function fmixKey(key: number): number {

@@ -190,19 +190,19 @@ export class RecordPool {
   }
 }
 
-function growFloat(array: Float64Array, capacity: number): Float64Array {
+function growFloat(array: Float64Array, capacity: number): Float64Array<ArrayBuffer> {
   const grown = new Float64Array(capacity);
   grown.set(array);
   return grown;
 }
 
-function growInt(array: Int32Array, capacity: number): Int32Array {
+function growInt(array: Int32Array, capacity: number): Int32Array<ArrayBuffer> {
   const grown = new Int32Array(capacity);
   grown.set(array);
   return grown;
 }
 
-function growByte(array: Uint8Array, capacity: number): Uint8Array {
+function growByte(array: Uint8Array, capacity: number): Uint8Array<ArrayBuffer> {
   const grown = new Uint8Array(capacity);
   grown.set(array);
   return grown;

@@ -7,6 +7,7 @@
 export const API_ERROR_CODES = [
   'api_config_invalid',
   'validation_failed',
+  'bad_request',
   'unauthorized',
   'not_found',
   'conflict',
@@ -81,4 +82,18 @@ export class UnavailableError extends ApiError {
   readonly code = UnavailableError.code;
   readonly statusCode = 503;
   override readonly name = 'UnavailableError';
+}
+
+/** Over the per-principal request rate; `Retry-After` says when to come back. */
+export class RateLimitedError extends ApiError {
+  static readonly code = 'rate_limited' as const;
+  readonly code = RateLimitedError.code;
+  readonly statusCode = 429;
+  override readonly name = 'RateLimitedError';
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
 }

@@ -1,4 +1,6 @@
 /** The HTTP API's public surface: the server builder, the engine port it needs, and its background jobs. */
+export { buildApiServer, API_PREFIX } from './api-server.js';
+export type { ApiServerDeps } from './api-server.js';
 export type {
   CallerView,
   CallerWindowView,
@@ -7,3 +9,25 @@ export type {
   RuleSettingsDoc,
   WorkerHealth,
 } from './engine-port.js';
+export {
+  API_ERROR_CODES,
+  ApiConfigError,
+  ApiError,
+  ConflictError,
+  NotFoundError,
+  PayloadTooLargeError,
+  RateLimitedError,
+  UnauthorizedError,
+  UnavailableError,
+  ValidationFailedError,
+} from './api-errors.js';
+export type { ApiErrorCode } from './api-errors.js';
+export { hashApiKey } from './auth/api-key-verifier.js';
+export type { Principal } from './auth/principal.js';
+export { ageLowAlerts, startLowAlertAging, AUTO_AGING_REVIEWER } from './jobs/low-alert-aging.js';
+export type { LowAlertAgingOptions } from './jobs/low-alert-aging.js';
+export { defaultRuleSettings, loadRuleSettings } from './store/rules-store.js';
+export { sdhfSeverity } from './store/detect-store.js';
+export { riskLevel, riskScore, RISK_LEVELS } from './risk-score.js';
+export type { RiskInputs, RiskLevel } from './risk-score.js';
+export { maskForLog } from './log-masking.js';

@@ -23,7 +23,8 @@ function flag(args: readonly string[], name: string): string | undefined {
 
 function dayMs(key: string, raw: string): number {
   const ms = Date.parse(`${raw}T00:00:00Z`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(raw) || Number.isNaN(ms)) throw new UsageError(`${key} expects a date YYYY-MM-DD, got ${raw}`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(raw) || Number.isNaN(ms))
+    throw new UsageError(`${key} expects a date YYYY-MM-DD, got ${raw}`);
   return ms;
 }
 
@@ -37,7 +38,11 @@ export async function runMigrateCommand(databaseUrl: string, out: Writable, logg
   }
 }
 
-export async function runPartitionsCommand(args: readonly string[], databaseUrl: string, out: Writable): Promise<void> {
+export async function runPartitionsCommand(
+  args: readonly string[],
+  databaseUrl: string,
+  out: Writable,
+): Promise<void> {
   const dropBefore = flag(args, '--drop-before');
   const ensureAhead = flag(args, '--ensure-ahead');
   if (dropBefore === undefined && ensureAhead === undefined) {
@@ -48,11 +53,13 @@ export async function runPartitionsCommand(args: readonly string[], databaseUrl:
     const result: Record<string, unknown> = {};
     if (ensureAhead !== undefined) {
       const days = Number(ensureAhead);
-      if (!Number.isInteger(days) || days < 0 || days > 366) throw new UsageError('--ensure-ahead expects 0..366 days');
+      if (!Number.isInteger(days) || days < 0 || days > 366)
+        throw new UsageError('--ensure-ahead expects 0..366 days');
       const now = Date.now();
       result.ensured = await ensureDailyPartitions(pool, now - DAY_MS, now + days * DAY_MS);
     }
-    if (dropBefore !== undefined) result.dropped = await dropPartitionsBefore(pool, dayMs('--drop-before', dropBefore));
+    if (dropBefore !== undefined)
+      result.dropped = await dropPartitionsBefore(pool, dayMs('--drop-before', dropBefore));
     out.write(`${JSON.stringify(result)}\n`);
   } finally {
     await pool.end();
@@ -66,10 +73,18 @@ export async function runDlqCommand(
   const [action] = args;
   const reason = flag(args, '--reason');
   const limit = Number(flag(args, '--limit') ?? '100');
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1_000_000) throw new UsageError('--limit expects 1..1000000');
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1_000_000)
+    throw new UsageError('--limit expects 1..1000000');
   const pool = new pg.Pool({ connectionString: deps.databaseUrl, max: 2 });
   try {
-    const rows = await pool.query<{ id: string; reason: string; field: string | null; message: string; received_at: Date; raw: Buffer }>(
+    const rows = await pool.query<{
+      id: string;
+      reason: string;
+      field: string | null;
+      message: string;
+      received_at: Date;
+      raw: Buffer;
+    }>(
       `SELECT id, reason, field, message, received_at, raw FROM dead_letters
         WHERE ($1::text IS NULL OR reason = $1) ORDER BY id DESC LIMIT $2`,
       [reason ?? null, limit],

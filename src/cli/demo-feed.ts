@@ -17,7 +17,12 @@ export interface DemoSummary {
   elapsedSeconds: number;
 }
 
-export async function runDemoFeed(service: Service, out: Writable, logger: Logger, subscribers: number): Promise<DemoSummary> {
+export async function runDemoFeed(
+  service: Service,
+  out: Writable,
+  logger: Logger,
+  subscribers: number,
+): Promise<DemoSummary> {
   const startedMs = Date.now();
   const alerts: Record<string, number> = {};
   const unsubscribe = service.engine.onAlert((alert: AlertMessage) => {
@@ -28,7 +33,11 @@ export async function runDemoFeed(service: Service, out: Writable, logger: Logge
     );
   });
   const traffic = generateTraffic({ ...demoTrafficOptions(Date.now()), subscribers });
-  const publisher = new CdrPublisher(service.nc, { partitions: service.config.partitions, logger, maxInFlight: 2_048 });
+  const publisher = new CdrPublisher(service.nc, {
+    partitions: service.config.partitions,
+    logger,
+    maxInFlight: 2_048,
+  });
   let published = 0;
   const encoder = new TextEncoder();
   for (const record of traffic.records) {

@@ -3,8 +3,7 @@
  * The `sentinel` command. `start` runs the engine (embedded NATS and Postgres when NATS_URL / DATABASE_URL are
  * unset); the others are operator tools. Configuration comes from the environment (docs/config.md).
  */
-import { readFileSync } from 'node:fs';
-import { ConfigError, loadConfig } from '../config/index.js';
+import { ConfigError, loadProcessConfig } from '../config/index.js';
 import { createLogger } from '../shared/index.js';
 import { runPublishCommand } from '../stream/index.js';
 import { UsageError, runDlqCommand, runMigrateCommand, runPartitionsCommand } from './admin-commands.js';
@@ -32,10 +31,11 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
-  const config = loadConfig(process.env, (path) => readFileSync(path, 'utf8'));
+  const config = loadProcessConfig();
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   const needUrl = (value: string | undefined, key: string): string => {
-    if (value === undefined) throw new UsageError(`${command} needs ${key} (only 'start' runs embedded servers)`);
+    if (value === undefined)
+      throw new UsageError(`${command} needs ${key} (only 'start' runs embedded servers)`);
     return value;
   };
   switch (command) {
@@ -43,7 +43,6 @@ async function main(argv: string[]): Promise<number> {
       return await runStartCommand(config, {
         logger,
         version: packageVersion(),
-        pathEnv: process.env.PATH,
         stdout: process.stdout,
       });
     case 'publish':
@@ -83,7 +82,9 @@ main(process.argv.slice(2)).then(
       process.exitCode = 2;
       return;
     }
-    process.stderr.write(`sentinel: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `sentinel: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exitCode = 1;
   },
 );

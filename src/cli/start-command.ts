@@ -9,10 +9,10 @@ import { runDemoFeed } from './demo-feed.js';
 
 export async function runStartCommand(
   config: Config,
-  deps: { logger: Logger; version: string; pathEnv: string | undefined; stdout: Writable },
+  deps: { logger: Logger; version: string; stdout: Writable },
 ): Promise<number> {
   const { logger } = deps;
-  const service = await startService(config, { logger, version: deps.version, pathEnv: deps.pathEnv });
+  const service = await startService(config, { logger, version: deps.version });
   let exitCode: number | undefined;
   const done = new Promise<number>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {

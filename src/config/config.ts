@@ -3,6 +3,7 @@
  * down. No other module reads `process.env`. Names follow the predecessor's where they exist
  * (DATABASE_URL, DATABASE_POOL_MAX_SIZE, LOG_LEVEL, ENVIRONMENT). Every key is documented in docs/config.md.
  */
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { ConfigError } from './config-error.js';
 import {
@@ -93,6 +94,8 @@ export interface Config {
   /** Feed the synthetic demo day through NATS after start-up. @default true in embedded mode */
   demo: boolean;
   demoSubscribers: number;
+  /** PATH, where the embedded mode looks for `nats-server`. */
+  searchPath: string | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -131,7 +134,11 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
     const raw = read(env, key);
     return raw === undefined ? fallback : parse(raw);
   };
-  const natsUrl = opt<string | undefined>('NATS_URL', (raw) => parseUrl('NATS_URL', raw, ['nats:', 'tls:']), undefined);
+  const natsUrl = opt<string | undefined>(
+    'NATS_URL',
+    (raw) => parseUrl('NATS_URL', raw, ['nats:', 'tls:']),
+    undefined,
+  );
   const databaseUrl = opt<string | undefined>(
     'DATABASE_URL',
     (raw) => parseUrl('DATABASE_URL', raw, ['postgres:', 'postgresql:']),
@@ -161,7 +168,11 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
       'development',
     ),
     logLevel: opt('LOG_LEVEL', (raw) => parseEnum('LOG_LEVEL', raw, LOG_LEVELS), 'info'),
-    logFormat: opt('LOG_FORMAT', (raw) => parseEnum('LOG_FORMAT', raw, ['json', 'pretty'] as const), isTty ? 'pretty' : 'json'),
+    logFormat: opt(
+      'LOG_FORMAT',
+      (raw) => parseEnum('LOG_FORMAT', raw, ['json', 'pretty'] as const),
+      isTty ? 'pretty' : 'json',
+    ),
     natsUrl,
     natsDataDir: read(env, 'NATS_DATA_DIR') ?? '.data/nats',
     databaseUrl,
@@ -175,7 +186,11 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
     httpHost: read(env, 'HTTP_HOST') ?? '0.0.0.0',
     httpPort: opt('HTTP_PORT', (raw) => parseInteger('HTTP_PORT', raw, 0, 65_535), 8000),
     partitions,
-    workers: opt('WORKERS', (raw) => parseInteger('WORKERS', raw, 1, 256), Math.max(1, availableParallelism())),
+    workers: opt(
+      'WORKERS',
+      (raw) => parseInteger('WORKERS', raw, 1, 256),
+      Math.max(1, availableParallelism()),
+    ),
     instanceIndex,
     instanceCount,
     windowsMs: opt('WINDOWS', (raw) => parseDurationList('WINDOWS', raw), [600_000, 3_600_000, 86_400_000]),
@@ -207,7 +222,11 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
       1_000_000,
     ),
     sink: {
-      batchMaxRows: opt('SINK_BATCH_MAX_ROWS', (raw) => parseInteger('SINK_BATCH_MAX_ROWS', raw, 1, 1_000_000), 5_000),
+      batchMaxRows: opt(
+        'SINK_BATCH_MAX_ROWS',
+        (raw) => parseInteger('SINK_BATCH_MAX_ROWS', raw, 1, 1_000_000),
+        5_000,
+      ),
       flushIntervalMs: opt('SINK_FLUSH_INTERVAL', (raw) => parseDurationMs('SINK_FLUSH_INTERVAL', raw), 250),
       maxBufferedRows: opt(
         'SINK_MAX_BUFFERED_ROWS',
@@ -224,7 +243,11 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
       breakerResetMs: opt('SINK_BREAKER_RESET', (raw) => parseDurationMs('SINK_BREAKER_RESET', raw), 5_000),
     },
     retentionDays: opt('RETENTION_DAYS', (raw) => parseInteger('RETENTION_DAYS', raw, 1, 3_650), 30),
-    partitionsAheadDays: opt('PARTITIONS_AHEAD_DAYS', (raw) => parseInteger('PARTITIONS_AHEAD_DAYS', raw, 1, 60), 3),
+    partitionsAheadDays: opt(
+      'PARTITIONS_AHEAD_DAYS',
+      (raw) => parseInteger('PARTITIONS_AHEAD_DAYS', raw, 1, 60),
+      3,
+    ),
     shutdownTimeoutMs: opt('SHUTDOWN_TIMEOUT', (raw) => parseDurationMs('SHUTDOWN_TIMEOUT', raw), 30_000),
     auth: {
       apiKeyHashes: apiKeyRaw === undefined ? [] : parseApiKeys('API_KEYS', apiKeyRaw),
@@ -234,23 +257,52 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
       jwtAudience: read(env, 'JWT_AUDIENCE'),
     },
     rateLimit: {
-      ingestPerMinute: opt('RATE_LIMIT_INGEST_PER_MINUTE', (raw) => parseInteger('RATE_LIMIT_INGEST_PER_MINUTE', raw, 1, 1_000_000), 60),
-      detectPerMinute: opt('RATE_LIMIT_DETECT_PER_MINUTE', (raw) => parseInteger('RATE_LIMIT_DETECT_PER_MINUTE', raw, 1, 1_000_000), 10),
+      ingestPerMinute: opt(
+        'RATE_LIMIT_INGEST_PER_MINUTE',
+        (raw) => parseInteger('RATE_LIMIT_INGEST_PER_MINUTE', raw, 1, 1_000_000),
+        60,
+      ),
+      detectPerMinute: opt(
+        'RATE_LIMIT_DETECT_PER_MINUTE',
+        (raw) => parseInteger('RATE_LIMIT_DETECT_PER_MINUTE', raw, 1, 1_000_000),
+        10,
+      ),
     },
-    ingestMaxBytes: opt('INGEST_MAX_BYTES', (raw) => parseInteger('INGEST_MAX_BYTES', raw, 1_024, 2_147_483_647), 50 * 1_048_576),
+    ingestMaxBytes: opt(
+      'INGEST_MAX_BYTES',
+      (raw) => parseInteger('INGEST_MAX_BYTES', raw, 1_024, 2_147_483_647),
+      50 * 1_048_576,
+    ),
     websocket: {
-      heartbeatMs: opt('WS_HEARTBEAT_INTERVAL', (raw) => parseDurationMs('WS_HEARTBEAT_INTERVAL', raw), 30_000),
-      clientQueueMax: opt('WS_CLIENT_QUEUE_MAX', (raw) => parseInteger('WS_CLIENT_QUEUE_MAX', raw, 1, 1_000_000), 1_000),
+      heartbeatMs: opt(
+        'WS_HEARTBEAT_INTERVAL',
+        (raw) => parseDurationMs('WS_HEARTBEAT_INTERVAL', raw),
+        30_000,
+      ),
+      clientQueueMax: opt(
+        'WS_CLIENT_QUEUE_MAX',
+        (raw) => parseInteger('WS_CLIENT_QUEUE_MAX', raw, 1, 1_000_000),
+        1_000,
+      ),
     },
     lowAlertAutoReviewAfterMs:
       autoReview === undefined || autoReview.trim().toLowerCase() === 'off'
         ? undefined
         : parseDurationMs('LOW_ALERT_AUTO_REVIEW_AFTER', autoReview),
     demo: opt('DEMO', (raw) => parseBoolean('DEMO', raw), embedded),
-    demoSubscribers: opt('DEMO_SUBSCRIBERS', (raw) => parseInteger('DEMO_SUBSCRIBERS', raw, 100, 10_000_000), 20_000),
+    demoSubscribers: opt(
+      'DEMO_SUBSCRIBERS',
+      (raw) => parseInteger('DEMO_SUBSCRIBERS', raw, 100, 10_000_000),
+      20_000,
+    ),
+    searchPath: read(env, 'PATH'),
   };
   if (config.sink.retryMaxMs < config.sink.retryBaseMs) {
-    throw new ConfigError('SINK_RETRY_MAX', String(config.sink.retryMaxMs), `at least SINK_RETRY_BASE (${config.sink.retryBaseMs} ms)`);
+    throw new ConfigError(
+      'SINK_RETRY_MAX',
+      String(config.sink.retryMaxMs),
+      `at least SINK_RETRY_BASE (${config.sink.retryBaseMs} ms)`,
+    );
   }
   const longestWindow = config.windowsMs[config.windowsMs.length - 1]!;
   if (config.cdrMaxAgeMs < longestWindow + config.allowedLatenessMs) {
@@ -263,15 +315,62 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
   return config;
 }
 
+/** The configuration of this process: its environment, secret files read from disk. */
+export function loadProcessConfig(): Config {
+  return loadConfig(process.env, (path) => readFileSync(path, 'utf8'));
+}
+
 /** Every environment variable loadConfig reads; deploy manifests are checked against this list. */
 export const CONFIG_KEYS = [
-  'ENVIRONMENT', 'LOG_LEVEL', 'LOG_FORMAT', 'NATS_URL', 'NATS_DATA_DIR', 'DATABASE_URL', 'DATABASE_POOL_MIN_SIZE',
-  'DATABASE_POOL_MAX_SIZE', 'POSTGRES_DATA_DIR', 'HTTP_HOST', 'HTTP_PORT', 'PARTITIONS', 'WORKERS', 'INSTANCE_INDEX',
-  'INSTANCE_COUNT', 'WINDOWS', 'ALLOWED_LATENESS', 'SDHF_MIN_UNIQUE_DESTINATIONS', 'SDHF_MAX_AVG_DURATION_SECONDS',
-  'ALERT_COOLDOWN', 'ALLOWLIST', 'CDR_MAX_AGE', 'DUPLICATE_WINDOW', 'DEDUP_CAPACITY', 'SINK_BATCH_MAX_ROWS',
-  'SINK_FLUSH_INTERVAL', 'SINK_MAX_BUFFERED_ROWS', 'SINK_RETRY_BASE', 'SINK_RETRY_MAX', 'SINK_BREAKER_FAILURES',
-  'SINK_BREAKER_RESET', 'RETENTION_DAYS', 'PARTITIONS_AHEAD_DAYS', 'SHUTDOWN_TIMEOUT', 'API_KEYS', 'API_KEYS_FILE',
-  'JWT_SECRET', 'JWT_SECRET_FILE', 'JWT_PUBLIC_KEY', 'JWT_PUBLIC_KEY_FILE', 'JWT_ISSUER', 'JWT_AUDIENCE',
-  'RATE_LIMIT_INGEST_PER_MINUTE', 'RATE_LIMIT_DETECT_PER_MINUTE', 'INGEST_MAX_BYTES', 'WS_HEARTBEAT_INTERVAL',
-  'WS_CLIENT_QUEUE_MAX', 'LOW_ALERT_AUTO_REVIEW_AFTER', 'DEMO', 'DEMO_SUBSCRIBERS',
+  'ENVIRONMENT',
+  'LOG_LEVEL',
+  'LOG_FORMAT',
+  'NATS_URL',
+  'NATS_DATA_DIR',
+  'DATABASE_URL',
+  'DATABASE_POOL_MIN_SIZE',
+  'DATABASE_POOL_MAX_SIZE',
+  'POSTGRES_DATA_DIR',
+  'HTTP_HOST',
+  'HTTP_PORT',
+  'PARTITIONS',
+  'WORKERS',
+  'INSTANCE_INDEX',
+  'INSTANCE_COUNT',
+  'WINDOWS',
+  'ALLOWED_LATENESS',
+  'SDHF_MIN_UNIQUE_DESTINATIONS',
+  'SDHF_MAX_AVG_DURATION_SECONDS',
+  'ALERT_COOLDOWN',
+  'ALLOWLIST',
+  'CDR_MAX_AGE',
+  'DUPLICATE_WINDOW',
+  'DEDUP_CAPACITY',
+  'SINK_BATCH_MAX_ROWS',
+  'SINK_FLUSH_INTERVAL',
+  'SINK_MAX_BUFFERED_ROWS',
+  'SINK_RETRY_BASE',
+  'SINK_RETRY_MAX',
+  'SINK_BREAKER_FAILURES',
+  'SINK_BREAKER_RESET',
+  'RETENTION_DAYS',
+  'PARTITIONS_AHEAD_DAYS',
+  'SHUTDOWN_TIMEOUT',
+  'API_KEYS',
+  'API_KEYS_FILE',
+  'JWT_SECRET',
+  'JWT_SECRET_FILE',
+  'JWT_PUBLIC_KEY',
+  'JWT_PUBLIC_KEY_FILE',
+  'JWT_ISSUER',
+  'JWT_AUDIENCE',
+  'RATE_LIMIT_INGEST_PER_MINUTE',
+  'RATE_LIMIT_DETECT_PER_MINUTE',
+  'INGEST_MAX_BYTES',
+  'WS_HEARTBEAT_INTERVAL',
+  'WS_CLIENT_QUEUE_MAX',
+  'LOW_ALERT_AUTO_REVIEW_AFTER',
+  'DEMO',
+  'DEMO_SUBSCRIBERS',
+  'PATH',
 ] as const;

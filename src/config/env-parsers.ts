@@ -20,8 +20,12 @@ export function parseDurationMs(key: string, raw: string): number {
 }
 
 export function parseDurationList(key: string, raw: string): number[] {
-  const parts = raw.split(',').map((part) => part.trim()).filter((part) => part !== '');
-  if (parts.length === 0) throw new ConfigError(key, raw, 'a comma-separated list of durations, e.g. 10m,1h,24h');
+  const parts = raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+  if (parts.length === 0)
+    throw new ConfigError(key, raw, 'a comma-separated list of durations, e.g. 10m,1h,24h');
   const values = parts.map((part) => parseDurationMs(key, part));
   if (new Set(values).size !== values.length) throw new ConfigError(key, raw, 'distinct durations');
   return values.sort((a, b) => a - b);

@@ -29,11 +29,12 @@ export interface EnginePortDeps {
   rules: RuleSettingsDoc;
 }
 
-const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /** Digits of the record's caller for partitioning; records that fail validation still need a partition. */
 function callerDigitsOf(record: Record<string, unknown>): string {
-  const raw = typeof record.caller === 'string' || typeof record.caller === 'number' ? String(record.caller) : '';
+  const raw =
+    typeof record.caller === 'string' || typeof record.caller === 'number' ? String(record.caller) : '';
   const digits = raw.replace(/^\+/, '');
   return /^\d+$/.test(digits) ? digits : '0';
 }
@@ -140,29 +141,45 @@ export class EngineRuntimePort implements EnginePort {
     const partition = partitionOf(callerDigits, this.deps.partitions);
     if (this.deps.supervisor.owns(partition)) return await this.localView(callerDigits);
     try {
-      const reply = await this.deps.nc.request(`${CALLER_QUERY_PREFIX}.${callerDigits}`, '', { timeout: 2_000 });
+      const reply = await this.deps.nc.request(`${CALLER_QUERY_PREFIX}.${callerDigits}`, '', {
+        timeout: 2_000,
+      });
       return reply.json<CallerView | null>() ?? undefined;
     } catch {
       return undefined;
     }
   }
 
-  async publishCdrs(records: readonly Record<string, unknown>[]): Promise<{ published: number; duplicates: number }> {
+  async publishCdrs(
+    records: readonly Record<string, unknown>[],
+  ): Promise<{ published: number; duplicates: number }> {
     const before = this.deps.publisher.stats();
     for (const record of records) {
       const callId = typeof record.call_id === 'string' ? record.call_id : '';
-      await this.deps.publisher.publishRaw(this.encoder.encode(JSON.stringify(record)), callId, callerDigitsOf(record));
+      await this.deps.publisher.publishRaw(
+        this.encoder.encode(JSON.stringify(record)),
+        callId,
+        callerDigitsOf(record),
+      );
     }
     await this.deps.publisher.flush();
     const after = this.deps.publisher.stats();
     return { published: after.acked - before.acked, duplicates: after.duplicates - before.duplicates };
   }
 
-  async submitAndView(record: Record<string, unknown>, callerDigits: string): Promise<CallerView | undefined> {
+  async submitAndView(
+    record: Record<string, unknown>,
+    callerDigits: string,
+  ): Promise<CallerView | undefined> {
     const partition = partitionOf(callerDigits, this.deps.partitions);
     const callId = typeof record.call_id === 'string' ? record.call_id : undefined;
-    const ack = await this.deps.js.publish(cdrSubject(partition), JSON.stringify(record), callId === undefined ? {} : { msgID: callId });
-    if (this.deps.supervisor.owns(partition)) await this.deps.supervisor.waitApplied(partition, ack.seq, SUBMIT_WAIT_MS);
+    const ack = await this.deps.js.publish(
+      cdrSubject(partition),
+      JSON.stringify(record),
+      callId === undefined ? {} : { msgID: callId },
+    );
+    if (this.deps.supervisor.owns(partition))
+      await this.deps.supervisor.waitApplied(partition, ack.seq, SUBMIT_WAIT_MS);
     return await this.callerView(callerDigits);
   }
 

@@ -3,4 +3,9 @@ export type { Service, ServiceOptions } from './service.js';
 export { ownedPartitions, assignToWorkers, consumerName } from './partition-assignment.js';
 export { RecentIds } from './recent-ids.js';
 export type { WorkerState } from './protocol.js';
-export { startNatsServer, startEmbeddedPostgres, NatsServerMissingError, findFreePort } from './embedded/index.js';
+export {
+  startNatsServer,
+  startEmbeddedPostgres,
+  NatsServerMissingError,
+  findFreePort,
+} from './embedded/index.js';

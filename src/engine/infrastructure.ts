@@ -16,17 +16,18 @@ export interface Infrastructure {
 
 const EMBEDDED_DATABASE = 'sentinel';
 
-export async function resolveInfrastructure(config: Config, pathEnv: string | undefined, logger: Logger): Promise<Infrastructure> {
+export async function resolveInfrastructure(config: Config, logger: Logger): Promise<Infrastructure> {
   const stops: (() => Promise<void>)[] = [];
   const stop = async (): Promise<void> => {
-    for (const fn of stops.reverse()) await fn().catch((error: unknown) => logger.warn({ err: error }, 'stop failed'));
+    for (const fn of stops.reverse())
+      await fn().catch((error: unknown) => logger.warn({ err: error }, 'stop failed'));
   };
   try {
     let natsUrl = config.natsUrl;
     if (natsUrl === undefined) {
       // The conventional port when it is free, so `nats sub 'sentinel.alerts.>'` works without flags.
       const port = (await isPortOpen(4222)) ? 0 : 4222;
-      const nats = await startNatsServer({ dataDir: config.natsDataDir, port, pathEnv });
+      const nats = await startNatsServer({ dataDir: config.natsDataDir, port, pathEnv: config.searchPath });
       stops.push(() => nats.stop());
       natsUrl = nats.url;
       logger.info({ url: nats.url, dataDir: nats.dataDir }, 'embedded nats-server started (JetStream)');
@@ -34,10 +35,17 @@ export async function resolveInfrastructure(config: Config, pathEnv: string | un
     let databaseUrl = config.databaseUrl;
     if (databaseUrl === undefined) {
       const port = (await isPortOpen(5433)) ? 0 : 5433;
-      const postgres = await startEmbeddedPostgres({ dataDir: config.postgresDataDir, port, persistent: true });
+      const postgres = await startEmbeddedPostgres({
+        dataDir: config.postgresDataDir,
+        port,
+        persistent: true,
+      });
       stops.push(() => postgres.stop());
       databaseUrl = await ensureDatabase(postgres.adminUrl, EMBEDDED_DATABASE);
-      logger.info({ port: postgres.port, dataDir: postgres.dataDir, database: EMBEDDED_DATABASE }, 'embedded Postgres started');
+      logger.info(
+        { port: postgres.port, dataDir: postgres.dataDir, database: EMBEDDED_DATABASE },
+        'embedded Postgres started',
+      );
     }
     return {
       natsUrl,

@@ -65,7 +65,13 @@ export async function openPartitionConsumer(
   }
   const caughtUpSeq = await lastSequence(jsm, options.stream, options.subject);
   logger.info(
-    { subject: options.subject, startSeq, caughtUpSeq, committedSeq: options.committedSeq, pending: info.num_pending },
+    {
+      subject: options.subject,
+      startSeq,
+      caughtUpSeq,
+      committedSeq: options.committedSeq,
+      pending: info.num_pending,
+    },
     'partition consumer positioned',
   );
   return { consumer: await js.consumers.get(options.stream, options.durableName), startSeq, caughtUpSeq };

@@ -22,7 +22,13 @@ export interface PartitionProcessorDeps {
   sink: SinkBuffer;
   metrics: WorkerMetricsRecorder;
   publishAlert(alert: AlertMessage): void;
-  publishDeadLetter(raw: Uint8Array, reason: string, field: string | undefined, subject: string, seq: number): void;
+  publishDeadLetter(
+    raw: Uint8Array,
+    reason: string,
+    field: string | undefined,
+    subject: string,
+    seq: number,
+  ): void;
   workerId: number;
 }
 
@@ -134,7 +140,10 @@ export class PartitionProcessor {
       const message = toAlertMessage(event, nowMs, eventToAlertMs);
       this.deps.publishAlert(message);
       this.deps.sink.addAlert(message);
-      this.deps.metrics.inc('sentinel_alerts_generated_total', { rule: event.rule, severity: event.severity });
+      this.deps.metrics.inc('sentinel_alerts_generated_total', {
+        rule: event.rule,
+        severity: event.severity,
+      });
       this.deps.metrics.inc('sentinel_alerts_by_severity_total', { severity: event.severity });
       this.deps.metrics.recordEventToAlert(eventToAlertMs / 1_000);
     }
@@ -203,12 +212,13 @@ export class PartitionProcessor {
         windowSeconds: Math.round(e.windowMs / 1_000),
         severity: e.severity,
         episodeKey: e.episodeKey,
-        openedAtMs: e.openedAtMs,
+        openedAtMs: e.startedAtMs,
       })),
     };
   }
 
   footprint(): { callers: number; eventsHeld: number; bytes: number } {
-    return this.engine.footprint();
+    const { callers, eventsHeld, bytes } = this.engine.footprint();
+    return { callers, eventsHeld, bytes };
   }
 }

@@ -28,15 +28,21 @@ export interface CallerWindowStats {
   uniqueDestinations: number;
   totalDurationSeconds: number;
   avgDurationSeconds: number;
-  firstEventAtMs: number | undefined;
-  lastEventAtMs: number | undefined;
+  firstEventAtMs: number | null;
+  lastEventAtMs: number | null;
 }
 
 export interface CallerSnapshot {
   partition: number;
   worker: number;
   windows: CallerWindowStats[];
-  openEpisodes: { rule: string; windowSeconds: number; severity: string; episodeKey: string; openedAtMs: number }[];
+  openEpisodes: {
+    rule: string;
+    windowSeconds: number;
+    severity: string;
+    episodeKey: string;
+    openedAtMs: number;
+  }[];
 }
 
 export interface WorkerHealthReport {

@@ -32,5 +32,7 @@ export function toRuleSettings(doc: RuleSettingsDoc): RuleSettings {
 
 /** Exact numbers or prefixes ending in `*`. */
 export function isAllowlisted(digits: string, allowlist: readonly string[]): boolean {
-  return allowlist.some((entry) => (entry.endsWith('*') ? digits.startsWith(entry.slice(0, -1)) : digits === entry));
+  return allowlist.some((entry) =>
+    entry.endsWith('*') ? digits.startsWith(entry.slice(0, -1)) : digits === entry,
+  );
 }

@@ -29,7 +29,6 @@ export const ALERTS_SUBJECT_PREFIX = 'sentinel.alerts';
 export interface ServiceOptions {
   logger: Logger;
   version: string;
-  pathEnv: string | undefined;
   /** Listen for HTTP (off in some tests that only need the pipeline). @default true */
   http?: boolean;
   /** `sink_offsets.consumer` and durable-name prefix. @default 'sentinel' */
@@ -56,8 +55,12 @@ export interface Service {
 export async function startService(config: Config, options: ServiceOptions): Promise<Service> {
   const logger = options.logger;
   const consumerGroup = options.consumerGroup ?? 'sentinel';
-  const infrastructure = await resolveInfrastructure(config, options.pathEnv, logger);
-  const nc = await connect({ servers: infrastructure.natsUrl, name: 'sentinel-main', maxReconnectAttempts: -1 });
+  const infrastructure = await resolveInfrastructure(config, logger);
+  const nc = await connect({
+    servers: infrastructure.natsUrl,
+    name: 'sentinel-main',
+    maxReconnectAttempts: -1,
+  });
   const metrics = new Metrics(options.version);
   metrics.gauge('sentinel_nats_connected').set(1);
   void (async () => {
@@ -70,7 +73,11 @@ export async function startService(config: Config, options: ServiceOptions): Pro
   const jsm = await jetstreamManager(nc);
   const changes = await ensureStreams(
     jsm,
-    { partitions: config.partitions, cdrMaxAgeMs: config.cdrMaxAgeMs, duplicateWindowMs: config.duplicateWindowMs },
+    {
+      partitions: config.partitions,
+      cdrMaxAgeMs: config.cdrMaxAgeMs,
+      duplicateWindowMs: config.duplicateWindowMs,
+    },
     logger,
   );
   logger.info({ streams: changes }, 'streams ready');
@@ -107,7 +114,13 @@ export async function startService(config: Config, options: ServiceOptions): Pro
   });
   supervisor.start();
   logger.info(
-    { instance: config.instanceIndex, of: config.instanceCount, partitions: owned, workers: assignment.length, cores: availableParallelism() },
+    {
+      instance: config.instanceIndex,
+      of: config.instanceCount,
+      partitions: owned,
+      workers: assignment.length,
+      cores: availableParallelism(),
+    },
     'shard workers starting',
   );
 
@@ -135,11 +148,18 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     }, MAINTENANCE_INTERVAL_MS),
   );
   const stopAging =
-    config.lowAlertAutoReviewAfterMs === undefined ? undefined : startLowAlertAging(pool, config.lowAlertAutoReviewAfterMs, logger);
+    config.lowAlertAutoReviewAfterMs === undefined
+      ? undefined
+      : startLowAlertAging(pool, config.lowAlertAutoReviewAfterMs, logger);
 
   const noCredentials =
-    config.auth.apiKeyHashes.length === 0 && config.auth.jwtSecret === undefined && config.auth.jwtPublicKey === undefined;
-  const devApiKey = noCredentials && config.environment !== 'production' ? `dev-${randomBytes(16).toString('hex')}` : undefined;
+    config.auth.apiKeyHashes.length === 0 &&
+    config.auth.jwtSecret === undefined &&
+    config.auth.jwtPublicKey === undefined;
+  const devApiKey =
+    noCredentials && config.environment !== 'production'
+      ? `dev-${randomBytes(16).toString('hex')}`
+      : undefined;
   let api: FastifyInstance | undefined;
   let httpUrl: string | undefined;
   if (options.http !== false) {
@@ -156,7 +176,8 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     const address = await server.listen({ host: config.httpHost, port: config.httpPort });
     httpUrl = address.replace('0.0.0.0', '127.0.0.1');
     logger.info({ url: httpUrl }, 'HTTP API listening');
-    if (devApiKey !== undefined) logger.warn({ apiKey: devApiKey }, 'no API credential configured: generated a development API key');
+    if (devApiKey !== undefined)
+      logger.warn({ apiKey: devApiKey }, 'no API credential configured: generated a development API key');
   }
 
   let stopped: Promise<boolean> | undefined;

@@ -101,13 +101,17 @@ export class ShardWorker {
             this.alertPublisher
               ?.publishAlert(alert)
               .then(() => this.metrics.inc('sentinel_alerts_published_total'))
-              .catch((error: unknown) => this.logger.error({ err: error, alertKey: alert.alert_key }, 'alert publish failed'));
+              .catch((error: unknown) =>
+                this.logger.error({ err: error, alertKey: alert.alert_key }, 'alert publish failed'),
+              );
           },
           publishDeadLetter: (raw, reason, field, subject, seq) => {
             this.metrics.inc('sentinel_dead_letters_total', { reason });
             this.deadLetterPublisher
               ?.publishDeadLetter({ data: raw, reason, field, sourceSubject: subject, sourceSeq: seq })
-              .catch((error: unknown) => this.logger.error({ err: error, seq }, 'dead-letter publish failed'));
+              .catch((error: unknown) =>
+                this.logger.error({ err: error, seq }, 'dead-letter publish failed'),
+              );
           },
         },
       );
@@ -145,7 +149,10 @@ export class ShardWorker {
         // sink's bound then holds to within a message per partition.
         const room = this.startup.config.sink.maxBufferedRows - sink.bufferedRows;
         const maxMessages = Math.max(1, Math.min(FETCH_BATCH, Math.floor(room / this.runs.size)));
-        const batch = await run.position.consumer.fetch({ max_messages: maxMessages, expires: FETCH_EXPIRES_MS });
+        const batch = await run.position.consumer.fetch({
+          max_messages: maxMessages,
+          expires: FETCH_EXPIRES_MS,
+        });
         for await (const msg of batch) {
           run.processor.handle(msg);
           run.pending = msg.info.pending;
@@ -198,11 +205,18 @@ export class ShardWorker {
     const bufferedRows = this.sink?.bufferedRows ?? 0;
     this.metrics.set('sentinel_sink_buffered_rows', { worker }, bufferedRows);
     let oldestUnackedMs = Number.POSITIVE_INFINITY;
-    for (const run of this.runs.values()) oldestUnackedMs = Math.min(oldestUnackedMs, run.processor.oldestUnackedMs());
-    const sinkLagSeconds = Number.isFinite(oldestUnackedMs) ? Math.max(0, Date.now() - oldestUnackedMs) / 1_000 : 0;
+    for (const run of this.runs.values())
+      oldestUnackedMs = Math.min(oldestUnackedMs, run.processor.oldestUnackedMs());
+    const sinkLagSeconds = Number.isFinite(oldestUnackedMs)
+      ? Math.max(0, Date.now() - oldestUnackedMs) / 1_000
+      : 0;
     this.metrics.set('sentinel_sink_lag_seconds', { worker }, sinkLagSeconds);
     const circuit = this.writer?.breakerState() ?? 'closed';
-    this.metrics.set('sentinel_sink_circuit_state', { worker }, circuit === 'closed' ? 0 : circuit === 'half-open' ? 1 : 2);
+    this.metrics.set(
+      'sentinel_sink_circuit_state',
+      { worker },
+      circuit === 'closed' ? 0 : circuit === 'half-open' ? 1 : 2,
+    );
     this.post({
       type: 'metrics',
       report: this.metrics.drain(),
@@ -242,7 +256,10 @@ export class ShardWorker {
     this.logger.info({ thresholds: rules.sdhf, allowlist: rules.allowlist.length }, 'rules applied');
   }
 
-  private callerSnapshot(caller: number, partition: number): ReturnType<PartitionProcessor['callerSnapshot']> {
+  private callerSnapshot(
+    caller: number,
+    partition: number,
+  ): ReturnType<PartitionProcessor['callerSnapshot']> {
     return this.runs.get(partition)?.processor.callerSnapshot(caller);
   }
 

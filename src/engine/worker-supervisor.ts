@@ -7,7 +7,14 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/index.js';
 import type { RuleSettings } from '../windows/index.js';
-import type { CallerSnapshot, MainToWorker, WorkerHealthReport, WorkerStartup, WorkerState, WorkerToMain } from './protocol.js';
+import type {
+  CallerSnapshot,
+  MainToWorker,
+  WorkerHealthReport,
+  WorkerStartup,
+  WorkerState,
+  WorkerToMain,
+} from './protocol.js';
 
 const WORKER_STATES: readonly WorkerState[] = ['starting', 'replaying', 'ready', 'failed', 'stopping'];
 const REQUEST_TIMEOUT_MS = 5_000;
@@ -60,7 +67,8 @@ export class WorkerSupervisor {
   constructor(private readonly options: SupervisorOptions) {
     this.rules = options.rules;
     this.handles = options.assignment.map((partitions, id) => new WorkerHandle(id, partitions));
-    for (const handle of this.handles) for (const partition of handle.partitions) this.owner.set(partition, handle);
+    for (const handle of this.handles)
+      for (const partition of handle.partitions) this.owner.set(partition, handle);
   }
 
   start(): void {
@@ -91,7 +99,10 @@ export class WorkerSupervisor {
         metrics.counter('sentinel_worker_restarts_total').inc();
         this.setState(handle, 'failed');
         const delayMs = Math.min(30_000, 500 * 2 ** Math.min(handle.restarts - 1, 6));
-        logger.error({ worker: handle.id, code, delayMs, restarts: handle.restarts }, 'shard worker exited; restarting');
+        logger.error(
+          { worker: handle.id, code, delayMs, restarts: handle.restarts },
+          'shard worker exited; restarting',
+        );
         setTimeout(() => {
           if (!this.shuttingDown) this.spawn(handle);
         }, delayMs).unref();
@@ -140,7 +151,11 @@ export class WorkerSupervisor {
     request.resolve(value);
   }
 
-  private request<T>(handle: WorkerHandle, build: (requestId: number) => MainToWorker, timeoutMs: number): Promise<T | undefined> {
+  private request<T>(
+    handle: WorkerHandle,
+    build: (requestId: number) => MainToWorker,
+    timeoutMs: number,
+  ): Promise<T | undefined> {
     const worker = handle.worker;
     if (worker === undefined || handle.state === 'failed') return Promise.resolve(undefined);
     const requestId = this.nextRequestId++;
@@ -182,11 +197,18 @@ export class WorkerSupervisor {
 
   setRules(rules: RuleSettings): void {
     this.rules = rules;
-    for (const handle of this.handles) handle.worker?.postMessage({ type: 'rules', rules } satisfies MainToWorker);
+    for (const handle of this.handles)
+      handle.worker?.postMessage({ type: 'rules', rules } satisfies MainToWorker);
   }
 
   statuses(): WorkerStatus[] {
-    return this.handles.map((h) => ({ id: h.id, state: h.state, partitions: h.partitions, restarts: h.restarts, health: h.health }));
+    return this.handles.map((h) => ({
+      id: h.id,
+      state: h.state,
+      partitions: h.partitions,
+      restarts: h.restarts,
+      health: h.health,
+    }));
   }
 
   allReady(): boolean {
@@ -196,15 +218,22 @@ export class WorkerSupervisor {
   /** Asks every worker to flush and stop; terminates those still running at the deadline. */
   async shutdown(deadlineMs: number): Promise<boolean> {
     this.shuttingDown = true;
-    for (const handle of this.handles) handle.worker?.postMessage({ type: 'shutdown' } satisfies MainToWorker);
+    for (const handle of this.handles)
+      handle.worker?.postMessage({ type: 'shutdown' } satisfies MainToWorker);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<false>((resolve) => {
       timer = setTimeout(() => resolve(false), deadlineMs);
     });
-    const clean = await Promise.race([Promise.all(this.handles.map((h) => h.exited)).then(() => true), deadline]);
+    const clean = await Promise.race([
+      Promise.all(this.handles.map((h) => h.exited)).then(() => true),
+      deadline,
+    ]);
     clearTimeout(timer);
     if (!clean) {
-      this.options.logger.error({ deadlineMs }, 'shard workers did not stop before the deadline; terminating');
+      this.options.logger.error(
+        { deadlineMs },
+        'shard workers did not stop before the deadline; terminating',
+      );
       await Promise.all(this.handles.map((h) => h.worker?.terminate()));
     }
     return clean;

@@ -45,7 +45,10 @@ export class RotatingDigest {
 }
 
 /** Merges centroid sets (one per worker) and reads quantiles; undefined when there are no samples. */
-export function mergedQuantiles(sets: Iterable<readonly Centroid[]>, quantiles: readonly number[]): number[] | undefined {
+export function mergedQuantiles(
+  sets: Iterable<readonly Centroid[]>,
+  quantiles: readonly number[],
+): number[] | undefined {
   const merged = new TDigest();
   let any = false;
   for (const set of sets) {

@@ -20,7 +20,12 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry });
     const digests = this.digests;
     for (const spec of METRIC_CATALOG) {
-      const common = { name: spec.name, help: spec.help, labelNames: [...spec.labels], registers: [this.registry] };
+      const common = {
+        name: spec.name,
+        help: spec.help,
+        labelNames: [...spec.labels],
+        registers: [this.registry],
+      };
       let metric: AnyMetric;
       if (spec.name === 'sentinel_event_to_alert_quantile_seconds') {
         // Computed on scrape, so the gauges always reflect the latest merged digests.

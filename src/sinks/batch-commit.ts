@@ -16,7 +16,6 @@ import {
   encodeChunks,
   encodeDeadLetter,
 } from './copy-text.js';
-import { inTransaction } from './database.js';
 import {
   checkAlert,
   checkCallRecord,
@@ -38,11 +37,12 @@ export interface CommitResult {
 
 /** Partition → highest sequence in the batch: its declared offsets plus every row's own position. */
 export function batchOffsets(batch: Batch): Map<number, number> {
-  const offsets = new Map(batch.offsets);
+  const offsets = new Map<number, number>();
   const fold = (partition: number, seq: number): void => {
     if (!hasStreamPosition(partition, seq)) return;
     if (seq > (offsets.get(partition) ?? -1)) offsets.set(partition, seq);
   };
+  for (const [partition, seq] of batch.offsets) fold(partition, seq);
   for (const row of batch.records) fold(row.partition, row.streamSeq);
   for (const row of batch.deadLetters) fold(row.partition, row.streamSeq);
   return offsets;
@@ -66,36 +66,56 @@ function aboveFloor<T extends { partition: number; streamSeq: number }>(
   });
 }
 
-async function lockOffsets(
+/**
+ * Statements are sent as literal SQL in the simple protocol so that one round trip carries several of them
+ * (BEGIN with the lock; the offset advance with COMMIT): on a busy two-core box each round trip costs
+ * milliseconds per batch. Only validated integers and `escapeLiteral` output are interpolated.
+ */
+function intArray(values: Iterable<number>): string {
+  return `'{${[...values].join(',')}}'::int[]`;
+}
+
+/** BEGIN, then make sure each partition's row exists and lock them all in partition order (no deadlocks). */
+async function beginAndLockOffsets(
   client: pg.ClientBase,
   consumer: string,
   partitions: readonly number[],
 ): Promise<Map<number, number>> {
-  // Make sure every row exists, then lock them in partition order (so two writers cannot deadlock).
-  await client.query(
-    `INSERT INTO sink_offsets (consumer, partition, last_seq)
-     SELECT $1, p, 0 FROM unnest($2::int[]) AS p ON CONFLICT DO NOTHING`,
-    [consumer, partitions],
-  );
-  const result = await client.query<{ partition: number; last_seq: string }>(
-    `SELECT partition, last_seq FROM sink_offsets
-      WHERE consumer = $1 AND partition = ANY($2::int[]) ORDER BY partition FOR UPDATE`,
-    [consumer, partitions],
-  );
-  return new Map(result.rows.map((row) => [row.partition, Number(row.last_seq)]));
+  if (partitions.length === 0) {
+    await client.query('BEGIN');
+    return new Map();
+  }
+  // DO UPDATE (to the same value) rather than DO NOTHING: it locks existing rows and RETURNs them too.
+  const results = (await client.query(
+    `BEGIN;
+     INSERT INTO sink_offsets AS o (consumer, partition, last_seq)
+     SELECT ${client.escapeLiteral(consumer)}, p, 0 FROM unnest(${intArray(partitions)}) AS p ORDER BY p
+     ON CONFLICT (consumer, partition) DO UPDATE SET last_seq = o.last_seq
+     RETURNING partition, last_seq`,
+  )) as unknown as pg.QueryResult<{ partition: number; last_seq: string }>[];
+  const rows = results[1]?.rows ?? [];
+  return new Map(rows.map((row) => [row.partition, Number(row.last_seq)]));
 }
 
-async function advanceOffsets(
+/** Advance the offsets (never backwards) and COMMIT, in one round trip. */
+async function advanceOffsetsAndCommit(
   client: pg.ClientBase,
   consumer: string,
   offsets: ReadonlyMap<number, number>,
 ): Promise<void> {
+  if (offsets.size === 0) {
+    await client.query('COMMIT');
+    return;
+  }
+  const literal = client.escapeLiteral(consumer);
+  const values = [...offsets]
+    .map(([partition, seq]) => `(${literal}, ${partition}, ${seq}, now())`)
+    .join(', ');
   await client.query(
-    `INSERT INTO sink_offsets (consumer, partition, last_seq, updated_at)
-     SELECT $1, o.partition, o.last_seq, now() FROM unnest($2::int[], $3::bigint[]) AS o(partition, last_seq)
+    `INSERT INTO sink_offsets AS o (consumer, partition, last_seq, updated_at) VALUES ${values}
      ON CONFLICT (consumer, partition) DO UPDATE
-       SET last_seq = GREATEST(sink_offsets.last_seq, EXCLUDED.last_seq), updated_at = EXCLUDED.updated_at`,
-    [consumer, [...offsets.keys()], [...offsets.values()]],
+       SET last_seq = GREATEST(o.last_seq, EXCLUDED.last_seq), updated_at = EXCLUDED.updated_at;
+     COMMIT`,
   );
 }
 
@@ -210,9 +230,8 @@ export async function commitBatch(
 ): Promise<CommitResult> {
   const offsets = batchOffsets(batch);
   const partitions = [...offsets.keys()].sort((a, b) => a - b);
-  return await inTransaction(client, async () => {
-    const committed =
-      partitions.length > 0 ? await lockOffsets(client, consumer, partitions) : new Map<number, number>();
+  try {
+    const committed = await beginAndLockOffsets(client, consumer, partitions);
     const records = aboveFloor(batch.records, committed);
     const deadLetters = aboveFloor(batch.deadLetters, committed);
     const { goodRecords, goodAlerts, letters } = screen(records, batch.alerts);
@@ -232,7 +251,7 @@ export async function commitBatch(
       encodeDeadLetter,
     );
     const insertedAlertIds = await insertAlerts(client, goodAlerts);
-    if (partitions.length > 0) await advanceOffsets(client, consumer, offsets);
+    await advanceOffsetsAndCommit(client, consumer, offsets);
     return {
       recordsWritten,
       recordsSkipped: batch.records.length - records.length,
@@ -243,5 +262,8 @@ export async function commitBatch(
       alertsDuplicate: goodAlerts.length - insertedAlertIds.size,
       insertedAlertIds,
     };
-  });
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
 }

@@ -48,6 +48,24 @@ function optionalBool(value: boolean | undefined): string {
   return value === undefined ? NULL_FIELD : value ? 't' : 'f';
 }
 
+let cachedSecond = Number.NaN;
+let cachedSecondText = '';
+
+/**
+ * Exactly `new Date(epochMs).toISOString()`, about twice as fast on a stream of rows: consecutive CDRs mostly
+ * share their second, so the `YYYY-MM-DDTHH:MM:SS` part is formatted once per second and reused.
+ */
+export function isoTimestamp(epochMs: number): string {
+  const ms = Math.trunc(epochMs);
+  const second = Math.floor(ms / 1_000);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedSecondText = new Date(second * 1_000).toISOString().slice(0, -5);
+  }
+  const milli = ms - second * 1_000;
+  return cachedSecondText + (milli < 10 ? '.00' : milli < 100 ? '.0' : '.') + String(milli) + 'Z';
+}
+
 /** `\\x` + hex: the COPY escape of bytea's hex input format. */
 export function copyByteaField(bytes: Uint8Array): string {
   return '\\\\x' + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
@@ -82,7 +100,7 @@ export function encodeCallRecord(row: CallRecordRow): string {
     '\t' +
     copyTextField(row.callee) +
     '\t' +
-    new Date(row.startMs).toISOString() +
+    isoTimestamp(row.startMs) +
     '\t' +
     String(row.durationSeconds) +
     '\t' +

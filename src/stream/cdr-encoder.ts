@@ -4,8 +4,7 @@
  * valid CDR.
  */
 import { CDR_FIELDS, MIN_START_MS, type Cdr } from './cdr.js';
-
-const utf8 = new TextEncoder();
+import { formatIsoUtcMs } from './iso-time.js';
 
 /** Last millisecond that `toISOString()` still writes with a four-digit year (9999-12-31T23:59:59.999Z). */
 const MAX_FOUR_DIGIT_YEAR_MS = 253_402_300_799_999;
@@ -18,7 +17,7 @@ export function numberDigits(n: number): string {
 /** The wire form of `start`: ISO text where it has a four-digit year, the epoch-ms number otherwise. */
 function startJson(startMs: number): string {
   if (Number.isInteger(startMs) && startMs >= MIN_START_MS && startMs <= MAX_FOUR_DIGIT_YEAR_MS) {
-    return `"${new Date(startMs).toISOString()}"`;
+    return `"${formatIsoUtcMs(startMs)}"`;
   }
   return JSON.stringify(startMs);
 }
@@ -45,7 +44,10 @@ export function cdrToJson(cdr: Cdr): string {
   return `${json}}`;
 }
 
-/** The canonical JSON of a CDR as UTF-8 bytes, ready to publish. */
+/**
+ * The canonical JSON of a CDR as UTF-8 bytes, ready to publish. A Node Buffer: for small strings it comes
+ * from a shared pool, where TextEncoder allocates an ArrayBuffer per call (about five times slower here).
+ */
 export function encodeCdr(cdr: Cdr): Uint8Array {
-  return utf8.encode(cdrToJson(cdr));
+  return Buffer.from(cdrToJson(cdr), 'utf8');
 }

@@ -170,3 +170,42 @@ function parseZoneMinutes(text: string, at: number): number {
   if (minutes < 0 || minutes > 59) return Number.NaN;
   return sign * (hours * 60 + minutes);
 }
+
+function pad2(value: number): string {
+  return value < 10 ? `0${value}` : String(value);
+}
+
+/**
+ * `new Date(epochMs).toISOString()` for years 0000–9999, several times faster (no Date object): the encoder
+ * writes one per published CDR.
+ */
+export function formatIsoUtcMs(epochMs: number): string {
+  const days = Math.floor(epochMs / MS_PER_DAY);
+  let msOfDay = epochMs - days * MS_PER_DAY;
+  // Civil date from days since 1970-01-01 (inverse of daysFromCivil).
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor(
+    (dayOfEra -
+      Math.floor(dayOfEra / 1460) +
+      Math.floor(dayOfEra / 36_524) -
+      Math.floor(dayOfEra / 146_096)) /
+      365,
+  );
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const shiftedMonth = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * shiftedMonth + 2) / 5) + 1;
+  const month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  const hour = Math.floor(msOfDay / 3_600_000);
+  msOfDay -= hour * 3_600_000;
+  const minute = Math.floor(msOfDay / 60_000);
+  msOfDay -= minute * 60_000;
+  const second = Math.floor(msOfDay / 1000);
+  const millisecond = msOfDay - second * 1000;
+  const ms =
+    millisecond < 10 ? `00${millisecond}` : millisecond < 100 ? `0${millisecond}` : String(millisecond);
+  const yearText = year < 1000 ? String(year).padStart(4, '0') : String(year);
+  return `${yearText}-${pad2(month)}-${pad2(day)}T${pad2(hour)}:${pad2(minute)}:${pad2(second)}.${ms}Z`;
+}

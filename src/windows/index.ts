@@ -1,2 +1,27 @@
 export { SEVERITIES, toAlertMessage } from './alert-types.js';
 export type { AlertEvent, AlertMessage, Severity } from './alert-types.js';
+export { DetectionEngine } from './detection-engine.js';
+export type { DetectionEngineExtras } from './detection-engine.js';
+export {
+  DEFAULT_RULE_SETTINGS,
+  DEFAULT_WINDOWS_MS,
+  MAX_WINDOW_MS,
+  resolveEngineOptions,
+  validateRuleSettings,
+} from './engine-options.js';
+export type { RuleSettings, SdhfWindowSettings, WindowEngineOptions } from './engine-options.js';
+export type { CallerStats, CallerWindowStats, EngineFootprint, OpenEpisode } from './caller-stats.js';
+export { createEventBatch, OUTCOME_INVALID, OUTCOME_LATE, OUTCOME_NAMES, OUTCOME_WINDOWED } from './event-batch.js';
+export type { EventBatch, EventOutcome } from './event-batch.js';
+export type { PreparedRule, Rule, WindowStats } from './rule.js';
+export { sdhfRule } from './sdhf-rule.js';
+export { SDHF_SEVERITY_TABLE, sdhfSeverity, severityName } from './severity.js';
+export { windowLabel } from './window-label.js';
+export {
+  RuleSettingsError,
+  SnapshotError,
+  WINDOW_ERROR_CODES,
+  WindowCapacityError,
+  WindowOptionsError,
+} from './errors.js';
+export type { WindowErrorCode } from './errors.js';

@@ -48,7 +48,10 @@ describe('crash and restart', () => {
     const half = Math.floor(stream.records.length / 2);
     const first = await spawnEngine(stack.env);
     await publish(0, half);
-    await eventually('some rows committed before the crash', async () => (await count(pool, 'SELECT count(*) AS n FROM call_records')) > 0);
+    await eventually(
+      'some rows committed before the crash',
+      async () => (await count(pool, 'SELECT count(*) AS n FROM call_records')) > 0,
+    );
     first.child.kill('SIGKILL');
     await first.exited;
 
@@ -61,12 +64,18 @@ describe('crash and restart', () => {
     );
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(await count(pool, 'SELECT count(*) AS n FROM call_records')).toBe(stream.validCallIds.size);
-    expect(await count(pool, 'SELECT count(DISTINCT call_id) AS n FROM call_records')).toBe(stream.validCallIds.size);
+    expect(await count(pool, 'SELECT count(DISTINCT call_id) AS n FROM call_records')).toBe(
+      stream.validCallIds.size,
+    );
     expect(await count(pool, 'SELECT count(*) AS n FROM dead_letters')).toBe(stream.invalidCount);
 
     const config = loadConfig(stack.env);
     const expected = referenceAlertKeys(stream.records, 4, config.windowsMs, config.allowedLatenessMs, {
-      sdhf: config.windowsMs.map((windowMs) => ({ windowMs, minDistinctCallees: 50, maxAvgDurationSeconds: 3 })),
+      sdhf: config.windowsMs.map((windowMs) => ({
+        windowMs,
+        minDistinctCallees: 50,
+        maxAvgDurationSeconds: 3,
+      })),
       allowlist: [],
       cooldownMs: config.alertCooldownMs,
     });
@@ -93,7 +102,9 @@ describe('crash and restart', () => {
       duration: 45,
     }));
     for (const record of records) {
-      await js.publish(cdrSubject(partitionOf(record.caller, 4)), JSON.stringify(record), { msgID: record.call_id });
+      await js.publish(cdrSubject(partitionOf(record.caller, 4)), JSON.stringify(record), {
+        msgID: record.call_id,
+      });
     }
     await eventually('records handled by the workers', async () => {
       const metrics = await (await fetch(`${engine.httpUrl}/metrics`)).text();
@@ -104,6 +115,8 @@ describe('crash and restart', () => {
     expect(await count(pool, 'SELECT count(*) AS n FROM call_records')).toBe(0);
     engine.child.kill('SIGTERM');
     expect(await engine.exited).toBe(0);
-    expect(await count(pool, "SELECT count(*) AS n FROM call_records WHERE call_id LIKE 'term-%'")).toBe(records.length);
+    expect(await count(pool, "SELECT count(*) AS n FROM call_records WHERE call_id LIKE 'term-%'")).toBe(
+      records.length,
+    );
   });
 });

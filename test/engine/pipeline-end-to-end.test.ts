@@ -33,7 +33,9 @@ describe('pipeline end to end', () => {
     const stream = mixedStream({ nowMs: Date.now(), sdhfCallers: 3, normalCallers: 200 });
     const alerts: { subject: string; alert: AlertMessage }[] = [];
     const sub = nc.subscribe('sentinel.alerts.>', {
-      callback: (_error, msg) => alerts.push({ subject: msg.subject, alert: msg.json<AlertMessage>() }),
+      callback: (_error, msg) => {
+        alerts.push({ subject: msg.subject, alert: msg.json<AlertMessage>() });
+      },
     });
     const js = jetstream(nc);
     for (const record of stream.records) {
@@ -42,7 +44,9 @@ describe('pipeline end to end', () => {
     }
     // Switch duplicates: same call_id, new message id (JetStream's dedup does not see them).
     for (const record of stream.records.slice(0, 25)) {
-      await js.publish(cdrSubject(partitionOf(record.caller, 4)), record.json, { msgID: `${record.callId}-resent` });
+      await js.publish(cdrSubject(partitionOf(record.caller, 4)), record.json, {
+        msgID: `${record.callId}-resent`,
+      });
     }
 
     await eventually('all valid records committed', async () => {
@@ -78,7 +82,9 @@ describe('pipeline end to end', () => {
       expect(alert.detection_rule).toBe('SDHF_001');
     }
     const stored = await service.pool.query<{ alert_key: string }>('SELECT alert_key FROM fraud_alerts');
-    expect(new Set(stored.rows.map((r) => r.alert_key))).toEqual(new Set(alerts.map((a) => a.alert.alert_key)));
+    expect(new Set(stored.rows.map((r) => r.alert_key))).toEqual(
+      new Set(alerts.map((a) => a.alert.alert_key)),
+    );
 
     // The first 25 records are valid SDHF calls: each re-send is a duplicate, counted once.
     const duplicates = async (): Promise<number> =>

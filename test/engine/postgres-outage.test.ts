@@ -11,7 +11,12 @@ import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
-import { startEmbeddedPostgres, startNatsServer, startService, type Service } from '../../src/engine/index.js';
+import {
+  startEmbeddedPostgres,
+  startNatsServer,
+  startService,
+  type Service,
+} from '../../src/engine/index.js';
 import { cdrSubject, partitionOf } from '../../src/stream/index.js';
 import { eventually } from '../support/service-fixture.js';
 
@@ -45,7 +50,7 @@ describe('Postgres outage', () => {
       SINK_BREAKER_RESET: '500ms',
       DATABASE_POOL_MAX_SIZE: '2',
     });
-    service = await startService(config, { logger: pino({ level: 'error' }), version: 'test', pathEnv: process.env.PATH, http: false });
+    service = await startService(config, { logger: pino({ level: 'error' }), version: 'test', http: false });
     expect(await service.whenReady(60_000)).toBe(true);
     nc = await connect({ servers: nats.url });
   });
@@ -64,15 +69,25 @@ describe('Postgres outage', () => {
     const publish = async (from: number, to: number): Promise<void> => {
       for (let i = from; i < to; i++) {
         const caller = `2348${String(50_000_000 + (i % 997))}`;
-        const record = { call_id: `outage-${i}`, caller, callee: `2349${String(60_000_000 + i)}`, start: new Date(Date.now() - 120_000).toISOString(), duration: 30 };
-        await js.publish(cdrSubject(partitionOf(caller, 4)), JSON.stringify(record), { msgID: record.call_id });
+        const record = {
+          call_id: `outage-${i}`,
+          caller,
+          callee: `2349${String(60_000_000 + i)}`,
+          start: new Date(Date.now() - 120_000).toISOString(),
+          duration: 30,
+        };
+        await js.publish(cdrSubject(partitionOf(caller, 4)), JSON.stringify(record), {
+          msgID: record.call_id,
+        });
       }
     };
     const countRows = async (): Promise<number> => {
       const client = new pg.Client({ connectionString: postgres.adminUrl });
       await client.connect();
       try {
-        return Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM call_records')).rows[0]?.n);
+        return Number(
+          (await client.query<{ n: string }>('SELECT count(*) AS n FROM call_records')).rows[0]?.n,
+        );
       } finally {
         await client.end();
       }
@@ -100,12 +115,18 @@ describe('Postgres outage', () => {
     expect(pending.reduce((a, b) => a + b, 0)).toBeGreaterThan(0); // the rest waits in JetStream, not in memory
 
     await postgres.start();
-    await eventually('caught up after Postgres returned', async () => (await countRows().catch(() => 0)) >= total, 60_000);
+    await eventually(
+      'caught up after Postgres returned',
+      async () => (await countRows().catch(() => 0)) >= total,
+      60_000,
+    );
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await countRows()).toBe(total);
     const client = new pg.Client({ connectionString: postgres.adminUrl });
     await client.connect();
-    const distinct = await client.query<{ n: string }>('SELECT count(DISTINCT call_id) AS n FROM call_records');
+    const distinct = await client.query<{ n: string }>(
+      'SELECT count(DISTINCT call_id) AS n FROM call_records',
+    );
     await client.end();
     expect(Number(distinct.rows[0]?.n)).toBe(total);
   });

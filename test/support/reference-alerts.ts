@@ -28,7 +28,13 @@ export function referenceAlertKeys(
       engines.set(partition, engine);
     }
     out.length = 0;
-    engine.process(decoded.cdr.caller, decoded.cdr.callee, decoded.cdr.startMs, decoded.cdr.durationSeconds, out);
+    engine.process(
+      decoded.cdr.caller,
+      decoded.cdr.callee,
+      decoded.cdr.startMs,
+      decoded.cdr.durationSeconds,
+      out,
+    );
     for (const alert of out) keys.add(alert.alertKey);
   }
   return keys;

@@ -52,15 +52,18 @@ export async function startTestStack(): Promise<TestStack> {
 }
 
 export function testConfig(stack: TestStack, overrides: Record<string, string> = {}): Config {
-  return loadConfig({ ...stack.env, ...overrides });
+  return loadConfig({ PATH: process.env.PATH ?? '', ...stack.env, ...overrides });
 }
 
-export async function startTestService(stack: TestStack, overrides: Record<string, string> = {}, http = false): Promise<Service> {
+export async function startTestService(
+  stack: TestStack,
+  overrides: Record<string, string> = {},
+  http = false,
+): Promise<Service> {
   const config = testConfig(stack, overrides);
   const service = await startService(config, {
     logger: pino({ level: config.logLevel }),
     version: 'test',
-    pathEnv: process.env.PATH,
     http,
   });
   if (!(await service.whenReady(60_000))) {
@@ -71,7 +74,11 @@ export async function startTestService(stack: TestStack, overrides: Record<strin
 }
 
 /** Polls until `probe` returns true, failing with `what` after the timeout. */
-export async function eventually(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+export async function eventually(
+  what: string,
+  probe: () => Promise<boolean>,
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await probe()) return;

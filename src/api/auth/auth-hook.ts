@@ -3,7 +3,8 @@
  * It runs before body parsing, so an unauthenticated upload is refused before a byte of it is read, and
  * before the rate limiter, so limits are kept per principal rather than per IP.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import type { ApiApp } from '../api-context.js';
 import { UnauthorizedError } from '../api-errors.js';
 import type { Authenticator, PresentedCredentials } from './authenticator.js';
 import type { Principal } from './principal.js';
@@ -46,7 +47,7 @@ export interface AuthHookOptions {
   isPublic?: (request: FastifyRequest) => boolean;
 }
 
-export function registerAuthHook(app: FastifyInstance, options: AuthHookOptions): void {
+export function registerAuthHook(app: ApiApp, options: AuthHookOptions): void {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.config.public === true || options.isPublic?.(request) === true) return;

@@ -18,7 +18,6 @@ export function feedDataFromMessage(alert: AlertMessage): FeedAlertData {
   return { id: null, ...alert, source: 'stream' };
 }
 
-const iso = (value: Date | null): string => (value === null ? '' : value.toISOString());
 
 export function feedDataFromRecord(record: AlertRecord): FeedAlertData {
   return {
@@ -34,12 +33,12 @@ export function feedDataFromRecord(record: AlertRecord): FeedAlertData {
     call_count: record.call_count,
     unique_destinations: record.unique_destinations,
     avg_duration_seconds: record.avg_duration_seconds,
-    window_start: iso(record.window_start),
-    window_end: iso(record.window_end),
-    first_event_at: iso(record.first_event_at),
-    last_event_at: iso(record.last_event_at),
+    window_start: record.window_start ?? '',
+    window_end: record.window_end ?? '',
+    first_event_at: record.first_event_at ?? '',
+    last_event_at: record.last_event_at ?? '',
     evidence_summary: record.evidence_summary,
-    created_at: iso(record.created_at),
+    created_at: record.created_at,
     event_to_alert_ms: record.event_to_alert_ms,
     reason: record.reason,
     source: record.source === 'detect' ? 'detect' : 'stream',

@@ -29,56 +29,42 @@ export async function ageLowAlerts(pool: pg.Pool, afterMs: number): Promise<numb
   return result.rowCount ?? 0;
 }
 
-export interface LowAlertAging {
-  /** Runs one pass now (also what the timer does). */
-  runOnce(): Promise<number>;
-  /** Stops the timer and waits for a pass in progress. */
-  stop(): Promise<void>;
-}
-
 export interface LowAlertAgingOptions {
-  /** Time between passes. @default min(afterMs, 60_000) (at most a minute) */
+  /** Time between passes. @default min(afterMs, 60_000), at least 1_000 */
   intervalMs?: number;
 }
 
 /**
  * Starts the auto-aging policy: a pass at once, then every `intervalMs`. A failed pass is logged and retried
- * at the next tick; it never stops the timer.
+ * at the next tick; it never stops the timer. Returns the stop function (it resolves once a pass in progress
+ * has finished).
  */
 export function startLowAlertAging(
   pool: pg.Pool,
   afterMs: number,
   logger: Logger,
   options: LowAlertAgingOptions = {},
-): LowAlertAging {
+): () => Promise<void> {
   const intervalMs = options.intervalMs ?? Math.max(1_000, Math.min(afterMs, 60_000));
-  let running: Promise<number> | undefined;
+  let running: Promise<void> | undefined;
   let stopped = false;
-  const runOnce = async (): Promise<number> => {
-    if (running !== undefined) return await running;
+  const tick = (): void => {
+    if (stopped || running !== undefined) return;
     running = ageLowAlerts(pool, afterMs)
       .then((closed) => {
         if (closed > 0) logger.info({ closed, afterMs }, 'auto-reviewed aged LOW alerts');
-        return closed;
       })
+      .catch((error: unknown) => logger.warn({ err: error }, 'LOW alert aging pass failed; retrying next tick'))
       .finally(() => {
         running = undefined;
       });
-    return await running;
-  };
-  const tick = (): void => {
-    if (stopped) return;
-    runOnce().catch((error: unknown) => logger.warn({ err: error }, 'LOW alert aging pass failed; retrying next tick'));
   };
   const timer = setInterval(tick, intervalMs);
   timer.unref();
   tick();
-  return {
-    runOnce,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running?.catch(() => undefined);
-    },
+  return async () => {
+    stopped = true;
+    clearInterval(timer);
+    await running;
   };
 }

@@ -5,7 +5,7 @@
  * `call_records` moments later. `?dry_run=true` (or POST /ingest/validate) only validates.
  */
 import { Type, type Static } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CdrJson } from '../../stream/index.js';
 import type { ApiApp, ApiContext } from '../api-context.js';
 import { UnavailableError, ValidationFailedError } from '../api-errors.js';
@@ -92,9 +92,8 @@ export function registerIngestRoutes(app: ApiApp, ctx: ApiContext): void {
   });
   const duration = ctx.metrics.histogram('sentinel_ingestion_duration_seconds');
 
-  const handler = (forceDryRun: boolean) => async (request: FastifyRequest<{ Querystring: { dry_run: boolean } }>) => {
+  const handle = async (request: FastifyRequest, reply: FastifyReply, dryRun: boolean): Promise<IngestResponseBody> => {
     const startedAt = performance.now();
-    const dryRun = forceDryRun || request.query.dry_run;
     const upload = await readUpload(request, maxBytes);
     const bytes = upload.byteLength;
     const parsed = await ctx.csv.parse(upload, { timeZone: 'UTC', maxErrors: MAX_ERRORS_REPORTED });
@@ -119,6 +118,8 @@ export function registerIngestRoutes(app: ApiApp, ctx: ApiContext): void {
       { bytes, rows: parsed.rowCount, valid, invalid: parsed.errorCount, published, duplicates, dryRun },
       'CSV upload processed',
     );
+    // No valid row at all: 422 so `curl -f` and scripts notice, with the same body listing the row errors.
+    if (body.status === 'error') void reply.code(422);
     return body;
   };
 
@@ -128,7 +129,7 @@ export function registerIngestRoutes(app: ApiApp, ctx: ApiContext): void {
     tags: ['ingest'],
     consumes: ['multipart/form-data', 'text/csv'],
     querystring: IngestQuery,
-    response: { 200: IngestResponse, ...errorResponses(413, 415, 429, 503) },
+    response: { 200: IngestResponse, ...errorResponses(413, 415, 429, 503), 422: IngestResponse },
   });
   const routeOptions = {
     bodyLimit: maxBytes,
@@ -145,11 +146,11 @@ export function registerIngestRoutes(app: ApiApp, ctx: ApiContext): void {
           '[, call_direction, termination_cause, location_code]. Valid rows go to the CDR stream.',
       ),
     },
-    handler(false),
+    async (request, reply) => await handle(request, reply, request.query.dry_run),
   );
   app.post(
     '/ingest/validate',
     { ...routeOptions, schema: schema('Validate a CSV without publishing', 'Same as POST /ingest?dry_run=true.') },
-    handler(true),
+    async (request, reply) => await handle(request, reply, true),
   );
 }

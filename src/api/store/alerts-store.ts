@@ -23,18 +23,33 @@ export interface AlertRecord {
   call_count: number;
   unique_destinations: number;
   avg_duration_seconds: number;
-  window_start: Date | null;
-  window_end: Date | null;
-  first_event_at: Date | null;
-  last_event_at: Date | null;
+  window_start: string | null;
+  window_end: string | null;
+  first_event_at: string | null;
+  last_event_at: string | null;
   event_to_alert_ms: number | null;
   reason: string | null;
   source: string;
-  created_at: Date;
+  created_at: string;
   reviewed: boolean;
   reviewer_notes: string | null;
   reviewed_by: string | null;
-  reviewed_at: Date | null;
+  reviewed_at: string | null;
+}
+
+const DATE_FIELDS = ['window_start', 'window_end', 'first_event_at', 'last_event_at', 'created_at', 'reviewed_at'] as const;
+
+/** pg gives timestamptz as Date; the API speaks ISO-8601 strings. */
+export function isoOrNull(value: Date | string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  return value instanceof Date ? value.toISOString() : value;
+}
+
+/** A fraud_alerts row as selected with ALERT_COLUMNS → the API's record. */
+export function toAlertRecord(row: Record<string, unknown>): AlertRecord {
+  const record = { ...row } as Record<string, unknown>;
+  for (const field of DATE_FIELDS) record[field] = isoOrNull(row[field] as Date | null);
+  return record as unknown as AlertRecord;
 }
 
 export interface AlertFilter {
@@ -109,11 +124,11 @@ function whereClause(filter: AlertFilter, params: SqlParams): string[] {
   return conditions;
 }
 
-type AlertRow = AlertRecord & { cursor_ts: string };
+type AlertRow = Record<string, unknown> & { id: number; cursor_ts: string };
 
 function withoutCursor(row: AlertRow): AlertRecord {
   const { cursor_ts: _cursor, ...record } = row;
-  return record;
+  return toAlertRecord(record);
 }
 
 export async function listAlerts(
@@ -157,7 +172,7 @@ export interface ReviewResult {
   reviewed: boolean;
   reviewer_notes: string | null;
   reviewed_by: string | null;
-  reviewed_at: Date | null;
+  reviewed_at: string | null;
 }
 
 /**
@@ -169,14 +184,15 @@ export async function reviewAlert(
   id: number,
   review: { reviewed: boolean; notes: string | undefined; by: string },
 ): Promise<ReviewResult | undefined> {
-  const result = await pool.query<ReviewResult>(
+  const result = await pool.query<Omit<ReviewResult, 'reviewed_at'> & { reviewed_at: Date | null }>(
     `UPDATE fraud_alerts
         SET reviewed = $2, reviewer_notes = COALESCE($3, reviewer_notes), reviewed_by = $4, reviewed_at = now()
       WHERE id = $1
       RETURNING id::float8 AS id, reviewed, reviewer_notes, reviewed_by, reviewed_at`,
     [id, review.reviewed, review.notes ?? null, review.by],
   );
-  return result.rows[0];
+  const row = result.rows[0];
+  return row === undefined ? undefined : { ...row, reviewed_at: isoOrNull(row.reviewed_at) };
 }
 
 export interface BulkReviewCriteria {
@@ -214,12 +230,12 @@ export async function bulkReviewAlerts(
 
 /** Unreviewed alerts for one caller, newest first (at most `limit`). */
 export async function openAlertsForCaller(pool: pg.Pool, caller: string, limit = 50): Promise<AlertRecord[]> {
-  const result = await pool.query<AlertRecord>(
+  const result = await pool.query<Record<string, unknown>>(
     `SELECT ${ALERT_COLUMNS} FROM fraud_alerts WHERE suspect_number = $1 AND NOT reviewed
       ORDER BY created_at DESC, id DESC LIMIT $2`,
     [caller, limit],
   );
-  return result.rows;
+  return result.rows.map(toAlertRecord);
 }
 
 export async function countUnreviewedAlerts(pool: pg.Pool): Promise<number> {
@@ -230,6 +246,9 @@ export async function countUnreviewedAlerts(pool: pg.Pool): Promise<number> {
 }
 
 export async function getAlert(pool: pg.Pool, id: number): Promise<AlertRecord | undefined> {
-  const result = await pool.query<AlertRecord>(`SELECT ${ALERT_COLUMNS} FROM fraud_alerts WHERE id = $1`, [id]);
-  return result.rows[0];
+  const result = await pool.query<Record<string, unknown>>(`SELECT ${ALERT_COLUMNS} FROM fraud_alerts WHERE id = $1`, [
+    id,
+  ]);
+  const row = result.rows[0];
+  return row === undefined ? undefined : toAlertRecord(row);
 }

@@ -7,7 +7,7 @@
  */
 import type pg from 'pg';
 import type { Severity } from '../../windows/index.js';
-import { ALERT_COLUMNS, type AlertRecord } from './alerts-store.js';
+import { ALERT_COLUMNS, toAlertRecord, type AlertRecord } from './alerts-store.js';
 
 export const SDHF_RULE = 'sdhf';
 export const SDHF_ALERT_TYPE = 'SDHF_SIMBOX';
@@ -33,8 +33,8 @@ export interface Suspect {
   unique_destinations: number;
   avg_duration_seconds: number;
   total_duration_seconds: number;
-  first_event_at: Date;
-  last_event_at: Date;
+  first_event_at: string;
+  last_event_at: string;
   alert_severity: Severity;
   /** The alert inserted for this suspect, or null when it was skipped. */
   alert_id: number | null;
@@ -43,8 +43,8 @@ export interface Suspect {
 }
 
 export interface DetectResult {
-  windowStart: Date | null;
-  windowEnd: Date | null;
+  windowStart: string | null;
+  windowEnd: string | null;
   suspects: Suspect[];
   /** The alerts this run inserted, as stored (for the live feed). */
   inserted: AlertRecord[];
@@ -117,10 +117,11 @@ async function detectInTransaction(client: pg.ClientBase, params: DetectParams):
     end = newest.rows[0]?.newest ?? null;
   }
   if (end === null) return { windowStart: null, windowEnd: null, suspects: [], inserted: [] };
+  const endIso = end.toISOString();
   const windowSeconds = params.timeWindowHours * 3_600;
   const start = new Date(end.getTime() - windowSeconds * 1_000);
   const rows = await findSuspects(client, params, start, end);
-  if (rows.length === 0) return { windowStart: start, windowEnd: end, suspects: [], inserted: [] };
+  if (rows.length === 0) return { windowStart: start.toISOString(), windowEnd: endIso, suspects: [], inserted: [] };
 
   const open = await client.query<{ suspect_number: string }>(
     `SELECT DISTINCT suspect_number FROM fraud_alerts
@@ -151,7 +152,7 @@ async function detectInTransaction(client: pg.ClientBase, params: DetectParams):
     toInsert.length === 0
       ? []
       : (
-          await client.query<AlertRecord>(
+          await client.query<Record<string, unknown>>(
             `INSERT INTO fraud_alerts (alert_key, episode_key, alert_type, detection_rule, rule, window_seconds,
                 suspect_number, alert_severity, evidence_summary, call_count, unique_destinations, avg_duration_seconds,
                 window_start, window_end, first_event_at, last_event_at, reason, source)
@@ -166,7 +167,7 @@ async function detectInTransaction(client: pg.ClientBase, params: DetectParams):
              RETURNING ${ALERT_COLUMNS}`,
             [JSON.stringify(toInsert), SDHF_ALERT_TYPE, SDHF_DETECTION_RULE, SDHF_RULE],
           )
-        ).rows;
+        ).rows.map(toAlertRecord);
   const insertedByCaller = new Map(inserted.map((alert) => [alert.suspect_number, alert]));
   const suspects = rows.map((row): Suspect => {
     const alert = insertedByCaller.get(row.caller);
@@ -177,12 +178,12 @@ async function detectInTransaction(client: pg.ClientBase, params: DetectParams):
       unique_destinations: row.unique_destinations,
       avg_duration_seconds: Math.round(row.avg_duration_seconds * 100) / 100,
       total_duration_seconds: row.total_duration_seconds,
-      first_event_at: row.first_event_at,
-      last_event_at: row.last_event_at,
+      first_event_at: row.first_event_at.toISOString(),
+      last_event_at: row.last_event_at.toISOString(),
       alert_severity: sdhfSeverity(row.unique_destinations, row.avg_duration_seconds),
       alert_id: alert?.id ?? null,
       outcome,
     };
   });
-  return { windowStart: start, windowEnd: end, suspects, inserted };
+  return { windowStart: start.toISOString(), windowEnd: endIso, suspects, inserted };
 }

@@ -47,7 +47,7 @@ function storedThresholds(value: unknown): Threshold[] {
 export interface RuleSettingsState {
   settings: RuleSettingsDoc;
   /** When/by whom the stored thresholds were last changed; null while the configuration's defaults apply. */
-  updatedAt: Date | null;
+  updatedAt: string | null;
   updatedBy: string | null;
 }
 
@@ -77,7 +77,7 @@ export async function loadRuleSettingsState(pool: pg.Pool, defaults: RuleSetting
       allowlist: [...allowlist].sort(),
       cooldownSeconds: typeof cooldown === 'number' && cooldown >= 0 ? cooldown : defaults.cooldownSeconds,
     },
-    updatedAt: latest?.updated_at ?? null,
+    updatedAt: latest === undefined ? null : latest.updated_at.toISOString(),
     updatedBy: latest?.updated_by ?? null,
   };
 }
@@ -131,21 +131,32 @@ export async function saveThresholds(
 export interface AllowlistEntry {
   entry: string;
   note: string | null;
-  created_at: Date | null;
+  created_at: string | null;
   created_by: string | null;
   /** `config`: from ALLOWLIST, permanent; `api`: added through the API. */
   source: 'config' | 'api';
 }
 
+interface StoredAllowlistRow {
+  entry: string;
+  note: string | null;
+  created_at: Date;
+  created_by: string | null;
+}
+
+function fromStored(row: StoredAllowlistRow): AllowlistEntry {
+  return { ...row, created_at: row.created_at.toISOString(), source: 'api' };
+}
+
 export async function listAllowlist(pool: pg.Pool, configured: readonly string[]): Promise<AllowlistEntry[]> {
-  const result = await pool.query<Omit<AllowlistEntry, 'source'>>(
+  const result = await pool.query<StoredAllowlistRow>(
     'SELECT entry, note, created_at, created_by FROM allowlist ORDER BY entry',
   );
   const entries = new Map<string, AllowlistEntry>();
   for (const entry of configured) {
     entries.set(entry, { entry, note: 'from configuration (ALLOWLIST)', created_at: null, created_by: null, source: 'config' });
   }
-  for (const row of result.rows) if (!entries.has(row.entry)) entries.set(row.entry, { ...row, source: 'api' });
+  for (const row of result.rows) if (!entries.has(row.entry)) entries.set(row.entry, fromStored(row));
   return [...entries.values()].sort((a, b) => a.entry.localeCompare(b.entry));
 }
 
@@ -156,15 +167,14 @@ export async function upsertAllowlistEntry(
   note: string | null,
   by: string,
 ): Promise<{ record: AllowlistEntry; created: boolean }> {
-  const result = await pool.query<Omit<AllowlistEntry, 'source'> & { inserted: boolean }>(
+  const result = await pool.query<StoredAllowlistRow & { inserted: boolean }>(
     `INSERT INTO allowlist (entry, note, created_at, created_by) VALUES ($1, $2, now(), $3)
      ON CONFLICT (entry) DO UPDATE SET note = COALESCE(EXCLUDED.note, allowlist.note)
      RETURNING entry, note, created_at, created_by, (xmax = 0) AS inserted`,
     [entry, note, by],
   );
-  const row = result.rows[0]!;
-  const { inserted, ...record } = row;
-  return { record: { ...record, source: 'api' }, created: inserted };
+  const { inserted, ...row } = result.rows[0]!;
+  return { record: fromStored(row), created: inserted };
 }
 
 /** Removes an entry added through the API; false when there was none. */

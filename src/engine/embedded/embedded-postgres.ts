@@ -28,7 +28,9 @@ export interface StartEmbeddedPostgresOptions {
 const USER = 'sentinel';
 const PASSWORD = 'sentinel';
 
-export async function startEmbeddedPostgres(options: StartEmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+export async function startEmbeddedPostgres(
+  options: StartEmbeddedPostgresOptions,
+): Promise<EmbeddedPostgresHandle> {
   const dataDir = resolve(options.dataDir);
   const port = options.port === undefined || options.port === 0 ? await findFreePort() : options.port;
   const alreadyInitialised = existsSync(resolve(dataDir, 'PG_VERSION'));

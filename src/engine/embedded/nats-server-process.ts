@@ -64,7 +64,8 @@ export async function startNatsServer(options: StartNatsServerOptions): Promise<
   });
   const deadline = Date.now() + (options.startTimeoutMs ?? 10_000);
   while (!(await isPortOpen(port))) {
-    if (child.exitCode !== null) throw new Error(`nats-server exited with ${child.exitCode}: ${stderr.trim()}`);
+    if (child.exitCode !== null)
+      throw new Error(`nats-server exited with ${child.exitCode}: ${stderr.trim()}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`nats-server did not listen on port ${port} in time: ${stderr.trim()}`);

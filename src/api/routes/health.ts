@@ -1,0 +1,186 @@
+/**
+ * Probes. `/health` is liveness (the process answers; no dependency checked, so a database outage does not
+ * make Kubernetes restart healthy pods). `/health/ready` is readiness: 503 until every shard worker has
+ * finished replaying. `/health/detailed` is for humans: every dependency, worker, lag and disk.
+ */
+import { statfs } from 'node:fs/promises';
+import { Type } from '@fastify/type-provider-typebox';
+import type { ApiApp, ApiContext } from '../api-context.js';
+import type { EngineHealth } from '../engine-port.js';
+import { errorResponses } from '../schemas/common-schemas.js';
+import { pingDatabase, poolUsage } from '../store/database-health.js';
+
+const SERVICE = 'sentinel';
+const ENGINE_HEALTH_TIMEOUT_MS = 2_000;
+
+const LivenessResponse = Type.Object({
+  status: Type.Literal('healthy'),
+  service: Type.String(),
+  version: Type.String(),
+});
+
+const ReadinessResponse = Type.Object({
+  status: Type.Union([Type.Literal('ready'), Type.Literal('not_ready')]),
+  reason: Type.Optional(Type.String()),
+  workers: Type.Array(Type.Object({ id: Type.Integer(), state: Type.String() })),
+});
+
+const DetailedHealthResponse = Type.Object({
+  status: Type.Union([Type.Literal('healthy'), Type.Literal('degraded'), Type.Literal('unhealthy')]),
+  service: Type.String(),
+  version: Type.String(),
+  uptime_seconds: Type.Integer(),
+  checks: Type.Object(
+    {},
+    {
+      additionalProperties: true,
+      description: 'nats, postgres, engine, workers[], consumer_lag{partition: pending}, sink_backlog_rows, disk[]',
+    },
+  ),
+});
+
+async function engineHealth(ctx: ApiContext): Promise<EngineHealth> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      ctx.engine.health(),
+      new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`engine did not report health within ${ENGINE_HEALTH_TIMEOUT_MS} ms`)),
+          ENGINE_HEALTH_TIMEOUT_MS,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Credentials in a NATS URL never leave the process. */
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.username !== '' || parsed.password !== '') {
+      parsed.username = '***';
+      parsed.password = '';
+    }
+    return parsed.toString();
+  } catch {
+    return '<unparseable>';
+  }
+}
+
+async function diskUsage(paths: readonly string[]): Promise<Record<string, unknown>[]> {
+  const results: Record<string, unknown>[] = [];
+  for (const path of paths) {
+    try {
+      const stats = await statfs(path);
+      const total = stats.blocks * stats.bsize;
+      const free = stats.bavail * stats.bsize;
+      results.push({ path, total_bytes: total, free_bytes: free, used_ratio: total > 0 ? 1 - free / total : 0 });
+    } catch {
+      // A data folder that does not exist (external NATS or Postgres) has nothing to report.
+    }
+  }
+  return results;
+}
+
+export function registerLivenessRoutes(app: ApiApp, ctx: ApiContext): void {
+  app.get(
+    '/health',
+    {
+      config: { public: true },
+      schema: { summary: 'Liveness', tags: ['health'], response: { 200: LivenessResponse } },
+    },
+    async () => ({ status: 'healthy' as const, service: SERVICE, version: ctx.version }),
+  );
+
+  app.get(
+    '/health/ready',
+    {
+      config: { public: true },
+      schema: {
+        summary: 'Readiness: 200 when every shard worker is ready, 503 while starting or replaying',
+        tags: ['health'],
+        response: { 200: ReadinessResponse, 503: ReadinessResponse },
+      },
+    },
+    async (_request, reply) => {
+      let health: EngineHealth;
+      try {
+        health = await engineHealth(ctx);
+      } catch (error) {
+        void reply.code(503);
+        return { status: 'not_ready' as const, reason: error instanceof Error ? error.message : String(error), workers: [] };
+      }
+      const workers = health.workers.map((worker) => ({ id: worker.id, state: worker.state }));
+      if (health.ready) return { status: 'ready' as const, workers };
+      void reply.code(503);
+      const waiting = workers.filter((worker) => worker.state !== 'ready').map((worker) => `${worker.id}:${worker.state}`);
+      return { status: 'not_ready' as const, reason: `workers not ready: ${waiting.join(', ')}`, workers };
+    },
+  );
+}
+
+export function registerDetailedHealthRoute(app: ApiApp, ctx: ApiContext): void {
+  app.get(
+    '/health/detailed',
+    {
+      schema: {
+        summary: 'Every dependency: NATS, Postgres, shard workers, consumer lag, sink backlog, disk',
+        description:
+          '`status` is `healthy` when everything is, `degraded` when the engine is replaying or a sink circuit ' +
+          'is open, `unhealthy` when NATS or Postgres is unreachable or a worker failed. Always HTTP 200 ' +
+          'unless unhealthy (503).',
+        tags: ['health'],
+        response: { 200: DetailedHealthResponse, 503: DetailedHealthResponse, ...errorResponses() },
+      },
+    },
+    async (_request, reply) => {
+      const [engine, database, disk] = await Promise.all([
+        engineHealth(ctx).then(
+          (health) => ({ ok: true as const, health }),
+          (error: unknown) => ({ ok: false as const, error: error instanceof Error ? error.message : String(error) }),
+        ),
+        pingDatabase(ctx.pool),
+        diskUsage([ctx.config.natsDataDir, ctx.config.postgresDataDir]),
+      ]);
+      const workers = engine.ok ? engine.health.workers : [];
+      const consumerLag: Record<string, number> = {};
+      for (const worker of workers) Object.assign(consumerLag, worker.consumerPending);
+      const natsUp = engine.ok && engine.health.nats.connected;
+      const failed = workers.some((worker) => worker.state === 'failed');
+      const unhealthy = !engine.ok || !natsUp || !database.ok || failed;
+      const degraded =
+        !unhealthy && (!engine.health.ready || workers.some((worker) => worker.sinkCircuit !== 'closed'));
+      if (unhealthy) void reply.code(503);
+      return {
+        status: unhealthy ? ('unhealthy' as const) : degraded ? ('degraded' as const) : ('healthy' as const),
+        service: SERVICE,
+        version: ctx.version,
+        uptime_seconds: Math.round((Date.now() - ctx.startedAtMs) / 1_000),
+        checks: {
+          nats: engine.ok
+            ? { status: natsUp ? 'up' : 'down', connected: natsUp, url: redactUrl(engine.health.nats.url) }
+            : { status: 'unknown', error: engine.error },
+          postgres: database.ok
+            ? { status: 'up', latency_ms: database.latencyMs, pool: poolUsage(ctx.pool) }
+            : { status: 'down', error: database.error, pool: poolUsage(ctx.pool) },
+          engine: { ready: engine.ok && engine.health.ready },
+          workers: workers.map((worker) => ({
+            id: worker.id,
+            state: worker.state,
+            partitions: worker.partitions,
+            restarts: worker.restarts,
+            buffered_rows: worker.bufferedRows,
+            sink_circuit: worker.sinkCircuit,
+            window: worker.window,
+          })),
+          consumer_lag: consumerLag,
+          sink_backlog_rows: workers.reduce((sum, worker) => sum + worker.bufferedRows, 0),
+          disk,
+        },
+      };
+    },
+  );
+}

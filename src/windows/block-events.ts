@@ -1,0 +1,378 @@
+/**
+ * Block mode: a caller holding more than `INLINE_CAPACITY` events keeps them in a slab block:
+ *
+ *   [window 0 header] … [window n−1 header] [ring entry 0] … [ring entry cap−1]     (16-byte units)
+ *
+ * A window header is `count u32, distinct u32, sum-of-durations f64`. A ring entry is `callee f64,
+ * t − base u32, duration u32` with bit 31 of the duration word set on the latest event of each callee. The
+ * ring is kept sorted by event time (ties in arrival order), so every window is a suffix of it: its tail is
+ * `len − count`, expiry walks tails forward, and the longest window's tail is the ring start.
+ *
+ * Exact distinct counts: a callee is in window k iff its latest event is (it is the newest of its events), so
+ * `distinct_k` = flagged entries in the suffix. An insert moves the flag (found through the callee index, or
+ * a scan while the ring is short); an entry leaving window k with the flag set decrements `distinct_k`. No
+ * lookups happen on expiry, and tails advance sequentially through memory.
+ */
+import {
+  BLOCK_BIT,
+  CONTROL,
+  EPISODES_BIT,
+  INDEX_CAP,
+  INDEX_PTR,
+  INDEX_USED,
+  INLINE_COUNT_SHIFT,
+  RING_CAP,
+  RING_LEN,
+  RING_PTR,
+  RING_START,
+} from './caller-table.js';
+import { CalleeIndex, calleeFingerprint, LATEST_BIT } from './callee-index.js';
+import { CHUNK_OFFSET_BITS, CHUNK_OFFSET_MASK, NO_BLOCK, roundedBlockUnits } from './slab.js';
+import { DURATION_BITS_MASK, INLINE_CAPACITY, type StoreContext } from './store-context.js';
+
+/** Build the callee index when a ring holds more than this; drop it below `INDEX_DROP_LEN`. */
+const INDEX_BUILD_LEN = 32;
+const INDEX_DROP_LEN = 16;
+const MAX_TIME_OFFSET = 0xffffffff;
+const MIN_SHRINK_CAP = 16;
+
+export class BlockEvents {
+  private readonly index: CalleeIndex;
+  private readonly headerUnits: number;
+
+  constructor(private readonly ctx: StoreContext) {
+    this.headerUnits = ctx.windowCount;
+    this.index = new CalleeIndex(ctx.callers, ctx.slab, ctx.windowCount);
+  }
+
+  /** One accepted event for a block-mode caller. May turn the caller back to inline mode. */
+  insert(slot: number, callee: number, t: number, durationSeconds: number): void {
+    const cu = this.ctx.callers.u32;
+    const cf = this.ctx.callers.f64;
+    const s = slot * 16;
+    const latestMs = cf[slot * 8 + 1]!;
+    if (t > latestMs) {
+      cf[slot * 8 + 1] = t;
+      this.expire(slot, t);
+      if (t - cf[slot * 8 + 2]! > MAX_TIME_OFFSET) this.rebase(slot, t);
+      const len = cu[s + RING_LEN]!;
+      if (len < INDEX_DROP_LEN && cu[s + INDEX_PTR] !== NO_BLOCK) this.index.free(slot);
+      if (len > INLINE_CAPACITY && len * 4 <= cu[s + RING_CAP]! && cu[s + RING_CAP]! >= MIN_SHRINK_CAP) {
+        this.relayout(slot, len * 2);
+      }
+    } else if (latestMs - t >= this.ctx.longestMs) {
+      return; // older than every window at the caller's T: counts nowhere
+    }
+    this.insertHeld(slot, callee, t, durationSeconds, cf[slot * 8 + 1]!);
+    if (cu[s + RING_LEN]! <= INLINE_CAPACITY) this.demote(slot);
+  }
+
+  /** Moves every window's tail past events at or before `T − W`; the longest window's tail frees ring space. */
+  private expire(slot: number, latestMs: number): void {
+    const ctx = this.ctx;
+    const cu = ctx.callers.u32;
+    const s = slot * 16;
+    const ptr = cu[s + RING_PTR]!;
+    const ru = ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
+    const rf = ctx.slab.f64[ptr >>> CHUNK_OFFSET_BITS]!;
+    const hb = ptr & CHUNK_OFFSET_MASK;
+    const rb = hb + this.headerUnits;
+    const start = cu[s + RING_START]!;
+    const len = cu[s + RING_LEN]!;
+    const cap = cu[s + RING_CAP]!;
+    const base = ctx.callers.f64[slot * 8 + 2]!;
+    for (let k = 0; k < ctx.windowCount; k++) {
+      const h4 = (hb + k) * 4;
+      let count = ru[h4]!;
+      if (count === 0) continue;
+      const limit = latestMs - ctx.windowsMs[k]! - base;
+      let pos = start + len - count;
+      if (pos >= cap) pos -= cap;
+      if (ru[(rb + pos) * 4 + 2]! > limit) continue;
+      let distinct = ru[h4 + 1]!;
+      let sum = rf[(hb + k) * 2 + 1]!;
+      do {
+        const word = ru[(rb + pos) * 4 + 3]!;
+        if ((word & LATEST_BIT) !== 0) distinct--;
+        sum -= word & DURATION_BITS_MASK;
+        count--;
+        if (++pos === cap) pos = 0;
+      } while (count > 0 && ru[(rb + pos) * 4 + 2]! <= limit);
+      ru[h4] = count;
+      ru[h4 + 1] = distinct;
+      rf[(hb + k) * 2 + 1] = sum;
+    }
+    // Only the longest window (processed last) decides what the ring keeps.
+    const longestCount = ru[(hb + ctx.windowCount - 1) * 4]!;
+    if (longestCount < len) {
+      let newStart = start + (len - longestCount);
+      if (newStart >= cap) newStart -= cap;
+      cu[s + RING_START] = newStart;
+      cu[s + RING_LEN] = longestCount;
+      ctx.eventsHeld -= len - longestCount;
+    }
+  }
+
+  private insertHeld(slot: number, callee: number, t: number, durationSeconds: number, latestMs: number): void {
+    const ctx = this.ctx;
+    const cu = ctx.callers.u32;
+    const s = slot * 16;
+    if (cu[s + RING_LEN] === cu[s + RING_CAP]) this.relayout(slot, cu[s + RING_CAP]! + 1);
+    const ptr = cu[s + RING_PTR]!;
+    const ru = ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
+    const rf = ctx.slab.f64[ptr >>> CHUNK_OFFSET_BITS]!;
+    const hb = ptr & CHUNK_OFFSET_MASK;
+    const rb = hb + this.headerUnits;
+    const start = cu[s + RING_START]!;
+    const len = cu[s + RING_LEN]!;
+    const cap = cu[s + RING_CAP]!;
+    const offset = t - ctx.callers.f64[slot * 8 + 2]!;
+
+    // Insert after every event at or before t (in-order input stops at the first comparison).
+    let q = len;
+    while (q > 0) {
+      let p = start + q - 1;
+      if (p >= cap) p -= cap;
+      if (ru[(rb + p) * 4 + 2]! <= offset) break;
+      q--;
+    }
+
+    const indexed = cu[s + INDEX_PTR] !== NO_BLOCK;
+    const fingerprint = indexed ? calleeFingerprint(callee) : 0;
+    let latest = -1;
+    if (indexed) {
+      const p = this.index.find(slot, callee, fingerprint);
+      if (p >= 0) latest = p >= start ? p - start : p - start + cap;
+    } else {
+      for (let i = len - 1, p = start + len - 1; i >= 0; i--, p--) {
+        if (p >= cap) p -= cap;
+        else if (p < 0) p += cap;
+        if (rf[(rb + p) * 2] === callee) {
+          latest = i;
+          break;
+        }
+      }
+    }
+
+    if (q < len) this.shiftUp(slot, q, indexed);
+    let qPos = start + q;
+    if (qPos >= cap) qPos -= cap;
+    const becomesLatest = latest < q;
+
+    for (let k = 0; k < ctx.windowCount; k++) {
+      if (latestMs - t >= ctx.windowsMs[k]!) continue;
+      const h4 = (hb + k) * 4;
+      const count = ru[h4]!;
+      ru[h4] = count + 1;
+      rf[(hb + k) * 2 + 1] = rf[(hb + k) * 2 + 1]! + durationSeconds;
+      if (becomesLatest && latest < len - count) ru[h4 + 1]!++;
+    }
+    if (latest >= 0 && becomesLatest) {
+      let p = start + latest;
+      if (p >= cap) p -= cap;
+      ru[(rb + p) * 4 + 3] = ru[(rb + p) * 4 + 3]! & ~LATEST_BIT;
+      if (indexed) this.index.moveHit(slot, qPos);
+    }
+    rf[(rb + qPos) * 2] = callee;
+    ru[(rb + qPos) * 4 + 2] = offset;
+    ru[(rb + qPos) * 4 + 3] = becomesLatest ? durationSeconds | LATEST_BIT : durationSeconds;
+    cu[s + RING_LEN] = len + 1;
+    ctx.eventsHeld++;
+    if (indexed) {
+      if (latest < 0) this.index.insertMiss(slot, fingerprint, qPos);
+    } else if (len + 1 > INDEX_BUILD_LEN) {
+      this.index.rebuild(slot);
+    }
+  }
+
+  /** Moves ring entries `[q, len)` one place up (an out-of-order insert), keeping the index pointing at them. */
+  private shiftUp(slot: number, q: number, indexed: boolean): void {
+    const cu = this.ctx.callers.u32;
+    const s = slot * 16;
+    const ptr = cu[s + RING_PTR]!;
+    const ru = this.ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
+    const rf = this.ctx.slab.f64[ptr >>> CHUNK_OFFSET_BITS]!;
+    const rb = (ptr & CHUNK_OFFSET_MASK) + this.headerUnits;
+    const start = cu[s + RING_START]!;
+    const cap = cu[s + RING_CAP]!;
+    let to = start + cu[s + RING_LEN]!;
+    if (to >= cap) to -= cap;
+    for (let i = cu[s + RING_LEN]! - 1; i >= q; i--) {
+      const from = to === 0 ? cap - 1 : to - 1;
+      ru.copyWithin((rb + to) * 4, (rb + from) * 4, (rb + from) * 4 + 4);
+      if (indexed && (ru[(rb + to) * 4 + 3]! & LATEST_BIT) !== 0) {
+        this.index.moveEntry(slot, calleeFingerprint(rf[(rb + to) * 2]!), from, to);
+      }
+      to = from;
+    }
+  }
+
+  /** Re-bases ring times so offsets stay below 2^32 (at most once per ~49 days of a caller's event time). */
+  private rebase(slot: number, latestMs: number): void {
+    const cu = this.ctx.callers.u32;
+    const s = slot * 16;
+    const ptr = cu[s + RING_PTR]!;
+    const ru = this.ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
+    const rb = (ptr & CHUNK_OFFSET_MASK) + this.headerUnits;
+    const newBase = latestMs - this.ctx.longestMs;
+    const shift = newBase - this.ctx.callers.f64[slot * 8 + 2]!;
+    const cap = cu[s + RING_CAP]!;
+    for (let i = 0, p = cu[s + RING_START]!; i < cu[s + RING_LEN]!; i++) {
+      ru[(rb + p) * 4 + 2] = ru[(rb + p) * 4 + 2]! - shift;
+      if (++p === cap) p = 0;
+    }
+    this.ctx.callers.f64[slot * 8 + 2] = newBase;
+  }
+
+  /** Copies the block into one with room for `minCap` entries, ring unwrapped to start at 0. */
+  private relayout(slot: number, minCap: number): void {
+    const ctx = this.ctx;
+    const cu = ctx.callers.u32;
+    const s = slot * 16;
+    const oldPtr = cu[s + RING_PTR]!;
+    const oldU = ctx.slab.u32[oldPtr >>> CHUNK_OFFSET_BITS]!;
+    const oldHb = oldPtr & CHUNK_OFFSET_MASK;
+    const start = cu[s + RING_START]!;
+    const len = cu[s + RING_LEN]!;
+    const cap = cu[s + RING_CAP]!;
+    const units = roundedBlockUnits(this.headerUnits + minCap);
+    const ptr = ctx.slab.alloc(units);
+    const u = ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
+    const hb = ptr & CHUNK_OFFSET_MASK;
+    const rb = hb + this.headerUnits;
+    const oldRb = oldHb + this.headerUnits;
+    u.set(oldU.subarray(oldHb * 4, oldRb * 4), hb * 4);
+    const firstRun = Math.min(len, cap - start);
+    u.set(oldU.subarray((oldRb + start) * 4, (oldRb + start + firstRun) * 4), rb * 4);
+    u.set(oldU.subarray(oldRb * 4, (oldRb + len - firstRun) * 4), (rb + firstRun) * 4);
+    ctx.slab.free(oldPtr, this.headerUnits + cap);
+    cu[s + RING_PTR] = ptr;
+    cu[s + RING_START] = 0;
+    cu[s + RING_CAP] = units - this.headerUnits;
+    if (cu[s + INDEX_PTR] !== NO_BLOCK) this.index.rebuild(slot);
+  }
+
+  /** Inline record holding `INLINE_CAPACITY` events → block (the caller's next event will not fit inline). */
+  promote(slot: number): void {
+    const ctx = this.ctx;
+    const cu = ctx.callers.u32;
+    const cf = ctx.callers.f64;
+    const s = slot * 16;
+    const control = cu[s + CONTROL]!;
+    const n = (control >>> INLINE_COUNT_SHIFT) & 3;
+    const callees = [cf[slot * 8 + 2]!, cf[slot * 8 + 4]!, cf[slot * 8 + 6]!];
+    const ages = [cu[s + 6]!, cu[s + 10]!, cu[s + 14]!];
+    const durations = [control & DURATION_BITS_MASK, cu[s + 11]!, cu[s + 15]!];
+    const units = roundedBlockUnits(this.headerUnits + n + 2);
+    const ptr = ctx.slab.alloc(units);
+    const ru = ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
+    const rf = ctx.slab.f64[ptr >>> CHUNK_OFFSET_BITS]!;
+    const hb = ptr & CHUNK_OFFSET_MASK;
+    const rb = hb + this.headerUnits;
+    for (let k = 0; k < ctx.windowCount; k++) {
+      ru[(hb + k) * 4] = 0;
+      ru[(hb + k) * 4 + 1] = 0;
+      rf[(hb + k) * 2 + 1] = 0;
+    }
+    for (let i = 0; i < n; i++) {
+      const callee = callees[i]!;
+      const age = ages[i]!;
+      let latest = true;
+      for (let j = i + 1; j < n; j++) if (callees[j] === callee) latest = false;
+      rf[(rb + i) * 2] = callee;
+      ru[(rb + i) * 4 + 2] = ctx.longestMs - age;
+      ru[(rb + i) * 4 + 3] = latest ? durations[i]! | LATEST_BIT : durations[i]!;
+      for (let k = 0; k < ctx.windowCount; k++) {
+        if (age >= ctx.windowsMs[k]!) continue;
+        ru[(hb + k) * 4]!++;
+        if (latest) ru[(hb + k) * 4 + 1]!++;
+        rf[(hb + k) * 2 + 1] = rf[(hb + k) * 2 + 1]! + durations[i]!;
+      }
+    }
+    cf[slot * 8 + 2] = cf[slot * 8 + 1]! - ctx.longestMs;
+    cu[s + RING_PTR] = ptr;
+    cu[s + CONTROL] = BLOCK_BIT | (control & EPISODES_BIT);
+    cu[s + RING_START] = 0;
+    cu[s + RING_LEN] = n;
+    cu[s + RING_CAP] = units - this.headerUnits;
+    cu[s + INDEX_PTR] = NO_BLOCK;
+    cu[s + INDEX_CAP] = 0;
+    cu[s + INDEX_USED] = 0;
+    cu[s + 14] = 0;
+    cu[s + 15] = 0;
+  }
+
+  /** Block holding at most `INLINE_CAPACITY` events → inline record. */
+  private demote(slot: number): void {
+    const ctx = this.ctx;
+    const cu = ctx.callers.u32;
+    const cf = ctx.callers.f64;
+    const s = slot * 16;
+    const ptr = cu[s + RING_PTR]!;
+    const ru = ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
+    const rf = ctx.slab.f64[ptr >>> CHUNK_OFFSET_BITS]!;
+    const rb = (ptr & CHUNK_OFFSET_MASK) + this.headerUnits;
+    const len = cu[s + RING_LEN]!;
+    const cap = cu[s + RING_CAP]!;
+    const age = cf[slot * 8 + 1]! - cf[slot * 8 + 2]!;
+    const episodes = cu[s + CONTROL]! & EPISODES_BIT;
+    const callees = [0, 0, 0];
+    const ages = [0, 0, 0];
+    const durations = [0, 0, 0];
+    for (let i = 0, p = cu[s + RING_START]!; i < len; i++) {
+      callees[i] = rf[(rb + p) * 2]!;
+      ages[i] = age - ru[(rb + p) * 4 + 2]!;
+      durations[i] = ru[(rb + p) * 4 + 3]! & DURATION_BITS_MASK;
+      if (++p === cap) p = 0;
+    }
+    this.free(slot);
+    for (let i = 0; i < INLINE_CAPACITY; i++) {
+      cf[slot * 8 + 2 + 2 * i] = callees[i]!;
+      cu[s + 6 + 4 * i] = ages[i]!;
+      cu[s + 7 + 4 * i] = durations[i]!;
+    }
+    cu[s + CONTROL] = episodes | (len << INLINE_COUNT_SHIFT) | durations[0]!;
+  }
+
+  /** Frees the caller's blocks (reset or reclaim); the record's block fields are left for the caller to clear. */
+  free(slot: number): void {
+    const cu = this.ctx.callers.u32;
+    const s = slot * 16;
+    this.index.free(slot);
+    this.ctx.slab.free(cu[s + RING_PTR]!, this.headerUnits + cu[s + RING_CAP]!);
+    cu[s + RING_PTR] = NO_BLOCK;
+  }
+
+  /** Copies the caller's per-window count, distinct and duration sum into the scratch arrays. */
+  loadStats(slot: number, count: Float64Array, distinct: Float64Array, sum: Float64Array): void {
+    const ptr = this.ctx.callers.u32[slot * 16 + RING_PTR]!;
+    const ru = this.ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
+    const rf = this.ctx.slab.f64[ptr >>> CHUNK_OFFSET_BITS]!;
+    const hb = ptr & CHUNK_OFFSET_MASK;
+    for (let k = 0; k < this.ctx.windowCount; k++) {
+      count[k] = ru[(hb + k) * 4]!;
+      distinct[k] = ru[(hb + k) * 4 + 1]!;
+      sum[k] = rf[(hb + k) * 2 + 1]!;
+    }
+  }
+
+  /** Event time of the oldest event in window k, or NaN when the window is empty. */
+  firstEventAt(slot: number, k: number): number {
+    const cu = this.ctx.callers.u32;
+    const s = slot * 16;
+    const ptr = cu[s + RING_PTR]!;
+    const ru = this.ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
+    const hb = ptr & CHUNK_OFFSET_MASK;
+    const count = ru[(hb + k) * 4]!;
+    if (count === 0) return NaN;
+    let p = cu[s + RING_START]! + cu[s + RING_LEN]! - count;
+    if (p >= cu[s + RING_CAP]!) p -= cu[s + RING_CAP]!;
+    return this.ctx.callers.f64[slot * 8 + 2]! + ru[(hb + this.headerUnits + p) * 4 + 2]!;
+  }
+
+  /** Reads the caller's ring header so a following `insert` finds it in cache (batch pre-pass). */
+  touch(slot: number): number {
+    const ptr = this.ctx.callers.u32[slot * 16 + RING_PTR]!;
+    return this.ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]![(ptr & CHUNK_OFFSET_MASK) * 4]!;
+  }
+}

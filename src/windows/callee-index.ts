@@ -1,0 +1,198 @@
+/**
+ * Per-caller callee index: callee → ring position of its latest event, for callers holding enough events that
+ * scanning the ring for a repeat callee would cost more than a probe. It lives in the caller's own slab block,
+ * so a busy caller's index stays hot in cache instead of being spread over one global (caller, callee) table.
+ *
+ * A slot is 8 bytes: a 32-bit fingerprint of the callee (0 = empty) and the ring position. The callee itself
+ * is read from the ring, which the engine touches anyway to clear the old "latest" flag. Slots are never
+ * deleted when their event expires: a slot is live only while its position holds a live event of that
+ * fingerprint with the latest flag set, stale slots are reused by their own callee, and the table is rebuilt
+ * from the ring (dropping stale slots) when it fills up.
+ */
+import {
+  CallerTable,
+  INDEX_CAP,
+  INDEX_PTR,
+  INDEX_USED,
+  RING_CAP,
+  RING_LEN,
+  RING_PTR,
+  RING_START,
+} from './caller-table.js';
+import { hashNumber } from './number-hash.js';
+import { CHUNK_OFFSET_BITS, CHUNK_OFFSET_MASK, NO_BLOCK, roundedBlockUnits, Slab } from './slab.js';
+
+export const LATEST_BIT = 0x80000000;
+const MAX_LOAD = 0.75;
+const REBUILD_LOAD = 0.5;
+const TWO_POW_MINUS_32 = 2.3283064365386963e-10;
+
+/** Non-zero fingerprint of a callee; also picks its home slot. */
+export function calleeFingerprint(callee: number): number {
+  const h = hashNumber(callee);
+  return h === 0 ? 1 : h;
+}
+
+function home(fingerprint: number, capacity: number): number {
+  const slot = Math.floor(fingerprint * capacity * TWO_POW_MINUS_32);
+  return slot < capacity ? slot : capacity - 1;
+}
+
+export class CalleeIndex {
+  /** After `find`: the index slot that matched, or where a new callee should go (−1 = none free). */
+  private insertSlot = -1;
+  private hitSlot = -1;
+
+  constructor(
+    private readonly callers: CallerTable,
+    private readonly slab: Slab,
+    /** Ring entries start this many units into the ring block (the per-window header). */
+    private readonly headerUnits: number,
+  ) {}
+
+  /** Physical ring position of the callee's latest event, or −1. */
+  find(slot: number, callee: number, fingerprint: number): number {
+    const cu = this.callers.u32;
+    const s = slot * 16;
+    const indexPtr = cu[s + INDEX_PTR]!;
+    const capacity = cu[s + INDEX_CAP]!;
+    const iu = this.slab.u32[indexPtr >>> CHUNK_OFFSET_BITS]!;
+    const ib = (indexPtr & CHUNK_OFFSET_MASK) * 4;
+    const ringPtr = cu[s + RING_PTR]!;
+    const ru = this.slab.u32[ringPtr >>> CHUNK_OFFSET_BITS]!;
+    const rf = this.slab.f64[ringPtr >>> CHUNK_OFFSET_BITS]!;
+    const rb = (ringPtr & CHUNK_OFFSET_MASK) + this.headerUnits;
+    const start = cu[s + RING_START]!;
+    const len = cu[s + RING_LEN]!;
+    const ringCap = cu[s + RING_CAP]!;
+    let j = home(fingerprint, capacity);
+    let reusable = -1;
+    for (;;) {
+      const f = iu[ib + 2 * j]!;
+      if (f === 0) {
+        this.hitSlot = -1;
+        this.insertSlot = reusable >= 0 ? reusable : j;
+        return -1;
+      }
+      if (f === fingerprint) {
+        const pos = iu[ib + 2 * j + 1]!;
+        let logical = pos - start;
+        if (logical < 0) logical += ringCap;
+        const unit = rb + pos;
+        if (logical < len && (ru[unit * 4 + 3]! & LATEST_BIT) !== 0) {
+          const other = rf[unit * 2]!;
+          if (other === callee) {
+            this.hitSlot = j;
+            return pos;
+          }
+          if (reusable < 0 && calleeFingerprint(other) !== f) reusable = j;
+        } else if (reusable < 0) {
+          reusable = j;
+        }
+      }
+      if (++j === capacity) j = 0;
+    }
+  }
+
+  /** After a `find` hit: the callee's latest event moved to `pos`. */
+  moveHit(slot: number, pos: number): void {
+    const indexPtr = this.callers.u32[slot * 16 + INDEX_PTR]!;
+    this.slab.u32[indexPtr >>> CHUNK_OFFSET_BITS]![(indexPtr & CHUNK_OFFSET_MASK) * 4 + 2 * this.hitSlot + 1] = pos;
+  }
+
+  /**
+   * After a `find` miss: records a new callee whose latest event is at `pos`. The event must already be in the
+   * ring with its flag set, so that a rebuild (when the table is full) picks it up by itself.
+   */
+  insertMiss(slot: number, fingerprint: number, pos: number): void {
+    const cu = this.callers.u32;
+    const s = slot * 16;
+    const indexPtr = cu[s + INDEX_PTR]!;
+    const iu = this.slab.u32[indexPtr >>> CHUNK_OFFSET_BITS]!;
+    const ib = (indexPtr & CHUNK_OFFSET_MASK) * 4;
+    const j = this.insertSlot;
+    if (iu[ib + 2 * j] === 0) {
+      if (cu[s + INDEX_USED]! + 1 > cu[s + INDEX_CAP]! * MAX_LOAD) {
+        this.rebuild(slot);
+        return;
+      }
+      cu[s + INDEX_USED]!++;
+    }
+    iu[ib + 2 * j] = fingerprint;
+    iu[ib + 2 * j + 1] = pos;
+  }
+
+  /** An entry with the latest flag moved from `oldPos` to `newPos` (ring shift for an out-of-order event). */
+  moveEntry(slot: number, fingerprint: number, oldPos: number, newPos: number): void {
+    const cu = this.callers.u32;
+    const indexPtr = cu[slot * 16 + INDEX_PTR]!;
+    const capacity = cu[slot * 16 + INDEX_CAP]!;
+    const iu = this.slab.u32[indexPtr >>> CHUNK_OFFSET_BITS]!;
+    const ib = (indexPtr & CHUNK_OFFSET_MASK) * 4;
+    let j = home(fingerprint, capacity);
+    while (iu[ib + 2 * j] !== 0) {
+      if (iu[ib + 2 * j] === fingerprint && iu[ib + 2 * j + 1] === oldPos) {
+        iu[ib + 2 * j + 1] = newPos;
+        return;
+      }
+      if (++j === capacity) j = 0;
+    }
+  }
+
+  /** Builds the index from the ring's flagged entries (first build, ring re-laid out, or table full). */
+  rebuild(slot: number): void {
+    const cu = this.callers.u32;
+    const s = slot * 16;
+    const old = cu[s + INDEX_PTR]!;
+    if (old !== NO_BLOCK) this.slab.free(old, cu[s + INDEX_CAP]! / 2);
+    const ringPtr = cu[s + RING_PTR]!;
+    const ru = this.slab.u32[ringPtr >>> CHUNK_OFFSET_BITS]!;
+    const rf = this.slab.f64[ringPtr >>> CHUNK_OFFSET_BITS]!;
+    const rb = (ringPtr & CHUNK_OFFSET_MASK) + this.headerUnits;
+    const start = cu[s + RING_START]!;
+    const len = cu[s + RING_LEN]!;
+    const ringCap = cu[s + RING_CAP]!;
+    let live = 0;
+    for (let i = 0, pos = start; i < len; i++) {
+      if ((ru[(rb + pos) * 4 + 3]! & LATEST_BIT) !== 0) live++;
+      if (++pos === ringCap) pos = 0;
+    }
+    const units = roundedBlockUnits(Math.max(4, Math.ceil(live / REBUILD_LOAD / 2)));
+    const indexPtr = this.slab.allocZeroed(units);
+    const capacity = units * 2;
+    const iu = this.slab.u32[indexPtr >>> CHUNK_OFFSET_BITS]!;
+    const ib = (indexPtr & CHUNK_OFFSET_MASK) * 4;
+    let used = 0;
+    for (let i = 0, pos = start; i < len; i++) {
+      const unit = rb + pos;
+      if ((ru[unit * 4 + 3]! & LATEST_BIT) !== 0) {
+        const fingerprint = calleeFingerprint(rf[unit * 2]!);
+        const j = this.emptySlotFor(iu, ib, capacity, fingerprint);
+        iu[ib + 2 * j] = fingerprint;
+        iu[ib + 2 * j + 1] = pos;
+        used++;
+      }
+      if (++pos === ringCap) pos = 0;
+    }
+    cu[s + INDEX_PTR] = indexPtr;
+    cu[s + INDEX_CAP] = capacity;
+    cu[s + INDEX_USED] = used;
+  }
+
+  free(slot: number): void {
+    const cu = this.callers.u32;
+    const s = slot * 16;
+    const indexPtr = cu[s + INDEX_PTR]!;
+    if (indexPtr === NO_BLOCK) return;
+    this.slab.free(indexPtr, cu[s + INDEX_CAP]! / 2);
+    cu[s + INDEX_PTR] = NO_BLOCK;
+    cu[s + INDEX_CAP] = 0;
+    cu[s + INDEX_USED] = 0;
+  }
+
+  private emptySlotFor(iu: Uint32Array, ib: number, capacity: number, fingerprint: number): number {
+    let j = home(fingerprint, capacity);
+    while (iu[ib + 2 * j] !== 0) if (++j === capacity) j = 0;
+    return j;
+  }
+}

@@ -1,0 +1,296 @@
+/**
+ * The detection engine: event-time windows per caller, rules over them, and the alert lifecycle. A pure
+ * library: no I/O, no clock, no timers; time is the events' own. See docs/adr/0002-window-engine.md.
+ *
+ * Per event: validate → late check against the watermark → caller lookup → forget the caller if everything it
+ * held left every window → window update → rules (skipped for callers too quiet to match) → sweep a couple of
+ * caller slots for idle callers. Nothing on this path allocates unless an alert is emitted.
+ */
+import { AlertLifecycle } from './alert-lifecycle.js';
+import type { AlertEvent } from './alert-types.js';
+import { Allowlist } from './allowlist.js';
+import type { CallerStats, CallerWindowStats, EngineFootprint, OpenEpisode } from './caller-stats.js';
+import {
+  resolveEngineOptions,
+  validateRuleSettings,
+  type ResolvedEngineOptions,
+  type RuleSettings,
+  type WindowEngineOptions,
+} from './engine-options.js';
+import { readSnapshot, writeSnapshot, type RestoredEngineState } from './engine-snapshot.js';
+import {
+  OUTCOME_INVALID,
+  OUTCOME_LATE,
+  OUTCOME_NAMES,
+  OUTCOME_WINDOWED,
+  type EventBatch,
+  type EventOutcome,
+} from './event-batch.js';
+import type { PreparedRule, Rule, WindowStats } from './rule.js';
+import { sdhfRule } from './sdhf-rule.js';
+import { severityName } from './severity.js';
+import { WindowStore } from './window-store.js';
+import { SnapshotError } from './errors.js';
+
+/** Caller slots examined for idle callers per event: a full sweep every ~capacity/2 events, no pauses. */
+const SWEEP_SLOTS_PER_EVENT = 2;
+/** Batch pre-pass span: small enough that what it touches is still in cache when the events are applied. */
+const PREFETCH_SPAN = 256;
+const MAX_DURATION_SECONDS = 86_400;
+/** Latest valid event time: the end of the ECMAScript Date range. */
+const MAX_TIME_MS = 8.64e15;
+
+export interface DetectionEngineExtras {
+  /** Rules to run, in order. @default [sdhfRule] */
+  rules?: readonly Rule[];
+}
+
+export class DetectionEngine {
+  private readonly options: ResolvedEngineOptions;
+  private readonly store: WindowStore;
+  private readonly lifecycle = new AlertLifecycle();
+  private readonly rules: readonly Rule[];
+  private prepared: PreparedRule[] = [];
+  private allowlist = new Allowlist([]);
+  private cooldownMs = 0;
+  /** Fewest calls in a window with which any rule can hold; quieter callers skip evaluation. */
+  private minCallsAny = Infinity;
+  private maxEventMs = -Infinity;
+  private sweepHand = 0;
+  private readonly count: Float64Array;
+  private readonly distinct: Float64Array;
+  private readonly sum: Float64Array;
+  private readonly stats: WindowStats = { windowMs: 0, callCount: 0, distinctCallees: 0, totalDurationSeconds: 0 };
+  /** Sink for the batch pre-pass reads, so the JIT cannot drop them. */
+  private touched = 0;
+
+  constructor(
+    options: WindowEngineOptions,
+    settings: RuleSettings,
+    extras: DetectionEngineExtras = {},
+    /** @internal used by `restore` */
+    restored?: RestoredEngineState,
+  ) {
+    this.options = restored?.options ?? resolveEngineOptions(options);
+    this.rules = extras.rules ?? [sdhfRule];
+    const ids = new Set(this.rules.map((rule) => rule.id));
+    if (ids.size !== this.rules.length) throw new TypeError('extras.rules must have unique ids');
+    this.store = new WindowStore(this.options, restored?.store);
+    const windowCount = this.options.windowsMs.length;
+    this.count = new Float64Array(windowCount);
+    this.distinct = new Float64Array(windowCount);
+    this.sum = new Float64Array(windowCount);
+    if (restored !== undefined) {
+      this.maxEventMs = restored.maxEventMs;
+      this.sweepHand = restored.sweepHand;
+      for (const { caller, slotIndex, episode } of restored.episodes) this.lifecycle.restore(caller, slotIndex, episode);
+    }
+    this.setRules(settings);
+  }
+
+  /** One event. Appends any alert events to `alertsOut` (usually none). */
+  process(caller: number, callee: number, startMs: number, durationSeconds: number, alertsOut: AlertEvent[]): EventOutcome {
+    return OUTCOME_NAMES[this.apply(caller, callee, startMs, durationSeconds, alertsOut)]!;
+  }
+
+  /**
+   * `count` events from `batch`; same results as `process` on each in order. A pre-pass over each span reads
+   * the caller records first, so their cache misses overlap instead of stalling one after another.
+   */
+  processBatch(batch: EventBatch, count: number, outcomes: Uint8Array, alertsOut: AlertEvent[]): void {
+    const { callers, callees, startsMs, durations } = batch;
+    for (let from = 0; from < count; from += PREFETCH_SPAN) {
+      const to = Math.min(count, from + PREFETCH_SPAN);
+      let touched = 0;
+      for (let i = from; i < to; i++) touched += this.store.touch(callers[i]!);
+      this.touched = touched;
+      for (let i = from; i < to; i++) {
+        outcomes[i] = this.apply(callers[i]!, callees[i]!, startsMs[i]!, durations[i]!, alertsOut);
+      }
+    }
+  }
+
+  /** Replaces thresholds, allowlist and cooldown; window state is untouched. Throws `RuleSettingsError`. */
+  setRules(settings: RuleSettings): void {
+    const windowsMs = this.options.windowsMs;
+    validateRuleSettings(settings, windowsMs);
+    const prepared = this.rules.map((rule) => rule.prepare(settings, windowsMs));
+    const allowlist = new Allowlist(settings.allowlist);
+    this.prepared = prepared;
+    this.allowlist = allowlist;
+    this.cooldownMs = settings.cooldownMs;
+    this.minCallsAny = Math.min(Infinity, ...prepared.flatMap((rule) => rule.minCallsByWindow));
+    // Allowlisted callers and windows a rule no longer watches lose their episodes, silently.
+    this.lifecycle.retain((caller, slotIndex) => {
+      const rule = prepared[Math.floor(slotIndex / windowsMs.length)];
+      const watched = rule !== undefined && rule.minCallsByWindow[slotIndex % windowsMs.length] !== Infinity;
+      return watched && !allowlist.has(caller);
+    });
+  }
+
+  /** Max event time seen − allowed lateness; −∞ before the first event. */
+  watermarkMs(): number {
+    return this.maxEventMs - this.options.allowedLatenessMs;
+  }
+
+  /** Live stats for one caller in every window at the caller's T; undefined if it holds nothing. */
+  callerStats(caller: number): CallerStats | undefined {
+    const store = this.store;
+    const slot = store.callers.find(caller);
+    if (slot < 0) return undefined;
+    const latestMs = store.latestAt(slot);
+    if (latestMs + store.longestMs <= this.watermarkMs()) return undefined;
+    store.loadStats(slot, this.count, this.distinct, this.sum);
+    const windows: CallerWindowStats[] = this.options.windowsMs.map((windowMs, k) => {
+      const callCount = this.count[k]!;
+      const first = store.firstEventAt(slot, k);
+      return {
+        windowMs,
+        callCount,
+        distinctCallees: this.distinct[k]!,
+        totalDurationSeconds: this.sum[k]!,
+        avgDurationSeconds: callCount === 0 ? 0 : this.sum[k]! / callCount,
+        windowStartMs: latestMs - windowMs,
+        windowEndMs: latestMs,
+        firstEventAtMs: Number.isNaN(first) ? null : first,
+        lastEventAtMs: callCount === 0 ? null : latestMs,
+      };
+    });
+    return { caller, latestEventAtMs: latestMs, windows, openEpisodes: this.openEpisodes(caller) };
+  }
+
+  footprint(): EngineFootprint {
+    const store = this.store;
+    return {
+      callers: store.callers.size,
+      eventsHeld: store.eventsHeld,
+      bytes: store.bytes(),
+      callerTableBytes: store.callers.bytes,
+      slabLiveBytes: store.liveSlabBytes(),
+      callersWithOpenEpisodes: this.lifecycle.size,
+    };
+  }
+
+  /** The whole state as bytes (rules and settings excepted). Little-endian; the slab is copied as is. */
+  snapshot(): Uint8Array {
+    return writeSnapshot({
+      options: this.options,
+      maxEventMs: this.maxEventMs,
+      sweepHand: this.sweepHand,
+      store: { callers: this.store.callers, slab: this.store.slab, eventsHeld: this.store.eventsHeld },
+      ruleIds: this.rules.map((rule) => rule.id),
+      lifecycle: this.lifecycle,
+    });
+  }
+
+  /** An engine that continues exactly where the snapshotted one was. Throws `SnapshotError`. */
+  static restore(bytes: Uint8Array, settings: RuleSettings, extras: DetectionEngineExtras = {}): DetectionEngine {
+    const state = readSnapshot(bytes);
+    const ruleIds = (extras.rules ?? [sdhfRule]).map((rule) => rule.id);
+    if (ruleIds.join(',') !== state.ruleIds.join(',')) {
+      throw new SnapshotError(`snapshot was taken with rules [${state.ruleIds.join(', ')}], not [${ruleIds.join(', ')}]`);
+    }
+    return new DetectionEngine(state.options, settings, extras, state);
+  }
+
+  private apply(caller: number, callee: number, t: number, durationSeconds: number, alertsOut: AlertEvent[]): number {
+    if (
+      !(caller > 0 && caller <= Number.MAX_SAFE_INTEGER && Math.floor(caller) === caller) ||
+      !(callee > 0 && callee <= Number.MAX_SAFE_INTEGER && Math.floor(callee) === callee) ||
+      !(t >= 0 && t <= MAX_TIME_MS && Math.floor(t) === t) ||
+      !(durationSeconds >= 0 && durationSeconds <= MAX_DURATION_SECONDS && Math.floor(durationSeconds) === durationSeconds)
+    ) {
+      return OUTCOME_INVALID;
+    }
+    let maxEventMs = this.maxEventMs;
+    const lateness = this.options.allowedLatenessMs;
+    if (t < maxEventMs - lateness) return OUTCOME_LATE;
+    if (t > maxEventMs) this.maxEventMs = maxEventMs = t;
+    const watermark = maxEventMs - lateness;
+    const store = this.store;
+    const slot = store.callers.findOrInsert(caller);
+    const latestMs = store.latestAt(slot);
+    // Everything the caller held left every window for good: start afresh (episodes included).
+    if (latestMs + store.longestMs <= watermark && latestMs !== -Infinity) {
+      if (store.hasEpisodes(slot)) this.lifecycle.forget(caller);
+      store.reset(slot);
+    }
+    store.update(slot, callee, t, durationSeconds);
+    if (store.hasEpisodes(slot) || store.heldUpperBound(slot) >= this.minCallsAny) {
+      this.evaluate(slot, caller, alertsOut);
+    }
+    this.sweep(watermark);
+    return OUTCOME_WINDOWED;
+  }
+
+  private evaluate(slot: number, caller: number, alertsOut: AlertEvent[]): void {
+    const store = this.store;
+    const windowsMs = this.options.windowsMs;
+    const windowCount = windowsMs.length;
+    store.loadStats(slot, this.count, this.distinct, this.sum);
+    const latestMs = store.latestAt(slot);
+    const episodes = store.hasEpisodes(slot) ? this.lifecycle.episodesOf(caller) : undefined;
+    const stats = this.stats;
+    for (let r = 0; r < this.prepared.length; r++) {
+      const prepared = this.prepared[r]!;
+      const minCalls = prepared.minCallsByWindow;
+      for (let k = 0; k < windowCount; k++) {
+        const slotIndex = r * windowCount + k;
+        const open = episodes !== undefined && episodes[slotIndex] !== undefined;
+        if (!open && this.count[k]! < minCalls[k]!) continue;
+        stats.windowMs = windowsMs[k]!;
+        stats.callCount = this.count[k]!;
+        stats.distinctCallees = this.distinct[k]!;
+        stats.totalDurationSeconds = this.sum[k]!;
+        const severity = prepared.evaluate(k, stats);
+        if (!open && (severity < 0 || this.allowlist.has(caller))) continue;
+        const episode = this.lifecycle.step(caller, slotIndex, severity, latestMs, this.cooldownMs);
+        if (episode === undefined) continue;
+        const firstEventAtMs = store.firstEventAt(slot, k);
+        const summary = prepared.summarize(caller, stats);
+        alertsOut.push(this.lifecycle.toAlertEvent(this.rules[r]!, caller, episode, stats, latestMs, firstEventAtMs, summary));
+      }
+    }
+    store.setEpisodes(slot, this.lifecycle.episodesOf(caller) !== undefined);
+  }
+
+  /** Reclaims callers whose every event left every window (T + longest window ≤ watermark). */
+  private sweep(watermark: number): void {
+    const store = this.store;
+    const callers = store.callers;
+    const longestMs = store.longestMs;
+    let hand = this.sweepHand;
+    for (let budget = SWEEP_SLOTS_PER_EVENT; budget > 0; budget--) {
+      if (hand >= callers.capacity) hand = 0;
+      const key = callers.f64[hand * 8]!;
+      if (key !== 0 && callers.f64[hand * 8 + 1]! + longestMs <= watermark) {
+        if (store.hasEpisodes(hand)) this.lifecycle.forget(key);
+        store.reclaim(hand); // a later record may shift into this slot: look at it again
+      } else {
+        hand++;
+      }
+    }
+    this.sweepHand = hand;
+  }
+
+  private openEpisodes(caller: number): OpenEpisode[] {
+    const episodes = this.lifecycle.episodesOf(caller) ?? [];
+    const windowsMs = this.options.windowsMs;
+    const open: OpenEpisode[] = [];
+    episodes.forEach((episode, slotIndex) => {
+      if (episode === undefined) return;
+      const rule = this.rules[Math.floor(slotIndex / windowsMs.length)]!;
+      const windowMs = windowsMs[slotIndex % windowsMs.length]!;
+      open.push({
+        rule: rule.id,
+        windowMs,
+        episodeKey: `${rule.id}:${windowMs / 1000}:${caller}:${episode.startMs}`,
+        severity: severityName(episode.severity),
+        startedAtMs: episode.startMs,
+        emissions: episode.emissions,
+        lastEmittedAtMs: episode.lastEmittedAtMs,
+      });
+    });
+    return open;
+  }
+}

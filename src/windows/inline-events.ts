@@ -1,0 +1,128 @@
+/**
+ * Inline mode: a caller holding at most `INLINE_CAPACITY` events keeps them inside its 64-byte caller-table
+ * record (callee, age `T − t`, duration), sorted oldest first. Most callers make a few calls a day, so most
+ * callers never touch the slab, and their stats are recomputed by scanning three entries, which is cheaper
+ * than maintaining counters. A fourth event held promotes the record to block mode.
+ */
+import { CONTROL, DURATION_MASK, EPISODES_BIT, INLINE_COUNT_SHIFT } from './caller-table.js';
+import type { BlockEvents } from './block-events.js';
+import { INLINE_CAPACITY, type StoreContext } from './store-context.js';
+
+export class InlineEvents {
+  private readonly callees = new Float64Array(INLINE_CAPACITY + 1);
+  private readonly ages = new Float64Array(INLINE_CAPACITY + 1);
+  private readonly durations = new Float64Array(INLINE_CAPACITY + 1);
+
+  constructor(
+    private readonly ctx: StoreContext,
+    private readonly blocks: BlockEvents,
+  ) {}
+
+  /** One accepted event for an inline-mode caller (T = −∞ for a fresh record). */
+  insert(slot: number, callee: number, t: number, durationSeconds: number): void {
+    const ctx = this.ctx;
+    const cf = ctx.callers.f64;
+    const latestMs = cf[slot * 8 + 1]!;
+    const longestMs = ctx.longestMs;
+    let n = this.load(slot);
+    const ages = this.ages;
+    if (t > latestMs) {
+      cf[slot * 8 + 1] = t;
+      if (n > 0) {
+        const delta = t - latestMs;
+        let dropped = 0;
+        while (dropped < n && ages[dropped]! + delta >= longestMs) dropped++;
+        for (let i = dropped; i < n; i++) {
+          this.callees[i - dropped] = this.callees[i]!;
+          ages[i - dropped] = ages[i]! + delta;
+          this.durations[i - dropped] = this.durations[i]!;
+        }
+        n -= dropped;
+        ctx.eventsHeld -= dropped;
+      }
+    } else if (latestMs - t >= longestMs) {
+      return; // older than every window at the caller's T: counts nowhere
+    }
+    if (n === INLINE_CAPACITY) {
+      this.store(slot, n);
+      this.blocks.promote(slot);
+      this.blocks.insert(slot, callee, t, durationSeconds);
+      return;
+    }
+    const age = cf[slot * 8 + 1]! - t;
+    let q = n;
+    while (q > 0 && ages[q - 1]! < age) {
+      this.callees[q] = this.callees[q - 1]!;
+      ages[q] = ages[q - 1]!;
+      this.durations[q] = this.durations[q - 1]!;
+      q--;
+    }
+    this.callees[q] = callee;
+    ages[q] = age;
+    this.durations[q] = durationSeconds;
+    ctx.eventsHeld++;
+    this.store(slot, n + 1);
+  }
+
+  /** Per-window count, distinct callees and duration sum, by scanning the (at most three) entries. */
+  computeStats(slot: number, count: Float64Array, distinct: Float64Array, sum: Float64Array): void {
+    const n = this.load(slot);
+    const windowsMs = this.ctx.windowsMs;
+    for (let k = 0; k < this.ctx.windowCount; k++) {
+      const windowMs = windowsMs[k]!;
+      let c = 0;
+      let d = 0;
+      let total = 0;
+      for (let i = 0; i < n; i++) {
+        if (this.ages[i]! >= windowMs) continue;
+        c++;
+        total += this.durations[i]!;
+        let repeated = false;
+        for (let j = i + 1; j < n; j++) if (this.callees[j] === this.callees[i]) repeated = true;
+        if (!repeated) d++;
+      }
+      count[k] = c;
+      distinct[k] = d;
+      sum[k] = total;
+    }
+  }
+
+  /** Event time of the oldest event in window k, or NaN when the window is empty. */
+  firstEventAt(slot: number, k: number): number {
+    const n = this.load(slot);
+    const windowMs = this.ctx.windowsMs[k]!;
+    for (let i = 0; i < n; i++) {
+      if (this.ages[i]! < windowMs) return this.ctx.callers.f64[slot * 8 + 1]! - this.ages[i]!;
+    }
+    return NaN;
+  }
+
+  /** Reads the record into the scratch arrays; returns how many events it holds. */
+  private load(slot: number): number {
+    const cu = this.ctx.callers.u32;
+    const cf = this.ctx.callers.f64;
+    const s = slot * 16;
+    const control = cu[s + CONTROL]!;
+    const n = (control >>> INLINE_COUNT_SHIFT) & 3;
+    for (let i = 0; i < n; i++) {
+      this.callees[i] = cf[slot * 8 + 2 + 2 * i]!;
+      this.ages[i] = cu[s + 6 + 4 * i]!;
+      this.durations[i] = i === 0 ? control & DURATION_MASK : cu[s + 7 + 4 * i]!;
+    }
+    return n;
+  }
+
+  private store(slot: number, n: number): void {
+    const cu = this.ctx.callers.u32;
+    const cf = this.ctx.callers.f64;
+    const s = slot * 16;
+    const episodes = cu[s + CONTROL]! & EPISODES_BIT;
+    for (let i = 0; i < INLINE_CAPACITY; i++) {
+      const held = i < n;
+      cf[slot * 8 + 2 + 2 * i] = held ? this.callees[i]! : 0;
+      cu[s + 6 + 4 * i] = held ? this.ages[i]! : 0;
+      cu[s + 7 + 4 * i] = held ? this.durations[i]! : 0;
+    }
+    cu[s + CONTROL] = episodes | (n << INLINE_COUNT_SHIFT) | (n > 0 ? this.durations[0]! : 0);
+  }
+}

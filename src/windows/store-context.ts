@@ -1,0 +1,23 @@
+/**
+ * What the inline and block representations of a caller share: the tables, the window geometry and the count
+ * of events held. One object per engine, read on every event, so its shape never changes after construction.
+ */
+import type { CallerTable } from './caller-table.js';
+import type { Slab } from './slab.js';
+
+export interface StoreContext {
+  readonly callers: CallerTable;
+  readonly slab: Slab;
+  /** Window lengths, ascending. */
+  readonly windowsMs: Float64Array;
+  readonly windowCount: number;
+  readonly longestMs: number;
+  /** Events held in the longest window, over all callers. */
+  eventsHeld: number;
+}
+
+/** A ring entry's duration word: seconds in the low 17 bits, the "latest event of this callee" flag on top. */
+export const DURATION_BITS_MASK = 0x1ffff;
+
+/** Callers holding at most this many events keep them inside their caller-table record. */
+export const INLINE_CAPACITY = 3;

@@ -1,0 +1,120 @@
+/**
+ * Per-caller sliding windows: the caller table, the slab, and the two representations of a caller's events
+ * (inline in its record, or a ring block). Knows nothing of rules, watermarks or alerts.
+ */
+import { BlockEvents } from './block-events.js';
+import { BLOCK_BIT, CallerTable, CONTROL, EPISODES_BIT, INLINE_COUNT_SHIFT, RING_LEN, SLOT_U32 } from './caller-table.js';
+import type { ResolvedEngineOptions } from './engine-options.js';
+import { InlineEvents } from './inline-events.js';
+import { Slab, UNIT_BYTES } from './slab.js';
+import type { StoreContext } from './store-context.js';
+
+/** Slab units per held event at steady state (ring entry, slack, index), for presizing. */
+const UNITS_PER_EVENT_ESTIMATE = 1.6;
+
+export class WindowStore implements StoreContext {
+  readonly callers: CallerTable;
+  readonly slab: Slab;
+  readonly windowsMs: Float64Array;
+  readonly windowCount: number;
+  readonly longestMs: number;
+  eventsHeld = 0;
+  private readonly blocks: BlockEvents;
+  private readonly inline: InlineEvents;
+
+  constructor(options: ResolvedEngineOptions, restored?: { callers: CallerTable; slab: Slab; eventsHeld: number }) {
+    this.windowsMs = Float64Array.from(options.windowsMs);
+    this.windowCount = this.windowsMs.length;
+    this.longestMs = this.windowsMs[this.windowCount - 1]!;
+    this.callers = restored?.callers ?? new CallerTable(options.expectedCallers);
+    this.slab = restored?.slab ?? new Slab(options.expectedEvents * UNITS_PER_EVENT_ESTIMATE);
+    this.eventsHeld = restored?.eventsHeld ?? 0;
+    this.blocks = new BlockEvents(this);
+    this.inline = new InlineEvents(this, this.blocks);
+  }
+
+  /** Applies one accepted event to the caller's windows. */
+  update(slot: number, callee: number, t: number, durationSeconds: number): void {
+    if ((this.callers.u32[slot * SLOT_U32 + CONTROL]! & BLOCK_BIT) !== 0) {
+      this.blocks.insert(slot, callee, t, durationSeconds);
+    } else {
+      this.inline.insert(slot, callee, t, durationSeconds);
+    }
+  }
+
+  /** The caller's latest event time T (−∞ for a fresh record). */
+  latestAt(slot: number): number {
+    return this.callers.f64[slot * 8 + 1]!;
+  }
+
+  /** Per-window count, distinct and duration sum at the caller's T. */
+  loadStats(slot: number, count: Float64Array, distinct: Float64Array, sum: Float64Array): void {
+    if (this.isBlock(slot)) this.blocks.loadStats(slot, count, distinct, sum);
+    else this.inline.computeStats(slot, count, distinct, sum);
+  }
+
+  /** Largest number of events the caller could have in any window (cheap; used to skip rule evaluation). */
+  heldUpperBound(slot: number): number {
+    const u32 = this.callers.u32;
+    return this.isBlock(slot) ? u32[slot * SLOT_U32 + RING_LEN]! : (u32[slot * SLOT_U32 + CONTROL]! >>> INLINE_COUNT_SHIFT) & 3;
+  }
+
+  firstEventAt(slot: number, k: number): number {
+    return this.isBlock(slot) ? this.blocks.firstEventAt(slot, k) : this.inline.firstEventAt(slot, k);
+  }
+
+  hasEpisodes(slot: number): boolean {
+    return (this.callers.u32[slot * SLOT_U32 + CONTROL]! & EPISODES_BIT) !== 0;
+  }
+
+  setEpisodes(slot: number, open: boolean): void {
+    const u32 = this.callers.u32;
+    const i = slot * SLOT_U32 + CONTROL;
+    u32[i] = open ? u32[i]! | EPISODES_BIT : u32[i]! & ~EPISODES_BIT;
+  }
+
+  /** Forgets everything the caller held (its events left every window); the slot stays, empty. */
+  reset(slot: number): void {
+    this.release(slot);
+    const u32 = this.callers.u32;
+    u32.fill(0, slot * SLOT_U32 + 4, slot * SLOT_U32 + SLOT_U32);
+    this.callers.f64[slot * 8 + 1] = -Infinity;
+  }
+
+  /** Frees the caller's memory and removes its record. */
+  reclaim(slot: number): void {
+    this.release(slot);
+    this.callers.remove(slot);
+  }
+
+  /** Batch pre-pass: reads what `update` will need so the misses overlap instead of queueing. */
+  touch(caller: number): number {
+    const slot = this.callers.find(caller);
+    if (slot < 0 || !this.isBlock(slot)) return slot;
+    return this.blocks.touch(slot);
+  }
+
+  bytes(): number {
+    return this.callers.bytes + this.slab.allocatedBytes;
+  }
+
+  /** Bytes of slab blocks in use (allocated chunks minus free lists and unused chunk tails). */
+  liveSlabBytes(): number {
+    return this.slab.liveUnits * UNIT_BYTES;
+  }
+
+  private isBlock(slot: number): boolean {
+    return (this.callers.u32[slot * SLOT_U32 + CONTROL]! & BLOCK_BIT) !== 0;
+  }
+
+  private release(slot: number): void {
+    const u32 = this.callers.u32;
+    const control = u32[slot * SLOT_U32 + CONTROL]!;
+    if ((control & BLOCK_BIT) !== 0) {
+      this.eventsHeld -= u32[slot * SLOT_U32 + RING_LEN]!;
+      this.blocks.free(slot);
+    } else {
+      this.eventsHeld -= (control >>> INLINE_COUNT_SHIFT) & 3;
+    }
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * One API under test: a fresh Postgres database (migrated), the suite's nats-server, the engine port and a
+ * server from `buildApiServer`. Requests go through `app.inject()`; feed tests `listen({ port: 0 })`.
+ *
+ * The engine is the TEST-ONLY stand-in (`TestEnginePort`) until `startService` from src/engine is ready;
+ * swapping it is the single `createEngine` line below.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { NatsConnection } from '@nats-io/nats-core';
+import pg from 'pg';
+import pino, { type Logger } from 'pino';
+import { buildApiServer, defaultRuleSettings, hashApiKey, type ApiServerDeps } from '../../../src/api/index.js';
+import { loadConfig, type Config } from '../../../src/config/index.js';
+import { Metrics } from '../../../src/metrics/index.js';
+import { ensureDailyPartitions, migrate } from '../../../src/sinks/index.js';
+import { createTestDatabase, type TestDatabase } from '../../support/databases.js';
+import { connectTestNats } from '../../support/nats.js';
+import { TestEnginePort } from './test-engine.js';
+
+export const ANALYST_KEY = 'analyst-key-0123456789abcdef';
+export const OPS_KEY = 'ops-key-fedcba9876543210';
+export const JWT_SECRET = 'test-jwt-secret-that-is-at-least-32-bytes-long';
+export const JWT_ISSUER = 'https://auth.example.test';
+export const JWT_AUDIENCE = 'sentinel-api';
+const DAY_MS = 86_400_000;
+
+/** Log lines the API wrote (JSON objects), for assertions about what is and is not logged. */
+export class LogCapture {
+  readonly lines: string[] = [];
+  write(line: string): void {
+    this.lines.push(line);
+  }
+  text(): string {
+    return this.lines.join('');
+  }
+}
+
+export interface ApiHarness {
+  app: FastifyInstance;
+  config: Config;
+  pool: pg.Pool;
+  nc: NatsConnection;
+  engine: TestEnginePort;
+  metrics: Metrics;
+  logs: LogCapture;
+  logger: Logger;
+  /** Headers carrying the analyst's API key. */
+  auth: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  /** Environment overrides for loadConfig. */
+  env?: Record<string, string>;
+  deps?: Partial<Pick<ApiServerDeps, 'metricsPublic' | 'docsPublic' | 'devApiKey' | 'unreviewedRefreshMs'>>;
+}
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({
+    ENVIRONMENT: 'test',
+    API_KEYS: `analyst:${hashApiKey(ANALYST_KEY)},ops:${hashApiKey(OPS_KEY)}`,
+    JWT_SECRET,
+    JWT_ISSUER,
+    JWT_AUDIENCE,
+    WINDOWS: '10m,1h,24h',
+    WORKERS: '1',
+    PARTITIONS: '4',
+    ...env,
+  });
+}
+
+export async function startApiHarness(options: HarnessOptions = {}): Promise<ApiHarness> {
+  const config = testConfig(options.env);
+  const logs = new LogCapture();
+  const logger = pino({ level: 'info' }, logs);
+  const db: TestDatabase = await createTestDatabase('sentinel_api');
+  const pool = new pg.Pool({ connectionString: db.url, max: 5 });
+  const nc = await connectTestNats();
+  try {
+    await migrate(pool, logger);
+    const nowMs = Date.now();
+    await ensureDailyPartitions(pool, nowMs - 5 * DAY_MS, nowMs + DAY_MS);
+    const rules = defaultRuleSettings(config);
+    const engine = await TestEnginePort.start({ nc, rules, partitions: config.partitions }); // createEngine
+    const metrics = new Metrics('test');
+    const app = await buildApiServer({
+      config,
+      pool,
+      engine,
+      metrics,
+      logger,
+      version: '0.0.0-test',
+      ...options.deps,
+    });
+    await app.ready();
+    return {
+      app,
+      config,
+      pool,
+      nc,
+      engine,
+      metrics,
+      logs,
+      logger,
+      auth: { 'x-api-key': ANALYST_KEY },
+      async close() {
+        await app.close();
+        await engine.close();
+        await nc.close();
+        await pool.end();
+        await db.drop();
+      },
+    };
+  } catch (error) {
+    await nc.close();
+    await pool.end();
+    await db.drop();
+    throw error;
+  }
+}

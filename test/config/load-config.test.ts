@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config.partitions).toBe(16);
+    expect(config.windowsMs).toEqual([600_000, 3_600_000, 86_400_000]);
+    expect(config.allowedLatenessMs).toBe(300_000);
+    expect(config.sdhf).toEqual({ minDistinctCallees: 50, maxAvgDurationSeconds: 3 });
+    expect(config.httpPort).toBe(8000);
+    expect(config.natsUrl).toBeUndefined();
+    expect(config.demo).toBe(true); // embedded mode
+    expect(loadConfig({ NATS_URL: 'nats://127.0.0.1:4222', DATABASE_URL: 'postgres://x@y/z' }).demo).toBe(
+      false,
+    );
+  });
+
+  it('parses durations, lists and the predecessor names', () => {
+    const config = loadConfig({
+      WINDOWS: '24h, 10m,1h',
+      ALLOWED_LATENESS: '90s',
+      DATABASE_POOL_MAX_SIZE: '25',
+      LOG_LEVEL: 'DEBUG',
+      ALLOWLIST: '+2348012345678, 23480*',
+    });
+    expect(config.windowsMs).toEqual([600_000, 3_600_000, 86_400_000]);
+    expect(config.allowedLatenessMs).toBe(90_000);
+    expect(config.databasePoolMaxSize).toBe(25);
+    expect(config.logLevel).toBe('debug');
+    expect(config.allowlist).toEqual(['2348012345678', '23480*']);
+  });
+
+  it.each([
+    [{ PARTITIONS: '0' }, 'PARTITIONS', 'an integer from 1 to 1024'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', 'one of trace, debug, info, warn, error, fatal, silent'],
+    [{ WINDOWS: '10 minutes' }, 'WINDOWS', 'a duration such as'],
+    [{ NATS_URL: 'http://localhost' }, 'NATS_URL', 'nats: or tls:'],
+    [{ INSTANCE_COUNT: '4', INSTANCE_INDEX: '4' }, 'INSTANCE_INDEX', 'an integer from 0 to 3'],
+    [{ ALLOWLIST: '12ab' }, 'ALLOWLIST', 'E.164 numbers or prefixes'],
+    [{ CDR_MAX_AGE: '1h' }, 'CDR_MAX_AGE', 'at least the longest window'],
+    [{ DEMO: 'maybe' }, 'DEMO', 'true or false'],
+  ])('names the bad key and what it accepts: %o', (env, key, accepted) => {
+    const error = configError(env);
+    expect(error.key).toBe(key);
+    expect(error.message).toContain(key);
+    expect(error.message).toContain(accepted);
+    expect(error.code).toBe('SENTINEL_CONFIG_INVALID');
+  });
+
+  it('never echoes a database URL that may hold a password', () => {
+    const error = configError({ DATABASE_URL: 'not a url with secret' });
+    expect(error.message).not.toContain('secret');
+  });
+
+  it('reads API keys from a secret file', () => {
+    const hash = 'a'.repeat(64);
+    const config = loadConfig({ API_KEYS_FILE: '/run/secrets/keys' }, (path) => {
+      expect(path).toBe('/run/secrets/keys');
+      return `ops:${hash}\nanalyst:${'b'.repeat(64)}\n`;
+    });
+    expect(config.auth.apiKeyHashes).toEqual([
+      { name: 'ops', sha256: hash },
+      { name: 'analyst', sha256: 'b'.repeat(64) },
+    ]);
+  });
+});

@@ -1,0 +1,194 @@
+import { Writable } from 'node:stream';
+import { jetstreamManager, StorageType, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { pino, type Logger } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  StreamSetupError,
+  ensurePartitionConsumer,
+  ensureStreams,
+  resolveStreamNames,
+  type StreamNames,
+  type StreamSettings,
+} from '../../src/stream/index.js';
+import { connectTestNats, uniqueName } from '../support/nats.js';
+
+const NANOS_PER_MS = 1_000_000;
+
+/** A pino logger whose lines land in `lines`, to check what setup logged. */
+function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: pino({ level: 'info' }, sink), lines };
+}
+
+function testNames(): StreamNames {
+  const id = uniqueName('s').toLowerCase();
+  return resolveStreamNames({
+    cdrStream: uniqueName('CDR'),
+    cdrSubjectPrefix: `test.${id}.cdr.in`,
+    dlqStream: uniqueName('CDR_DLQ'),
+    dlqSubject: `test.${id}.cdr.dlq`,
+    alertsStream: uniqueName('ALERTS'),
+    alertsSubjectPrefix: `test.${id}.alerts`,
+  });
+}
+
+describe('ensureStreams', () => {
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  const created: string[] = [];
+
+  beforeAll(async () => {
+    nc = await connectTestNats();
+    jsm = await jetstreamManager(nc);
+  });
+
+  afterAll(async () => {
+    for (const stream of created) await jsm.streams.delete(stream).catch(() => false);
+    await nc.close();
+  });
+
+  function settingsFor(names: StreamNames, overrides: Partial<StreamSettings> = {}): StreamSettings {
+    created.push(names.cdrStream, names.dlqStream, names.alertsStream);
+    return { partitions: 8, cdrMaxAgeMs: 26 * 3_600_000, duplicateWindowMs: 120_000, names, ...overrides };
+  }
+
+  it('creates the three streams, then reports them unchanged', async () => {
+    const names = testNames();
+    const { logger, lines } = capturingLogger();
+    const first = await ensureStreams(jsm, settingsFor(names), logger);
+    expect(first).toEqual([
+      { stream: names.cdrStream, action: 'created' },
+      { stream: names.dlqStream, action: 'created' },
+      { stream: names.alertsStream, action: 'created' },
+    ]);
+    expect(lines.filter((line) => line.msg === 'stream created').map((line) => line.stream)).toEqual([
+      names.cdrStream,
+      names.dlqStream,
+      names.alertsStream,
+    ]);
+
+    const cdr = (await jsm.streams.info(names.cdrStream)).config;
+    expect(cdr.subjects).toEqual([`${names.cdrSubjectPrefix}.*`]);
+    expect(cdr.storage).toBe(StorageType.File);
+    expect(cdr.discard).toBe('old');
+    expect(cdr.max_age).toBe(26 * 3_600_000 * NANOS_PER_MS);
+    expect(cdr.duplicate_window).toBe(120_000 * NANOS_PER_MS);
+    const dlq = (await jsm.streams.info(names.dlqStream)).config;
+    expect(dlq.subjects).toEqual([names.dlqSubject]);
+    expect(dlq.max_age).toBe(14 * 86_400_000 * NANOS_PER_MS);
+    const alerts = (await jsm.streams.info(names.alertsStream)).config;
+    expect(alerts.subjects).toEqual([`${names.alertsSubjectPrefix}.>`]);
+    expect(alerts.duplicate_window).toBeGreaterThanOrEqual(120_000 * NANOS_PER_MS);
+
+    lines.length = 0;
+    const second = await ensureStreams(jsm, settingsFor(names), logger);
+    expect(second.map((change) => change.action)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+    expect(lines).toEqual([]);
+  });
+
+  it('updates max_age in place and logs the change', async () => {
+    const names = testNames();
+    const { logger, lines } = capturingLogger();
+    await ensureStreams(jsm, settingsFor(names), logger);
+    const changes = await ensureStreams(jsm, settingsFor(names, { cdrMaxAgeMs: 48 * 3_600_000 }), logger);
+    expect(changes).toEqual([
+      { stream: names.cdrStream, action: 'updated', changed: ['max_age'] },
+      { stream: names.dlqStream, action: 'unchanged' },
+      { stream: names.alertsStream, action: 'unchanged' },
+    ]);
+    expect((await jsm.streams.info(names.cdrStream)).config.max_age).toBe(48 * 3_600_000 * NANOS_PER_MS);
+    expect(lines.find((line) => line.msg === 'stream updated')).toMatchObject({
+      level: 30,
+      stream: names.cdrStream,
+      changed: ['max_age'],
+    });
+  });
+
+  it('keeps the duplicate window at two minutes or more', async () => {
+    const names = testNames();
+    await ensureStreams(jsm, settingsFor(names, { duplicateWindowMs: 5_000 }), capturingLogger().logger);
+    expect((await jsm.streams.info(names.cdrStream)).config.duplicate_window).toBe(120_000 * NANOS_PER_MS);
+  });
+
+  it('refuses to change what JetStream cannot change in place', async () => {
+    const names = testNames();
+    const settings = settingsFor(names);
+    await jsm.streams.add({ name: names.cdrStream, subjects: [`${names.cdrSubjectPrefix}.*`], storage: StorageType.Memory });
+    const error = await ensureStreams(jsm, settings, capturingLogger().logger).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StreamSetupError);
+    expect((error as StreamSetupError).code).toBe('SENTINEL_STREAM_SETUP_FAILED');
+    expect((error as Error).message).toContain('storage');
+  });
+
+  it('wraps JetStream API errors with the cause kept', async () => {
+    const names = testNames();
+    const error = await ensureStreams(jsm, settingsFor(names, { names: { ...names, cdrStream: 'bad.name' } }), capturingLogger().logger).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StreamSetupError);
+    expect((error as StreamSetupError).resource).toBe('bad.name');
+    expect((error as StreamSetupError).cause).toBeInstanceOf(Error);
+  });
+});
+
+describe('ensurePartitionConsumer', () => {
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  let names: StreamNames;
+
+  beforeAll(async () => {
+    nc = await connectTestNats();
+    jsm = await jetstreamManager(nc);
+    names = testNames();
+    await ensureStreams(jsm, { partitions: 4, cdrMaxAgeMs: 3_600_000, duplicateWindowMs: 120_000, names }, capturingLogger().logger);
+  });
+
+  afterAll(async () => {
+    for (const stream of [names.cdrStream, names.dlqStream, names.alertsStream]) await jsm.streams.delete(stream).catch(() => false);
+    await nc.close();
+  });
+
+  it('creates a durable pull consumer filtered to one partition, then leaves it alone', async () => {
+    const options = { stream: names.cdrStream, partition: 3, durableName: 'shard-p3', subjectPrefix: names.cdrSubjectPrefix };
+    const created = await ensurePartitionConsumer(jsm, options);
+    expect(created.action).toBe('created');
+    expect(created.info.config).toMatchObject({
+      durable_name: 'shard-p3',
+      filter_subject: `${names.cdrSubjectPrefix}.3`,
+      ack_policy: 'all',
+      ack_wait: 300_000 * NANOS_PER_MS,
+      deliver_policy: 'all',
+    });
+    expect(created.info.config.deliver_subject).toBeUndefined();
+    expect((await ensurePartitionConsumer(jsm, options)).action).toBe('unchanged');
+
+    const updated = await ensurePartitionConsumer(jsm, { ...options, ackWaitMs: 600_000 });
+    expect(updated).toMatchObject({ action: 'updated', changed: ['ack_wait'] });
+    expect(updated.info.config.ack_wait).toBe(600_000 * NANOS_PER_MS);
+
+    const error = await ensurePartitionConsumer(jsm, { ...options, partition: 2 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StreamSetupError);
+  });
+
+  it('starts a new consumer at the given sequence', async () => {
+    const js = jsm.jetstream();
+    for (let i = 0; i < 10; i++) await js.publish(`${names.cdrSubjectPrefix}.1`, new Uint8Array([i]));
+    const first = (await jsm.streams.info(names.cdrStream)).state.first_seq;
+    const info = await ensurePartitionConsumer(jsm, {
+      stream: names.cdrStream,
+      partition: 1,
+      durableName: 'shard-p1-from-6',
+      subjectPrefix: names.cdrSubjectPrefix,
+      startSeq: first + 5,
+    });
+    expect(info.action).toBe('created');
+    expect(info.info.num_pending).toBe(5);
+  });
+});

@@ -1,0 +1,135 @@
+/**
+ * Property tests: random streams through the engine and the brute-force reference must give identical
+ * outcomes, per-event stats and alert sequences — event by event, in batches, and across snapshot/restore.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  createEventBatch,
+  DetectionEngine,
+  OUTCOME_NAMES,
+  type AlertEvent,
+  type CallerStats,
+} from '../../src/windows/index.js';
+import { ReferenceEngine } from './reference-engine.js';
+import { DENSE, HEAVY, scenarioArbitrary, SPARSE, type Scenario, type StreamEvent } from './stream-arbitraries.js';
+
+const SEVERITY_INDEX = { LOW: 0, MEDIUM: 1, HIGH: 2, CRITICAL: 3 } as const;
+
+function engineView(stats: CallerStats | undefined): unknown {
+  if (stats === undefined) return undefined;
+  return {
+    latestEventAtMs: stats.latestEventAtMs,
+    windows: stats.windows.map((w) => ({
+      windowMs: w.windowMs,
+      callCount: w.callCount,
+      distinctCallees: w.distinctCallees,
+      totalDurationSeconds: w.totalDurationSeconds,
+      firstEventAtMs: w.firstEventAtMs,
+      lastEventAtMs: w.lastEventAtMs,
+    })),
+    episodes: stats.openEpisodes.map((e) => `${e.episodeKey}/${e.emissions}/${SEVERITY_INDEX[e.severity]}`),
+  };
+}
+
+function newPair(scenario: Scenario, expectedCallers?: number): { engine: DetectionEngine; reference: ReferenceEngine } {
+  const options = { windowsMs: scenario.windowsMs, allowedLatenessMs: scenario.latenessMs };
+  return {
+    // Tiny presizing so tests also cover table growth and slab chunk turnover.
+    engine: new DetectionEngine({ ...options, expectedCallers: expectedCallers ?? 2, expectedEvents: 16 }, scenario.settings),
+    reference: new ReferenceEngine(scenario.windowsMs, scenario.latenessMs, scenario.settings),
+  };
+}
+
+/** Runs the scenario event by event, snapshotting and restoring the engine at the given op indexes. */
+function runEventByEvent(scenario: Scenario, snapshotAt: ReadonlySet<number> = new Set()): void {
+  let { engine, reference } = newPair(scenario);
+  let settings = scenario.settings;
+  scenario.ops.forEach((op, index) => {
+    if (snapshotAt.has(index)) engine = DetectionEngine.restore(engine.snapshot(), settings);
+    if (op.kind === 'rules') {
+      settings = op.settings;
+      engine.setRules(settings);
+      reference.setRules(settings);
+      return;
+    }
+    const got: AlertEvent[] = [];
+    const want: AlertEvent[] = [];
+    const outcome = engine.process(op.caller, op.callee, op.t, op.duration, got);
+    const expected = reference.process(op.caller, op.callee, op.t, op.duration, want);
+    const where = `op ${index} ${JSON.stringify(op)}`;
+    expect(outcome, where).toBe(expected);
+    expect(got, where).toEqual(want);
+    expect(engine.watermarkMs(), where).toBe(reference.watermarkMs());
+    if (op.caller > 0) expect(engineView(engine.callerStats(op.caller)), where).toEqual(reference.callerStats(op.caller));
+  });
+}
+
+describe('DetectionEngine against the brute-force reference', () => {
+  it('matches per event on sparse streams (many short-lived callers)', () => {
+    fc.assert(
+      fc.property(scenarioArbitrary(SPARSE), (scenario) => runEventByEvent(scenario)),
+      { numRuns: 800 },
+    );
+  });
+
+  it('matches per event on dense streams (busy callers, callee index, out-of-order shifts)', () => {
+    fc.assert(
+      fc.property(scenarioArbitrary(DENSE), (scenario) => runEventByEvent(scenario)),
+      { numRuns: 400 },
+    );
+  });
+
+  it('matches per event on heavy streams (hundreds of distinct callees, every severity)', () => {
+    fc.assert(
+      fc.property(scenarioArbitrary(HEAVY), (scenario) => runEventByEvent(scenario)),
+      { numRuns: 30 },
+    );
+  });
+
+  it('snapshot → restore → continue equals never snapshotted', () => {
+    const withCuts = (profile: typeof SPARSE) =>
+      scenarioArbitrary(profile).chain((scenario) =>
+        fc.tuple(
+          fc.constant(scenario),
+          fc.uniqueArray(fc.integer({ min: 0, max: Math.max(0, scenario.ops.length - 1) }), { maxLength: 4 }),
+        ),
+      );
+    fc.assert(
+      fc.property(fc.oneof(withCuts(SPARSE), withCuts(DENSE)), ([scenario, cuts]) =>
+        runEventByEvent(scenario, new Set(cuts)),
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('processBatch gives the same outcomes and alerts as process in order', () => {
+    const arbitrary = fc.oneof(scenarioArbitrary(SPARSE), scenarioArbitrary(DENSE)).chain((scenario) =>
+      fc.tuple(fc.constant(scenario), fc.integer({ min: 1, max: 300 })),
+    );
+    fc.assert(
+      fc.property(arbitrary, ([scenario, batchSize]) => {
+        const { engine, reference } = newPair(scenario);
+        const events = scenario.ops.filter((op): op is StreamEvent => op.kind === 'event');
+        const batch = createEventBatch(batchSize);
+        const outcomes = new Uint8Array(batchSize);
+        for (let from = 0; from < events.length; from += batchSize) {
+          const slice = events.slice(from, from + batchSize);
+          slice.forEach((e, i) => {
+            batch.callers[i] = e.caller;
+            batch.callees[i] = e.callee;
+            batch.startsMs[i] = e.t;
+            batch.durations[i] = e.duration;
+          });
+          const got: AlertEvent[] = [];
+          const want: AlertEvent[] = [];
+          engine.processBatch(batch, slice.length, outcomes, got);
+          const expected = slice.map((e) => reference.process(e.caller, e.callee, e.t, e.duration, want));
+          expect([...outcomes.subarray(0, slice.length)].map((code) => OUTCOME_NAMES[code])).toEqual(expected);
+          expect(got).toEqual(want);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
