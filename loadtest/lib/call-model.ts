@@ -73,5 +73,12 @@ export function beginCall(call: CallScratch, timeMs: number, caller: number, cal
 export function setUnanswered(call: CallScratch, u: number): void {
   call.answered = false;
   call.durationSeconds = 0;
-  call.cause = u < 0.6 ? CAUSE.noAnswer : u < 0.85 ? CAUSE.userBusy : u < 0.97 ? CAUSE.noUserResponding : CAUSE.unallocatedNumber;
+  call.cause =
+    u < 0.6
+      ? CAUSE.noAnswer
+      : u < 0.85
+        ? CAUSE.userBusy
+        : u < 0.97
+          ? CAUSE.noUserResponding
+          : CAUSE.unallocatedNumber;
 }

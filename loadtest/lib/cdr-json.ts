@@ -100,7 +100,7 @@ function breakRecord(
   switch (name) {
     case 'truncated': {
       // Cut somewhere inside the body; which byte depends only on the record, so reruns cut the same place.
-      const cut = 10 + (startMs / 1000 + callerDigits.length * 7) % Math.max(1, json.length - 20);
+      const cut = 10 + ((startMs / 1000 + callerDigits.length * 7) % Math.max(1, json.length - 20));
       return { json: json.slice(0, cut), callId, callerDigits };
     }
     case 'letters_in_caller':

@@ -4,7 +4,8 @@
  * `termination_cause` (Q.850 number), `location_code` (the cell).
  *
  * Converted from the JSON so a malformed record stays malformed in the same way: letters in a number stay
- * letters, a text duration stays text, and a record cut short becomes a row cut short (too few columns).
+ * letters, a text duration stays text, and a record cut short (or not an object) becomes a row cut short.
+ * CSV has no `call_id`, so a record that lost it becomes a row without its duration.
  */
 
 export const CSV_HEADER =
@@ -18,15 +19,16 @@ export function cdrJsonToCsvRow(json: string): string {
   } catch {
     return truncatedRow(json);
   }
-  const record = (Array.isArray(value) ? value[0] : value) as Record<string, unknown> | undefined;
-  if (typeof record !== 'object' || record === null) return truncatedRow(json);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return truncatedRow(json);
+  const record = value as Record<string, unknown>;
   const [date, time] = splitStart(record.start);
   return [
     date,
     time,
     text(record.caller),
     text(record.callee),
-    text(record.duration),
+    // CSV has no call_id column: a record that lost its id loses a required value instead.
+    record.call_id === undefined ? '' : text(record.duration),
     text(record.direction),
     text(record.cause),
     text(record.cell),

@@ -10,8 +10,8 @@ const DAY_MS = 86_400_000;
 
 // Relative calling activity at the start of each local hour (operators' busy-hour curves look like this).
 const HOURLY_ACTIVITY = [
-  0.3, 0.18, 0.11, 0.08, 0.08, 0.14, 0.32, 0.62, 0.95, 1.2, 1.32, 1.38, 1.4, 1.35, 1.3, 1.3, 1.35, 1.45, 1.58, 1.62,
-  1.5, 1.2, 0.85, 0.52,
+  0.3, 0.18, 0.11, 0.08, 0.08, 0.14, 0.32, 0.62, 0.95, 1.2, 1.32, 1.38, 1.4, 1.35, 1.3, 1.3, 1.35, 1.45, 1.58,
+  1.62, 1.5, 1.2, 0.85, 0.52,
 ] as const;
 
 const MEAN_ACTIVITY = HOURLY_ACTIVITY.reduce((sum, value) => sum + value, 0) / HOURLY_ACTIVITY.length;
@@ -27,14 +27,16 @@ export interface RhythmClock {
 
 /** Local time of day in hours [0, 24) on the (possibly compressed) clock. */
 export function localHourOfDay(clock: RhythmClock, timeMs: number): number {
-  const localMs = clock.anchorMs + (timeMs - clock.anchorMs) * clock.timeCompression + clock.utcOffsetHours * HOUR_MS;
+  const localMs =
+    clock.anchorMs + (timeMs - clock.anchorMs) * clock.timeCompression + clock.utcOffsetHours * HOUR_MS;
   const inDay = ((localMs % DAY_MS) + DAY_MS) % DAY_MS;
   return inDay / HOUR_MS;
 }
 
 /** Local day of week, 0 = Sunday, on the (possibly compressed) clock. */
 export function localDayOfWeek(clock: RhythmClock, timeMs: number): number {
-  const localMs = clock.anchorMs + (timeMs - clock.anchorMs) * clock.timeCompression + clock.utcOffsetHours * HOUR_MS;
+  const localMs =
+    clock.anchorMs + (timeMs - clock.anchorMs) * clock.timeCompression + clock.utcOffsetHours * HOUR_MS;
   // 1970-01-01 was a Thursday.
   return (((Math.floor(localMs / DAY_MS) + 4) % 7) + 7) % 7;
 }

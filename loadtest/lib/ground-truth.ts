@@ -42,7 +42,11 @@ export interface GroundTruth {
 }
 
 /** Builds the labels. SIM-box timelines are replayed here (cheap: no records are built) to learn their SIMs. */
-export function buildGroundTruth(options: ResolvedTrafficOptions, plan: NumberPlan, clock: RhythmClock): GroundTruth {
+export function buildGroundTruth(
+  options: ResolvedTrafficOptions,
+  plan: NumberPlan,
+  clock: RhythmClock,
+): GroundTruth {
   const callers: LabelledCaller[] = [];
   for (let k = 0; k < options.sdhfCallers; k++) {
     const spec = planSdhfCaller(options, plan, k);
@@ -57,7 +61,10 @@ export function buildGroundTruth(options: ResolvedTrafficOptions, plan: NumberPl
   }
   callers.push(...simBoxLabels(options, plan, clock));
   for (let c = 0; c < options.callCentres; c++) {
-    callers.push({ number: String(new CallCentre(c, options, plan, clock).callerNumber), class: 'call_centre' });
+    callers.push({
+      number: String(new CallCentre(c, options, plan, clock).callerNumber),
+      class: 'call_centre',
+    });
   }
   for (let o = 0; o < options.otpSenders; o++) {
     callers.push({ number: String(new OtpSender(o, options, plan, clock).callerNumber), class: 'otp' });
@@ -67,15 +74,30 @@ export function buildGroundTruth(options: ResolvedTrafficOptions, plan: NumberPl
     callers.push({ number: String(probe.callerNumber), class: 'probe', device: `probe-${p}` });
   }
   if (options.labelNormalCallers) {
-    for (let i = 0; i < options.subscribers; i++) callers.push({ number: String(plan.mobileNumber(i)), class: 'normal' });
+    for (let i = 0; i < options.subscribers; i++)
+      callers.push({ number: String(plan.mobileNumber(i)), class: 'normal' });
   }
-  return { seed: options.seed, options, flashCallPrefix: FLASH_CALL_PREFIX, unlistedClass: 'normal', callers };
+  return {
+    seed: options.seed,
+    options,
+    flashCallPrefix: FLASH_CALL_PREFIX,
+    unlistedClass: 'normal',
+    callers,
+  };
 }
 
 /** Replays every SIM-box channel with a discarding output, noting each SIM's first call. */
-function simBoxLabels(options: ResolvedTrafficOptions, plan: NumberPlan, clock: RhythmClock): LabelledCaller[] {
+function simBoxLabels(
+  options: ResolvedTrafficOptions,
+  plan: NumberPlan,
+  clock: RhythmClock,
+): LabelledCaller[] {
   const labels: LabelledCaller[] = [];
-  const discard: CallOutput = { call: new CallScratch(), endMs: options.startMs + options.durationMs, commit: () => {} };
+  const discard: CallOutput = {
+    call: new CallScratch(),
+    endMs: options.startMs + options.durationMs,
+    commit: () => {},
+  };
   const onSimStart = (simIndex: number, box: SimBoxSpec, firstCallMs: number): void => {
     labels.push({
       number: String(plan.mobileNumber(simIndex)),
@@ -93,7 +115,9 @@ function simBoxLabels(options: ResolvedTrafficOptions, plan: NumberPlan, clock: 
     }
   }
   // A SIM reused after its block wraps (only in very long runs) keeps its first appearance.
-  labels.sort((a, b) => (a.patternStartMs ?? 0) - (b.patternStartMs ?? 0) || a.number.localeCompare(b.number));
+  labels.sort(
+    (a, b) => (a.patternStartMs ?? 0) - (b.patternStartMs ?? 0) || a.number.localeCompare(b.number),
+  );
   const seen = new Set<string>();
   const unique: LabelledCaller[] = [];
   for (const label of labels) {

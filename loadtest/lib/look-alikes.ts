@@ -56,7 +56,12 @@ export class CallCentre implements Actor {
   }
 
   fire(output: CallOutput): void {
-    const call = beginCall(output.call, this.nextMs, this.number, this.plan.mobileNumber(this.prng.int(this.options.subscribers)));
+    const call = beginCall(
+      output.call,
+      this.nextMs,
+      this.number,
+      this.plan.mobileNumber(this.prng.int(this.options.subscribers)),
+    );
     // Average of two uniforms: 60–120 s, most around 90 s.
     call.durationSeconds = Math.round((this.prng.between(60, 120) + this.prng.between(60, 120)) / 2);
     call.switchIndex = 0;

@@ -9,7 +9,7 @@
 import { AliasTable } from './alias-table.js';
 import { beginCall, setUnanswered, type Actor, type CallOutput } from './call-model.js';
 import { activityAt, type RhythmClock } from './diurnal-rhythm.js';
-import { NumberPlan, SALT, TRUNK } from './number-plan.js';
+import { SALT, TRUNK, type NumberPlan } from './number-plan.js';
 import { hash32, hashNormal, Prng } from './prng.js';
 
 const DAY_MS = 86_400_000;
@@ -101,12 +101,15 @@ export class NormalPopulation implements Actor {
     } else {
       beginCall(call, this.nextMs, subscriber, this.pickCallee(index));
       call.switchIndex = plan.homeSwitch(index);
-      call.cell = prng.chance(HOME_CELL_SHARE) ? plan.homeCell(index) : plan.cellInRegion(plan.region(index), prng.nextUint32());
+      call.cell = prng.chance(HOME_CELL_SHARE)
+        ? plan.homeCell(index)
+        : plan.cellInRegion(plan.region(index), prng.nextUint32());
       call.imsi = plan.imsi(index);
       call.imei = plan.handsetImei(index);
       call.trunkIn = TRUNK.ran;
       call.trunkOut = this.trunkTo(call.callee);
-      if (prng.chance(ANSWER_RATE)) call.durationSeconds = this.duration(NORMAL_DURATION_MEDIAN_SECONDS, NORMAL_DURATION_SIGMA);
+      if (prng.chance(ANSWER_RATE))
+        call.durationSeconds = this.duration(NORMAL_DURATION_MEDIAN_SECONDS, NORMAL_DURATION_SIGMA);
       else setUnanswered(call, prng.next());
     }
     output.commit();

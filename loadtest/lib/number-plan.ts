@@ -59,7 +59,17 @@ export const SWITCHES = [
 ] as const;
 
 /** Trunk names by code; 0 means the field is absent. */
-export const TRUNKS = ['', 'RAN', 'ONNET', 'IC-GLO-01', 'IC-AIRTEL-02', 'INTL-GW-01', 'INTL-GW-02', 'SIP-A2P-01', 'PBX-SIP-01'] as const;
+export const TRUNKS = [
+  '',
+  'RAN',
+  'ONNET',
+  'IC-GLO-01',
+  'IC-AIRTEL-02',
+  'INTL-GW-01',
+  'INTL-GW-02',
+  'SIP-A2P-01',
+  'PBX-SIP-01',
+] as const;
 export const TRUNK = {
   none: 0,
   ran: 1,
@@ -73,7 +83,9 @@ export const TRUNK = {
 } as const;
 
 // Type Allocation Codes of handsets and of GSM-gateway modules (the kind found in SIM boxes).
-const HANDSET_TACS = [35_332_509, 35_875_409, 86_769_004, 35_391_110, 86_443_903, 35_672_711, 86_891_205, 35_209_910];
+const HANDSET_TACS = [
+  35_332_509, 35_875_409, 86_769_004, 35_391_110, 86_443_903, 35_672_711, 86_891_205, 35_209_910,
+];
 const GATEWAY_TACS = [86_280_502, 86_070_103, 35_843_009];
 
 /** Salts keep the hash streams of different attributes independent. */

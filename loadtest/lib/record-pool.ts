@@ -48,7 +48,9 @@ export class RecordPool {
 
   /** Arrival time of the earliest record held; `Infinity` when empty. */
   peekArrivalMs(): number {
-    return this.heapSize === 0 ? Number.POSITIVE_INFINITY : (this.arrivalMs[this.heap[0] as number] as number);
+    return this.heapSize === 0
+      ? Number.POSITIVE_INFINITY
+      : (this.arrivalMs[this.heap[0] as number] as number);
   }
 
   /** Queues a call; returns its slot. */
@@ -151,7 +153,10 @@ export class RecordPool {
       let child = 2 * at + 1;
       if (child >= size) break;
       const right = child + 1;
-      if (right < size && (arrival[heap[right] as number] as number) < (arrival[heap[child] as number] as number)) {
+      if (
+        right < size &&
+        (arrival[heap[right] as number] as number) < (arrival[heap[child] as number] as number)
+      ) {
         child = right;
       }
       const childSlot = heap[child] as number;

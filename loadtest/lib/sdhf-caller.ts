@@ -100,7 +100,8 @@ export class SdhfCaller implements Actor {
   }
 
   private nextCallee(): number {
-    if (this.spec.flavour === 'wangiri') return this.plan.mobileNumber(this.prng.int(this.options.subscribers));
+    if (this.spec.flavour === 'wangiri')
+      return this.plan.mobileNumber(this.prng.int(this.options.subscribers));
     const callee = this.scanNext;
     this.scanNext += 1 + this.prng.int(3);
     return callee;

@@ -96,7 +96,8 @@ export class SimBoxChannel implements Actor {
     call.switchIndex = this.box.switchIndex;
     call.trunkIn = TRUNK.ran;
     call.trunkOut = TRUNK.onNet;
-    if (prng.chance(0.82)) call.durationSeconds = Math.min(3600, Math.max(5, Math.ceil(prng.logNormal(75, 0.8))));
+    if (prng.chance(0.82))
+      call.durationSeconds = Math.min(3600, Math.max(5, Math.ceil(prng.logNormal(75, 0.8))));
     else setUnanswered(call, prng.next());
     const startMs = call.startMs;
     const durationMs = call.durationSeconds * 1000;

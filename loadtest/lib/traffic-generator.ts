@@ -15,7 +15,11 @@ import { hash32, Prng } from './prng.js';
 import { RECORD_KIND, RecordPool, type RecordKindCode } from './record-pool.js';
 import { planSdhfCaller, SdhfCaller } from './sdhf-caller.js';
 import { planSimBox, SimBoxChannel } from './sim-box.js';
-import { resolveTrafficOptions, type ResolvedTrafficOptions, type TrafficOptions } from './traffic-options.js';
+import {
+  resolveTrafficOptions,
+  type ResolvedTrafficOptions,
+  type TrafficOptions,
+} from './traffic-options.js';
 
 export type RecordKind = 'valid' | 'duplicate' | 'malformed';
 
@@ -130,12 +134,21 @@ class DeliveringOutput implements CallOutput {
     const { call, options, prng } = this;
     if (call.startMs >= this.endMs) return;
     const callEndMs = call.startMs + call.durationSeconds * 1000;
-    let delayMs = Math.min(prng.logNormal(options.collectionDelayMedianMs, COLLECTION_DELAY_SIGMA), options.collectionDelayMaxMs);
+    let delayMs = Math.min(
+      prng.logNormal(options.collectionDelayMedianMs, COLLECTION_DELAY_SIGMA),
+      options.collectionDelayMaxMs,
+    );
     if (options.lateBatchRate > 0) delayMs += this.lateBatchDelay(call.switchIndex, callEndMs);
     const arrivalMs = callEndMs + Math.round(delayMs);
     const malformed = options.malformedRate > 0 && prng.next() < options.malformedRate;
     const kind: RecordKindCode = malformed ? RECORD_KIND.malformed : RECORD_KIND.valid;
-    const slot = this.pool.add(call, arrivalMs, this.sequence++, kind, malformed ? prng.int(MALFORMED_FAULTS.length) : 0);
+    const slot = this.pool.add(
+      call,
+      arrivalMs,
+      this.sequence++,
+      kind,
+      malformed ? prng.int(MALFORMED_FAULTS.length) : 0,
+    );
     if (!malformed && options.duplicateRate > 0 && prng.next() < options.duplicateRate) {
       // Mediation re-delivers the same bytes a little later (a retry after a lost acknowledgement).
       this.pool.addCopy(slot, arrivalMs + 1 + Math.round(prng.exponential(20_000)), RECORD_KIND.duplicate);
@@ -147,7 +160,9 @@ class DeliveringOutput implements CallOutput {
     const interval = Math.floor(callEndMs / LATE_BATCH_INTERVAL_MS);
     const seed = this.options.seed;
     if (hash32(seed, LATE_SALT, switchIndex, interval) / TWO_POW_32 >= this.options.lateBatchRate) return 0;
-    return this.lateFromMs + (hash32(seed, LATE_SALT + 1, switchIndex, interval) / TWO_POW_32) * this.lateSpanMs;
+    return (
+      this.lateFromMs + (hash32(seed, LATE_SALT + 1, switchIndex, interval) / TWO_POW_32) * this.lateSpanMs
+    );
   }
 }
 
@@ -165,7 +180,8 @@ function createActors(options: ResolvedTrafficOptions, plan: NumberPlan, clock: 
       plan,
     }),
   );
-  for (let k = 0; k < options.sdhfCallers; k++) queue.push(new SdhfCaller(planSdhfCaller(options, plan, k), options, plan));
+  for (let k = 0; k < options.sdhfCallers; k++)
+    queue.push(new SdhfCaller(planSdhfCaller(options, plan, k), options, plan));
   for (let b = 0; b < options.simBoxes; b++) {
     const box = planSimBox(options, plan, b);
     for (let channel = 0; channel < options.simsPerBox; channel++) {
@@ -178,7 +194,11 @@ function createActors(options: ResolvedTrafficOptions, plan: NumberPlan, clock: 
   return queue;
 }
 
-function* runSimulation(options: ResolvedTrafficOptions, plan: NumberPlan, clock: RhythmClock): Generator<GeneratedRecord> {
+function* runSimulation(
+  options: ResolvedTrafficOptions,
+  plan: NumberPlan,
+  clock: RhythmClock,
+): Generator<GeneratedRecord> {
   const pool = new RecordPool();
   const actors = createActors(options, plan, clock);
   const output = new DeliveringOutput(pool, options, new Prng(options.seed, 0x5357_4954)); // "SWIT"
@@ -201,7 +221,8 @@ function* runSimulation(options: ResolvedTrafficOptions, plan: NumberPlan, clock
       const arrivalMs = pool.arrivalMs[slot] as number;
       if (resendLeft > 0) {
         // A re-sent batch: the collector received a file again; valid records reappear as exact copies.
-        if (kindCode === RECORD_KIND.valid) pool.addCopy(slot, arrivalMs + resendDelayMs, RECORD_KIND.duplicate);
+        if (kindCode === RECORD_KIND.valid)
+          pool.addCopy(slot, arrivalMs + resendDelayMs, RECORD_KIND.duplicate);
         resendLeft--;
       } else if (options.resentBatchRate > 0 && resendPrng.next() < options.resentBatchRate) {
         resendLeft = resendPrng.intBetween(20, 200);

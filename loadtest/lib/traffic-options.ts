@@ -41,7 +41,7 @@ export interface TrafficOptions {
   duplicateRate?: number;
   /** Share of records that are malformed (bad JSON or breaking the contract). @default 0.0002 */
   malformedRate?: number;
-  /** Chance per emitted record that a whole batch (20–200 records) is re-sent minutes later. @default 0.00001 */
+  /** Chance per emitted record that a whole batch (20–200 records) is re-sent minutes later. @default 0.000002 */
   resentBatchRate?: number;
   /** Chance per (switch, 5-minute collection interval) that the whole interval's records arrive late. @default 0.002 */
   lateBatchRate?: number;
@@ -104,7 +104,7 @@ export function resolveTrafficOptions(options: TrafficOptions): ResolvedTrafficO
     probes: options.probes ?? scaled(200_000),
     duplicateRate: options.duplicateRate ?? 0.002,
     malformedRate: options.malformedRate ?? 0.0002,
-    resentBatchRate: options.resentBatchRate ?? 0.000_01,
+    resentBatchRate: options.resentBatchRate ?? 0.000_002,
     lateBatchRate: options.lateBatchRate ?? 0.002,
     lateBatchDelayMs: options.lateBatchDelayMs ?? [15 * MINUTE_MS, 90 * MINUTE_MS],
     collectionDelayMedianMs: options.collectionDelayMedianMs ?? 20_000,
@@ -113,7 +113,10 @@ export function resolveTrafficOptions(options: TrafficOptions): ResolvedTrafficO
     timeCompression: options.timeCompression ?? 1,
     utcOffsetHours: options.utcOffsetHours ?? 1,
     sdhfStartWindowMs: options.sdhfStartWindowMs ?? [0, Math.floor(durationMs / 2)],
-    sdhfRampMs: options.sdhfRampMs ?? [Math.min(5 * MINUTE_MS, durationMs / 8), Math.min(3 * HOUR_MS, durationMs / 4)],
+    sdhfRampMs: options.sdhfRampMs ?? [
+      Math.min(5 * MINUTE_MS, durationMs / 8),
+      Math.min(3 * HOUR_MS, durationMs / 4),
+    ],
     sdhfPeakCallsPerHour: options.sdhfPeakCallsPerHour ?? [150, 900],
     labelNormalCallers: options.labelNormalCallers ?? false,
   };
@@ -139,7 +142,10 @@ function checkResolved(o: ResolvedTrafficOptions): void {
   positive('callsPerSubscriberDay', o.callsPerSubscriberDay, 10_000);
   positive('timeCompression', o.timeCompression, 10_000);
   if (!(o.utcOffsetHours >= -14 && o.utcOffsetHours <= 14)) {
-    throw new TrafficOptionsError(`options.utcOffsetHours must be within -14..14, got ${o.utcOffsetHours}`, 'utcOffsetHours');
+    throw new TrafficOptionsError(
+      `options.utcOffsetHours must be within -14..14, got ${o.utcOffsetHours}`,
+      'utcOffsetHours',
+    );
   }
   range('sdhfStartWindowMs', o.sdhfStartWindowMs, 0, o.durationMs, false);
   range('sdhfRampMs', o.sdhfRampMs, 1, 366 * DAY_MS, false);
@@ -155,7 +161,10 @@ function checkResolved(o: ResolvedTrafficOptions): void {
 
 function integer(name: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new TrafficOptionsError(`options.${name} must be an integer in ${min}..${max}, got ${String(value)}`, name);
+    throw new TrafficOptionsError(
+      `options.${name} must be an integer in ${min}..${max}, got ${String(value)}`,
+      name,
+    );
   }
 }
 

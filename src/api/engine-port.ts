@@ -66,7 +66,9 @@ export interface EnginePort {
   /** The caller's live view from the worker that owns its partition; undefined when no worker here owns it. */
   callerView(callerDigits: string): Promise<CallerView | undefined>;
   /** Publishes CDR JSON records to the CDR stream (same path as switch traffic). */
-  publishCdrs(records: readonly Record<string, unknown>[]): Promise<{ published: number; duplicates: number }>;
+  publishCdrs(
+    records: readonly Record<string, unknown>[],
+  ): Promise<{ published: number; duplicates: number }>;
   /** Publishes one record and waits (bounded) until its owning worker has applied it; then returns the caller's view. */
   submitAndView(record: Record<string, unknown>, callerDigits: string): Promise<CallerView | undefined>;
   /** Tell every worker (and other instances) to use these settings now; the API persists them first. */

@@ -33,7 +33,11 @@ export function fieldOf(context: string | undefined, issue: SchemaIssue | undefi
   return parts.join('.');
 }
 
-function describeIssue(field: string, issue: SchemaIssue | undefined, issues: readonly SchemaIssue[]): string {
+function describeIssue(
+  field: string,
+  issue: SchemaIssue | undefined,
+  issues: readonly SchemaIssue[],
+): string {
   if (issue === undefined) return `${field} is invalid`;
   if (issue.keyword === 'required') return `${field} is required`;
   const allowed = issue.params?.allowedValues;
@@ -65,16 +69,29 @@ function bodyFor(error: FastifyError, request: FastifyRequest): { status: number
     const field = fieldOf(error.validationContext, issue);
     return {
       status: 400,
-      body: { status: 'error', error: 'validation_failed', message: describeIssue(field, issue, issues), field },
+      body: {
+        status: 'error',
+        error: 'validation_failed',
+        message: describeIssue(field, issue, issues),
+        field,
+      },
     };
   }
   if (error instanceof ValidationFailedError) {
-    return { status: 400, body: { status: 'error', error: error.code, message: error.message, field: error.field } };
+    return {
+      status: 400,
+      body: { status: 'error', error: error.code, message: error.message, field: error.field },
+    };
   }
   if (error instanceof RateLimitedError) {
     return {
       status: 429,
-      body: { status: 'error', error: error.code, message: error.message, retry_after_seconds: error.retryAfterSeconds },
+      body: {
+        status: 'error',
+        error: error.code,
+        message: error.message,
+        retry_after_seconds: error.retryAfterSeconds,
+      },
     };
   }
   if (error instanceof ApiError && error.statusCode < 500) {
@@ -83,17 +100,31 @@ function bodyFor(error: FastifyError, request: FastifyRequest): { status: number
   if (error instanceof ApiError && error.statusCode === 503) {
     return {
       status: 503,
-      body: { status: 'error', error: error.code, message: error.message, correlation_id: String(request.id) },
+      body: {
+        status: 'error',
+        error: error.code,
+        message: error.message,
+        correlation_id: String(request.id),
+      },
     };
   }
   if (error.code !== undefined && PAYLOAD_TOO_LARGE_CODES.has(error.code)) {
     return { status: 413, body: { status: 'error', error: 'payload_too_large', message: error.message } };
   }
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    return { status: 415, body: { status: 'error', error: 'unsupported_media_type', message: error.message } };
+    return {
+      status: 415,
+      body: { status: 'error', error: 'unsupported_media_type', message: error.message },
+    };
   }
-  if (error.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' || error.code?.startsWith('FST_ERR_CTP_') === true) {
-    return { status: 400, body: { status: 'error', error: 'validation_failed', message: error.message, field: 'body' } };
+  if (
+    error.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' ||
+    error.code?.startsWith('FST_ERR_CTP_') === true
+  ) {
+    return {
+      status: 400,
+      body: { status: 'error', error: 'validation_failed', message: error.message, field: 'body' },
+    };
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {

@@ -13,7 +13,13 @@ import { maskForLog } from './log-masking.js';
 
 const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
 /** Probes and scrapes arrive every few seconds; logging each at info would drown everything else. */
-const QUIET_ROUTES = new Set(['/health', '/health/ready', '/metrics', '/api/v1/sentinel/health', '/api/v1/sentinel/health/ready']);
+const QUIET_ROUTES = new Set([
+  '/health',
+  '/health/ready',
+  '/metrics',
+  '/api/v1/sentinel/health',
+  '/api/v1/sentinel/health/ready',
+]);
 
 export function requestIdFor(request: IncomingMessage): string {
   const header = request.headers['x-request-id'];

@@ -94,6 +94,8 @@ export interface Config {
   /** Feed the synthetic demo day through NATS after start-up. @default true in embedded mode */
   demo: boolean;
   demoSubscribers: number;
+  /** Replicas of the JetStream streams (3 on a NATS cluster). @default 1 */
+  streamReplicas: number;
   /** PATH, where the embedded mode looks for `nats-server`. */
   searchPath: string | undefined;
 }
@@ -295,8 +297,16 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
       (raw) => parseInteger('DEMO_SUBSCRIBERS', raw, 100, 10_000_000),
       20_000,
     ),
+    streamReplicas: opt('STREAM_REPLICAS', (raw) => parseInteger('STREAM_REPLICAS', raw, 1, 5), 1),
     searchPath: read(env, 'PATH'),
   };
+  if (config.sink.maxBufferedRows < config.sink.batchMaxRows) {
+    throw new ConfigError(
+      'SINK_MAX_BUFFERED_ROWS',
+      String(config.sink.maxBufferedRows),
+      `at least SINK_BATCH_MAX_ROWS (${config.sink.batchMaxRows}) so a full batch fits in the buffer`,
+    );
+  }
   if (config.sink.retryMaxMs < config.sink.retryBaseMs) {
     throw new ConfigError(
       'SINK_RETRY_MAX',

@@ -52,7 +52,7 @@ export function decodeCdr(bytes: Uint8Array, options?: DecodeOptions): DecodeRes
   } catch {
     return reject('invalid_json', undefined, 'message is not valid JSON');
   }
-  return validateCdrObject(value, options);
+  return validateRecord(value, options);
 }
 
 /**
@@ -60,6 +60,15 @@ export function decodeCdr(bytes: Uint8Array, options?: DecodeOptions): DecodeRes
  * Never throws.
  */
 export function validateCdrObject(value: unknown, options?: DecodeOptions): DecodeResult {
+  try {
+    return validateRecord(value, options);
+  } catch {
+    // Only reachable for objects that are not plain JSON (a getter or proxy that throws).
+    return reject('not_an_object', undefined, 'a CDR must be a plain JSON object');
+  }
+}
+
+function validateRecord(value: unknown, options: DecodeOptions | undefined): DecodeResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return reject('not_an_object', undefined, `a CDR must be a JSON object, got ${describeValue(value)}`);
   }

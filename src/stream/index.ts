@@ -15,7 +15,7 @@ export type { CallDirection, Cdr, CdrJson, CdrReason, DecodeOptions, DecodeResul
 export { decodeCdr, validateCdrObject } from './cdr-decoder.js';
 export { cdrToJson, encodeCdr, numberDigits } from './cdr-encoder.js';
 export { isDigitString, isPrintableText, parsePhoneDigits } from './cdr-fields.js';
-export { parseIsoTimestampMs } from './iso-time.js';
+export { formatIsoUtcMs, parseIsoTimestampMs } from './iso-time.js';
 
 export {
   CSV_OPTIONAL_COLUMNS,

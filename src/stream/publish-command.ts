@@ -6,9 +6,10 @@
  * Prints one JSON summary on stdout. Exit code 0 when every record was stored, 1 when some were invalid or
  * not stored, 2 for bad arguments or unreadable input.
  */
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { Readable as ReadableStream } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
@@ -215,8 +216,16 @@ async function publishCsv(
   pace: () => Promise<void>,
   timeZone: string,
 ): Promise<void> {
-  const parser = ReadableStream.from(chunks).pipe(
-    parseCsv({ bom: true, skip_empty_lines: true, relax_column_count: true, max_record_size: 65_536 }),
+  const parser = parseCsv({
+    bom: true,
+    skip_empty_lines: true,
+    relax_column_count: true,
+    max_record_size: 65_536,
+  });
+  // pipeline, not pipe: a read error must reach the parser (and so the loop below) instead of hanging it.
+  const pumped = pipeline(ReadableStream.from(chunks), parser).then(
+    () => undefined,
+    (error: unknown) => error,
   );
   let converter: CsvCdrConverter | undefined;
   let row = 0;
@@ -237,11 +246,16 @@ async function publishCsv(
     await pace();
     await publisher.publishCdr(converted.record.cdr);
   }
+  const pumpError = await pumped;
+  if (pumpError !== undefined) throw pumpError;
   if (converter === undefined) throw new PublishUsageError('CSV input is empty: expected a header row');
 }
 
-function openInput(file: string, stdin: Readable): Readable {
-  return file === '-' ? stdin : createReadStream(file);
+/** Opens the file before anything else so a missing or unreadable file is reported before connecting. */
+async function openInput(file: string, stdin: Readable): Promise<Readable> {
+  if (file === '-') return stdin;
+  const handle = await open(file, 'r');
+  return handle.createReadStream();
 }
 
 /** Runs `sentinel publish`; resolves to the process exit code. Never throws. */
@@ -282,7 +296,7 @@ export async function runPublishCommand(
   };
   let exitCode = 0;
   try {
-    const input = openInput(parsed.file, io.stdin);
+    const input = await openInput(parsed.file, io.stdin);
     const detected = parsed.format ?? formatFromName(parsed.file);
     const { format, chunks } =
       detected === undefined

@@ -21,6 +21,7 @@ import {
   INDEX_PTR,
   INDEX_USED,
   INLINE_COUNT_SHIFT,
+  NEXT_EXPIRY_F64,
   RING_CAP,
   RING_LEN,
   RING_PTR,
@@ -36,9 +37,21 @@ const INDEX_DROP_LEN = 16;
 const MAX_TIME_OFFSET = 0xffffffff;
 const MIN_SHRINK_CAP = 16;
 
+/** Copies `units` 16-byte units; a plain loop, as short rings are the common case and subarrays allocate. */
+function copyUnits(from: Uint32Array, fromUnit: number, to: Uint32Array, toUnit: number, units: number): void {
+  if (units > 64) {
+    to.set(from.subarray(fromUnit * 4, (fromUnit + units) * 4), toUnit * 4);
+    return;
+  }
+  for (let i = fromUnit * 4, j = toUnit * 4, end = (fromUnit + units) * 4; i < end; i++, j++) to[j] = from[i]!;
+}
+
 export class BlockEvents {
   private readonly index: CalleeIndex;
   private readonly headerUnits: number;
+  private readonly callees = new Float64Array(INLINE_CAPACITY);
+  private readonly ages = new Float64Array(INLINE_CAPACITY);
+  private readonly durations = new Float64Array(INLINE_CAPACITY);
 
   constructor(private readonly ctx: StoreContext) {
     this.headerUnits = ctx.windowCount;
@@ -67,9 +80,14 @@ export class BlockEvents {
     if (cu[s + RING_LEN]! <= INLINE_CAPACITY) this.demote(slot);
   }
 
-  /** Moves every window's tail past events at or before `T − W`; the longest window's tail frees ring space. */
+  /**
+   * Moves every window's tail past events at or before `T − W`; the longest window's tail frees ring space.
+   * The record keeps the earliest time any tail can expire, so most events read no tail at all.
+   */
   private expire(slot: number, latestMs: number): void {
     const ctx = this.ctx;
+    const cf = ctx.callers.f64;
+    if (latestMs < cf[slot * 8 + NEXT_EXPIRY_F64]!) return;
     const cu = ctx.callers.u32;
     const s = slot * 16;
     const ptr = cu[s + RING_PTR]!;
@@ -80,28 +98,35 @@ export class BlockEvents {
     const start = cu[s + RING_START]!;
     const len = cu[s + RING_LEN]!;
     const cap = cu[s + RING_CAP]!;
-    const base = ctx.callers.f64[slot * 8 + 2]!;
+    const base = cf[slot * 8 + 2]!;
+    let nextExpiry = Infinity;
     for (let k = 0; k < ctx.windowCount; k++) {
       const h4 = (hb + k) * 4;
       let count = ru[h4]!;
       if (count === 0) continue;
-      const limit = latestMs - ctx.windowsMs[k]! - base;
+      const windowMs = ctx.windowsMs[k]!;
+      const limit = latestMs - windowMs - base;
       let pos = start + len - count;
       if (pos >= cap) pos -= cap;
-      if (ru[(rb + pos) * 4 + 2]! > limit) continue;
-      let distinct = ru[h4 + 1]!;
-      let sum = rf[(hb + k) * 2 + 1]!;
-      do {
-        const word = ru[(rb + pos) * 4 + 3]!;
-        if ((word & LATEST_BIT) !== 0) distinct--;
-        sum -= word & DURATION_BITS_MASK;
-        count--;
-        if (++pos === cap) pos = 0;
-      } while (count > 0 && ru[(rb + pos) * 4 + 2]! <= limit);
-      ru[h4] = count;
-      ru[h4 + 1] = distinct;
-      rf[(hb + k) * 2 + 1] = sum;
+      let offset = ru[(rb + pos) * 4 + 2]!;
+      if (offset <= limit) {
+        let distinct = ru[h4 + 1]!;
+        let sum = rf[(hb + k) * 2 + 1]!;
+        do {
+          const word = ru[(rb + pos) * 4 + 3]!;
+          if ((word & LATEST_BIT) !== 0) distinct--;
+          sum -= word & DURATION_BITS_MASK;
+          count--;
+          if (++pos === cap) pos = 0;
+          offset = ru[(rb + pos) * 4 + 2]!;
+        } while (count > 0 && offset <= limit);
+        ru[h4] = count;
+        ru[h4 + 1] = distinct;
+        rf[(hb + k) * 2 + 1] = sum;
+      }
+      if (count > 0 && base + offset + windowMs < nextExpiry) nextExpiry = base + offset + windowMs;
     }
+    cf[slot * 8 + NEXT_EXPIRY_F64] = nextExpiry;
     // Only the longest window (processed last) decides what the ring keeps.
     const longestCount = ru[(hb + ctx.windowCount - 1) * 4]!;
     if (longestCount < len) {
@@ -159,8 +184,11 @@ export class BlockEvents {
     if (qPos >= cap) qPos -= cap;
     const becomesLatest = latest < q;
 
+    const cf = ctx.callers.f64;
     for (let k = 0; k < ctx.windowCount; k++) {
       if (latestMs - t >= ctx.windowsMs[k]!) continue;
+      // The new event may be this window's oldest: the next-expiry hint must stay a lower bound.
+      if (t + ctx.windowsMs[k]! < cf[slot * 8 + NEXT_EXPIRY_F64]!) cf[slot * 8 + NEXT_EXPIRY_F64] = t + ctx.windowsMs[k]!;
       const h4 = (hb + k) * 4;
       const count = ru[h4]!;
       ru[h4] = count + 1;
@@ -239,17 +267,15 @@ export class BlockEvents {
     const ptr = ctx.slab.alloc(units);
     const u = ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
     const hb = ptr & CHUNK_OFFSET_MASK;
-    const rb = hb + this.headerUnits;
-    const oldRb = oldHb + this.headerUnits;
-    u.set(oldU.subarray(oldHb * 4, oldRb * 4), hb * 4);
     const firstRun = Math.min(len, cap - start);
-    u.set(oldU.subarray((oldRb + start) * 4, (oldRb + start + firstRun) * 4), rb * 4);
-    u.set(oldU.subarray(oldRb * 4, (oldRb + len - firstRun) * 4), (rb + firstRun) * 4);
+    copyUnits(oldU, oldHb, u, hb, this.headerUnits);
+    copyUnits(oldU, oldHb + this.headerUnits + start, u, hb + this.headerUnits, firstRun);
+    copyUnits(oldU, oldHb + this.headerUnits, u, hb + this.headerUnits + firstRun, len - firstRun);
     ctx.slab.free(oldPtr, this.headerUnits + cap);
     cu[s + RING_PTR] = ptr;
     cu[s + RING_START] = 0;
     cu[s + RING_CAP] = units - this.headerUnits;
-    if (cu[s + INDEX_PTR] !== NO_BLOCK) this.index.rebuild(slot);
+    if (cu[s + INDEX_PTR] !== NO_BLOCK) this.index.remap(slot, start, cap);
   }
 
   /** Inline record holding `INLINE_CAPACITY` events → block (the caller's next event will not fit inline). */
@@ -260,9 +286,12 @@ export class BlockEvents {
     const s = slot * 16;
     const control = cu[s + CONTROL]!;
     const n = (control >>> INLINE_COUNT_SHIFT) & 3;
-    const callees = [cf[slot * 8 + 2]!, cf[slot * 8 + 4]!, cf[slot * 8 + 6]!];
-    const ages = [cu[s + 6]!, cu[s + 10]!, cu[s + 14]!];
-    const durations = [control & DURATION_BITS_MASK, cu[s + 11]!, cu[s + 15]!];
+    const { callees, ages, durations } = this;
+    for (let i = 0; i < INLINE_CAPACITY; i++) {
+      callees[i] = cf[slot * 8 + 2 + 2 * i]!;
+      ages[i] = cu[s + 6 + 4 * i]!;
+      durations[i] = i === 0 ? control & DURATION_BITS_MASK : cu[s + 7 + 4 * i]!;
+    }
     const units = roundedBlockUnits(this.headerUnits + n + 2);
     const ptr = ctx.slab.alloc(units);
     const ru = ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
@@ -298,8 +327,7 @@ export class BlockEvents {
     cu[s + INDEX_PTR] = NO_BLOCK;
     cu[s + INDEX_CAP] = 0;
     cu[s + INDEX_USED] = 0;
-    cu[s + 14] = 0;
-    cu[s + 15] = 0;
+    cf[slot * 8 + NEXT_EXPIRY_F64] = -Infinity; // unknown: the next in-order event computes it
   }
 
   /** Block holding at most `INLINE_CAPACITY` events → inline record. */
@@ -316,9 +344,10 @@ export class BlockEvents {
     const cap = cu[s + RING_CAP]!;
     const age = cf[slot * 8 + 1]! - cf[slot * 8 + 2]!;
     const episodes = cu[s + CONTROL]! & EPISODES_BIT;
-    const callees = [0, 0, 0];
-    const ages = [0, 0, 0];
-    const durations = [0, 0, 0];
+    const { callees, ages, durations } = this;
+    callees.fill(0);
+    ages.fill(0);
+    durations.fill(0);
     for (let i = 0, p = cu[s + RING_START]!; i < len; i++) {
       callees[i] = rf[(rb + p) * 2]!;
       ages[i] = age - ru[(rb + p) * 4 + 2]!;

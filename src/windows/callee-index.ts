@@ -26,6 +26,8 @@ export const LATEST_BIT = 0x80000000;
 const MAX_LOAD = 0.75;
 const REBUILD_LOAD = 0.5;
 const TWO_POW_MINUS_32 = 2.3283064365386963e-10;
+/** A ring position no ring reaches (capacities stay below 2^22). */
+const NEVER_LIVE = 0xffffffff;
 
 /** Non-zero fingerprint of a callee; also picks its home slot. */
 export function calleeFingerprint(callee: number): number {
@@ -177,6 +179,26 @@ export class CalleeIndex {
     cu[s + INDEX_PTR] = indexPtr;
     cu[s + INDEX_CAP] = capacity;
     cu[s + INDEX_USED] = used;
+  }
+
+  /**
+   * The ring was re-laid out with its start at physical 0 (grown or shrunk): live positions become their
+   * logical index, stale ones a position that is never live. A linear pass, no hashing, no ring reads.
+   */
+  remap(slot: number, oldStart: number, oldCap: number): void {
+    const cu = this.callers.u32;
+    const s = slot * 16;
+    const indexPtr = cu[s + INDEX_PTR]!;
+    const iu = this.slab.u32[indexPtr >>> CHUNK_OFFSET_BITS]!;
+    const ib = (indexPtr & CHUNK_OFFSET_MASK) * 4;
+    const len = cu[s + RING_LEN]!;
+    const end = ib + 2 * cu[s + INDEX_CAP]!;
+    for (let j = ib; j < end; j += 2) {
+      if (iu[j] === 0) continue;
+      let logical = iu[j + 1]! - oldStart;
+      if (logical < 0) logical += oldCap;
+      iu[j + 1] = logical < len ? logical : NEVER_LIVE;
+    }
   }
 
   free(slot: number): void {

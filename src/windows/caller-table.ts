@@ -16,8 +16,8 @@
  * | 10    | event 1 `T − t`                         | ring capacity                       |
  * | 11    | event 1 duration                        | callee index pointer or NO_BLOCK    |
  * | 12–13 | event 2 callee                          | callee index capacity, slots used   |
- * | 14    | event 2 `T − t`                         | –                                   |
- * | 15    | event 2 duration                        | –                                   |
+ * | 14–15 | event 2 `T − t`, event 2 duration       | next expiry (f64): no window's tail |
+ * |       |                                         | can expire before T reaches it      |
  */
 import { homeSlot, hashNumber, slotScale } from './number-hash.js';
 
@@ -39,6 +39,8 @@ export const RING_CAP = 10;
 export const INDEX_PTR = 11;
 export const INDEX_CAP = 12;
 export const INDEX_USED = 13;
+/** f64 index within the slot (u32 14–15). */
+export const NEXT_EXPIRY_F64 = 7;
 
 const MAX_LOAD = 0.75;
 const PRESIZE_LOAD = 0.7;

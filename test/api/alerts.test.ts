@@ -49,15 +49,23 @@ describe('alerts', () => {
   it('filters by severity list, reviewed, rule, caller and time range', async () => {
     const now = Date.now();
     await insertAlert(h.pool, { severity: 'LOW', createdAt: new Date(now - 3 * HOUR_MS) });
-    const high = await insertAlert(h.pool, { severity: 'HIGH', suspect: '2348011111111', createdAt: new Date(now - HOUR_MS) });
+    const high = await insertAlert(h.pool, {
+      severity: 'HIGH',
+      suspect: '2348011111111',
+      createdAt: new Date(now - HOUR_MS),
+    });
     await insertAlert(h.pool, { severity: 'CRITICAL', reviewed: true, createdAt: new Date(now - HOUR_MS) });
     await insertAlert(h.pool, { severity: 'HIGH', rule: 'other', createdAt: new Date(now - HOUR_MS) });
 
     expect((await get('?severity=HIGH,CRITICAL')).json().count).toBe(3);
     expect((await get('?severity=CRITICAL&reviewed=false')).json().count).toBe(0);
     expect((await get('?reviewed=true')).json().count).toBe(1);
-    expect((await get('?rule=sdhf&severity=HIGH')).json().alerts.map((a: { id: number }) => a.id)).toEqual([high]);
-    expect((await get('?caller=%2B2348011111111')).json().alerts.map((a: { id: number }) => a.id)).toEqual([high]);
+    expect((await get('?rule=sdhf&severity=HIGH')).json().alerts.map((a: { id: number }) => a.id)).toEqual([
+      high,
+    ]);
+    expect((await get('?caller=%2B2348011111111')).json().alerts.map((a: { id: number }) => a.id)).toEqual([
+      high,
+    ]);
     const since = encodeURIComponent(new Date(now - 2 * HOUR_MS).toISOString());
     expect((await get(`?since=${since}`)).json().count).toBe(3);
     expect((await get(`?until=${since}`)).json().count).toBe(1);
@@ -67,7 +75,8 @@ describe('alerts', () => {
     const base = Date.now() - 10 * HOUR_MS;
     const ids: number[] = [];
     // Two alerts share a timestamp so the cursor must break ties by id.
-    for (let i = 0; i < 5; i++) ids.push(await insertAlert(h.pool, { createdAt: new Date(base + Math.min(i, 3) * 1_000) }));
+    for (let i = 0; i < 5; i++)
+      ids.push(await insertAlert(h.pool, { createdAt: new Date(base + Math.min(i, 3) * 1_000) }));
     const seen: number[] = [];
     let cursor: string | null = null;
     do {
@@ -112,7 +121,12 @@ describe('alerts', () => {
     });
     expect(response.statusCode).toBe(200);
     const alert = response.json().alert;
-    expect(alert).toMatchObject({ id, reviewed: true, reviewer_notes: 'False positive - corporate call center', reviewed_by: 'ops' });
+    expect(alert).toMatchObject({
+      id,
+      reviewed: true,
+      reviewer_notes: 'False positive - corporate call center',
+      reviewed_by: 'ops',
+    });
     expect(Date.now() - Date.parse(alert.reviewed_at)).toBeLessThan(60_000);
     const one = await h.app.inject({ url: `/api/v1/sentinel/alerts/${id}`, headers: h.auth });
     expect(one.json().alert).toMatchObject({ reviewed: true, reviewed_by: 'ops' });
@@ -126,10 +140,20 @@ describe('alerts', () => {
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toMatchObject({ status: 'error', error: 'not_found' });
 
-    const noFlag = await h.app.inject({ method: 'PATCH', url: `/api/v1/sentinel/alerts/${id}`, headers: h.auth, payload: {} });
+    const noFlag = await h.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/sentinel/alerts/${id}`,
+      headers: h.auth,
+      payload: {},
+    });
     expect(noFlag.statusCode).toBe(400);
     expect(noFlag.json().field).toBe('body.reviewed');
-    const badId = await h.app.inject({ method: 'PATCH', url: '/api/v1/sentinel/alerts/abc', headers: h.auth, payload: { reviewed: true } });
+    const badId = await h.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/sentinel/alerts/abc',
+      headers: h.auth,
+      payload: { reviewed: true },
+    });
     expect(badId.json().field).toBe('params.id');
   });
 
@@ -146,7 +170,9 @@ describe('alerts', () => {
     });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ status: 'success', updated: 1, alert_ids: [old] });
-    const stored = await h.pool.query('SELECT reviewed_by, reviewer_notes FROM fraud_alerts WHERE id = $1', [old]);
+    const stored = await h.pool.query('SELECT reviewed_by, reviewer_notes FROM fraud_alerts WHERE id = $1', [
+      old,
+    ]);
     expect(stored.rows[0]).toEqual({ reviewed_by: 'analyst', reviewer_notes: 'Auto-reviewed: aged out' });
 
     const unbounded = await h.app.inject({

@@ -17,7 +17,9 @@ import {
 
 const secretKey = new TextEncoder().encode(JWT_SECRET);
 
-async function hsToken(claims: { sub?: string; iss?: string; aud?: string; expiresIn?: string } = {}): Promise<string> {
+async function hsToken(
+  claims: { sub?: string; iss?: string; aud?: string; expiresIn?: string } = {},
+): Promise<string> {
   let jwt = new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuedAt();
   if (claims.sub !== '') jwt = jwt.setSubject(claims.sub ?? 'jwt-analyst');
   jwt = jwt.setIssuer(claims.iss ?? JWT_ISSUER).setAudience(claims.aud ?? JWT_AUDIENCE);
@@ -67,7 +69,10 @@ describe('authentication', () => {
   });
 
   it('accepts an API key sent as a bearer token', async () => {
-    const response = await h.app.inject({ url: '/api/v1/sentinel/alerts', headers: { authorization: `Bearer ${OPS_KEY}` } });
+    const response = await h.app.inject({
+      url: '/api/v1/sentinel/alerts',
+      headers: { authorization: `Bearer ${OPS_KEY}` },
+    });
     expect(response.statusCode).toBe(200);
   });
 
@@ -87,7 +92,10 @@ describe('authentication', () => {
       [await hsToken({ expiresIn: '-1m' }), 'token expired'],
     ];
     for (const [token, message] of cases) {
-      const response = await h.app.inject({ url: '/api/v1/sentinel/alerts', headers: { authorization: `Bearer ${token}` } });
+      const response = await h.app.inject({
+        url: '/api/v1/sentinel/alerts',
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(response.statusCode).toBe(401);
       expect(response.json().message).toBe(message);
     }
@@ -103,7 +111,10 @@ describe('authentication', () => {
       JSON.stringify({ sub: 'mallory', iss: JWT_ISSUER, aud: JWT_AUDIENCE }),
     ).toString('base64url')}.`;
     for (const token of [forged, unsigned]) {
-      const response = await h.app.inject({ url: '/api/v1/sentinel/alerts', headers: { authorization: `Bearer ${token}` } });
+      const response = await h.app.inject({
+        url: '/api/v1/sentinel/alerts',
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(response.statusCode).toBe(401);
     }
   });
@@ -116,7 +127,15 @@ describe('building the server', () => {
   it('refuses to build in production without any credential', async () => {
     const config = testConfig({ ENVIRONMENT: 'production', API_KEYS: '', JWT_SECRET: '' });
     await expect(
-      buildApiServer({ config, pool: {} as never, engine, metrics: new Metrics('t'), logger, version: 't', devApiKey: 'x' }),
+      buildApiServer({
+        config,
+        pool: {} as never,
+        engine,
+        metrics: new Metrics('t'),
+        logger,
+        version: 't',
+        devApiKey: 'x',
+      }),
     ).rejects.toBeInstanceOf(ApiConfigError);
   });
 
@@ -126,9 +145,25 @@ describe('building the server', () => {
       deps: { devApiKey: 'dev-generated-key' },
     });
     try {
-      const ok = await h.app.inject({ url: '/api/v1/sentinel/alerts', headers: { 'x-api-key': 'dev-generated-key' } });
+      const ok = await h.app.inject({
+        url: '/api/v1/sentinel/alerts',
+        headers: { 'x-api-key': 'dev-generated-key' },
+      });
       expect(ok.statusCode).toBe(200);
       expect((await h.app.inject({ url: '/api/v1/sentinel/alerts' })).statusCode).toBe(401);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('in production keeps /docs behind a credential, and /metrics too when metricsPublic is false', async () => {
+    const h = await startApiHarness({ env: { ENVIRONMENT: 'production' }, deps: { metricsPublic: false } });
+    try {
+      expect((await h.app.inject({ url: '/docs/json' })).statusCode).toBe(401);
+      expect((await h.app.inject({ url: '/docs/json', headers: h.auth })).statusCode).toBe(200);
+      expect((await h.app.inject({ url: '/metrics' })).statusCode).toBe(401);
+      expect((await h.app.inject({ url: '/metrics', headers: h.auth })).statusCode).toBe(200);
+      expect((await h.app.inject({ url: '/health' })).statusCode).toBe(200);
     } finally {
       await h.close();
     }
@@ -146,7 +181,10 @@ describe('building the server', () => {
         .setAudience(JWT_AUDIENCE)
         .setExpirationTime('5m')
         .sign(privateKey);
-      const response = await h.app.inject({ url: '/api/v1/sentinel/alerts', headers: { authorization: `Bearer ${token}` } });
+      const response = await h.app.inject({
+        url: '/api/v1/sentinel/alerts',
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(response.statusCode).toBe(200);
     } finally {
       await h.close();

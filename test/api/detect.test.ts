@@ -9,7 +9,12 @@ describe('POST /detect/sdhf', () => {
   // The newest stored call is two days old: the predecessor's wall-clock window would see nothing.
   const newestMs = Math.floor((Date.now() - 2 * 24 * HOUR_MS) / 1_000) * 1_000;
   const detect = async (payload?: Record<string, unknown>, headers = h.auth) =>
-    await h.app.inject({ method: 'POST', url: '/api/v1/sentinel/detect/sdhf', headers, ...(payload === undefined ? {} : { payload }) });
+    await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/sentinel/detect/sdhf',
+      headers,
+      ...(payload === undefined ? {} : { payload }),
+    });
 
   beforeAll(async () => {
     h = await startApiHarness({ env: { RATE_LIMIT_DETECT_PER_MINUTE: '30' } });
@@ -32,7 +37,11 @@ describe('POST /detect/sdhf', () => {
   });
 
   it('finds the SDHF caller in the window ending at the newest stored record and stores a detect alert', async () => {
-    const response = await detect({ time_window_hours: 24, min_unique_destinations: 50, max_avg_duration_seconds: 3.0 });
+    const response = await detect({
+      time_window_hours: 24,
+      min_unique_destinations: 50,
+      max_avg_duration_seconds: 3.0,
+    });
     expect(response.statusCode).toBe(200);
     const body = response.json();
     expect(body.status).toBe('success');
@@ -48,9 +57,18 @@ describe('POST /detect/sdhf', () => {
       alert_id: body.alert_ids[0],
     });
     expect(body.window_end).toBe(new Date(newestMs).toISOString());
-    const stored = await h.pool.query('SELECT source, alert_type, detection_rule, rule, window_seconds, reviewed FROM fraud_alerts');
+    const stored = await h.pool.query(
+      'SELECT source, alert_type, detection_rule, rule, window_seconds, reviewed FROM fraud_alerts',
+    );
     expect(stored.rows).toEqual([
-      { source: 'detect', alert_type: 'SDHF_SIMBOX', detection_rule: 'SDHF_001', rule: 'sdhf', window_seconds: 86_400, reviewed: false },
+      {
+        source: 'detect',
+        alert_type: 'SDHF_SIMBOX',
+        detection_rule: 'SDHF_001',
+        rule: 'sdhf',
+        window_seconds: 86_400,
+        reviewed: false,
+      },
     ]);
   });
 
@@ -88,7 +106,9 @@ describe('POST /detect/sdhf', () => {
     ]);
     await h.pool.query('TRUNCATE fraud_alerts');
     const strict = (await detect({ time_window_hours: 48, min_unique_destinations: 100 })).json();
-    expect(strict.suspects.map((s: { suspect_number: string }) => s.suspect_number)).toEqual(['2348100000001']);
+    expect(strict.suspects.map((s: { suspect_number: string }) => s.suspect_number)).toEqual([
+      '2348100000001',
+    ]);
   });
 
   it('validates the body and names the field', async () => {
@@ -114,7 +134,8 @@ describe('POST /detect/sdhf', () => {
 
   it('rate-limits each principal and answers 429 with Retry-After', async () => {
     const headers = { 'x-api-key': OPS_KEY };
-    for (let i = 0; i < 30; i++) expect((await detect({ min_unique_destinations: 1_000 }, headers)).statusCode).toBe(200);
+    for (let i = 0; i < 30; i++)
+      expect((await detect({ min_unique_destinations: 1_000 }, headers)).statusCode).toBe(200);
     const limited = await detect({ min_unique_destinations: 1_000 }, headers);
     expect(limited.statusCode).toBe(429);
     expect(limited.headers['retry-after']).toBeDefined();

@@ -35,7 +35,12 @@ describe('POST /events/call and GET /callers/:number', () => {
     // 4 distinct, avg 1 s, 4 calls: 0.04·0.5 + (1 − 1/3)·0.3 + 0.02·0.2 = 0.224 → 0.22
     expect(body.risk_score).toBe(0.22);
     expect(body.risk_level).toBe('low');
-    expect(body.window).toMatchObject({ window_seconds: 86_400, call_count: 4, unique_destinations: 4, avg_duration_seconds: 1 });
+    expect(body.window).toMatchObject({
+      window_seconds: 86_400,
+      call_count: 4,
+      unique_destinations: 4,
+      avg_duration_seconds: 1,
+    });
   });
 
   it('rejects bad events with 400 naming the field', async () => {
@@ -55,7 +60,11 @@ describe('POST /events/call and GET /callers/:number', () => {
     }
     const direction = await post({ ...valid, call_direction: 'sideways' });
     expect(direction.json().message).toBe('body.call_direction must be one of inbound, outbound');
-    const unauthenticated = await h.app.inject({ method: 'POST', url: '/api/v1/sentinel/events/call', payload: valid });
+    const unauthenticated = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/sentinel/events/call',
+      payload: valid,
+    });
     expect(unauthenticated.statusCode).toBe(401);
   });
 
@@ -68,8 +77,16 @@ describe('POST /events/call and GET /callers/:number', () => {
     const response = await h.app.inject({ url: '/api/v1/sentinel/callers/+2348090000001', headers: h.auth });
     expect(response.statusCode).toBe(200);
     const caller = response.json().caller;
-    expect(caller).toMatchObject({ number: '2348090000001', live: true, worker: 0, allowlisted: false, risk_score: 0.22 });
-    expect(caller.windows.map((window: { window_seconds: number }) => window.window_seconds)).toEqual([600, 3_600, 86_400]);
+    expect(caller).toMatchObject({
+      number: '2348090000001',
+      live: true,
+      worker: 0,
+      allowlisted: false,
+      risk_score: 0.22,
+    });
+    expect(caller.windows.map((window: { window_seconds: number }) => window.window_seconds)).toEqual([
+      600, 3_600, 86_400,
+    ]);
     expect(caller.windows[2]).toMatchObject({ call_count: 4, unique_destinations: 4 });
     expect(caller.open_alerts.map((alert: { id: number }) => alert.id)).toEqual([alertId]);
   });

@@ -1,6 +1,13 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET, OPS_KEY, startApiHarness, type ApiHarness } from './support/api-harness.js';
+import {
+  JWT_AUDIENCE,
+  JWT_ISSUER,
+  JWT_SECRET,
+  OPS_KEY,
+  startApiHarness,
+  type ApiHarness,
+} from './support/api-harness.js';
 import { multipartFile } from './support/multipart.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -19,7 +26,10 @@ const GOOD_ROWS = [
 
 describe('POST /ingest', () => {
   let h: ApiHarness;
-  const upload = async (content: string, options: { filename?: string; query?: string; headers?: Record<string, string> } = {}) => {
+  const upload = async (
+    content: string,
+    options: { filename?: string; query?: string; headers?: Record<string, string> } = {},
+  ) => {
     const body = multipartFile('cdr_file', options.filename ?? 'cdrs.csv', content);
     return await h.app.inject({
       method: 'POST',
@@ -37,7 +47,9 @@ describe('POST /ingest', () => {
   });
 
   it('publishes valid rows to the CDR stream and reports bad ones as `Row N: reason`', async () => {
-    const response = await upload(csv([GOOD_ROWS[0]!, GOOD_ROWS[1]!, `${yesterday},10:01:00,+234ABC123,2348022222204,3`, GOOD_ROWS[2]!]));
+    const response = await upload(
+      csv([GOOD_ROWS[0]!, GOOD_ROWS[1]!, `${yesterday},10:01:00,+234ABC123,2348022222204,3`, GOOD_ROWS[2]!]),
+    );
     expect(response.statusCode).toBe(200);
     const body = response.json();
     expect(body).toMatchObject({
@@ -64,7 +76,12 @@ describe('POST /ingest', () => {
 
   it('skips rows already published (same content, same call_id) on a second upload', async () => {
     const response = await upload(csv(GOOD_ROWS));
-    expect(response.json()).toMatchObject({ status: 'partial', records_inserted: 0, duplicates_skipped: 3, error_count: 0 });
+    expect(response.json()).toMatchObject({
+      status: 'partial',
+      records_inserted: 0,
+      duplicates_skipped: 3,
+      error_count: 0,
+    });
     expect(await h.engine.storedMessages()).toBe(3);
   });
 
@@ -81,9 +98,17 @@ describe('POST /ingest', () => {
 
   it('validates without publishing in a dry run (query flag or /ingest/validate)', async () => {
     const before = await h.engine.storedMessages();
-    const rows = csv([`${yesterday},12:00:00,2348055555555,2348022222210,7`, `${yesterday},25:00:00,2348055555555,1,7`]);
+    const rows = csv([
+      `${yesterday},12:00:00,2348055555555,2348022222210,7`,
+      `${yesterday},25:00:00,2348055555555,1,7`,
+    ]);
     const flagged = await upload(rows, { query: '?dry_run=true' });
-    expect(flagged.json()).toMatchObject({ status: 'validated', records_valid: 1, records_inserted: 0, error_count: 1 });
+    expect(flagged.json()).toMatchObject({
+      status: 'validated',
+      records_valid: 1,
+      records_inserted: 0,
+      error_count: 1,
+    });
     expect(flagged.json().errors[0]).toMatch(/^Row 2: Invalid call_time/);
     const body = multipartFile('cdr_file', 'x.csv', rows);
     const validate = await h.app.inject({
@@ -118,15 +143,27 @@ describe('POST /ingest', () => {
 
     const columns = await upload('caller_number,callee_number\n1,2\n');
     expect(columns.statusCode).toBe(400);
-    expect(columns.json().message).toContain('Missing required columns: call_date, call_time, duration_seconds');
+    expect(columns.json().message).toContain(
+      'Missing required columns: call_date, call_time, duration_seconds',
+    );
 
-    const json = await h.app.inject({ method: 'POST', url: '/api/v1/sentinel/ingest', headers: h.auth, payload: { a: 1 } });
+    const json = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/sentinel/ingest',
+      headers: h.auth,
+      payload: { a: 1 },
+    });
     expect(json.statusCode).toBe(400);
     expect(json.json().field).toBe('body.cdr_file');
   });
 
   it('answers 413 for a file over INGEST_MAX_BYTES, multipart or text/csv', async () => {
-    const big = csv(Array.from({ length: 120 }, (_unused, i) => `${yesterday},10:00:00,2348011111111,23480222${String(i).padStart(5, '0')},2`));
+    const big = csv(
+      Array.from(
+        { length: 120 },
+        (_unused, i) => `${yesterday},10:00:00,2348011111111,23480222${String(i).padStart(5, '0')},2`,
+      ),
+    );
     expect(big.length).toBeGreaterThan(4096);
     expect((await upload(big)).statusCode).toBe(413);
     const raw = await h.app.inject({
@@ -149,13 +186,16 @@ describe('POST /ingest', () => {
       .sign(new TextEncoder().encode(JWT_SECRET));
     const headers = { authorization: `Bearer ${token}` };
     const tiny = csv([GOOD_ROWS[0]!]);
-    for (let i = 0; i < 20; i++) expect((await upload(tiny, { headers, query: '?dry_run=true' })).statusCode).toBe(200);
+    for (let i = 0; i < 20; i++)
+      expect((await upload(tiny, { headers, query: '?dry_run=true' })).statusCode).toBe(200);
     const limited = await upload(tiny, { headers, query: '?dry_run=true' });
     expect(limited.statusCode).toBe(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(limited.json()).toMatchObject({ status: 'error', error: 'rate_limited' });
     // Another principal has its own budget.
-    expect((await upload(tiny, { headers: { 'x-api-key': OPS_KEY }, query: '?dry_run=true' })).statusCode).toBe(200);
+    expect(
+      (await upload(tiny, { headers: { 'x-api-key': OPS_KEY }, query: '?dry_run=true' })).statusCode,
+    ).toBe(200);
   });
 
   it('records the ingestion duration metric', async () => {

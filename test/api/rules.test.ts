@@ -5,7 +5,11 @@ import { waitFor } from './support/wait-for.js';
 
 describe('run-time rules: thresholds and allowlist', () => {
   let h: ApiHarness;
-  const call = async (method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, payload?: Record<string, unknown>) =>
+  const call = async (
+    method: 'GET' | 'PUT' | 'POST' | 'DELETE',
+    path: string,
+    payload?: Record<string, unknown>,
+  ) =>
     await h.app.inject({
       method,
       url: `/api/v1/sentinel${path}`,
@@ -22,13 +26,24 @@ describe('run-time rules: thresholds and allowlist', () => {
 
   it('shows the configured defaults per window before anything is stored', async () => {
     const body = (await call('GET', '/thresholds')).json();
-    expect(body).toMatchObject({ status: 'success', cooldown_seconds: 3_600, updated_at: null, updated_by: null });
+    expect(body).toMatchObject({
+      status: 'success',
+      cooldown_seconds: 3_600,
+      updated_at: null,
+      updated_by: null,
+    });
     expect(body.windows_seconds).toEqual([600, 3_600, 86_400]);
-    expect(body.thresholds).toContainEqual({ window_seconds: 600, min_unique_destinations: 50, max_avg_duration_seconds: 3 });
+    expect(body.thresholds).toContainEqual({
+      window_seconds: 600,
+      min_unique_destinations: 50,
+      max_avg_duration_seconds: 3,
+    });
   });
 
   it('validates threshold changes and names the field', async () => {
-    const unknownWindow = await call('PUT', '/thresholds', { thresholds: [{ window_seconds: 60, min_unique_destinations: 5, max_avg_duration_seconds: 2 }] });
+    const unknownWindow = await call('PUT', '/thresholds', {
+      thresholds: [{ window_seconds: 60, min_unique_destinations: 5, max_avg_duration_seconds: 2 }],
+    });
     expect(unknownWindow.statusCode).toBe(400);
     expect(unknownWindow.json().field).toBe('body.thresholds.0.window_seconds');
     const negative = await call('PUT', '/thresholds', { min_unique_destinations: -3 });
@@ -56,15 +71,25 @@ describe('run-time rules: thresholds and allowlist', () => {
     });
     expect(put.statusCode).toBe(200);
     expect(put.json()).toMatchObject({ cooldown_seconds: 900, updated_by: 'analyst' });
-    expect(put.json().thresholds).toContainEqual({ window_seconds: 600, min_unique_destinations: 5, max_avg_duration_seconds: 2 });
+    expect(put.json().thresholds).toContainEqual({
+      window_seconds: 600,
+      min_unique_destinations: 5,
+      max_avg_duration_seconds: 2,
+    });
     // Untouched windows keep their values.
-    expect(put.json().thresholds).toContainEqual({ window_seconds: 3_600, min_unique_destinations: 50, max_avg_duration_seconds: 3 });
+    expect(put.json().thresholds).toContainEqual({
+      window_seconds: 3_600,
+      min_unique_destinations: 50,
+      max_avg_duration_seconds: 3,
+    });
     const pushed = h.engine.appliedRules.at(-1);
     expect(pushed?.cooldownSeconds).toBe(900);
     expect(pushed?.thresholds.find((entry) => entry.windowSeconds === 600)?.minUniqueDestinations).toBe(5);
 
     expect((await event(6)).statusCode).toBe(200);
-    const alert = await waitFor(() => h.engine.published.find((candidate) => candidate.suspect_number === caller));
+    const alert = await waitFor(() =>
+      h.engine.published.find((candidate) => candidate.suspect_number === caller),
+    );
     // avg 1.0 s ≤ 1.0 s: MEDIUM by the seed's table.
     expect(alert).toMatchObject({ window_seconds: 600, unique_destinations: 7, alert_severity: 'MEDIUM' });
 
@@ -75,7 +100,9 @@ describe('run-time rules: thresholds and allowlist', () => {
   });
 
   it('applies top-level thresholds to every window', async () => {
-    const body = (await call('PUT', '/thresholds', { min_unique_destinations: 75, max_avg_duration_seconds: 2.5 })).json();
+    const body = (
+      await call('PUT', '/thresholds', { min_unique_destinations: 75, max_avg_duration_seconds: 2.5 })
+    ).json();
     for (const entry of body.thresholds) {
       expect(entry).toMatchObject({ min_unique_destinations: 75, max_avg_duration_seconds: 2.5 });
     }
@@ -83,27 +110,42 @@ describe('run-time rules: thresholds and allowlist', () => {
 
   it('lists, adds and removes allowlist entries and pushes each change', async () => {
     const initial = (await call('GET', '/allowlist')).json();
-    expect(initial.entries.map((entry: { entry: string; source: string }) => [entry.entry, entry.source])).toEqual([
+    expect(
+      initial.entries.map((entry: { entry: string; source: string }) => [entry.entry, entry.source]),
+    ).toEqual([
       ['2348000000000', 'config'],
       ['23499*', 'config'],
     ]);
-    const added = await call('POST', '/allowlist', { entry: '+2348300000001', note: 'corporate call centre' });
+    const added = await call('POST', '/allowlist', {
+      entry: '+2348300000001',
+      note: 'corporate call centre',
+    });
     expect(added.statusCode).toBe(201);
-    expect(added.json().entry).toMatchObject({ entry: '2348300000001', note: 'corporate call centre', created_by: 'analyst', source: 'api' });
+    expect(added.json().entry).toMatchObject({
+      entry: '2348300000001',
+      note: 'corporate call centre',
+      created_by: 'analyst',
+      source: 'api',
+    });
     expect(h.engine.appliedRules.at(-1)?.allowlist).toContain('2348300000001');
     expect((await call('POST', '/allowlist', { entry: '2348300000001' })).statusCode).toBe(200);
     expect((await call('POST', '/allowlist', { entry: '2348300*' })).statusCode).toBe(201);
     expect((await call('GET', '/allowlist')).json().count).toBe(4);
 
     expect((await call('POST', '/allowlist', { entry: '23483-x' })).json().field).toBe('body.entry');
-    expect((await call('DELETE', '/allowlist/2348300000001')).json()).toEqual({ status: 'success', deleted: '2348300000001' });
+    expect((await call('DELETE', '/allowlist/2348300000001')).json()).toEqual({
+      status: 'success',
+      deleted: '2348300000001',
+    });
     expect(h.engine.appliedRules.at(-1)?.allowlist).not.toContain('2348300000001');
     expect((await call('DELETE', '/allowlist/2348300000001')).statusCode).toBe(404);
     expect((await call('DELETE', '/allowlist/23499*')).statusCode).toBe(409);
   });
 
   it('stops alerts for an allowlisted caller', async () => {
-    await call('PUT', '/thresholds', { thresholds: [{ window_seconds: 600, min_unique_destinations: 2, max_avg_duration_seconds: 2 }] });
+    await call('PUT', '/thresholds', {
+      thresholds: [{ window_seconds: 600, min_unique_destinations: 2, max_avg_duration_seconds: 2 }],
+    });
     await call('POST', '/allowlist', { entry: '2348400000001' });
     const base = Date.now() - 300_000;
     for (let i = 0; i < 5; i++) {

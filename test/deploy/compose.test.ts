@@ -18,7 +18,6 @@ import {
   repoPath,
   stringAt,
   type Json,
-  type JsonObject,
 } from './deploy-files.js';
 import { partitionMappingCount } from './nats-config.js';
 
@@ -27,7 +26,10 @@ const services = objectAt(compose, 'services');
 
 /** Compose's `${NAME:-default}` with the defaults, as a fresh `docker compose up` would see it. */
 function interpolate(value: string): string {
-  return value.replace(/\$\{(\w+)(?::?-([^}]*))?\}/g, (_match, _name: string, fallback: string | undefined) => fallback ?? '');
+  return value.replace(
+    /\$\{(\w+)(?::?-([^}]*))?\}/g,
+    (_match, _name: string, fallback: string | undefined) => fallback ?? '',
+  );
 }
 
 function environment(service: Json | undefined): Record<string, string> {
@@ -54,11 +56,14 @@ describe('docker compose stack', () => {
     }
   });
 
-  it('engine replicas set only variables the engine reads, and each one\'s config validates', () => {
+  it("engine replicas set only variables the engine reads, and each one's config validates", () => {
     const indexes: number[] = [];
     for (const name of engineNames) {
       const env = environment(services[name]);
-      expect(Object.keys(env).filter((key) => !(CONFIG_KEYS as readonly string[]).includes(key)), name).toEqual([]);
+      expect(
+        Object.keys(env).filter((key) => !(CONFIG_KEYS as readonly string[]).includes(key)),
+        name,
+      ).toEqual([]);
       const config = loadConfig(env);
       expect(config.instanceCount, name).toBe(engineNames.length);
       indexes.push(config.instanceIndex);
@@ -73,7 +78,7 @@ describe('docker compose stack', () => {
     const env = environment(services['engine-0']);
     const demoHash = createHash('sha256').update('sentinel-demo-key').digest('hex');
     expect(env.API_KEYS).toBe(`demo:${demoHash}`);
-    expect(readRepoFile('docs/deploy.md')).toContain("X-API-Key: sentinel-demo-key");
+    expect(readRepoFile('docs/deploy.md')).toContain('X-API-Key: sentinel-demo-key');
   });
 
   it('points the engine at the Postgres service with its credentials and database', () => {
@@ -91,7 +96,8 @@ describe('docker compose stack', () => {
     const command = arrayAt(services.nats, 'command');
     expect(command.slice(-1)).toEqual(['/etc/nats/nats-server.conf']);
     const mapping = partitionMappingCount(readRepoFile('deploy/nats/nats-server.conf'));
-    for (const name of engineNames) expect(String(mapping), name).toBe(environment(services[name]).PARTITIONS);
+    for (const name of engineNames)
+      expect(String(mapping), name).toBe(environment(services[name]).PARTITIONS);
   });
 
   it('mounts only files that exist', () => {
@@ -106,7 +112,9 @@ describe('docker compose stack', () => {
 
   it('Prometheus scrapes every engine replica and nothing else under sentinel-engine', () => {
     const prometheus = loadYamlObject(repoPath('deploy/prometheus/prometheus.yml'));
-    const job = arrayAt(prometheus, 'scrape_configs').find((candidate) => stringAt(candidate, 'job_name') === 'sentinel-engine');
+    const job = arrayAt(prometheus, 'scrape_configs').find(
+      (candidate) => stringAt(candidate, 'job_name') === 'sentinel-engine',
+    );
     const targets = arrayAt(job, 'static_configs').flatMap((entry) => arrayAt(entry, 'targets'));
     expect(targets).toEqual(engineNames.map((name) => `${name}:8000`));
   });

@@ -86,7 +86,13 @@ export function dig(value: Json | undefined, ...keys: string[]): Json | undefine
  * optional tool narrows what a check can do; it never skips the check.
  */
 export function findTool(name: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/local/bin', '/usr/bin', '/usr/sbin', '/bin'];
+  const dirs = [
+    ...(process.env.PATH ?? '').split(delimiter),
+    '/usr/local/bin',
+    '/usr/bin',
+    '/usr/sbin',
+    '/bin',
+  ];
   for (const dir of dirs) {
     if (dir !== '' && existsSync(join(dir, name))) return join(dir, name);
   }
@@ -99,7 +105,11 @@ export interface ToolRun {
   stderr: string;
 }
 
-export function runTool(binary: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): ToolRun {
+export function runTool(
+  binary: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): ToolRun {
   const result = spawnSync(binary, args, {
     cwd: options.cwd ?? REPO_ROOT,
     env: options.env ?? process.env,

@@ -31,7 +31,9 @@ const stageStarts = instructions.flatMap((instruction, i) => (instruction.keywor
 const finalStage = instructions.slice(stageStarts.at(-1));
 const buildStage = instructions.slice(stageStarts[0], stageStarts.at(-1));
 const runCommands = (stage: Instruction[]): string[] =>
-  stage.filter((instruction) => instruction.keyword === 'RUN').flatMap((instruction) => instruction.args.split(/\s*&&\s*/));
+  stage
+    .filter((instruction) => instruction.keyword === 'RUN')
+    .flatMap((instruction) => instruction.args.split(/\s*&&\s*/));
 
 /** The README's install steps as scripts/bootstrap.sh runs them (`npm start` and `npm run bootstrap` call it). */
 const INSTALL_COMMANDS = ['npm ci', 'npx tsc -p tsconfig.build.json'];
@@ -39,7 +41,8 @@ const INSTALL_COMMANDS = ['npm ci', 'npx tsc -p tsconfig.build.json'];
 describe('Dockerfile', () => {
   it('builds in one stage and runs from another, on a pinned Node 20 image (and passes hadolint if installed)', () => {
     expect(stageStarts.length).toBe(2);
-    for (const at of stageStarts) expect(instructions[at]!.args).toMatch(/^\$\{NODE_IMAGE\} AS (build|runtime)$/);
+    for (const at of stageStarts)
+      expect(instructions[at]!.args).toMatch(/^\$\{NODE_IMAGE\} AS (build|runtime)$/);
     const nodeImage = instructions.find((instruction) => instruction.keyword === 'ARG')?.args;
     expect(nodeImage).toMatch(/^NODE_IMAGE=node:20[\w.-]*$/);
     expect(nodeImage).not.toContain('latest');
@@ -54,7 +57,10 @@ describe('Dockerfile', () => {
   it('runs exactly the README install in the build stage', () => {
     const commands = runCommands(buildStage);
     for (const command of INSTALL_COMMANDS) {
-      expect(commands.some((run) => run === command || run.startsWith(`${command} `)), command).toBe(true);
+      expect(
+        commands.some((run) => run === command || run.startsWith(`${command} `)),
+        command,
+      ).toBe(true);
     }
     const bootstrap = readRepoFile('scripts/bootstrap.sh');
     for (const command of INSTALL_COMMANDS) expect(bootstrap, command).toContain(command);
@@ -62,15 +68,23 @@ describe('Dockerfile', () => {
     const readme = readRepoFile('README.md');
     const readmeInstalls = INSTALL_COMMANDS.every((command) => readme.includes(command));
     const readmeRunsBootstrap = /npm start|npm run bootstrap|scripts\/bootstrap\.sh/.test(readme);
-    expect(readmeInstalls || readmeRunsBootstrap, 'README install = npm ci + tsc build (or bootstrap.sh)').toBe(true);
+    expect(
+      readmeInstalls || readmeRunsBootstrap,
+      'README install = npm ci + tsc build (or bootstrap.sh)',
+    ).toBe(true);
   });
 
   it('copies every source folder tsconfig.build.json compiles', () => {
     const tsconfig = JSON.parse(readRepoFile('tsconfig.build.json')) as { include: string[] };
-    const copied = buildStage.filter((instruction) => instruction.keyword === 'COPY').map((instruction) => instruction.args);
+    const copied = buildStage
+      .filter((instruction) => instruction.keyword === 'COPY')
+      .map((instruction) => instruction.args);
     for (const pattern of tsconfig.include) {
       const root = pattern.split('/')[0]!;
-      expect(copied.some((args) => args.split(' ').includes(root)), `COPY ${root}`).toBe(true);
+      expect(
+        copied.some((args) => args.split(' ').includes(root)),
+        `COPY ${root}`,
+      ).toBe(true);
     }
     expect(copied.some((args) => args.includes('package-lock.json'))).toBe(true);
   });
@@ -78,13 +92,21 @@ describe('Dockerfile', () => {
   it('ships production dependencies only: pruned in the build stage, never installed in the runtime stage', () => {
     expect(runCommands(buildStage).some((run) => run.startsWith('npm prune --omit=dev'))).toBe(true);
     expect(runCommands(finalStage)).toEqual([]);
-    const copies = finalStage.filter((instruction) => instruction.keyword === 'COPY').map((instruction) => instruction.args);
-    for (const copy of copies) expect(copy, 'the runtime stage takes only build outputs').toMatch(/^--from=build /);
-    expect(copies.map((copy) => copy.split(' ')[1]).sort()).toEqual(['/app/dist', '/app/node_modules', '/app/package.json']);
+    const copies = finalStage
+      .filter((instruction) => instruction.keyword === 'COPY')
+      .map((instruction) => instruction.args);
+    for (const copy of copies)
+      expect(copy, 'the runtime stage takes only build outputs').toMatch(/^--from=build /);
+    expect(copies.map((copy) => copy.split(' ')[1]).sort()).toEqual([
+      '/app/dist',
+      '/app/node_modules',
+      '/app/package.json',
+    ]);
   });
 
   it('runs as a non-root user with a /health HEALTHCHECK, exposes 8000 and lets SIGTERM reach Node', () => {
-    const last = (keyword: string) => finalStage.filter((instruction) => instruction.keyword === keyword).at(-1)?.args;
+    const last = (keyword: string) =>
+      finalStage.filter((instruction) => instruction.keyword === keyword).at(-1)?.args;
     expect(last('USER')).toBe('node');
     expect(last('EXPOSE')).toBe('8000');
     expect(last('STOPSIGNAL') ?? 'SIGTERM').toBe('SIGTERM');
@@ -108,5 +130,4 @@ describe('Dockerfile', () => {
     const ignored = readRepoFile('deploy/Dockerfile.dockerignore').split('\n');
     for (const entry of ['node_modules', 'dist', '.git', '.data']) expect(ignored, entry).toContain(entry);
   });
-
 });

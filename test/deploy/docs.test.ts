@@ -31,12 +31,17 @@ describe('docs/config.md', () => {
 
   it('states the defaults loadConfig uses for plain numeric settings', () => {
     // Spot checks on values operators tune most; the engine's defaults are the source of truth.
-    const defaults = loadConfig({ NATS_URL: 'nats://localhost:4222', DATABASE_URL: 'postgres://localhost/sentinel' });
+    const defaults = loadConfig({
+      NATS_URL: 'nats://localhost:4222',
+      DATABASE_URL: 'postgres://localhost/sentinel',
+    });
     const documented = new Map(rows.map((row) => [codeSpan(row[0] ?? ''), row[1] ?? '']));
     expect(documented.get('PARTITIONS')).toBe(`\`${defaults.partitions}\``);
     expect(documented.get('HTTP_PORT')).toBe(`\`${defaults.httpPort}\``);
     expect(documented.get('SDHF_MIN_UNIQUE_DESTINATIONS')).toBe(`\`${defaults.sdhf.minDistinctCallees}\``);
-    expect(documented.get('SDHF_MAX_AVG_DURATION_SECONDS')).toBe(`\`${defaults.sdhf.maxAvgDurationSeconds.toFixed(1)}\``);
+    expect(documented.get('SDHF_MAX_AVG_DURATION_SECONDS')).toBe(
+      `\`${defaults.sdhf.maxAvgDurationSeconds.toFixed(1)}\``,
+    );
     expect(documented.get('RETENTION_DAYS')).toBe(`\`${defaults.retentionDays}\``);
     expect(documented.get('DATABASE_POOL_MAX_SIZE')).toBe(`\`${defaults.databasePoolMaxSize}\``);
     expect(documented.get('SINK_BATCH_MAX_ROWS')).toBe(`\`${defaults.sink.batchMaxRows}\``);
@@ -44,7 +49,8 @@ describe('docs/config.md', () => {
 
   it('links only to anchors that exist in deploy.md', () => {
     const anchors = headingAnchors(readRepoFile('docs/deploy.md'));
-    for (const match of markdown.matchAll(/\(deploy\.md#([a-z0-9-]+)\)/g)) expect(anchors).toContain(match[1]);
+    for (const match of markdown.matchAll(/\(deploy\.md#([a-z0-9-]+)\)/g))
+      expect(anchors).toContain(match[1]);
   });
 });
 

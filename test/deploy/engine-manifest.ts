@@ -30,7 +30,9 @@ export function podSpec(workload: JsonObject): JsonObject {
 }
 
 export function container(workload: JsonObject, name: string): JsonObject {
-  const found = arrayAt(podSpec(workload), 'containers').find((candidate) => stringAt(candidate, 'name') === name);
+  const found = arrayAt(podSpec(workload), 'containers').find(
+    (candidate) => stringAt(candidate, 'name') === name,
+  );
   if (!isObject(found)) throw new Error(`${objectKey(workload)} has no container ${name}`);
   return found;
 }
@@ -39,7 +41,8 @@ export function configMapData(objects: Map<string, JsonObject>, name: string): R
   const data = objectAt(getObject(objects, `ConfigMap/${name}`), 'data');
   const values: Record<string, string> = {};
   for (const [key, value] of Object.entries(data)) {
-    if (typeof value !== 'string') throw new Error(`ConfigMap ${name}: ${key} must be a string, got ${JSON.stringify(value)}`);
+    if (typeof value !== 'string')
+      throw new Error(`ConfigMap ${name}: ${key} must be a string, got ${JSON.stringify(value)}`);
     values[key] = value;
   }
   return values;
@@ -50,7 +53,8 @@ export function containerEnvNames(objects: Map<string, JsonObject>, target: Json
   const names = arrayAt(target, 'env').map((entry) => stringAt(entry, 'name') ?? '?');
   for (const source of arrayAt(target, 'envFrom')) {
     const configMap = stringAt(objectAt(source, 'configMapRef'), 'name');
-    if (configMap === undefined) throw new Error('only envFrom.configMapRef is expected (secrets go through env)');
+    if (configMap === undefined)
+      throw new Error('only envFrom.configMapRef is expected (secrets go through env)');
     names.push(...Object.keys(configMapData(objects, configMap)));
   }
   return names;
@@ -61,7 +65,16 @@ export function envEntry(target: JsonObject, name: string): JsonObject | undefin
   return isObject(found) ? found : undefined;
 }
 
-const QUANTITY_FACTORS: Record<string, number> = { '': 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, k: 1e3, M: 1e6, G: 1e9 };
+const QUANTITY_FACTORS: Record<string, number> = {
+  '': 1,
+  Ki: 1024,
+  Mi: 1024 ** 2,
+  Gi: 1024 ** 3,
+  Ti: 1024 ** 4,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+};
 
 /** Bytes of a Kubernetes memory quantity such as `1536Mi` or `2Gi`. */
 export function quantityBytes(quantity: Json | undefined): number {

@@ -4,7 +4,16 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { arrayAt, dig, isObject, loadYamlObject, repoPath, stringAt, type Json, type JsonObject } from './deploy-files.js';
+import {
+  arrayAt,
+  dig,
+  isObject,
+  loadYamlObject,
+  repoPath,
+  stringAt,
+  type Json,
+  type JsonObject,
+} from './deploy-files.js';
 import { metricNamesIn, unknownMetricNames } from './prometheus-rules.js';
 
 const dashboard = JSON.parse(readFileSync(repoPath('deploy/grafana/sentinel.json'), 'utf8')) as JsonObject;
@@ -45,7 +54,9 @@ describe('grafana dashboard', () => {
       }
       expect(dig(panel, 'datasource', 'uid'), title).toBe('${datasource}');
     }
-    const variables = arrayAt(dig(dashboard, 'templating') as Json, 'list').map((variable) => stringAt(variable, 'name'));
+    const variables = arrayAt(dig(dashboard, 'templating') as Json, 'list').map((variable) =>
+      stringAt(variable, 'name'),
+    );
     expect(variables).toEqual(['datasource', 'instance']);
   });
 

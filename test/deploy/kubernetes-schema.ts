@@ -39,13 +39,18 @@ const MODELS: Record<string, { model: ModelClass; module: string; type: string }
     module: 'kubernetes-models/networking.k8s.io/v1',
     type: 'INetworkPolicy',
   },
-  'networking.k8s.io/v1/Ingress': { model: Ingress, module: 'kubernetes-models/networking.k8s.io/v1', type: 'IIngress' },
+  'networking.k8s.io/v1/Ingress': {
+    model: Ingress,
+    module: 'kubernetes-models/networking.k8s.io/v1',
+    type: 'IIngress',
+  },
 };
 
 function modelFor(object: JsonObject): (typeof MODELS)[string] {
   const id = `${stringAt(object, 'apiVersion') ?? '?'}/${stringAt(object, 'kind') ?? '?'}`;
   const entry = MODELS[id];
-  if (entry === undefined) throw new Error(`${objectKey(object)}: no schema known for ${id}; add it to MODELS`);
+  if (entry === undefined)
+    throw new Error(`${objectKey(object)}: no schema known for ${id}; add it to MODELS`);
   return entry;
 }
 
@@ -77,7 +82,9 @@ export function typeErrors(objects: Iterable<JsonObject>): string[] {
     imports.set(module, (imports.get(module) ?? new Set()).add(type));
     lines.push(`export const object${i}: ${type} = ${JSON.stringify(object)};`);
   });
-  const header = [...imports].map(([module, types]) => `import type { ${[...types].join(', ')} } from '${module}';`);
+  const header = [...imports].map(
+    ([module, types]) => `import type { ${[...types].join(', ')} } from '${module}';`,
+  );
   const source = [...header, ...lines].join('\n');
   const fileName = `${REPO_ROOT}/test/deploy/__manifests__.ts`;
   const options: ts.CompilerOptions = {
@@ -96,7 +103,9 @@ export function typeErrors(objects: Iterable<JsonObject>): string[] {
   host.readFile = (name) => (name === fileName ? source : readFile(name));
   host.fileExists = (name) => name === fileName || ts.sys.fileExists(name);
   host.getSourceFile = (name, languageVersion) =>
-    name === fileName ? ts.createSourceFile(name, source, languageVersion, true) : getSourceFile(name, languageVersion);
+    name === fileName
+      ? ts.createSourceFile(name, source, languageVersion, true)
+      : getSourceFile(name, languageVersion);
   const program = ts.createProgram([fileName], options, host);
   const file = program.getSourceFile(fileName);
   const diagnostics = [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)];

@@ -7,10 +7,24 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { arrayAt, isObject, loadYamlDocuments, loadYamlObject, stringAt, type Json, type JsonObject } from './deploy-files.js';
+import {
+  arrayAt,
+  isObject,
+  loadYamlDocuments,
+  loadYamlObject,
+  stringAt,
+  type Json,
+  type JsonObject,
+} from './deploy-files.js';
 
 const SUPPORTED_FIELDS = new Set(['apiVersion', 'kind', 'namespace', 'resources', 'images', 'patches']);
-const CLUSTER_SCOPED_KINDS = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'StorageClass', 'PriorityClass']);
+const CLUSTER_SCOPED_KINDS = new Set([
+  'Namespace',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'StorageClass',
+  'PriorityClass',
+]);
 
 /** List fields merged item by item (Kubernetes' patchMergeKey); every other list is replaced by the patch. */
 const MERGE_KEYS: Record<string, string> = {
@@ -32,14 +46,17 @@ export function renderKustomization(dir: string): Map<string, JsonObject> {
   const path = join(dir, 'kustomization.yaml');
   const kustomization = loadYamlObject(path);
   for (const field of Object.keys(kustomization)) {
-    if (!SUPPORTED_FIELDS.has(field)) throw new Error(`${path}: the in-test renderer does not support "${field}"`);
+    if (!SUPPORTED_FIELDS.has(field))
+      throw new Error(`${path}: the in-test renderer does not support "${field}"`);
   }
   const objects = new Map<string, JsonObject>();
   for (const entry of arrayAt(kustomization, 'resources')) {
     if (typeof entry !== 'string') throw new Error(`${path}: resources entries must be paths`);
     const target = join(dir, entry);
     if (!existsSync(target)) throw new Error(`${path}: resource ${entry} does not exist`);
-    const rendered = statSync(target).isDirectory() ? [...renderKustomization(target).values()] : loadObjects(target);
+    const rendered = statSync(target).isDirectory()
+      ? [...renderKustomization(target).values()]
+      : loadObjects(target);
     for (const object of rendered) {
       const key = objectKey(object);
       if (objects.has(key)) throw new Error(`${path}: ${key} is defined twice`);
@@ -54,7 +71,8 @@ export function renderKustomization(dir: string): Map<string, JsonObject> {
     for (const patch of loadObjects(join(dir, patchPath))) {
       const key = objectKey(patch);
       const base = objects.get(key);
-      if (base === undefined) throw new Error(`${path}: patch ${patchPath} targets ${key}, which is not a resource`);
+      if (base === undefined)
+        throw new Error(`${path}: patch ${patchPath} targets ${key}, which is not a resource`);
       objects.set(key, mergePatch(base, patch) as JsonObject);
     }
   }

@@ -17,7 +17,9 @@ export function partitionMappingCount(config: string): number | undefined {
 export function natsServerBinary(): string {
   const binary = findNatsServerBinary(process.env.PATH);
   if (binary === undefined) {
-    throw new Error('nats-server is not installed: scripts/bootstrap.sh installs it (apt-get install nats-server)');
+    throw new Error(
+      'nats-server is not installed: scripts/bootstrap.sh installs it (apt-get install nats-server)',
+    );
   }
   return binary;
 }
@@ -28,7 +30,10 @@ export function natsConfigProblems(config: string, env: Record<string, string> =
   try {
     const file = join(dir, 'nats.conf');
     writeFileSync(file, config);
-    const run = runTool(natsServerBinary(), ['-c', file, '-t'], { cwd: dir, env: { ...process.env, ...env } });
+    const run = runTool(natsServerBinary(), ['-c', file, '-t'], {
+      cwd: dir,
+      env: { ...process.env, ...env },
+    });
     return run.status === 0 ? [] : [`${run.stdout}${run.stderr}`.trim()];
   } finally {
     rmSync(dir, { recursive: true, force: true });

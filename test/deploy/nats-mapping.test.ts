@@ -24,7 +24,8 @@ function relocated(config: string, port: number, dir: string): string {
     .replace(/^port: \d+$/m, `port: ${port}\nhost: 127.0.0.1`)
     .replace(/^http_port: \d+$/m, '')
     .replace(/store_dir: \S+/, `store_dir: "${join(dir, 'jetstream')}"`);
-  if (moved.includes('4222') || moved.includes('/data/')) throw new Error('config layout changed: update relocated()');
+  if (moved.includes('4222') || moved.includes('/data/'))
+    throw new Error('config layout changed: update relocated()');
   return moved;
 }
 

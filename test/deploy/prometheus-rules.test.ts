@@ -3,7 +3,15 @@
  * only metrics the engine exports, carries a severity, a summary and a runbook_url whose anchor exists.
  */
 import { describe, expect, it } from 'vitest';
-import { arrayAt, findTool, loadYamlObject, readRepoFile, repoPath, runTool, stringAt } from './deploy-files.js';
+import {
+  arrayAt,
+  findTool,
+  loadYamlObject,
+  readRepoFile,
+  repoPath,
+  runTool,
+  stringAt,
+} from './deploy-files.js';
 import { headingAnchors } from './markdown-text.js';
 import { RULES_FILE, alertRules, metricNamesIn, unknownMetricNames } from './prometheus-rules.js';
 
@@ -40,7 +48,9 @@ const STREAMING_ALERTS = [
 function promtool(): string {
   const binary = findTool('promtool');
   if (binary === undefined) {
-    throw new Error('promtool is missing: install Debian\'s prometheus package (bash scripts/bootstrap.sh test does)');
+    throw new Error(
+      "promtool is missing: install Debian's prometheus package (bash scripts/bootstrap.sh test does)",
+    );
   }
   return binary;
 }
@@ -95,7 +105,9 @@ describe('prometheus rules', () => {
     const retiredSection = runbook.slice(runbook.indexOf('## Retired alerts and metrics'));
     for (const seed of SEED_ALERTS) {
       const retired = new RegExp(`^\\| \`${seed}\` \\|`, 'm').test(retiredSection);
-      expect(names.has(seed) !== retired, `${seed}: kept in rules.yaml xor retired in the runbook`).toBe(true);
+      expect(names.has(seed) !== retired, `${seed}: kept in rules.yaml xor retired in the runbook`).toBe(
+        true,
+      );
     }
     for (const alert of STREAMING_ALERTS) expect(names, alert).toContain(alert);
     // The runbook's alert reference lists every rule.
@@ -108,10 +120,9 @@ describe('prometheus rules', () => {
         'histogram_quantile(0.95, sum by (le, endpoint) (rate(foo_seconds_bucket{endpoint!~".*(ws|x).*"}[5m]))) > 0.5',
       ),
     ).toEqual(['foo_seconds_bucket']);
-    expect(metricNamesIn('time() - max(last_ts{job="a"}) > 900 and on (partition) bar_total offset 5m')).toEqual([
-      'last_ts',
-      'bar_total',
-    ]);
+    expect(
+      metricNamesIn('time() - max(last_ts{job="a"}) > 900 and on (partition) bar_total offset 5m'),
+    ).toEqual(['last_ts', 'bar_total']);
     expect(unknownMetricNames('sum(rate(sentinel_not_a_metric_total[5m])) / up')).toEqual([
       'sentinel_not_a_metric_total',
     ]);

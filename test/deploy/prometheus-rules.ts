@@ -46,7 +46,8 @@ const PROMETHEUS_SERIES = new Set(['up', 'scrape_duration_seconds', 'scrape_samp
 export function exportedSeriesNames(): Set<string> {
   const names = new Set<string>(DEFAULT_PROCESS_METRICS);
   for (const spec of METRIC_CATALOG) {
-    if (spec.kind === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(spec.name + suffix);
+    if (spec.kind === 'histogram')
+      for (const suffix of ['_bucket', '_sum', '_count']) names.add(spec.name + suffix);
     else names.add(spec.name);
   }
   return names;
@@ -54,11 +55,55 @@ export function exportedSeriesNames(): Set<string> {
 
 // PromQL words that look like identifiers but are not metric names.
 const PROMQL_WORDS = new Set([
-  'sum', 'min', 'max', 'avg', 'count', 'stddev', 'stdvar', 'topk', 'bottomk', 'quantile', 'count_values', 'group',
-  'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'bool', 'offset',
-  'rate', 'irate', 'increase', 'delta', 'idelta', 'deriv', 'predict_linear', 'histogram_quantile', 'absent',
-  'absent_over_time', 'time', 'vector', 'scalar', 'abs', 'clamp_min', 'clamp_max', 'label_replace',
-  'avg_over_time', 'max_over_time', 'min_over_time', 'sum_over_time', 'changes', 'resets', 'le', 'inf', 'nan',
+  'sum',
+  'min',
+  'max',
+  'avg',
+  'count',
+  'stddev',
+  'stdvar',
+  'topk',
+  'bottomk',
+  'quantile',
+  'count_values',
+  'group',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'and',
+  'or',
+  'unless',
+  'bool',
+  'offset',
+  'rate',
+  'irate',
+  'increase',
+  'delta',
+  'idelta',
+  'deriv',
+  'predict_linear',
+  'histogram_quantile',
+  'absent',
+  'absent_over_time',
+  'time',
+  'vector',
+  'scalar',
+  'abs',
+  'clamp_min',
+  'clamp_max',
+  'label_replace',
+  'avg_over_time',
+  'max_over_time',
+  'min_over_time',
+  'sum_over_time',
+  'changes',
+  'resets',
+  'le',
+  'inf',
+  'nan',
 ]);
 
 /**
@@ -77,7 +122,10 @@ export function metricNamesIn(expr: string): string[] {
   const names = new Set<string>();
   for (const match of stripped.matchAll(/(?<![\w.])[a-zA-Z_:][a-zA-Z0-9_:]*/g)) {
     const word = match[0];
-    const calledAsFunction = stripped.slice(match.index + word.length).trimStart().startsWith('(');
+    const calledAsFunction = stripped
+      .slice(match.index + word.length)
+      .trimStart()
+      .startsWith('(');
     if (!calledAsFunction && !PROMQL_WORDS.has(word.toLowerCase())) names.add(word);
   }
   return [...names];
@@ -87,4 +135,3 @@ export function metricNamesIn(expr: string): string[] {
 export function unknownMetricNames(expr: string, exported: Set<string> = exportedSeriesNames()): string[] {
   return metricNamesIn(expr).filter((name) => !exported.has(name) && !PROMETHEUS_SERIES.has(name));
 }
-

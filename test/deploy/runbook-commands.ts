@@ -13,7 +13,8 @@ import { codeBlocks } from './markdown-text.js';
 export function runbookCode(markdown: string): string[] {
   const retiredAt = markdown.indexOf('## Retired alerts and metrics');
   const nextAt = markdown.indexOf('\n## ', retiredAt + 1);
-  const live = retiredAt < 0 ? markdown : markdown.slice(0, retiredAt) + (nextAt < 0 ? '' : markdown.slice(nextAt));
+  const live =
+    retiredAt < 0 ? markdown : markdown.slice(0, retiredAt) + (nextAt < 0 ? '' : markdown.slice(nextAt));
   const blocks = codeBlocks(live);
   const withoutBlocks = live.replace(/^\s*```[\s\S]*?^\s*```/gm, '');
   const inline = [...withoutBlocks.matchAll(/`([^`\n]+)`/g)].map((match) => match[1]!);
@@ -93,31 +94,39 @@ export function kubernetesRefs(code: string): { kind: string; name: string }[] {
     pdb: 'PodDisruptionBudget',
     pod: 'Pod',
   };
-  for (const match of code.matchAll(/\b(statefulset|svc|service|configmap|hpa|pdb|pod)[/ ]([a-z0-9][a-z0-9-]*)/g)) {
+  for (const match of code.matchAll(
+    /\b(statefulset|svc|service|configmap|hpa|pdb|pod)[/ ]([a-z0-9][a-z0-9-]*)/g,
+  )) {
     if (match[2] === 'sentinel' || match[2]!.length < 3) continue;
     refs.push({ kind: kinds[match[1]!]!, name: match[2]! });
   }
-  for (const match of code.matchAll(/(?<![\w/-])((?:sentinel-engine|nats)-\d+)\b/g)) refs.push({ kind: 'Pod', name: match[1]! });
+  for (const match of code.matchAll(/(?<![\w/-])((?:sentinel-engine|nats)-\d+)\b/g))
+    refs.push({ kind: 'Pod', name: match[1]! });
   return refs;
 }
 
 /** Services named after `docker compose … exec|logs|restart|kill [flags]`. */
 export function composeServices(code: string): string[] {
   const services: string[] = [];
-  const pattern = /(?:\$COMPOSE|docker compose(?: -f \S+)?) (?:exec|logs|restart|kill|stop|start)((?: -[-\w=]+(?: SIG[A-Z]+)?)*) ([a-z][a-z0-9-]*)/g;
+  const pattern =
+    /(?:\$COMPOSE|docker compose(?: -f \S+)?) (?:exec|logs|restart|kill|stop|start)((?: -[-\w=]+(?: SIG[A-Z]+)?)*) ([a-z][a-z0-9-]*)/g;
   for (const match of code.matchAll(pattern)) services.push(match[2]!);
   return services;
 }
 
 /** `nats stream|consumer <verb> STREAM [CONSUMER]` references. */
 export function natsRefs(code: string): { stream: string; consumer: string | undefined }[] {
-  return [...code.matchAll(/\bnats (?:stream|consumer) [a-z]+ ([A-Z_]+)(?: (sentinel-p\d+))?/g)].map((match) => ({
-    stream: match[1]!,
-    consumer: match[2],
-  }));
+  return [...code.matchAll(/\bnats (?:stream|consumer) [a-z]+ ([A-Z_]+)(?: (sentinel-p\d+))?/g)].map(
+    (match) => ({
+      stream: match[1]!,
+      consumer: match[2],
+    }),
+  );
 }
 
 /** Tables named in SQL (FROM, JOIN, UPDATE, INTO, `-t` of pg_dump). */
 export function sqlTables(code: string): string[] {
-  return [...code.matchAll(/\b(?:FROM|JOIN|UPDATE|INTO|TABLE|-t)\s+([a-z_][a-z0-9_]*)/g)].map((match) => match[1]!);
+  return [...code.matchAll(/\b(?:FROM|JOIN|UPDATE|INTO|TABLE|-t)\s+([a-z_][a-z0-9_]*)/g)].map(
+    (match) => match[1]!,
+  );
 }

@@ -42,15 +42,23 @@ describe('docs/runbook.md', () => {
     const own = headingAnchors(runbook);
     for (const match of runbook.matchAll(/\]\(#([^)]+)\)/g)) expect(own, match[0]).toContain(match[1]);
     const deploy = headingAnchors(readRepoFile('docs/deploy.md'));
-    for (const match of runbook.matchAll(/\]\(deploy\.md#([^)]+)\)/g)) expect(deploy, match[0]).toContain(match[1]);
+    for (const match of runbook.matchAll(/\]\(deploy\.md#([^)]+)\)/g))
+      expect(deploy, match[0]).toContain(match[1]);
   });
 
   it('follows the seed shape: symptoms, diagnosis, resolution and escalation for each incident', () => {
-    for (const section of ['Service down', 'High ingestion error rate and dead-letter growth', 'Slow detection or growing lag', 'Database problems', 'Alert backlog']) {
+    for (const section of [
+      'Service down',
+      'High ingestion error rate and dead-letter growth',
+      'Slow detection or growing lag',
+      'Database problems',
+      'Alert backlog',
+    ]) {
       const start = runbook.indexOf(`\n## ${section}\n`);
       const body = runbook.slice(start, runbook.indexOf('\n## ', start + 1));
       expect(start, section).toBeGreaterThan(0);
-      for (const part of ['### Symptoms', '### Diagnosis', '### Escalation']) expect(body, `${section}: ${part}`).toContain(part);
+      for (const part of ['### Symptoms', '### Diagnosis', '### Escalation'])
+        expect(body, `${section}: ${part}`).toContain(part);
       expect(body, `${section}: resolution`).toMatch(/### (Causes and resolution|Resolution)/);
     }
   });
@@ -95,7 +103,8 @@ describe('docs/runbook.md', () => {
 
   it('names Kubernetes objects and pods the manifests define', () => {
     const objects = renderKustomization(repoPath('deploy/k8s/base'));
-    const replicas = (name: string) => Number(dig(objects.get(`StatefulSet/${name}`), 'spec', 'replicas') ?? 0);
+    const replicas = (name: string) =>
+      Number(dig(objects.get(`StatefulSet/${name}`), 'spec', 'replicas') ?? 0);
     const refs = kubernetesRefs(code);
     expect(refs.length).toBeGreaterThan(10);
     for (const { kind, name } of refs) {
@@ -107,13 +116,18 @@ describe('docs/runbook.md', () => {
       expect(match, name).not.toBeNull();
       expect(Number(match?.[2]), name).toBeLessThan(replicas(match?.[1] ?? ''));
     }
-    for (const match of code.matchAll(/kubectl [^\n]*? -n (\S+)/g)) expect(match[1], match[0]).toBe('anti-call-masking');
-    expect(code).toContain("-l app=sentinel-engine");
-    expect(stringAt(objectAt(objects.get('StatefulSet/sentinel-engine'), 'metadata'), 'name')).toBe('sentinel-engine');
+    for (const match of code.matchAll(/kubectl [^\n]*? -n (\S+)/g))
+      expect(match[1], match[0]).toBe('anti-call-masking');
+    expect(code).toContain('-l app=sentinel-engine');
+    expect(stringAt(objectAt(objects.get('StatefulSet/sentinel-engine'), 'metadata'), 'name')).toBe(
+      'sentinel-engine',
+    );
   });
 
   it('names Compose services that exist', () => {
-    const services = Object.keys(objectAt(loadYamlObject(repoPath('deploy/docker-compose.yaml')), 'services'));
+    const services = Object.keys(
+      objectAt(loadYamlObject(repoPath('deploy/docker-compose.yaml')), 'services'),
+    );
     const used = composeServices(code);
     expect(used.length).toBeGreaterThan(3);
     for (const service of used) expect(services, service).toContain(service);

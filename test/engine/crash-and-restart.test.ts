@@ -90,8 +90,7 @@ describe('crash and restart', () => {
   });
 
   it('SIGTERM commits buffered records and exits 0', async () => {
-    await pool.query('TRUNCATE call_records');
-    const env = { ...stack.env, SINK_FLUSH_INTERVAL: '60s', SINK_BATCH_MAX_ROWS: '1000000' };
+    const env = { ...stack.env, SINK_FLUSH_INTERVAL: '60s', SINK_BATCH_MAX_ROWS: '50000' };
     const engine = await spawnEngine(env);
     const js = jetstream(nc);
     const records = Array.from({ length: 300 }, (_, i) => ({
@@ -106,13 +105,16 @@ describe('crash and restart', () => {
         msgID: record.call_id,
       });
     }
+    let lastMetrics = '';
     await eventually('records handled by the workers', async () => {
-      const metrics = await (await fetch(`${engine.httpUrl}/metrics`)).text();
-      const consumed = [...metrics.matchAll(/^sentinel_records_consumed_total\{phase="live"\} (\d+)/gm)];
+      lastMetrics = await (await fetch(`${engine.httpUrl}/metrics`)).text();
+      const consumed = [...lastMetrics.matchAll(/^sentinel_records_consumed_total\{phase="live"\} (\d+)/gm)];
       return consumed.reduce((sum, m) => sum + Number(m[1]), 0) >= records.length;
+    }).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n${lastMetrics.split('\n').filter((l) => l.includes('consumed')).join('\n')}\n${engine.output()}`);
     });
     // Nothing committed yet: the flush interval is a minute away.
-    expect(await count(pool, 'SELECT count(*) AS n FROM call_records')).toBe(0);
+    expect(await count(pool, "SELECT count(*) AS n FROM call_records WHERE call_id LIKE 'term-%'")).toBe(0);
     engine.child.kill('SIGTERM');
     expect(await engine.exited).toBe(0);
     expect(await count(pool, "SELECT count(*) AS n FROM call_records WHERE call_id LIKE 'term-%'")).toBe(

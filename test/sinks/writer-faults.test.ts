@@ -163,13 +163,12 @@ describe('PostgresBatchWriter under faults', () => {
   });
 
   it('keeps rows and offsets in one transaction: a failed commit leaves neither', async () => {
-    let sink: PostgresBatchWriter | undefined;
-    sink = writer('atomic', {
+    const sink: PostgresBatchWriter = writer('atomic', {
       clientFactory: interceptingFactory((_client, submitted, forward) =>
         isOffsetCommit(submitted) ? Promise.reject(new Error('injected: offsets update failed')) : forward(),
       ),
       // Stop after the first failure, so the database shows exactly what the failed attempt left behind.
-      onRetry: () => void sink?.close(),
+      onRetry: () => void sink.close(),
     });
     await expect(sink.write(rowsBatch(4, 500, 'atomic'))).rejects.toBeInstanceOf(SinkClosedError);
     expect(await countPrefix('atomic')).toEqual({ rows: 0, distinct: 0 });

@@ -77,18 +77,27 @@ describe('acking publishers against JetStream', () => {
       alertsStream: uniqueName('ALERTS'),
       alertsSubjectPrefix: `test.${id}.alerts`,
     });
-    await ensureStreams(jsm, { partitions: PARTITIONS, cdrMaxAgeMs: 3_600_000, duplicateWindowMs: 120_000, names }, silent);
+    await ensureStreams(
+      jsm,
+      { partitions: PARTITIONS, cdrMaxAgeMs: 3_600_000, duplicateWindowMs: 120_000, names },
+      silent,
+    );
   });
 
   afterAll(async () => {
-    for (const stream of [names.cdrStream, names.dlqStream, names.alertsStream]) await jsm.streams.delete(stream).catch(() => false);
+    for (const stream of [names.cdrStream, names.dlqStream, names.alertsStream])
+      await jsm.streams.delete(stream).catch(() => false);
     await nc.close();
   });
 
   it('publishes 20k CDRs with bounded in-flight, all acked, each on its partition; re-publishing counts duplicates', async () => {
     const total = 20_000;
     const maxInFlight = 256;
-    const publisher = new CdrPublisher(nc, { partitions: PARTITIONS, subjectPrefix: names.cdrSubjectPrefix, maxInFlight });
+    const publisher = new CdrPublisher(nc, {
+      partitions: PARTITIONS,
+      subjectPrefix: names.cdrSubjectPrefix,
+      maxInFlight,
+    });
     let highestInFlight = 0;
     const expected: Record<string, number> = {};
     for (let i = 0; i < total; i++) {
@@ -101,12 +110,24 @@ describe('acking publishers against JetStream', () => {
     await publisher.flush();
     expect(highestInFlight).toBeLessThanOrEqual(maxInFlight);
     expect(highestInFlight).toBeGreaterThan(1);
-    expect(publisher.stats()).toEqual({ published: total, acked: total, duplicates: 0, failed: 0, retries: 0, inFlight: 0 });
+    expect(publisher.stats()).toEqual({
+      published: total,
+      acked: total,
+      duplicates: 0,
+      failed: 0,
+      retries: 0,
+      inFlight: 0,
+    });
     expect(await subjectCounts(jsm, names.cdrStream)).toEqual(expected);
 
     for (let i = 0; i < 5_000; i++) await publisher.publishCdr(cdrNumber(i));
     await publisher.flush();
-    expect(publisher.stats()).toMatchObject({ published: total + 5_000, acked: total + 5_000, duplicates: 5_000, failed: 0 });
+    expect(publisher.stats()).toMatchObject({
+      published: total + 5_000,
+      acked: total + 5_000,
+      duplicates: 5_000,
+      failed: 0,
+    });
     expect((await jsm.streams.info(names.cdrStream)).state.messages).toBe(total);
     await publisher.close();
     await expect(publisher.publishCdr(cdrNumber(1))).rejects.toBeInstanceOf(PublisherClosedError);
@@ -114,7 +135,9 @@ describe('acking publishers against JetStream', () => {
 
   it('publishes raw bytes on the partition of the given caller digits', async () => {
     const publisher = new CdrPublisher(nc, { partitions: PARTITIONS, subjectPrefix: names.cdrSubjectPrefix });
-    const raw = new TextEncoder().encode('{"call_id":"raw-1","caller":"+15550001","callee":"15550002","start":0,"duration":1}');
+    const raw = new TextEncoder().encode(
+      '{"call_id":"raw-1","caller":"+15550001","callee":"15550002","start":0,"duration":1}',
+    );
     await publisher.publishRaw(raw, 'raw-1', '15550001');
     await publisher.flush();
     const stored = await jsm.streams.getMessage(names.cdrStream, {
@@ -183,7 +206,9 @@ describe('acking publishers against JetStream', () => {
     await publisher.publishAlert(alert);
     await publisher.flush();
     expect(publisher.stats()).toMatchObject({ acked: 2, duplicates: 1 });
-    const stored = await jsm.streams.getMessage(names.alertsStream, { last_by_subj: `${names.alertsSubjectPrefix}.sdhf.high` });
+    const stored = await jsm.streams.getMessage(names.alertsStream, {
+      last_by_subj: `${names.alertsSubjectPrefix}.sdhf.high`,
+    });
     expect(stored?.json()).toEqual(alert);
     expect(stored?.header.get('Nats-Msg-Id')).toBe(alert.alert_key);
     await publisher.close();
@@ -216,7 +241,10 @@ describe('acking publishers against JetStream', () => {
     const subject = `test.${stream.toLowerCase()}.in`;
     const publisher = new AckingPublisher(nc, { retryDelayMs: 100, maxRetries: 20 });
     await publisher.publish(subject, new Uint8Array([1]), 'late-1');
-    // Same connection, so the server sees the publish (no stream yet → 503) before the create request.
+    // The publisher sends on the next event-loop turn; the round trip of flush() then guarantees the server
+    // has answered that send (no stream yet → 503) before the stream exists.
+    await new Promise((resolve) => setImmediate(resolve));
+    await nc.flush();
     await jsm.streams.add({ name: stream, subjects: [subject] });
     try {
       await publisher.flush();
@@ -239,7 +267,10 @@ describe('acking publishers against JetStream', () => {
     await publisher.publish(`test.${uniqueName('nostream').toLowerCase()}`, new Uint8Array([1]), 'nowhere-1');
     const error = await publisher.flush().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PublishFailedError);
-    expect(error).toMatchObject({ failedCount: 1, failures: [{ msgId: 'nowhere-1', errorCode: 503, attempts: 3 }] });
+    expect(error).toMatchObject({
+      failedCount: 1,
+      failures: [{ msgId: 'nowhere-1', errorCode: 503, attempts: 3 }],
+    });
     expect(failures).toHaveLength(1);
     expect(publisher.stats()).toMatchObject({ published: 1, acked: 0, failed: 1, retries: 2, inFlight: 0 });
     await publisher.flush();
@@ -249,7 +280,12 @@ describe('acking publishers against JetStream', () => {
   it('does not retry a message JetStream refuses for good', async () => {
     const stream = uniqueName('SMALL');
     const subject = `test.${stream.toLowerCase()}.in`;
-    await jsm.streams.add({ name: stream, subjects: [subject], storage: StorageType.Memory, max_msg_size: 100 });
+    await jsm.streams.add({
+      name: stream,
+      subjects: [subject],
+      storage: StorageType.Memory,
+      max_msg_size: 100,
+    });
     const publisher = new AckingPublisher(nc, { logger: silent });
     try {
       await publisher.publish(subject, new Uint8Array(200), 'too-big');
@@ -266,7 +302,10 @@ describe('acking publishers against JetStream', () => {
   });
 
   it('holds publish() while maxInFlight messages are unacknowledged', async () => {
-    const stalled = new AckingPublisher(faultyConnection(nc, 'drop', 3), { maxInFlight: 2, ackTimeoutMs: 200 });
+    const stalled = new AckingPublisher(faultyConnection(nc, 'drop', 3), {
+      maxInFlight: 2,
+      ackTimeoutMs: 200,
+    });
     const subject = `${names.cdrSubjectPrefix}.2`;
     await stalled.publish(subject, new Uint8Array([1]), uniqueName('a'));
     await stalled.publish(subject, new Uint8Array([2]), uniqueName('b'));

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCdr, encodeCdr, type CdrReason, type DecodeOptions, type DecodeResult } from '../../src/stream/index.js';
+import {
+  decodeCdr,
+  encodeCdr,
+  validateCdrObject,
+  type CdrReason,
+  type DecodeOptions,
+  type DecodeResult,
+} from '../../src/stream/index.js';
 
 const NOW_MS = Date.UTC(2024, 5, 1, 12, 0, 0);
 const options = { nowMs: NOW_MS };
@@ -75,7 +82,9 @@ describe('decodeCdr accepts valid records', () => {
 
   it('accepts a start up to the future skew ahead of now', () => {
     expect(decodeJson(withField('start', NOW_MS + 3_600_000)).ok).toBe(true);
-    expect(decodeJson(withField('start', NOW_MS + 600_000), { nowMs: NOW_MS, maxFutureSkewMs: 600_000 }).ok).toBe(true);
+    expect(
+      decodeJson(withField('start', NOW_MS + 600_000), { nowMs: NOW_MS, maxFutureSkewMs: 600_000 }).ok,
+    ).toBe(true);
   });
 
   it('reads the optional fields, treats null as absent and ignores unknown fields', () => {
@@ -108,8 +117,21 @@ describe('decodeCdr accepts valid records', () => {
       trunkIn: 'TRK-A',
       trunkOut: 'TRK-B',
     });
-    const nulls = decodeJson({ ...VALID, answered: null, direction: null, cause: null, cell: null, imsi: null });
-    expect(nulls.ok && Object.keys(nulls.cdr)).toEqual(['callId', 'caller', 'callee', 'startMs', 'durationSeconds']);
+    const nulls = decodeJson({
+      ...VALID,
+      answered: null,
+      direction: null,
+      cause: null,
+      cell: null,
+      imsi: null,
+    });
+    expect(nulls.ok && Object.keys(nulls.cdr)).toEqual([
+      'callId',
+      'caller',
+      'callee',
+      'startMs',
+      'durationSeconds',
+    ]);
   });
 
   it('accepts boundary values', () => {
@@ -136,9 +158,24 @@ describe('decodeCdr rejects malformed records with a reason and field', () => {
     ['string', decodeText('"cdr"'), 'not_an_object', undefined],
     ['10 KB string field', decodeJson(withField('cell', tenKb)), 'too_large', undefined],
     ['invalid byte 0xff', decodeCdr(Uint8Array.of(0x7b, 0xff, 0x7d), options), 'invalid_encoding', undefined],
-    ['overlong encoding', decodeCdr(Uint8Array.of(0x22, 0xc0, 0xaf, 0x22), options), 'invalid_encoding', undefined],
-    ['truncated sequence', decodeCdr(Uint8Array.of(0x22, 0xe2, 0x82, 0x22), options), 'invalid_encoding', undefined],
-    ['UTF-8 encoded surrogate', decodeCdr(Uint8Array.of(0x22, 0xed, 0xa0, 0x80, 0x22), options), 'invalid_encoding', undefined],
+    [
+      'overlong encoding',
+      decodeCdr(Uint8Array.of(0x22, 0xc0, 0xaf, 0x22), options),
+      'invalid_encoding',
+      undefined,
+    ],
+    [
+      'truncated sequence',
+      decodeCdr(Uint8Array.of(0x22, 0xe2, 0x82, 0x22), options),
+      'invalid_encoding',
+      undefined,
+    ],
+    [
+      'UTF-8 encoded surrogate',
+      decodeCdr(Uint8Array.of(0x22, 0xed, 0xa0, 0x80, 0x22), options),
+      'invalid_encoding',
+      undefined,
+    ],
     ['no call_id', decodeJson(without('call_id')), 'missing_field', 'call_id'],
     ['no caller', decodeJson(without('caller')), 'missing_field', 'caller'],
     ['null caller', decodeJson(withField('caller', null)), 'missing_field', 'caller'],
@@ -152,7 +189,12 @@ describe('decodeCdr rejects malformed records with a reason and field', () => {
     ['control char in call_id', decodeJson(withField('call_id', 'a\u0001b')), 'invalid_call_id', 'call_id'],
     ['newline in call_id', decodeJson(withField('call_id', 'a\nb')), 'invalid_call_id', 'call_id'],
     ['leading space in call_id', decodeJson(withField('call_id', ' abc')), 'invalid_call_id', 'call_id'],
-    ['lone surrogate call_id', decodeText(JSON.stringify(VALID).replace('sw1-000001', '\\ud800x')), 'invalid_call_id', 'call_id'],
+    [
+      'lone surrogate call_id',
+      decodeText(JSON.stringify(VALID).replace('sw1-000001', '\\ud800x')),
+      'invalid_call_id',
+      'call_id',
+    ],
     ['caller +234ABC123', decodeJson(withField('caller', '+234ABC123')), 'invalid_caller', 'caller'],
     ['caller with leading zero', decodeJson(withField('caller', '08012345678')), 'invalid_caller', 'caller'],
     ['one-digit caller', decodeJson(withField('caller', '+1')), 'invalid_caller', 'caller'],
@@ -160,7 +202,12 @@ describe('decodeCdr rejects malformed records with a reason and field', () => {
     ['numeric caller', decodeJson(withField('caller', 2348012345678)), 'invalid_caller', 'caller'],
     ['double plus', decodeJson(withField('caller', '++2348012345678')), 'invalid_caller', 'caller'],
     ['caller with spaces', decodeJson(withField('caller', '234 801 234')), 'invalid_caller', 'caller'],
-    ['nested junk caller', decodeJson(withField('caller', { digits: { more: ['2348'] } })), 'invalid_caller', 'caller'],
+    [
+      'nested junk caller',
+      decodeJson(withField('caller', { digits: { more: ['2348'] } })),
+      'invalid_caller',
+      'caller',
+    ],
     ['array caller', decodeJson(withField('caller', ['2348012345678'])), 'invalid_caller', 'caller'],
     ['empty callee', decodeJson(withField('callee', '')), 'invalid_callee', 'callee'],
     ['callee +234ABC123', decodeJson(withField('callee', '+234ABC123')), 'invalid_callee', 'callee'],
@@ -169,24 +216,54 @@ describe('decodeCdr rejects malformed records with a reason and field', () => {
     ['start Feb 30', decodeJson(withField('start', '2024-02-30T00:00:00Z')), 'invalid_start', 'start'],
     ['start hour 24', decodeJson(withField('start', '2024-06-01T24:00:00Z')), 'invalid_start', 'start'],
     ['start leap second', decodeJson(withField('start', '2024-06-01T10:00:60Z')), 'invalid_start', 'start'],
-    ['start bad offset', decodeJson(withField('start', '2024-06-01T10:00:00+25:00')), 'invalid_start', 'start'],
-    ['start trailing junk', decodeJson(withField('start', '2024-06-01T10:00:00Zjunk')), 'invalid_start', 'start'],
+    [
+      'start bad offset',
+      decodeJson(withField('start', '2024-06-01T10:00:00+25:00')),
+      'invalid_start',
+      'start',
+    ],
+    [
+      'start trailing junk',
+      decodeJson(withField('start', '2024-06-01T10:00:00Zjunk')),
+      'invalid_start',
+      'start',
+    ],
     ['start in words', decodeJson(withField('start', 'yesterday')), 'invalid_start', 'start'],
     ['start before 2000', decodeJson(withField('start', '1999-12-31T23:59:59Z')), 'invalid_start', 'start'],
     ['start epoch zero', decodeJson(withField('start', 0)), 'invalid_start', 'start'],
     ['negative start', decodeJson(withField('start', -5)), 'invalid_start', 'start'],
     ['fractional epoch start', decodeJson(withField('start', 1_717_236_000_000.5)), 'invalid_start', 'start'],
     ['boolean start', decodeJson(withField('start', true)), 'invalid_start', 'start'],
-    ['start two hours ahead', decodeJson(withField('start', '2024-06-01T14:00:01Z')), 'start_in_future', 'start'],
+    [
+      'start two hours ahead',
+      decodeJson(withField('start', '2024-06-01T14:00:01Z')),
+      'start_in_future',
+      'start',
+    ],
     ['epoch start ahead', decodeJson(withField('start', NOW_MS + 7_200_000)), 'start_in_future', 'start'],
-    ['start in year 3000', decodeJson(withField('start', '3000-01-01T00:00:00Z')), 'start_in_future', 'start'],
+    [
+      'start in year 3000',
+      decodeJson(withField('start', '3000-01-01T00:00:00Z')),
+      'start_in_future',
+      'start',
+    ],
     ['negative duration', decodeJson(withField('duration', -1)), 'bad_duration', 'duration'],
     ['fractional duration', decodeJson(withField('duration', 1.5)), 'bad_duration', 'duration'],
     ['string duration', decodeJson(withField('duration', '30')), 'bad_duration', 'duration'],
     ['duration over a day', decodeJson(withField('duration', 86_401)), 'bad_duration', 'duration'],
-    ['infinite duration', decodeText(JSON.stringify(VALID).replace('"duration":2', '"duration":1e400')), 'bad_duration', 'duration'],
+    [
+      'infinite duration',
+      decodeText(JSON.stringify(VALID).replace('"duration":2', '"duration":1e400')),
+      'bad_duration',
+      'duration',
+    ],
     ['answered as text', decodeJson(withField('answered', 'yes')), 'invalid_optional_field', 'answered'],
-    ['unknown direction', decodeJson(withField('direction', 'sideways')), 'invalid_optional_field', 'direction'],
+    [
+      'unknown direction',
+      decodeJson(withField('direction', 'sideways')),
+      'invalid_optional_field',
+      'direction',
+    ],
     ['cause 128', decodeJson(withField('cause', 128)), 'invalid_optional_field', 'cause'],
     ['fractional cause', decodeJson(withField('cause', 1.5)), 'invalid_optional_field', 'cause'],
     ['imsi with letters', decodeJson(withField('imsi', '62130ab')), 'invalid_optional_field', 'imsi'],
@@ -210,9 +287,26 @@ describe('decodeCdr rejects malformed records with a reason and field', () => {
 
   it('never throws on deeply nested input', () => {
     const deep = '['.repeat(100_000) + ']'.repeat(100_000);
-    expectRejected(decodeCdr(utf8.encode(deep), { nowMs: NOW_MS, maxBytes: 1_000_000 }), 'not_an_object', undefined);
+    expectRejected(
+      decodeCdr(utf8.encode(deep), { nowMs: NOW_MS, maxBytes: 1_000_000 }),
+      'not_an_object',
+      undefined,
+    );
     const unterminated = '{"a":'.repeat(5_000);
-    expectRejected(decodeCdr(utf8.encode(unterminated), { nowMs: NOW_MS, maxBytes: 1_000_000 }), 'invalid_json', undefined);
+    expectRejected(
+      decodeCdr(utf8.encode(unterminated), { nowMs: NOW_MS, maxBytes: 1_000_000 }),
+      'invalid_json',
+      undefined,
+    );
+  });
+
+  it('never throws on objects that are not plain JSON', () => {
+    const hostile = Object.defineProperty({ ...VALID }, 'caller', {
+      get() {
+        throw new Error('boom');
+      },
+    });
+    expectRejected(validateCdrObject(hostile, options), 'not_an_object', undefined);
   });
 
   it('round-trips the canonical encoding of a decoded record', () => {

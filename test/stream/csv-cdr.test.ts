@@ -38,7 +38,11 @@ describe('parseCdrCsv', () => {
       cause: 16,
       cell: 'LAG-01',
     });
-    expect(first?.cdr).toMatchObject({ caller: 2348012345678, startMs: Date.UTC(2024, 5, 1, 10), durationSeconds: 2 });
+    expect(first?.cdr).toMatchObject({
+      caller: 2348012345678,
+      startMs: Date.UTC(2024, 5, 1, 10),
+      durationSeconds: 2,
+    });
     expect(second?.json).not.toHaveProperty('direction');
     for (const record of result.records) {
       const decoded = decodeCdr(new TextEncoder().encode(JSON.stringify(record.json)), { nowMs: NOW_MS });
@@ -52,7 +56,10 @@ describe('parseCdrCsv', () => {
       { nowMs: NOW_MS },
     );
     expect(result.errors).toEqual([]);
-    expect(result.records[0]?.cdr).toMatchObject({ durationSeconds: 12, startMs: Date.UTC(2024, 5, 1, 9, 5) });
+    expect(result.records[0]?.cdr).toMatchObject({
+      durationSeconds: 12,
+      startMs: Date.UTC(2024, 5, 1, 9, 5),
+    });
   });
 
   it('reports each bad row as "Row N: reason", counting data rows from 1', () => {
@@ -96,9 +103,12 @@ describe('parseCdrCsv', () => {
   it('validates the optional columns', () => {
     const header = `${HEADER},call_direction,termination_cause,location_code`;
     const row = '2024-06-01,10:00:00,2348012345678,2348098765432,2';
-    const result = parseCdrCsv([header, `${row},sideways,,`, `${row},,128,`, `${row},,abc,`, `${row},,,${'L'.repeat(65)}`].join('\n'), {
-      nowMs: NOW_MS,
-    });
+    const result = parseCdrCsv(
+      [header, `${row},sideways,,`, `${row},,128,`, `${row},,abc,`, `${row},,,${'L'.repeat(65)}`].join('\n'),
+      {
+        nowMs: NOW_MS,
+      },
+    );
     expect(result.errors).toEqual([
       'Row 1: Invalid call_direction: sideways (expected inbound or outbound)',
       'Row 2: Invalid termination_cause: 128 (expected a Q.850 cause 0..127)',
@@ -108,7 +118,10 @@ describe('parseCdrCsv', () => {
   });
 
   it('derives the same call_id for the same row, so a re-upload deduplicates', () => {
-    const text = csv('2024-06-01,10:00:00,2348012345678,2348098765432,2', '2024-06-01,10:00:00,2348012345678,2348098765432,3');
+    const text = csv(
+      '2024-06-01,10:00:00,2348012345678,2348098765432,2',
+      '2024-06-01,10:00:00,2348012345678,2348098765432,3',
+    );
     const first = parseCdrCsv(text, { nowMs: NOW_MS }).records.map((r) => r.json.call_id);
     const again = parseCdrCsv(text, { nowMs: NOW_MS }).records.map((r) => r.json.call_id);
     expect(again).toEqual(first);
@@ -125,7 +138,10 @@ describe('parseCdrCsv', () => {
 
   it('caps the listed errors but counts them all', () => {
     const rows = Array.from({ length: 30 }, () => '2024-06-01,10:00:00,bad,2348098765432,2');
-    const result = csvRowsToCdrs([HEADER.split(','), ...rows.map((r) => r.split(','))], { nowMs: NOW_MS, maxErrors: 5 });
+    const result = csvRowsToCdrs([HEADER.split(','), ...rows.map((r) => r.split(','))], {
+      nowMs: NOW_MS,
+      maxErrors: 5,
+    });
     expect(result.errors).toHaveLength(5);
     expect(result.errorCount).toBe(30);
     expect(result.errors[4]).toBe('Row 5: Invalid phone number format: bad (caller_number)');
@@ -153,7 +169,9 @@ describe('zone-less CSV times', () => {
     expect(at(11, 3, 1, 30)).toBe(Date.UTC(2024, 10, 3, 5, 30));
     expect(at(11, 3, 3, 0)).toBe(Date.UTC(2024, 10, 3, 8));
     const kolkata = createZonedClock('Asia/Kolkata');
-    expect(kolkata({ year: 2024, month: 6, day: 1, hour: 15, minute: 30, second: 0 })).toBe(Date.UTC(2024, 5, 1, 10));
+    expect(kolkata({ year: 2024, month: 6, day: 1, hour: 15, minute: 30, second: 0 })).toBe(
+      Date.UTC(2024, 5, 1, 10),
+    );
   });
 
   it('rejects an unknown zone as a configuration error', () => {

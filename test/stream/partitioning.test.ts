@@ -6,13 +6,7 @@ import { connect } from '@nats-io/transport-node';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort, findNatsServerBinary, isPortOpen } from '../../src/engine/embedded/index.js';
-import {
-  cdrSubject,
-  fnv1a32,
-  fnv1a32Bytes,
-  partitionOf,
-  partitionOfCaller,
-} from '../../src/stream/index.js';
+import { cdrSubject, fnv1a32, fnv1a32Bytes, partitionOf, partitionOfCaller } from '../../src/stream/index.js';
 
 describe('fnv1a32', () => {
   it('matches the FNV-1a reference vectors', () => {
@@ -45,9 +39,15 @@ describe('fnv1a32', () => {
 
   it('gives the same partition for a caller as an integer and as digits', () => {
     fc.assert(
-      fc.property(fc.bigInt(10n, 999_999_999_999_999n), fc.integer({ min: 1, max: 1024 }), (caller, partitions) => {
-        expect(partitionOfCaller(Number(caller), partitions)).toBe(partitionOf(caller.toString(), partitions));
-      }),
+      fc.property(
+        fc.bigInt(10n, 999_999_999_999_999n),
+        fc.integer({ min: 1, max: 1024 }),
+        (caller, partitions) => {
+          expect(partitionOfCaller(Number(caller), partitions)).toBe(
+            partitionOf(caller.toString(), partitions),
+          );
+        },
+      ),
       { numRuns: 1_000 },
     );
   });
@@ -71,7 +71,8 @@ describe('partitionOf agrees with nats-server subject mapping', () => {
 
   beforeAll(async () => {
     const binary = findNatsServerBinary(process.env.PATH);
-    if (binary === undefined) throw new Error('nats-server binary not found (scripts/bootstrap.sh installs it)');
+    if (binary === undefined)
+      throw new Error('nats-server binary not found (scripts/bootstrap.sh installs it)');
     const port = await findFreePort();
     folder = mkdtempSync(join(tmpdir(), 'sentinel-mapping-'));
     const config = join(folder, 'mapping.conf');
@@ -100,13 +101,16 @@ describe('partitionOf agrees with nats-server subject mapping', () => {
   });
 
   it('maps 200 random callers to the same partitions for P = 16 and P = 7', async () => {
-    const callers = [...new Set(fc.sample(fc.bigInt(10n, 999_999_999_999_999n), { numRuns: 200, seed: 42 }).map(String))];
+    const callers = [
+      ...new Set(fc.sample(fc.bigInt(10n, 999_999_999_999_999n), { numRuns: 200, seed: 42 }).map(String)),
+    ];
     const nc = await connect({ servers: url });
     try {
       const seen = new Map<string, string>();
       const subscription = nc.subscribe('>', {
         callback: (_error, msg) => {
-          if (msg.subject.startsWith('out')) seen.set(msg.subject.replace(/\.\d+\.(\d+)$/, '.$1'), msg.subject);
+          if (msg.subject.startsWith('out'))
+            seen.set(msg.subject.replace(/\.\d+\.(\d+)$/, '.$1'), msg.subject);
         },
       });
       for (const caller of callers) {
@@ -114,7 +118,8 @@ describe('partitionOf agrees with nats-server subject mapping', () => {
         nc.publish(`map7.${caller}`);
       }
       await nc.flush();
-      for (let i = 0; i < 200 && seen.size < callers.length * 2; i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 200 && seen.size < callers.length * 2; i++)
+        await new Promise((r) => setTimeout(r, 10));
       subscription.unsubscribe();
       expect(seen.size).toBe(callers.length * 2);
       for (const caller of callers) {

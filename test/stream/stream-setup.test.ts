@@ -120,7 +120,11 @@ describe('ensureStreams', () => {
   it('refuses to change what JetStream cannot change in place', async () => {
     const names = testNames();
     const settings = settingsFor(names);
-    await jsm.streams.add({ name: names.cdrStream, subjects: [`${names.cdrSubjectPrefix}.*`], storage: StorageType.Memory });
+    await jsm.streams.add({
+      name: names.cdrStream,
+      subjects: [`${names.cdrSubjectPrefix}.*`],
+      storage: StorageType.Memory,
+    });
     const error = await ensureStreams(jsm, settings, capturingLogger().logger).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StreamSetupError);
     expect((error as StreamSetupError).code).toBe('SENTINEL_STREAM_SETUP_FAILED');
@@ -129,9 +133,11 @@ describe('ensureStreams', () => {
 
   it('wraps JetStream API errors with the cause kept', async () => {
     const names = testNames();
-    const error = await ensureStreams(jsm, settingsFor(names, { names: { ...names, cdrStream: 'bad.name' } }), capturingLogger().logger).catch(
-      (e: unknown) => e,
-    );
+    const error = await ensureStreams(
+      jsm,
+      settingsFor(names, { names: { ...names, cdrStream: 'bad.name' } }),
+      capturingLogger().logger,
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StreamSetupError);
     expect((error as StreamSetupError).resource).toBe('bad.name');
     expect((error as StreamSetupError).cause).toBeInstanceOf(Error);
@@ -147,16 +153,26 @@ describe('ensurePartitionConsumer', () => {
     nc = await connectTestNats();
     jsm = await jetstreamManager(nc);
     names = testNames();
-    await ensureStreams(jsm, { partitions: 4, cdrMaxAgeMs: 3_600_000, duplicateWindowMs: 120_000, names }, capturingLogger().logger);
+    await ensureStreams(
+      jsm,
+      { partitions: 4, cdrMaxAgeMs: 3_600_000, duplicateWindowMs: 120_000, names },
+      capturingLogger().logger,
+    );
   });
 
   afterAll(async () => {
-    for (const stream of [names.cdrStream, names.dlqStream, names.alertsStream]) await jsm.streams.delete(stream).catch(() => false);
+    for (const stream of [names.cdrStream, names.dlqStream, names.alertsStream])
+      await jsm.streams.delete(stream).catch(() => false);
     await nc.close();
   });
 
   it('creates a durable pull consumer filtered to one partition, then leaves it alone', async () => {
-    const options = { stream: names.cdrStream, partition: 3, durableName: 'shard-p3', subjectPrefix: names.cdrSubjectPrefix };
+    const options = {
+      stream: names.cdrStream,
+      partition: 3,
+      durableName: 'shard-p3',
+      subjectPrefix: names.cdrSubjectPrefix,
+    };
     const created = await ensurePartitionConsumer(jsm, options);
     expect(created.action).toBe('created');
     expect(created.info.config).toMatchObject({

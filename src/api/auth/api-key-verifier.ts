@@ -31,7 +31,11 @@ export class ApiKeyVerifier {
       method: 'api_key' as const,
     }));
     if (devApiKey !== undefined) {
-      this.entries.push({ name: 'dev', digest: Buffer.from(hashApiKey(devApiKey), 'hex'), method: 'dev_key' });
+      this.entries.push({
+        name: 'dev',
+        digest: Buffer.from(hashApiKey(devApiKey), 'hex'),
+        method: 'dev_key',
+      });
     }
   }
 

@@ -29,9 +29,10 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 
 function presentedCredentials(request: FastifyRequest): PresentedCredentials {
   const authorization = headerValue(request.headers.authorization);
-  const bearer = authorization !== undefined && /^bearer\s+/i.test(authorization)
-    ? authorization.replace(/^bearer\s+/i, '')
-    : undefined;
+  const bearer =
+    authorization !== undefined && /^bearer\s+/i.test(authorization)
+      ? authorization.replace(/^bearer\s+/i, '')
+      : undefined;
   let queryToken: string | undefined;
   if (request.routeOptions.config.allowQueryToken === true) {
     const query = request.query as Record<string, unknown> | undefined;

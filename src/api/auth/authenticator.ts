@@ -63,7 +63,9 @@ export class Authenticator {
     if (apiKey !== undefined) return this.byKey(apiKey);
     const token = bearer ?? queryToken;
     if (token === undefined) {
-      throw new UnauthorizedError('missing credential: send X-API-Key: <key> or Authorization: Bearer <token>');
+      throw new UnauthorizedError(
+        'missing credential: send X-API-Key: <key> or Authorization: Bearer <token>',
+      );
     }
     if (this.jwt !== undefined && JWT_SHAPE.test(token)) return await this.jwt.verify(token);
     return this.byKey(token);

@@ -46,7 +46,9 @@ export class JwtVerifier {
         throw new ApiConfigError('JWT_PUBLIC_KEY is not a PEM public key or certificate', { cause: error });
       }
       if (rsaKey.asymmetricKeyType !== 'rsa') {
-        throw new ApiConfigError(`JWT_PUBLIC_KEY must be an RSA key for RS256, got ${rsaKey.asymmetricKeyType}`);
+        throw new ApiConfigError(
+          `JWT_PUBLIC_KEY must be an RSA key for RS256, got ${rsaKey.asymmetricKeyType}`,
+        );
       }
       algorithms.push('RS256');
     }
@@ -74,7 +76,8 @@ export class JwtVerifier {
       return { name: payload.sub.slice(0, 128), method: 'jwt' };
     } catch (error) {
       if (error instanceof UnauthorizedError) throw error;
-      if (error instanceof joseErrors.JWTExpired) throw new UnauthorizedError('token expired', { cause: error });
+      if (error instanceof joseErrors.JWTExpired)
+        throw new UnauthorizedError('token expired', { cause: error });
       if (error instanceof joseErrors.JWTClaimValidationFailed) {
         throw new UnauthorizedError(`token claim ${error.claim} is not accepted`, { cause: error });
       }

@@ -18,7 +18,6 @@ export function feedDataFromMessage(alert: AlertMessage): FeedAlertData {
   return { id: null, ...alert, source: 'stream' };
 }
 
-
 export function feedDataFromRecord(record: AlertRecord): FeedAlertData {
   return {
     id: record.id,

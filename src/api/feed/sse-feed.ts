@@ -1,28 +1,40 @@
 /**
  * The Server-Sent Events live feed, for clients that only speak HTTP (curl, EventSource). Same messages as
- * the WebSocket feed, as `event: <type>` / `data: <json>` pairs. The bound works on the response stream:
- * once `write` reports a full buffer, further messages count against `clientQueueMax` until `drain`; past
- * it the connection is destroyed and the other clients carry on.
+ * the WebSocket feed, as `event: <type>` / `data: <json>` pairs, with the same bounded per-client queue:
+ * a client that stops reading is disconnected once `clientQueueMax` messages wait behind its socket.
  */
 import type { ServerResponse } from 'node:http';
 import type { Severity } from '../../windows/index.js';
 import type { ApiApp, ApiContext } from '../api-context.js';
 import type { FeedSubscriber } from './alert-feed-hub.js';
+import { BoundedSender } from './bounded-sender.js';
 import { connectedMessage, heartbeatMessage, severitySet } from './feed-messages.js';
 import { FeedQuerySchema } from '../schemas/common-schemas.js';
 
 class SseFeedClient implements FeedSubscriber {
-  private queuedBeyondBuffer = 0;
-  private waitingForDrain = false;
+  private readonly sender: BoundedSender;
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(
     private readonly response: ServerResponse,
     readonly severities: ReadonlySet<Severity> | undefined,
-    private readonly queueMax: number,
+    queueMax: number,
     heartbeatMs: number,
-    private readonly onSlow: () => void,
+    onSlow: () => void,
   ) {
+    this.sender = new BoundedSender(
+      {
+        bufferedBytes: () => response.writableLength,
+        send: (chunk, written) => {
+          response.write(chunk, () => written());
+        },
+      },
+      queueMax,
+      () => {
+        onSlow();
+        response.destroy();
+      },
+    );
     this.heartbeat = setTimeout(() => this.beat(), heartbeatMs);
     this.heartbeat.unref();
   }
@@ -33,22 +45,7 @@ class SseFeedClient implements FeedSubscriber {
 
   write(event: string, json: string): void {
     if (this.response.destroyed || this.response.writableEnded) return;
-    if (this.waitingForDrain) {
-      this.queuedBeyondBuffer++;
-      if (this.queuedBeyondBuffer > this.queueMax) {
-        this.onSlow();
-        this.response.destroy();
-        return;
-      }
-    }
-    const flushed = this.response.write(`event: ${event}\ndata: ${json}\n\n`);
-    if (!flushed && !this.waitingForDrain) {
-      this.waitingForDrain = true;
-      this.response.once('drain', () => {
-        this.waitingForDrain = false;
-        this.queuedBeyondBuffer = 0;
-      });
-    }
+    this.sender.push(`event: ${event}\ndata: ${json}\n\n`);
     this.heartbeat.refresh();
   }
 
@@ -100,7 +97,11 @@ export function registerSseFeed(app: ApiApp, ctx: ApiContext, path: string): voi
         severitySet(request.query.severity),
         ctx.config.websocket.clientQueueMax,
         ctx.config.websocket.heartbeatMs,
-        () => log.warn({ queueMax: ctx.config.websocket.clientQueueMax }, 'live feed client too slow; disconnected'),
+        () =>
+          log.warn(
+            { queueMax: ctx.config.websocket.clientQueueMax },
+            'live feed client too slow; disconnected',
+          ),
       );
       const remove = ctx.feed.add(client);
       active.inc({ transport: 'sse' });

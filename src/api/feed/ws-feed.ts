@@ -1,7 +1,7 @@
 /**
- * The WebSocket live feed (`/ws/alerts`). A client's queue is the number of messages handed to `ws` whose
- * write has not completed; when it reaches `clientQueueMax` the client is cut off (terminate, not close:
- * a close frame would wait behind the backlog) and the others carry on. A heartbeat goes out after
+ * The WebSocket live feed (`/ws/alerts`). Each client sends through a BoundedSender: when more than
+ * `clientQueueMax` messages are waiting behind a backed-up socket the client is cut off (terminate, not
+ * close: a close frame would wait behind the backlog) and the others carry on. A heartbeat goes out after
  * `heartbeatMs` without any message, so idle proxies keep the connection and clients notice a dead server.
  */
 import type { WebSocket } from 'ws';
@@ -10,42 +10,45 @@ import type { Severity } from '../../windows/index.js';
 import type { ApiApp, ApiContext } from '../api-context.js';
 import { connectedMessage, heartbeatMessage, severitySet } from './feed-messages.js';
 import type { FeedSubscriber } from './alert-feed-hub.js';
+import { BoundedSender } from './bounded-sender.js';
 import { FeedQuerySchema } from '../schemas/common-schemas.js';
 
 const OPEN = 1;
 
 class WsFeedClient implements FeedSubscriber {
-  private inFlight = 0;
+  private readonly sender: BoundedSender;
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(
     private readonly socket: WebSocket,
     readonly severities: ReadonlySet<Severity> | undefined,
-    private readonly queueMax: number,
+    queueMax: number,
     heartbeatMs: number,
-    private readonly onSlow: () => void,
+    onSlow: () => void,
   ) {
+    this.sender = new BoundedSender(
+      {
+        bufferedBytes: () => socket.bufferedAmount,
+        send: (message, written) => socket.send(message, written),
+      },
+      queueMax,
+      () => {
+        onSlow();
+        socket.terminate();
+      },
+    );
     this.heartbeat = setTimeout(() => this.beat(), heartbeatMs);
     this.heartbeat.unref();
   }
 
   deliver(message: string): void {
     if (this.socket.readyState !== OPEN) return;
-    if (this.inFlight >= this.queueMax) {
-      this.onSlow();
-      this.socket.terminate();
-      return;
-    }
-    this.inFlight++;
-    this.socket.send(message, () => {
-      this.inFlight--;
-    });
+    this.sender.push(message);
     this.heartbeat.refresh();
   }
 
   private beat(): void {
     this.deliver(heartbeatMessage());
-    if (this.socket.readyState === OPEN) this.heartbeat.refresh();
   }
 
   close(reason: string): void {
@@ -84,7 +87,11 @@ export function registerWsFeed(app: ApiApp, ctx: ApiContext, path: string): void
         severitySet(query.severity),
         ctx.config.websocket.clientQueueMax,
         ctx.config.websocket.heartbeatMs,
-        () => log.warn({ queueMax: ctx.config.websocket.clientQueueMax }, 'live feed client too slow; disconnected'),
+        () =>
+          log.warn(
+            { queueMax: ctx.config.websocket.clientQueueMax },
+            'live feed client too slow; disconnected',
+          ),
       );
       const remove = ctx.feed.add(client);
       active.inc({ transport: 'websocket' });

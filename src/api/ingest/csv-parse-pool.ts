@@ -37,7 +37,12 @@ export class CsvParsePool {
     // Hand the bytes over without a copy when the Buffer owns its whole ArrayBuffer (large uploads do).
     const owned = csv.byteOffset === 0 && csv.byteLength === csv.buffer.byteLength;
     const bytes = owned ? new Uint8Array(csv.buffer, 0, csv.byteLength) : new Uint8Array(csv);
-    const task: CsvParseTask = { csv: bytes, timeZone: options.timeZone, maxErrors: options.maxErrors, nowMs: Date.now() };
+    const task: CsvParseTask = {
+      csv: bytes,
+      timeZone: options.timeZone,
+      maxErrors: options.maxErrors,
+      nowMs: Date.now(),
+    };
     return await this.pool.run(task, { transferList: [bytes.buffer as ArrayBuffer] });
   }
 

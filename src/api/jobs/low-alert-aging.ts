@@ -54,7 +54,9 @@ export function startLowAlertAging(
       .then((closed) => {
         if (closed > 0) logger.info({ closed, afterMs }, 'auto-reviewed aged LOW alerts');
       })
-      .catch((error: unknown) => logger.warn({ err: error }, 'LOW alert aging pass failed; retrying next tick'))
+      .catch((error: unknown) =>
+        logger.warn({ err: error }, 'LOW alert aging pass failed; retrying next tick'),
+      )
       .finally(() => {
         running = undefined;
       });

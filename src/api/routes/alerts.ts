@@ -25,7 +25,9 @@ const ListQuery = Type.Object({
   caller: Type.Optional(PhoneNumber),
   alert_key: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   source: Type.Optional(Type.Union([Type.Literal('stream'), Type.Literal('detect')])),
-  since: Type.Optional(Type.String({ format: 'date-time', description: 'created_at at or after (ISO-8601)' })),
+  since: Type.Optional(
+    Type.String({ format: 'date-time', description: 'created_at at or after (ISO-8601)' }),
+  ),
   until: Type.Optional(Type.String({ format: 'date-time', description: 'created_at before (ISO-8601)' })),
   limit: Type.Integer({ minimum: 1, maximum: 1_000, default: 50 }),
   cursor: Type.Optional(Type.String({ maxLength: 200, description: '`next_cursor` of the previous page' })),
@@ -35,7 +37,9 @@ const ListResponse = Type.Object({
   status: Type.Literal('success'),
   count: Type.Integer({ description: 'Alerts matching the filters, all pages together' }),
   alerts: Type.Array(AlertSchema),
-  next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` for the next page' }),
+  next_cursor: Type.Union([Type.String(), Type.Null()], {
+    description: 'Pass as `cursor` for the next page',
+  }),
 });
 
 const ReviewBody = Type.Object({
@@ -55,7 +59,9 @@ const ReviewResponse = Type.Object({
 });
 
 const BulkReviewBody = Type.Object({
-  ids: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 1_000, uniqueItems: true })),
+  ids: Type.Optional(
+    Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 1_000, uniqueItems: true }),
+  ),
   severity: Type.Optional(SeverityList),
   rule: Type.Optional(RuleName),
   older_than_hours: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 87_600 })),
@@ -89,7 +95,10 @@ export function registerAlertRoutes(app: ApiApp, ctx: ApiContext): void {
       const since = query.since === undefined ? undefined : new Date(query.since);
       const until = query.until === undefined ? undefined : new Date(query.until);
       if (since !== undefined && until !== undefined && until <= since) {
-        throw new ValidationFailedError('querystring.until', 'querystring.until must be after querystring.since');
+        throw new ValidationFailedError(
+          'querystring.until',
+          'querystring.until must be after querystring.since',
+        );
       }
       const page = await listAlerts(
         ctx.pool,
@@ -106,7 +115,12 @@ export function registerAlertRoutes(app: ApiApp, ctx: ApiContext): void {
         query.limit,
         query.cursor,
       );
-      return { status: 'success' as const, count: page.count, alerts: page.alerts, next_cursor: page.nextCursor };
+      return {
+        status: 'success' as const,
+        count: page.count,
+        alerts: page.alerts,
+        next_cursor: page.nextCursor,
+      };
     },
   );
 
@@ -117,7 +131,10 @@ export function registerAlertRoutes(app: ApiApp, ctx: ApiContext): void {
         summary: 'One alert',
         tags: ['alerts'],
         params: Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) }),
-        response: { 200: Type.Object({ status: Type.Literal('success'), alert: AlertSchema }), ...errorResponses(404) },
+        response: {
+          200: Type.Object({ status: Type.Literal('success'), alert: AlertSchema }),
+          ...errorResponses(404),
+        },
       },
     },
     async (request) => {
@@ -167,7 +184,11 @@ export function registerAlertRoutes(app: ApiApp, ctx: ApiContext): void {
     },
     async (request) => {
       const body = request.body;
-      if (body.ids === undefined && body.older_than_hours === undefined && body.created_before === undefined) {
+      if (
+        body.ids === undefined &&
+        body.older_than_hours === undefined &&
+        body.created_before === undefined
+      ) {
         throw new ValidationFailedError(
           'body',
           'body must contain ids, older_than_hours or created_before (refusing to review every alert)',

@@ -47,12 +47,15 @@ export function riskWindow(view: CallerView): CallerWindowView | undefined {
   const exact = view.windows.find((window) => window.windowSeconds === RISK_WINDOW_SECONDS);
   if (exact !== undefined) return exact;
   return view.windows.reduce<CallerWindowView | undefined>(
-    (longest, window) => (longest === undefined || window.windowSeconds > longest.windowSeconds ? window : longest),
+    (longest, window) =>
+      longest === undefined || window.windowSeconds > longest.windowSeconds ? window : longest,
     undefined,
   );
 }
 
-export function riskOf(view: CallerView): { score: number; level: RiskLevel; windowSeconds: number } | undefined {
+export function riskOf(
+  view: CallerView,
+): { score: number; level: RiskLevel; windowSeconds: number } | undefined {
   const window = riskWindow(view);
   if (window === undefined) return undefined;
   const score = riskScore(window);

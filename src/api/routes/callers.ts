@@ -4,7 +4,13 @@ import type { ApiApp, ApiContext } from '../api-context.js';
 import { NotFoundError, UnavailableError } from '../api-errors.js';
 import { AlertSchema, errorResponses, PhoneNumber } from '../schemas/common-schemas.js';
 import { openAlertsForCaller } from '../store/alerts-store.js';
-import { OpenEpisodeSchema, riskOf, RiskLevelSchema, windowStats, WindowStatsSchema } from './caller-view-body.js';
+import {
+  OpenEpisodeSchema,
+  riskOf,
+  RiskLevelSchema,
+  windowStats,
+  WindowStatsSchema,
+} from './caller-view-body.js';
 
 const CallerResponse = Type.Object({
   status: Type.Literal('success'),
@@ -43,7 +49,9 @@ export function registerCallerRoutes(app: ApiApp, ctx: ApiContext): void {
         openAlertsForCaller(ctx.pool, digits),
       ]);
       if (!viewResult.ok && openAlerts.length === 0) {
-        throw new UnavailableError('the worker owning this caller did not answer', { cause: viewResult.error });
+        throw new UnavailableError('the worker owning this caller did not answer', {
+          cause: viewResult.error,
+        });
       }
       const view = viewResult.ok ? viewResult.view : undefined;
       if (view === undefined && openAlerts.length === 0) {

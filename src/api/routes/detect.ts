@@ -39,11 +39,14 @@ const SuspectSchema = Type.Object({
   last_event_at: Timestamp,
   alert_severity: SeverityName,
   alert_id: Type.Union([Type.Integer(), Type.Null()]),
-  outcome: Type.Union([Type.Literal('alerted'), Type.Literal('already_open'), Type.Literal('already_alerted')], {
-    description:
-      '`already_open`: an unreviewed alert for this caller and rule exists (no duplicate); ' +
-      '`already_alerted`: this same detection (window and data) ran before',
-  }),
+  outcome: Type.Union(
+    [Type.Literal('alerted'), Type.Literal('already_open'), Type.Literal('already_alerted')],
+    {
+      description:
+        '`already_open`: an unreviewed alert for this caller and rule exists (no duplicate); ' +
+        '`already_alerted`: this same detection (window and data) ran before',
+    },
+  ),
 });
 
 const DetectResponse = Type.Object({

@@ -69,7 +69,8 @@ export function registerEventRoutes(app: ApiApp, ctx: ApiContext): void {
       if (body.call_direction !== undefined) record.direction = body.call_direction;
       const checked = validateCdrObject(record);
       if (!checked.ok) {
-        const field = checked.field === undefined ? 'body' : `body.${BODY_FIELD[checked.field] ?? checked.field}`;
+        const field =
+          checked.field === undefined ? 'body' : `body.${BODY_FIELD[checked.field] ?? checked.field}`;
         throw new ValidationFailedError(field, `${field}: ${checked.message} (${checked.reason})`);
       }
       received.inc();

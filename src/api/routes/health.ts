@@ -34,7 +34,8 @@ const DetailedHealthResponse = Type.Object({
     {},
     {
       additionalProperties: true,
-      description: 'nats, postgres, engine, workers[], consumer_lag{partition: pending}, sink_backlog_rows, disk[]',
+      description:
+        'nats, postgres, engine, workers[], consumer_lag{partition: pending}, sink_backlog_rows, disk[]',
     },
   ),
 });
@@ -77,7 +78,12 @@ async function diskUsage(paths: readonly string[]): Promise<Record<string, unkno
       const stats = await statfs(path);
       const total = stats.blocks * stats.bsize;
       const free = stats.bavail * stats.bsize;
-      results.push({ path, total_bytes: total, free_bytes: free, used_ratio: total > 0 ? 1 - free / total : 0 });
+      results.push({
+        path,
+        total_bytes: total,
+        free_bytes: free,
+        used_ratio: total > 0 ? 1 - free / total : 0,
+      });
     } catch {
       // A data folder that does not exist (external NATS or Postgres) has nothing to report.
     }
@@ -111,12 +117,18 @@ export function registerLivenessRoutes(app: ApiApp, ctx: ApiContext): void {
         health = await engineHealth(ctx);
       } catch (error) {
         void reply.code(503);
-        return { status: 'not_ready' as const, reason: error instanceof Error ? error.message : String(error), workers: [] };
+        return {
+          status: 'not_ready' as const,
+          reason: error instanceof Error ? error.message : String(error),
+          workers: [],
+        };
       }
       const workers = health.workers.map((worker) => ({ id: worker.id, state: worker.state }));
       if (health.ready) return { status: 'ready' as const, workers };
       void reply.code(503);
-      const waiting = workers.filter((worker) => worker.state !== 'ready').map((worker) => `${worker.id}:${worker.state}`);
+      const waiting = workers
+        .filter((worker) => worker.state !== 'ready')
+        .map((worker) => `${worker.id}:${worker.state}`);
       return { status: 'not_ready' as const, reason: `workers not ready: ${waiting.join(', ')}`, workers };
     },
   );
@@ -140,7 +152,10 @@ export function registerDetailedHealthRoute(app: ApiApp, ctx: ApiContext): void 
       const [engine, database, disk] = await Promise.all([
         engineHealth(ctx).then(
           (health) => ({ ok: true as const, health }),
-          (error: unknown) => ({ ok: false as const, error: error instanceof Error ? error.message : String(error) }),
+          (error: unknown) => ({
+            ok: false as const,
+            error: error instanceof Error ? error.message : String(error),
+          }),
         ),
         pingDatabase(ctx.pool),
         diskUsage([ctx.config.natsDataDir, ctx.config.postgresDataDir]),

@@ -22,15 +22,20 @@ const IngestQuery = Type.Object({
 });
 
 const IngestResponse = Type.Object({
-  status: Type.Union([Type.Literal('success'), Type.Literal('partial'), Type.Literal('error'), Type.Literal('validated')], {
-    description:
-      '`success`: every row valid and accepted; `partial`: some rows invalid, or nothing new inserted; ' +
-      '`error`: no valid row; `validated`: dry run',
-  }),
+  status: Type.Union(
+    [Type.Literal('success'), Type.Literal('partial'), Type.Literal('error'), Type.Literal('validated')],
+    {
+      description:
+        '`success`: every row valid and accepted; `partial`: some rows invalid, or nothing new inserted; ' +
+        '`error`: no valid row; `validated`: dry run',
+    },
+  ),
   records_processed: Type.Integer({ description: 'Data rows read' }),
   records_valid: Type.Integer(),
   records_inserted: Type.Integer({ description: 'Records accepted by the CDR stream (0 in a dry run)' }),
-  duplicates_skipped: Type.Integer({ description: 'Records the stream already held (same content-derived call_id)' }),
+  duplicates_skipped: Type.Integer({
+    description: 'Records the stream already held (same content-derived call_id)',
+  }),
   errors: Type.Array(Type.String(), { description: '`Row N: reason`, the first 1,000' }),
   error_count: Type.Integer({ description: 'Invalid rows, all of them' }),
   distinct_callers: Type.Integer(),
@@ -59,7 +64,10 @@ async function readUpload(request: FastifyRequest, maxBytes: number): Promise<Bu
   return await file.toBuffer();
 }
 
-async function publishInChunks(ctx: ApiContext, records: CdrJson[]): Promise<{ published: number; duplicates: number }> {
+async function publishInChunks(
+  ctx: ApiContext,
+  records: CdrJson[],
+): Promise<{ published: number; duplicates: number }> {
   let published = 0;
   let duplicates = 0;
   for (let start = 0; start < records.length; start += PUBLISH_CHUNK) {
@@ -79,7 +87,12 @@ async function publishInChunks(ctx: ApiContext, records: CdrJson[]): Promise<{ p
   return { published, duplicates };
 }
 
-function outcome(valid: number, inserted: number, errorCount: number, dryRun: boolean): IngestResponseBody['status'] {
+function outcome(
+  valid: number,
+  inserted: number,
+  errorCount: number,
+  dryRun: boolean,
+): IngestResponseBody['status'] {
   if (valid === 0) return 'error';
   if (dryRun) return 'validated';
   return errorCount > 0 || inserted === 0 ? 'partial' : 'success';
@@ -92,13 +105,20 @@ export function registerIngestRoutes(app: ApiApp, ctx: ApiContext): void {
   });
   const duration = ctx.metrics.histogram('sentinel_ingestion_duration_seconds');
 
-  const handle = async (request: FastifyRequest, reply: FastifyReply, dryRun: boolean): Promise<IngestResponseBody> => {
+  const handle = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    dryRun: boolean,
+  ): Promise<IngestResponseBody> => {
     const startedAt = performance.now();
     const upload = await readUpload(request, maxBytes);
     const bytes = upload.byteLength;
     const parsed = await ctx.csv.parse(upload, { timeZone: 'UTC', maxErrors: MAX_ERRORS_REPORTED });
-    if (parsed.fileError !== undefined) throw new ValidationFailedError(`body.${CSV_FIELD}`, parsed.fileError);
-    const { published, duplicates } = dryRun ? { published: 0, duplicates: 0 } : await publishInChunks(ctx, parsed.records);
+    if (parsed.fileError !== undefined)
+      throw new ValidationFailedError(`body.${CSV_FIELD}`, parsed.fileError);
+    const { published, duplicates } = dryRun
+      ? { published: 0, duplicates: 0 }
+      : await publishInChunks(ctx, parsed.records);
     const seconds = (performance.now() - startedAt) / 1_000;
     if (!dryRun) duration.observe(seconds);
     const valid = parsed.records.length;
@@ -150,7 +170,10 @@ export function registerIngestRoutes(app: ApiApp, ctx: ApiContext): void {
   );
   app.post(
     '/ingest/validate',
-    { ...routeOptions, schema: schema('Validate a CSV without publishing', 'Same as POST /ingest?dry_run=true.') },
+    {
+      ...routeOptions,
+      schema: schema('Validate a CSV without publishing', 'Same as POST /ingest?dry_run=true.'),
+    },
     async (request, reply) => await handle(request, reply, true),
   );
 }

@@ -10,7 +10,9 @@ export function registerMetricsRoute(app: ApiApp, ctx: ApiContext, options: { pu
       config: { public: options.public },
       schema: {
         summary: 'Prometheus metrics (text exposition format)',
-        description: options.public ? 'Public (METRICS_PUBLIC): Prometheus scrapes it without a credential.' : '',
+        description: options.public
+          ? 'Public (METRICS_PUBLIC): Prometheus scrapes it without a credential.'
+          : '',
         tags: ['metrics'],
         produces: ['text/plain'],
       },

@@ -17,8 +17,16 @@ import {
   type RuleSettingsState,
 } from '../store/rules-store.js';
 
-const MinUnique = Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Alert above this many distinct callees' });
-const MaxAvg = Type.Number({ exclusiveMinimum: 0, maximum: 86_400, description: 'Alert below this average duration (s)' });
+const MinUnique = Type.Integer({
+  minimum: 1,
+  maximum: 1_000_000,
+  description: 'Alert above this many distinct callees',
+});
+const MaxAvg = Type.Number({
+  exclusiveMinimum: 0,
+  maximum: 86_400,
+  description: 'Alert below this average duration (s)',
+});
 
 const ThresholdSchema = Type.Object({
   window_seconds: Type.Integer({ minimum: 1 }),
@@ -51,7 +59,10 @@ const AllowlistEntrySchema = Type.Object({
   source: Type.Union([Type.Literal('config'), Type.Literal('api')]),
 });
 
-function thresholdsBody(state: RuleSettingsState, windowsSeconds: number[]): Static<typeof ThresholdsResponse> {
+function thresholdsBody(
+  state: RuleSettingsState,
+  windowsSeconds: number[],
+): Static<typeof ThresholdsResponse> {
   return {
     status: 'success',
     thresholds: state.settings.thresholds.map((entry) => ({
@@ -131,20 +142,27 @@ export function registerRuleRoutes(app: ApiApp, ctx: ApiContext): void {
       });
       const current = await loadRuleSettingsState(ctx.pool, ctx.ruleDefaults);
       const thresholds = current.settings.thresholds.map((entry) => {
-        const override = body.thresholds?.find((candidate) => candidate.window_seconds === entry.windowSeconds);
+        const override = body.thresholds?.find(
+          (candidate) => candidate.window_seconds === entry.windowSeconds,
+        );
         return {
           windowSeconds: entry.windowSeconds,
           minUniqueDestinations:
             override?.min_unique_destinations ?? body.min_unique_destinations ?? entry.minUniqueDestinations,
           maxAvgDurationSeconds:
-            override?.max_avg_duration_seconds ?? body.max_avg_duration_seconds ?? entry.maxAvgDurationSeconds,
+            override?.max_avg_duration_seconds ??
+            body.max_avg_duration_seconds ??
+            entry.maxAvgDurationSeconds,
         };
       });
       const by = actorName(request.principal);
       await saveThresholds(ctx.pool, thresholds, body.cooldown_seconds, by);
       const saved = await loadRuleSettingsState(ctx.pool, ctx.ruleDefaults);
       await pushRules(ctx, saved.settings);
-      request.log.info({ thresholds, cooldownSeconds: saved.settings.cooldownSeconds, by }, 'thresholds changed');
+      request.log.info(
+        { thresholds, cooldownSeconds: saved.settings.cooldownSeconds, by },
+        'thresholds changed',
+      );
       return thresholdsBody(saved, windowsSeconds);
     },
   );
@@ -195,7 +213,10 @@ export function registerRuleRoutes(app: ApiApp, ctx: ApiContext): void {
       const { record, created } = await upsertAllowlistEntry(ctx.pool, entry, request.body.note ?? null, by);
       const state = await loadRuleSettingsState(ctx.pool, ctx.ruleDefaults);
       await pushRules(ctx, state.settings);
-      request.log.info({ entryLength: entry.length, prefix: entry.endsWith('*'), by }, 'allowlist entry added');
+      request.log.info(
+        { entryLength: entry.length, prefix: entry.endsWith('*'), by },
+        'allowlist entry added',
+      );
       void reply.code(created ? 201 : 200);
       return { status: 'success' as const, entry: record };
     },
@@ -217,7 +238,9 @@ export function registerRuleRoutes(app: ApiApp, ctx: ApiContext): void {
     async (request) => {
       const entry = normaliseEntry(request.params.entry);
       if (ctx.ruleDefaults.allowlist.includes(entry)) {
-        throw new ConflictError('this entry comes from the ALLOWLIST configuration; change the configuration instead');
+        throw new ConflictError(
+          'this entry comes from the ALLOWLIST configuration; change the configuration instead',
+        );
       }
       if (!(await removeAllowlistEntry(ctx.pool, entry))) throw new NotFoundError('no such allowlist entry');
       const state = await loadRuleSettingsState(ctx.pool, ctx.ruleDefaults);

@@ -32,7 +32,9 @@ export const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 export const ErrorBody = Type.Object(
   {
     status: Type.Literal('error'),
-    error: Type.String({ description: 'Machine-readable code, e.g. validation_failed, unauthorized, not_found' }),
+    error: Type.String({
+      description: 'Machine-readable code, e.g. validation_failed, unauthorized, not_found',
+    }),
     message: Type.String(),
     field: Type.Optional(Type.String({ description: 'The offending input, e.g. querystring.limit' })),
     correlation_id: Type.Optional(Type.String()),

@@ -37,7 +37,14 @@ export interface AlertRecord {
   reviewed_at: string | null;
 }
 
-const DATE_FIELDS = ['window_start', 'window_end', 'first_event_at', 'last_event_at', 'created_at', 'reviewed_at'] as const;
+const DATE_FIELDS = [
+  'window_start',
+  'window_end',
+  'first_event_at',
+  'last_event_at',
+  'created_at',
+  'reviewed_at',
+] as const;
 
 /** pg gives timestamptz as Date; the API speaks ISO-8601 strings. */
 export function isoOrNull(value: Date | string | null | undefined): string | null {
@@ -106,7 +113,10 @@ function decodeCursor(text: string): Cursor {
   } catch {
     // fall through: reported below
   }
-  throw new ValidationFailedError('querystring.cursor', 'querystring.cursor is not a cursor this API returned');
+  throw new ValidationFailedError(
+    'querystring.cursor',
+    'querystring.cursor is not a cursor this API returned',
+  );
 }
 
 function whereClause(filter: AlertFilter, params: SqlParams): string[] {
@@ -145,11 +155,16 @@ export async function listAlerts(
   const conditions = whereClause(filter, params);
   if (cursorText !== undefined) {
     const cursor = decodeCursor(cursorText);
-    conditions.push(`(created_at, id) < (${params.add(cursor.ts)}::timestamptz, ${params.add(cursor.id)}::bigint)`);
+    conditions.push(
+      `(created_at, id) < (${params.add(cursor.ts)}::timestamptz, ${params.add(cursor.id)}::bigint)`,
+    );
   }
   const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
   const [countResult, pageResult] = await Promise.all([
-    pool.query<{ count: number }>(`SELECT count(*)::float8 AS count FROM fraud_alerts ${countWhere}`, countParams.values),
+    pool.query<{ count: number }>(
+      `SELECT count(*)::float8 AS count FROM fraud_alerts ${countWhere}`,
+      countParams.values,
+    ),
     pool.query<AlertRow>(
       `SELECT ${ALERT_COLUMNS}, ${CURSOR_TS} AS cursor_ts FROM fraud_alerts ${where}
        ORDER BY created_at DESC, id DESC LIMIT ${params.add(limit + 1)}`,
@@ -216,7 +231,8 @@ export async function bulkReviewAlerts(
     conditions.push(`alert_severity = ANY(${params.add(criteria.severities)}::text[])`);
   }
   if (criteria.rule !== undefined) conditions.push(`rule = ${params.add(criteria.rule)}`);
-  if (criteria.createdBefore !== undefined) conditions.push(`created_at < ${params.add(criteria.createdBefore)}`);
+  if (criteria.createdBefore !== undefined)
+    conditions.push(`created_at < ${params.add(criteria.createdBefore)}`);
   const result = await pool.query<{ id: number }>(
     `UPDATE fraud_alerts
         SET reviewed = true, reviewer_notes = ${params.add(review.notes)}, reviewed_by = ${params.add(review.by)},
@@ -246,9 +262,10 @@ export async function countUnreviewedAlerts(pool: pg.Pool): Promise<number> {
 }
 
 export async function getAlert(pool: pg.Pool, id: number): Promise<AlertRecord | undefined> {
-  const result = await pool.query<Record<string, unknown>>(`SELECT ${ALERT_COLUMNS} FROM fraud_alerts WHERE id = $1`, [
-    id,
-  ]);
+  const result = await pool.query<Record<string, unknown>>(
+    `SELECT ${ALERT_COLUMNS} FROM fraud_alerts WHERE id = $1`,
+    [id],
+  );
   const row = result.rows[0];
   return row === undefined ? undefined : toAlertRecord(row);
 }

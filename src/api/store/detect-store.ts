@@ -72,7 +72,12 @@ interface SuspectRow {
   last_event_at: Date;
 }
 
-async function findSuspects(client: pg.ClientBase, params: DetectParams, start: Date, end: Date): Promise<SuspectRow[]> {
+async function findSuspects(
+  client: pg.ClientBase,
+  params: DetectParams,
+  start: Date,
+  end: Date,
+): Promise<SuspectRow[]> {
   // Bounds are bound as values (not a subquery) so the planner prunes the day partitions outside the window.
   const result = await client.query<SuspectRow>(
     `SELECT caller_number::text AS caller, count(*)::int AS call_count,
@@ -113,7 +118,9 @@ export async function runSdhfDetection(pool: pg.Pool, params: DetectParams): Pro
 async function detectInTransaction(client: pg.ClientBase, params: DetectParams): Promise<DetectResult> {
   let end = params.windowEnd ?? null;
   if (end === null) {
-    const newest = await client.query<{ newest: Date | null }>('SELECT max(start_time) AS newest FROM call_records');
+    const newest = await client.query<{ newest: Date | null }>(
+      'SELECT max(start_time) AS newest FROM call_records',
+    );
     end = newest.rows[0]?.newest ?? null;
   }
   if (end === null) return { windowStart: null, windowEnd: null, suspects: [], inserted: [] };
@@ -121,7 +128,8 @@ async function detectInTransaction(client: pg.ClientBase, params: DetectParams):
   const windowSeconds = params.timeWindowHours * 3_600;
   const start = new Date(end.getTime() - windowSeconds * 1_000);
   const rows = await findSuspects(client, params, start, end);
-  if (rows.length === 0) return { windowStart: start.toISOString(), windowEnd: endIso, suspects: [], inserted: [] };
+  if (rows.length === 0)
+    return { windowStart: start.toISOString(), windowEnd: endIso, suspects: [], inserted: [] };
 
   const open = await client.query<{ suspect_number: string }>(
     `SELECT DISTINCT suspect_number FROM fraud_alerts
@@ -171,7 +179,11 @@ async function detectInTransaction(client: pg.ClientBase, params: DetectParams):
   const insertedByCaller = new Map(inserted.map((alert) => [alert.suspect_number, alert]));
   const suspects = rows.map((row): Suspect => {
     const alert = insertedByCaller.get(row.caller);
-    const outcome = alreadyOpen.has(row.caller) ? 'already_open' : alert !== undefined ? 'alerted' : 'already_alerted';
+    const outcome = alreadyOpen.has(row.caller)
+      ? 'already_open'
+      : alert !== undefined
+        ? 'alerted'
+        : 'already_alerted';
     return {
       suspect_number: row.caller,
       call_count: row.call_count,

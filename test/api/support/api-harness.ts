@@ -9,7 +9,12 @@ import type { FastifyInstance } from 'fastify';
 import type { NatsConnection } from '@nats-io/nats-core';
 import pg from 'pg';
 import pino, { type Logger } from 'pino';
-import { buildApiServer, defaultRuleSettings, hashApiKey, type ApiServerDeps } from '../../../src/api/index.js';
+import {
+  buildApiServer,
+  defaultRuleSettings,
+  hashApiKey,
+  type ApiServerDeps,
+} from '../../../src/api/index.js';
 import { loadConfig, type Config } from '../../../src/config/index.js';
 import { Metrics } from '../../../src/metrics/index.js';
 import { ensureDailyPartitions, migrate } from '../../../src/sinks/index.js';

@@ -65,7 +65,12 @@ export async function insertCalls(pool: pg.Pool, calls: readonly CallFixture[]):
 }
 
 /** `count` short calls from `caller` to distinct callees, one a minute ending at `endMs`. */
-export function fanoutCalls(caller: string, count: number, endMs: number, durationSeconds = 1): CallFixture[] {
+export function fanoutCalls(
+  caller: string,
+  count: number,
+  endMs: number,
+  durationSeconds = 1,
+): CallFixture[] {
   return Array.from({ length: count }, (_unused, index) => ({
     caller,
     callee: `2347${String(100_000_000 + index)}`,

@@ -10,7 +10,13 @@
  */
 import { jetstream, jetstreamManager, type ConsumerMessages, type JetStreamClient } from '@nats-io/jetstream';
 import { nanos, type NatsConnection, type Subscription } from '@nats-io/nats-core';
-import type { CallerView, EngineHealth, EnginePort, RuleSettingsDoc, WorkerHealth } from '../../../src/api/index.js';
+import type {
+  CallerView,
+  EngineHealth,
+  EnginePort,
+  RuleSettingsDoc,
+  WorkerHealth,
+} from '../../../src/api/index.js';
 import { sdhfSeverity } from '../../../src/api/index.js';
 import { partitionOf } from '../../../src/stream/index.js';
 import { SEVERITIES, toAlertMessage, type AlertMessage, type Severity } from '../../../src/windows/index.js';
@@ -53,7 +59,10 @@ export class TestEnginePort implements EnginePort {
   private readonly partitions: number;
   private readonly events = new Map<string, HeldEvent[]>();
   private readonly seenCallIds = new Set<string>();
-  private readonly openSeverity = new Map<string, { severity: Severity; openedMs: number; emissions: number }>();
+  private readonly openSeverity = new Map<
+    string,
+    { severity: Severity; openedMs: number; emissions: number }
+  >();
   private readonly waiters = new Map<string, () => void>();
   private readonly listeners = new Set<(alert: AlertMessage) => void>();
   private js!: JetStreamClient;
@@ -112,16 +121,24 @@ export class TestEnginePort implements EnginePort {
 
   // --- EnginePort ---
 
-  async publishCdrs(records: readonly Record<string, unknown>[]): Promise<{ published: number; duplicates: number }> {
+  async publishCdrs(
+    records: readonly Record<string, unknown>[],
+  ): Promise<{ published: number; duplicates: number }> {
     const acks = await Promise.all(records.map((record) => this.publishOne(record)));
     const duplicates = acks.filter((ack) => ack.duplicate).length;
     return { published: acks.length - duplicates, duplicates };
   }
 
-  async submitAndView(record: Record<string, unknown>, callerDigits: string): Promise<CallerView | undefined> {
+  async submitAndView(
+    record: Record<string, unknown>,
+    callerDigits: string,
+  ): Promise<CallerView | undefined> {
     const callId = String(record.call_id);
     const applied = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`record ${callId} not applied within ${APPLY_WAIT_MS} ms`)), APPLY_WAIT_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`record ${callId} not applied within ${APPLY_WAIT_MS} ms`)),
+        APPLY_WAIT_MS,
+      );
       this.waiters.set(callId, () => {
         clearTimeout(timer);
         resolve();
@@ -135,7 +152,10 @@ export class TestEnginePort implements EnginePort {
 
   async callerView(callerDigits: string): Promise<CallerView | undefined> {
     const held = this.events.get(callerDigits) ?? [];
-    const latestMs = held.reduce((latest, event) => Math.max(latest, event.startMs), Number.NEGATIVE_INFINITY);
+    const latestMs = held.reduce(
+      (latest, event) => Math.max(latest, event.startMs),
+      Number.NEGATIVE_INFINITY,
+    );
     return {
       number: callerDigits,
       partition: partitionOf(callerDigits, this.partitions),
@@ -217,7 +237,11 @@ export class TestEnginePort implements EnginePort {
       const caller = String(record.caller).replace(/^\+/, '');
       const startMs = typeof record.start === 'number' ? record.start : Date.parse(String(record.start));
       const held = this.events.get(caller) ?? [];
-      held.push({ startMs, callee: String(record.callee).replace(/^\+/, ''), durationSeconds: Number(record.duration) });
+      held.push({
+        startMs,
+        callee: String(record.callee).replace(/^\+/, ''),
+        durationSeconds: Number(record.duration),
+      });
       this.events.set(caller, held);
       this.evaluate(caller, held);
     }
@@ -238,7 +262,9 @@ export class TestEnginePort implements EnginePort {
   }
 
   private allowlisted(caller: string): boolean {
-    return this.rules.allowlist.some((entry) => (entry.endsWith('*') ? caller.startsWith(entry.slice(0, -1)) : caller === entry));
+    return this.rules.allowlist.some((entry) =>
+      entry.endsWith('*') ? caller.startsWith(entry.slice(0, -1)) : caller === entry,
+    );
   }
 
   private evaluate(caller: string, held: readonly HeldEvent[]): void {
@@ -248,7 +274,8 @@ export class TestEnginePort implements EnginePort {
       const stats = this.windowStats(held, latestMs, threshold.windowSeconds);
       const avg = stats.callCount === 0 ? 0 : stats.totalDurationSeconds / stats.callCount;
       const key = `${caller}:${threshold.windowSeconds}`;
-      const fires = stats.uniqueDestinations > threshold.minUniqueDestinations && avg < threshold.maxAvgDurationSeconds;
+      const fires =
+        stats.uniqueDestinations > threshold.minUniqueDestinations && avg < threshold.maxAvgDurationSeconds;
       const open = this.openSeverity.get(key);
       if (!fires) {
         this.openSeverity.delete(key);
@@ -290,6 +317,9 @@ export class TestEnginePort implements EnginePort {
 
   /** For feed tests: publish an arbitrary alert message over NATS as the pipeline would. */
   publishAlert(alert: AlertMessage): void {
-    this.options.nc.publish(`${this.prefix}.alerts.${alert.rule}.${alert.alert_severity.toLowerCase()}`, JSON.stringify(alert));
+    this.options.nc.publish(
+      `${this.prefix}.alerts.${alert.rule}.${alert.alert_severity.toLowerCase()}`,
+      JSON.stringify(alert),
+    );
   }
 }

@@ -1,0 +1,172 @@
+/** The pipeline benchmark's tables in BENCHMARKS.md. */
+import type { SteadyRunResult } from '../pipeline/steady-latency.js';
+import { int, mib, ms, pct, size, table } from './format.js';
+import type { PipelineResults } from './report-data.js';
+
+const cores = (c: { nodeCores: number; natsCores: number; postgresCores: number } | undefined): string =>
+  c === undefined ? '–' : `${c.nodeCores.toFixed(2)} / ${c.natsCores.toFixed(2)} / ${c.postgresCores.toFixed(2)}`;
+
+export function drainSection(runs: readonly PipelineResults[]): string {
+  const rows = runs.map((r) => {
+    const drain = r.engine?.drain;
+    return [
+      size(r.args.events),
+      int(drain?.perSecond),
+      int(drain?.steadyPerSecond),
+      int(r.bare?.consume.medianPerSecond),
+      r.bare === undefined ? '–' : `${int(r.bare.copy.medianPerSecond)} (${size(r.args.copyRows)} rows)`,
+      int(r.bare?.consumeCopy.medianPerSecond),
+      pct(r.ratios.engineToBare),
+      cores(drain?.cpu),
+      pct(drain?.cpu.machineBusyShare, 0),
+    ];
+  });
+  return table(
+    [
+      'backlog',
+      'engine CDR/s (start → all committed)',
+      'engine CDR/s (10–90%)',
+      'bare: consume + parse',
+      'bare: COPY alone',
+      'bare: consume + parse + COPY',
+      'engine / bare',
+      'engine CPU cores: Node / NATS / PG',
+      'machine busy',
+    ],
+    rows,
+  );
+}
+
+export function preloadedSection(runs: readonly PipelineResults[]): string {
+  const rows = runs
+    .filter((r) => r.preloaded !== undefined)
+    .map((r) => {
+      const p = r.preloaded!;
+      return [
+        size(p.preload.rows),
+        mib(p.preload.tableBytes),
+        int(p.bareConsumeCopy.perSecond),
+        int(p.drain.perSecond),
+        int(p.drain.steadyPerSecond),
+        pct(r.ratios.preloadedEngineToPreloadedBare),
+        `${int(r.engine?.drain.perSecond)} (${pct(r.ratios.preloadedEngineToBare === null || r.ratios.engineToBare === null ? null : r.ratios.preloadedEngineToBare / r.ratios.engineToBare)} of it)`,
+      ];
+    });
+  if (rows.length === 0) return '_No preloaded run in the results yet._';
+  return table(
+    [
+      'rows already in call_records',
+      'table size',
+      'bare consume + COPY CDR/s',
+      'engine CDR/s',
+      'engine CDR/s (10–90%)',
+      'engine / bare (same table)',
+      'engine on the empty table, same run',
+    ],
+    rows,
+  );
+}
+
+export function latencySection(run: PipelineResults | undefined): string {
+  const runs: readonly SteadyRunResult[] = run?.latency?.runs ?? [];
+  if (runs.length === 0) return '_No latency run in the results yet._';
+  const triple = (s: { p50: number | null; p95: number | null; p99: number | null }): string =>
+    `${ms(s.p50)} / ${ms(s.p95)} / ${ms(s.p99)}`;
+  return table(
+    [
+      'offered CDR/s',
+      'achieved',
+      'publish → alert p50 / p95 / p99',
+      'alerts matched',
+      'engine event_to_alert_ms p50 / p99',
+      'publish → row committed p50 / p95 / p99',
+      'CPU Node / NATS / PG',
+      'saturated',
+    ],
+    runs.map((r) => [
+      int(r.offeredPerSecond),
+      int(r.achievedPerSecond),
+      triple(r.publishToAlertMs),
+      `${int(r.alertsMatched)} of ${int(r.alertsReceived)}`,
+      `${ms(r.engineEventToAlertMs.p50)} / ${ms(r.engineEventToAlertMs.p99)}`,
+      triple(r.publishToCommitMs),
+      cores(r.cpu),
+      r.saturated ? 'yes' : 'no',
+    ]),
+  );
+}
+
+export function memorySection(runs: readonly PipelineResults[]): string {
+  const rows = runs
+    .filter((r) => r.engine !== undefined)
+    .map((r) => {
+      const d = r.engine!.drain;
+      return [
+        int(d.window.eventsHeld),
+        int(d.window.callers),
+        mib(d.window.bytes),
+        int(d.windowBytesPerEvent),
+        mib(d.rssBeforeBytes),
+        mib(d.rssAfterBytes),
+        int(d.rssDeltaBytesPerEvent),
+      ];
+    });
+  return table(
+    ['windowed events', 'callers', 'window state', 'bytes / windowed event', 'RSS before start', 'RSS after drain', 'RSS growth / windowed event'],
+    rows,
+  );
+}
+
+export function sqlSection(runs: readonly PipelineResults[]): string {
+  const rows = runs.flatMap((r) =>
+    (r.sqlVsWindows ?? []).map((s) => [
+      int(s.storedRows),
+      `${int(s.rowsInWindow)} (${s.windowHours} h)`,
+      ms(s.sqlMedianMs),
+      int(s.sqlSuspects),
+      `${int(s.agreement)} of ${int(s.sqlSuspects)}`,
+      ms(s.alertListMedianMs),
+      s.callerViewSamples > 0 ? `${ms(s.callerViewMedianMs)} (${s.callerViewSamples} callers)` : `– (${s.callerViewErrors} errors)`,
+    ]),
+  );
+  if (rows.length === 0) return '_No comparison in the results yet._';
+  return table(
+    ['stored rows', 'rows in the window', 'seed SQL, median of 3', 'SQL suspects', 'already alerted live', 'live: read alerted callers', 'live: one caller’s windows'],
+    rows,
+  );
+}
+
+export function restartSection(runs: readonly PipelineResults[]): string {
+  const rows = runs
+    .filter((r) => r.restart !== undefined)
+    .map((r) => [size(r.args.events), int(r.restart!.eventsReplayed), ms(r.restart!.readyMs), int(r.restart!.replayPerSecond), int(r.restart!.window.eventsHeld)]);
+  if (rows.length === 0) return '_No restart in the results yet._';
+  return table(['backlog (24 h of events)', 'events replayed', 'start → ready', 'replay CDR/s', 'windowed events after'], rows);
+}
+
+/** Target checks against the run that carries them. */
+export function targetsSection(main: PipelineResults | undefined): string {
+  if (main === undefined) return '_No full pipeline run yet._';
+  const lines: string[] = [];
+  const ratio = main.ratios.engineToBare;
+  lines.push(
+    ratio === null
+      ? '- Engine ≥ 90% of the bare ceiling: not measured (see errors).'
+      : `- Engine ≥ 90% of the bare consume + COPY ceiling: ${pct(ratio)} — ${ratio >= 0.9 ? 'met' : `missed by ${((0.9 - ratio) * 100).toFixed(1)} points`}.`,
+  );
+  const headline = main.latency?.runs.find((r) => r.offeredPerSecond === main.latency?.headlineRate);
+  if (headline !== undefined) {
+    const p99 = headline.publishToAlertMs.p99;
+    lines.push(
+      `- Publish → alert p99 ≤ 50 ms at ${int(headline.offeredPerSecond)} CDR/s: ${ms(p99)} — ${p99 !== null && p99 <= 50 ? 'met' : 'missed'}.`,
+    );
+  }
+  const pre = main.preloaded;
+  if (pre !== undefined) {
+    lines.push(
+      `- No cliff with ${size(pre.preload.rows)} rows already stored: engine ${int(pre.drain.perSecond)} CDR/s vs ${int(main.engine?.drain.perSecond)} on the empty table (naive uuid-PK + caller btree schema: ~70k rows/s COPY alone there, DESIGN.md §6).`,
+    );
+  }
+  for (const error of main.errors) lines.push(`- Phase \`${error.phase}\` failed: ${error.message}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,119 @@
+/** Reading the results files back: the newest full run of each kind and size. */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CeilingResult } from '../pipeline/bare-ceiling.js';
+import type { PublishResult } from '../pipeline/backlog.js';
+import type { MachineInfo } from '../pipeline/bench-results.js';
+import type { DrainResult, RestartResult } from '../pipeline/engine-run.js';
+import type { PreloadResult } from '../pipeline/preload.js';
+import type { SqlVsWindowsResult } from '../pipeline/sql-vs-windows.js';
+import type { SteadyRunResult } from '../pipeline/steady-latency.js';
+import type { LatencySummary } from '../pipeline/bench-stats.js';
+import type { CpuUsage } from '../pipeline/process-usage.js';
+import type { DetectorScore } from '../quality/scoring.js';
+
+interface Ceiling {
+  runs: CeilingResult[];
+  medianPerSecond: number | null;
+}
+
+export interface PipelineResults {
+  kind: 'pipeline';
+  file: string;
+  date: string;
+  command: string;
+  args: { events: number; quick: boolean; runs: number; copyRows: number; copyConcurrency: number; workers: number; partitions: number; latencySeconds: number };
+  machine: MachineInfo;
+  publish?: PublishResult;
+  backlogMessages?: number;
+  bare?: { consume: Ceiling; copy: Ceiling; consumeCopy: Ceiling; copyConcurrency: number };
+  engine?: { drain: DrainResult };
+  sqlVsWindows?: SqlVsWindowsResult[];
+  restart?: RestartResult;
+  preloaded?: { preload: PreloadResult; bareConsumeCopy: CeilingResult; drain: DrainResult };
+  latency?: { headlineRate: number; seconds: number; runs: SteadyRunResult[] };
+  ratios: {
+    engineToBare: number | null;
+    engineSteadyToBare: number | null;
+    preloadedEngineToBare: number | null;
+    preloadedEngineToPreloadedBare: number | null;
+  };
+  errors: { phase: string; message: string }[];
+}
+
+export interface QualityResults {
+  kind: 'quality';
+  file: string;
+  date: string;
+  command: string;
+  machine: MachineInfo;
+  scale: {
+    subscribers: number;
+    records: number;
+    byKind: Record<string, number>;
+    labelledCallers: number;
+    normalCallersSeen: number;
+    wallSeconds: number;
+    speedUp: number;
+    description: string;
+  };
+  thresholds: { minUniqueDestinations: number; maxAvgDurationSeconds: number };
+  allowlist: string[];
+  engine: {
+    pipelineSeconds: number;
+    recordsPerSecond: number;
+    cpu: CpuUsage;
+    alertMessages: number;
+    alertsByWindowSeconds: Record<string, number>;
+    alertsBySeverity: Record<string, number>;
+    eventToAlertMs: LatencySummary;
+    score: DetectorScore;
+  };
+  batch: {
+    runs: number;
+    totalQuerySeconds: number;
+    queryMs: LatencySummary;
+    alertsInserted: number;
+    score: DetectorScore;
+    scoreWithAllowlist: DetectorScore;
+  };
+  ttdBucketsMinutes: string[];
+}
+
+export interface LoadedResults {
+  /** Newest full (non-quick) pipeline run per backlog size, by size. */
+  pipelineBySize: Map<number, PipelineResults>;
+  quality: QualityResults | undefined;
+}
+
+function readAll(dir: string): (PipelineResults | QualityResults)[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((name) => name.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  const results: (PipelineResults | QualityResults)[] = [];
+  for (const name of names) {
+    try {
+      const parsed = JSON.parse(readFileSync(join(dir, name), 'utf8')) as PipelineResults | QualityResults;
+      if (parsed.kind === 'pipeline' || parsed.kind === 'quality') results.push({ ...parsed, file: name });
+    } catch {
+      // not one of ours, or half-written: skip it
+    }
+  }
+  return results.sort((a, b) => a.date.localeCompare(b.date));
+}
+
+export function loadResults(dir: string, includeQuick: boolean): LoadedResults {
+  const pipelineBySize = new Map<number, PipelineResults>();
+  let quality: QualityResults | undefined;
+  for (const result of readAll(dir)) {
+    if (result.kind === 'pipeline') {
+      if (includeQuick || !result.args.quick) pipelineBySize.set(result.args.events, result); // sorted by date: newest wins
+    } else if (includeQuick || !result.command.includes('--quick')) {
+      quality = result;
+    }
+  }
+  return { pipelineBySize, quality };
+}

@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { METRIC_CATALOG } from '../../src/metrics/index.js';
+import { startApiHarness, type ApiHarness } from './support/api-harness.js';
+
+/** Metrics the API itself moves (the pipeline's own need the real engine). */
+const API_METRICS = [
+  'sentinel_api_request_duration_seconds',
+  'sentinel_active_websocket_connections',
+  'sentinel_websocket_connections_total',
+  'sentinel_realtime_events_received_total',
+  'sentinel_detection_runs_total',
+  'sentinel_detection_duration_seconds',
+  'sentinel_last_detection_timestamp',
+  'sentinel_ingestion_duration_seconds',
+  'sentinel_unreviewed_alerts',
+  'sentinel_database_pool_utilization',
+];
+
+describe('health, readiness, metrics and the OpenAPI document', () => {
+  let h: ApiHarness;
+  beforeAll(async () => {
+    h = await startApiHarness({ deps: { unreviewedRefreshMs: 50 } });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('reports readiness from the workers: 503 while replaying, 200 when ready', async () => {
+    h.engine.workerState = 'replaying';
+    const replaying = await h.app.inject({ url: '/health/ready' });
+    expect(replaying.statusCode).toBe(503);
+    expect(replaying.json()).toMatchObject({ status: 'not_ready', workers: [{ id: 0, state: 'replaying' }] });
+    expect((await h.app.inject({ url: '/health' })).statusCode).toBe(200);
+    h.engine.workerState = 'ready';
+    expect((await h.app.inject({ url: '/health/ready' })).json()).toMatchObject({ status: 'ready' });
+  });
+
+  it('details NATS, Postgres, workers, lag, backlog and disk', async () => {
+    expect((await h.app.inject({ url: '/api/v1/sentinel/health/detailed' })).statusCode).toBe(401);
+    const response = await h.app.inject({ url: '/api/v1/sentinel/health/detailed', headers: h.auth });
+    expect(response.statusCode).toBe(200);
+    const body = response.json();
+    expect(body).toMatchObject({ status: 'healthy', service: 'sentinel', version: '0.0.0-test' });
+    expect(body.checks.nats).toMatchObject({ status: 'up', connected: true });
+    expect(body.checks.postgres).toMatchObject({ status: 'up', pool: { max: 5 } });
+    expect(body.checks.workers).toEqual([
+      expect.objectContaining({ id: 0, state: 'ready', sink_circuit: 'closed', partitions: [0, 1, 2, 3] }),
+    ]);
+    expect(body.checks.consumer_lag).toEqual({ '0': 0, '1': 0, '2': 0, '3': 0 });
+    expect(body.checks.sink_backlog_rows).toBe(0);
+    expect(Array.isArray(body.checks.disk)).toBe(true);
+
+    h.engine.workerState = 'failed';
+    const failed = await h.app.inject({ url: '/api/v1/sentinel/health/detailed', headers: h.auth });
+    expect(failed.statusCode).toBe(503);
+    expect(failed.json().status).toBe('unhealthy');
+    h.engine.workerState = 'ready';
+  });
+
+  it('exposes every catalogued metric; the API counters move with requests', async () => {
+    await h.app.inject({ url: '/api/v1/sentinel/alerts?limit=5', headers: h.auth });
+    const response = await h.app.inject({ url: '/metrics' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^text\/plain/);
+    const text = response.body;
+    for (const spec of METRIC_CATALOG) expect(text, spec.name).toContain(`# TYPE ${spec.name} ${spec.kind}`);
+    for (const name of API_METRICS) expect(text, name).toContain(`# HELP ${name} `);
+    expect(text).toMatch(
+      /sentinel_api_request_duration_seconds_count\{method="GET",endpoint="\/api\/v1\/sentinel\/alerts",status="200"\} 1/,
+    );
+    expect(text).toMatch(/^sentinel_database_pool_utilization \d/m);
+  });
+
+  it('refreshes the unreviewed-alert gauge from Postgres', async () => {
+    await h.pool.query(
+      `INSERT INTO fraud_alerts (alert_key, episode_key, alert_type, detection_rule, rule, suspect_number, alert_severity)
+       VALUES ('k1', 'e1', 'SDHF_SIMBOX', 'SDHF_001', 'sdhf', '2348000000001', 'LOW'),
+              ('k2', 'e2', 'SDHF_SIMBOX', 'SDHF_001', 'sdhf', '2348000000002', 'HIGH')`,
+    );
+    const value = async () => /^sentinel_unreviewed_alerts (\d+)$/m.exec(await h.metrics.text())?.[1];
+    await expect.poll(value, { timeout: 10_000 }).toBe('2');
+  });
+
+  it('serves the OpenAPI document generated from the route schemas', async () => {
+    const response = await h.app.inject({ url: '/docs/json' });
+    expect(response.statusCode).toBe(200);
+    const doc = response.json();
+    expect(doc.openapi).toBe('3.0.3');
+    for (const path of [
+      '/api/v1/sentinel/alerts',
+      '/api/v1/sentinel/alerts/{id}',
+      '/api/v1/sentinel/alerts/review',
+      '/api/v1/sentinel/ingest',
+      '/api/v1/sentinel/events/call',
+      '/api/v1/sentinel/callers/{number}',
+      '/api/v1/sentinel/detect/sdhf',
+      '/api/v1/sentinel/thresholds',
+      '/api/v1/sentinel/allowlist',
+      '/api/v1/sentinel/health/detailed',
+      '/health',
+      '/health/ready',
+    ]) {
+      expect(doc.paths[path], path).toBeDefined();
+    }
+    const limit = doc.paths['/api/v1/sentinel/alerts'].get.parameters.find(
+      (p: { name: string }) => p.name === 'limit',
+    );
+    expect(limit.schema).toMatchObject({ minimum: 1, maximum: 1000, default: 50 });
+    expect(doc.paths['/health'].get.security).toEqual([]);
+    expect(doc.components.securitySchemes.apiKey).toMatchObject({ in: 'header', name: 'X-API-Key' });
+  });
+
+  it('echoes a well-formed X-Request-Id and answers 404 for unknown routes in the error shape', async () => {
+    const response = await h.app.inject({
+      url: '/api/v1/sentinel/nope',
+      headers: { ...h.auth, 'x-request-id': 'trace-123' },
+    });
+    expect(response.statusCode).toBe(404);
+    expect(response.headers['x-request-id']).toBe('trace-123');
+    expect(response.json()).toMatchObject({ status: 'error', error: 'not_found' });
+    const injected = await h.app.inject({
+      url: '/health',
+      headers: { 'x-request-id': 'bad id\nwith newline' },
+    });
+    expect(injected.headers['x-request-id']).not.toContain('bad');
+  });
+});
