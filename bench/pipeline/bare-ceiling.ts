@@ -10,6 +10,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { perSecond } from './bench-stats.js';
+import type { CpuUsage } from './process-usage.js';
 
 const COPY_SQL =
   'COPY call_records (call_id, caller_number, callee_number, start_time, duration_seconds, answered, ' +
@@ -21,16 +22,21 @@ export interface CeilingResult {
   rows: number;
   elapsedMs: number;
   perSecond: number;
+  /** Filled in by the caller, which owns the process list. */
+  cpu?: CpuUsage;
+  rowsPerCpuSecond?: number | null;
 }
 
-// eslint-disable-next-line no-control-regex -- TAB, LF, CR and backslash are exactly what COPY text escapes
 const COPY_SPECIAL = /[\\\t\n\r]/g;
 const text = (value: unknown): string => {
   if (value === undefined || value === null) return '\\N';
   const s = String(value);
-  return s.replace(COPY_SPECIAL, (c) => (c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\\\'));
+  return s.replace(COPY_SPECIAL, (c) =>
+    c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\\\',
+  );
 };
-const digits = (value: unknown): string => text(typeof value === 'string' && value.startsWith('+') ? value.slice(1) : value);
+const digits = (value: unknown): string =>
+  text(typeof value === 'string' && value.startsWith('+') ? value.slice(1) : value);
 
 /** A parsed CDR as one line of COPY text; the partition comes from the subject. */
 export function copyLine(cdr: Record<string, unknown>, partition: number, seq: number): string {
@@ -146,7 +152,11 @@ export async function measureConsume(nc: NatsConnection, expected: number): Prom
 }
 
 /** COPY of pre-encoded batches (`batches[k]` is one transaction's chunks) into `url`. */
-export async function measureCopy(url: string, batches: Buffer[][], concurrency: number): Promise<CeilingResult> {
+export async function measureCopy(
+  url: string,
+  batches: Buffer[][],
+  concurrency: number,
+): Promise<CeilingResult> {
   const lanes = await CopyLanes.open(url, concurrency);
   let rows = 0;
   const lineCount = (chunks: Buffer[]): number => chunks.reduce((n, chunk) => n + countLines(chunk), 0);

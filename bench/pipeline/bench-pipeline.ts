@@ -13,10 +13,23 @@ import type { Service } from '../../src/engine/index.js';
 import { partitionOf } from '../../src/stream/index.js';
 import { median } from './bench-stats.js';
 import { partitionTargets, prepareStreams, publishBacklog, streamMessages } from './backlog.js';
-import { copyLine, measureConsume, measureConsumeCopy, measureCopy, type CeilingResult } from './bare-ceiling.js';
+import {
+  copyLine,
+  measureConsume,
+  measureConsumeCopy,
+  measureCopy,
+  type CeilingResult,
+} from './bare-ceiling.js';
 import { machineInfo, resultsDir, today, writeResults } from './bench-results.js';
 import { startBenchStack, type BenchStack } from './bench-stack.js';
-import { drainWithEngine, restartToReady, type EngineOptions } from './engine-run.js';
+import {
+  drainWithEngine,
+  restartToReady,
+  rowsPerCpuSecond,
+  type DrainResult,
+  type EngineOptions,
+} from './engine-run.js';
+import { CpuMeter } from './process-usage.js';
 import { parsePipelineArgs, type PipelineArgs } from './pipeline-args.js';
 import { preloadCallRecords } from './preload.js';
 import { compareSqlWithWindows } from './sql-vs-windows.js';
@@ -62,7 +75,13 @@ function encodeCopyBatches(plan: BacklogPlan, rows: number, partitions: number):
   let lines: string[] = [];
   for (let i = 0; i < rows; i++) {
     const record = backlogRecord(plan, i);
-    lines.push(copyLine(JSON.parse(record.json) as Record<string, unknown>, partitionOf(record.callerDigits, partitions), i + 1));
+    lines.push(
+      copyLine(
+        JSON.parse(record.json) as Record<string, unknown>,
+        partitionOf(record.callerDigits, partitions),
+        i + 1,
+      ),
+    );
     if (lines.length === 5_000 || i === rows - 1) {
       batches.push([Buffer.from(lines.join(''), 'utf8')]);
       lines = [];
@@ -71,20 +90,37 @@ function encodeCopyBatches(plan: BacklogPlan, rows: number, partitions: number):
   return batches;
 }
 
+/** Runs a ceiling measurement with the CPU of Node, NATS and Postgres metered around it. */
+async function metered(ctx: Context, work: () => Promise<CeilingResult>): Promise<CeilingResult> {
+  const meter = new CpuMeter(ctx.stack.groups);
+  const result = await work();
+  const cpu = meter.read();
+  return { ...result, cpu, rowsPerCpuSecond: rowsPerCpuSecond(result.rows, cpu) };
+}
+
 async function bareCeilings(ctx: Context, expected: number): Promise<void> {
   const { args, stack, nc } = ctx;
   const consume: CeilingResult[] = [];
   const copy: CeilingResult[] = [];
   const consumeCopy: CeilingResult[] = [];
-  for (let run = 0; run < args.runs; run++) consume.push(await measureConsume(nc, expected));
+  for (let run = 0; run < args.runs; run++)
+    consume.push(await metered(ctx, () => measureConsume(nc, expected)));
   const batches = encodeCopyBatches(ctx.plan, args.copyRows, args.partitions);
   for (let run = 0; run < args.runs; run++) {
-    copy.push(await measureCopy(await stack.freshDatabase(`bench_copy_${run}`, logger), batches, args.copyConcurrency));
+    copy.push(
+      await measureCopy(
+        await stack.freshDatabase(`bench_copy_${run}`, logger),
+        batches,
+        args.copyConcurrency,
+      ),
+    );
   }
   batches.length = 0;
   for (let run = 0; run < args.runs; run++) {
     const url = await stack.freshDatabase(`bench_bare_${run}`, logger);
-    consumeCopy.push(await measureConsumeCopy(nc, url, expected, { batchRows: 5_000, concurrency: args.copyConcurrency }));
+    consumeCopy.push(
+      await measureConsumeCopy(nc, url, expected, { batchRows: 5_000, concurrency: args.copyConcurrency }),
+    );
   }
   ctx.results.bare = {
     consume: summarize(consume),
@@ -95,11 +131,20 @@ async function bareCeilings(ctx: Context, expected: number): Promise<void> {
 }
 
 function engineOptions(ctx: Context, databaseUrl: string, consumerGroup: string): EngineOptions {
-  return { natsUrl: ctx.stack.natsUrl, databaseUrl, partitions: ctx.args.partitions, workers: ctx.args.workers, consumerGroup };
+  return {
+    natsUrl: ctx.stack.natsUrl,
+    databaseUrl,
+    partitions: ctx.args.partitions,
+    workers: ctx.args.workers,
+    consumerGroup,
+  };
 }
 
 /** Drains the backlog into a fresh database; compares the seed's SQL; restarts. Returns the running engine. */
-async function engineDrain(ctx: Context, expected: number): Promise<{ service: Service; pool: pg.Pool; group: string } | undefined> {
+async function engineDrain(
+  ctx: Context,
+  expected: number,
+): Promise<{ service: Service; pool: pg.Pool; group: string } | undefined> {
   const url = await ctx.stack.freshDatabase('bench_engine', logger);
   const pool = new pg.Pool({ connectionString: url, max: 2 });
   const group = 'bench-drain';
@@ -107,7 +152,14 @@ async function engineDrain(ctx: Context, expected: number): Promise<{ service: S
   const targets = await partitionTargets(ctx.nc, ctx.args.partitions);
   let service: Service | undefined;
   try {
-    const drained = await drainWithEngine(options, pool, targets, expected, ctx.stack.groups, DRAIN_TIMEOUT_MS);
+    const drained = await drainWithEngine(
+      options,
+      pool,
+      targets,
+      expected,
+      ctx.stack.groups,
+      DRAIN_TIMEOUT_MS,
+    );
     service = drained.service;
     ctx.results.engine = { drain: drained.result };
     const sqlRows = ctx.args.sqlRows.length > 0 ? ctx.args.sqlRows : [expected];
@@ -132,17 +184,34 @@ async function engineDrain(ctx: Context, expected: number): Promise<{ service: S
 }
 
 /** Preloads a database, then measures the bare consume + COPY and the engine appending to it. */
-async function preloadedDrain(ctx: Context, expected: number): Promise<{ service: Service; pool: pg.Pool; group: string }> {
+async function preloadedDrain(
+  ctx: Context,
+  expected: number,
+): Promise<{ service: Service; pool: pg.Pool; group: string }> {
   const url = await ctx.stack.freshDatabase('bench_preloaded', logger);
   const pool = new pg.Pool({ connectionString: url, max: 2 });
   try {
-    const preload = await preloadCallRecords(pool, ctx.args.preloadRows, ctx.plan.startMs, ctx.plan.spanMs, (done) =>
-      logger.info({ done }, 'preloading call_records'),
+    const preload = await preloadCallRecords(
+      pool,
+      ctx.args.preloadRows,
+      ctx.plan.startMs,
+      ctx.plan.spanMs,
+      (done) => logger.info({ done }, 'preloading call_records'),
     );
-    const bare = await measureConsumeCopy(ctx.nc, url, expected, { batchRows: 5_000, concurrency: ctx.args.copyConcurrency });
+    const bare = await measureConsumeCopy(ctx.nc, url, expected, {
+      batchRows: 5_000,
+      concurrency: ctx.args.copyConcurrency,
+    });
     const group = 'bench-preloaded';
     const targets = await partitionTargets(ctx.nc, ctx.args.partitions);
-    const drained = await drainWithEngine(engineOptions(ctx, url, group), pool, targets, expected, ctx.stack.groups, DRAIN_TIMEOUT_MS);
+    const drained = await drainWithEngine(
+      engineOptions(ctx, url, group),
+      pool,
+      targets,
+      expected,
+      ctx.stack.groups,
+      DRAIN_TIMEOUT_MS,
+    );
     ctx.results.preloaded = { preload, bareConsumeCopy: bare, drain: drained.result };
     return { service: drained.service, pool, group };
   } catch (error) {
@@ -151,7 +220,10 @@ async function preloadedDrain(ctx: Context, expected: number): Promise<{ service
   }
 }
 
-async function latencySweep(ctx: Context, engine: { service: Service; pool: pg.Pool; group: string }): Promise<void> {
+async function latencySweep(
+  ctx: Context,
+  engine: { service: Service; pool: pg.Pool; group: string },
+): Promise<void> {
   const rates = [...new Set([ctx.args.rate, ...ctx.args.sweepRates])].sort((a, b) => a - b);
   const runs: SteadyRunResult[] = [];
   let fraudsterBase = 0;
@@ -179,12 +251,23 @@ async function latencySweep(ctx: Context, engine: { service: Service; pool: pg.P
       runTag: `r${rate}`,
       pendingBacklog: async () => {
         const health = await engine.service.engine.health();
-        return health.workers.reduce((sum, w) => sum + Object.values(w.consumerPending).reduce((a, b) => a + b, 0), 0);
+        return health.workers.reduce(
+          (sum, w) => sum + Object.values(w.consumerPending).reduce((a, b) => a + b, 0),
+          0,
+        );
       },
     });
     fraudsterBase += traffic.fraudstersUsed;
     runs.push(result);
-    logger.info({ rate, achieved: result.achievedPerSecond, alertP99: result.publishToAlertMs.p99, commitP99: result.publishToCommitMs.p99 }, 'steady run done');
+    logger.info(
+      {
+        rate,
+        achieved: result.achievedPerSecond,
+        alertP99: result.publishToAlertMs.p99,
+        commitP99: result.publishToCommitMs.p99,
+      },
+      'steady run done',
+    );
     if (result.saturated) break;
     await waitForIdle(engine.service, 30_000);
   }
@@ -196,7 +279,9 @@ async function waitForIdle(service: Service, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
     const health = await service.engine.health();
-    const busy = health.workers.some((w) => w.bufferedRows > 0 || Object.values(w.consumerPending).some((n) => n > 0));
+    const busy = health.workers.some(
+      (w) => w.bufferedRows > 0 || Object.values(w.consumerPending).some((n) => n > 0),
+    );
     if (!busy) return;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
@@ -209,13 +294,21 @@ async function main(): Promise<void> {
   const nc = await connect({ servers: stack.natsUrl, name: 'bench-pipeline' });
   const nowMs = Date.now();
   const spanMs = 23 * HOUR_MS;
-  const plan: BacklogPlan = { seed: 42, events: args.events, startMs: nowMs - spanMs - 10 * 60_000, spanMs, runTag: String(nowMs % 1_000_000) };
+  const plan: BacklogPlan = {
+    seed: 42,
+    events: args.events,
+    startMs: nowMs - spanMs - 10 * 60_000,
+    spanMs,
+    runTag: String(nowMs % 1_000_000),
+  };
   const ctx: Context = { args, stack, nc, plan, results: {}, errors: [] };
   let engine: { service: Service; pool: pg.Pool; group: string } | undefined;
   try {
     ctx.results.machine = await machineInfo(process.env.PATH, stack.adminUrl);
     await prepareStreams(nc, args.partitions, logger);
-    ctx.results.publish = await phase(ctx, 'publish', () => publishBacklog(nc, plan, args.partitions, logger));
+    ctx.results.publish = await phase(ctx, 'publish', () =>
+      publishBacklog(nc, plan, args.partitions, logger),
+    );
     const expected = await streamMessages(nc);
     ctx.results.backlogMessages = expected;
     await phase(ctx, 'bare', () => bareCeilings(ctx, expected));
@@ -260,16 +353,28 @@ async function main(): Promise<void> {
 
 /** Engine rate over the bare consume + COPY ceiling, both measured in this run. */
 function ratios(results: Record<string, unknown>): Record<string, number | null> {
-  const bare = (results.bare as { consumeCopy?: { medianPerSecond: number | null } } | undefined)?.consumeCopy?.medianPerSecond ?? null;
-  const engine = (results.engine as { drain?: { perSecond: number; steadyPerSecond: number | null } } | undefined)?.drain;
-  const preloaded = results.preloaded as { bareConsumeCopy: CeilingResult; drain: { perSecond: number } } | undefined;
+  const bareCeiling = (
+    results.bare as { consumeCopy: { runs: CeilingResult[]; medianPerSecond: number | null } } | undefined
+  )?.consumeCopy;
+  const bare = bareCeiling?.medianPerSecond ?? null;
+  const bareEfficiency = median(
+    (bareCeiling?.runs ?? []).flatMap((r) => (r.rowsPerCpuSecond == null ? [] : [r.rowsPerCpuSecond])),
+  );
+  const engine = (results.engine as { drain: DrainResult } | undefined)?.drain;
+  const preloaded = results.preloaded as { bareConsumeCopy: CeilingResult; drain: DrainResult } | undefined;
   const ratio = (a: number | null | undefined, b: number | null | undefined): number | null =>
     a == null || b == null || b === 0 ? null : Math.round((a / b) * 1_000) / 1_000;
   return {
     engineToBare: ratio(engine?.perSecond, bare),
     engineSteadyToBare: ratio(engine?.steadyPerSecond, bare),
+    // CDRs per CPU-second of Node + NATS + Postgres: robust to other load on the machine.
+    engineToBarePerCpuSecond: ratio(engine?.rowsPerCpuSecond, bareEfficiency),
     preloadedEngineToBare: ratio(preloaded?.drain.perSecond, bare),
     preloadedEngineToPreloadedBare: ratio(preloaded?.drain.perSecond, preloaded?.bareConsumeCopy.perSecond),
+    preloadedEngineToPreloadedBarePerCpuSecond: ratio(
+      preloaded?.drain.rowsPerCpuSecond,
+      preloaded?.bareConsumeCopy.rowsPerCpuSecond,
+    ),
   };
 }
 

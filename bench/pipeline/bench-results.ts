@@ -29,15 +29,21 @@ export interface MachineInfo {
   note: string;
 }
 
-export async function machineInfo(pathEnv: string | undefined, adminUrl: string | undefined): Promise<MachineInfo> {
+export async function machineInfo(
+  pathEnv: string | undefined,
+  adminUrl: string | undefined,
+): Promise<MachineInfo> {
   const binary = findNatsServerBinary(pathEnv);
-  const nats = binary === undefined ? 'not found' : spawnSync(binary, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  const nats =
+    binary === undefined ? 'not found' : spawnSync(binary, ['--version'], { encoding: 'utf8' }).stdout.trim();
   let postgres = 'unknown';
   if (adminUrl !== undefined) {
     const client = new pg.Client({ connectionString: adminUrl });
     await client.connect();
     try {
-      postgres = (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? 'unknown';
+      postgres =
+        (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ??
+        'unknown';
     } finally {
       await client.end();
     }

@@ -46,7 +46,8 @@ export async function startBenchStack(pathEnv: string | undefined): Promise<Benc
     adminUrl,
     groups: { natsPid: nats.child.pid, postgresPid: postmasterPid(postgres.dataDir) },
     async freshDatabase(name, logger) {
-      if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new RangeError(`database name ${name} is not a plain identifier`);
+      if (!/^[a-z_][a-z0-9_]*$/.test(name))
+        throw new RangeError(`database name ${name} is not a plain identifier`);
       const admin = new pg.Client({ connectionString: adminUrl });
       await admin.connect();
       try {

@@ -79,7 +79,11 @@ export interface DrainResult {
   perSecond: number;
   /** Rows/s between 10% and 90% of the rows committed (no start-up, no tail). */
   steadyPerSecond: number | null;
-  /** Rows the engine's own `sentinel_copy_rows_total` counted by the end (a cross-check of the drain). */
+  /** Rows per CPU-second of Node + NATS + Postgres together: comparable across runs on a busy machine. */
+  rowsPerCpuSecond: number | null;
+  /** [seconds since start, rows committed by the sink's counter], about once a second. */
+  timeline: [number, number][];
+  /** Rows the engine's own `sentinel_copy_rows_total` counted by the end (it lags by up to a report, ~1 s). */
   copyRowsCounted: number;
   startupMs: number;
   cpu: CpuUsage;
@@ -115,7 +119,10 @@ export async function drainWithEngine(
   const deadline = started + timeoutMs;
   for (;;) {
     rssPeakBytes = Math.max(rssPeakBytes, rssBytes());
-    samples.push({ atMs: performance.now(), rows: counterTotal(await service.metrics.text(), 'sentinel_copy_rows_total') });
+    samples.push({
+      atMs: performance.now(),
+      rows: counterTotal(await service.metrics.text(), 'sentinel_copy_rows_total'),
+    });
     if (await offsetsReached(pool, options.consumerGroup, targets)) break;
     if (performance.now() > deadline) {
       await service.stop();
@@ -136,6 +143,8 @@ export async function drainWithEngine(
       elapsedMs: Math.round(elapsedMs),
       perSecond: perSecond(events, elapsedMs),
       steadyPerSecond: steadyRate(samples, events),
+      rowsPerCpuSecond: rowsPerCpuSecond(events, cpu),
+      timeline: timeline(samples, started),
       copyRowsCounted: counterTotal(await service.metrics.text(), 'sentinel_copy_rows_total'),
       startupMs: Math.round(startupMs),
       cpu,
@@ -148,6 +157,22 @@ export async function drainWithEngine(
         window.eventsHeld > 0 ? Math.round((rssAfterBytes - rssBeforeBytes) / window.eventsHeld) : null,
     },
   };
+}
+
+export function rowsPerCpuSecond(rows: number, cpu: CpuUsage): number | null {
+  const cpuSeconds = cpu.seconds * (cpu.nodeCores + cpu.natsCores + cpu.postgresCores);
+  return cpuSeconds > 0 ? Math.round(rows / cpuSeconds) : null;
+}
+
+function timeline(samples: readonly { atMs: number; rows: number }[], startedMs: number): [number, number][] {
+  const points: [number, number][] = [];
+  let lastMs = Number.NEGATIVE_INFINITY;
+  for (const sample of samples) {
+    if (sample.atMs - lastMs < 1_000) continue;
+    lastMs = sample.atMs;
+    points.push([Math.round((sample.atMs - startedMs) / 100) / 10, sample.rows]);
+  }
+  return points;
 }
 
 /** Rate between the samples where 10% and 90% of `events` had been committed (from the sink's counter). */
@@ -167,7 +192,11 @@ export interface RestartResult {
 }
 
 /** Stops `service`, starts a new one with the same options and times it to ready. */
-export async function restartToReady(service: Service, options: EngineOptions, timeoutMs: number): Promise<{ service: Service; result: RestartResult }> {
+export async function restartToReady(
+  service: Service,
+  options: EngineOptions,
+  timeoutMs: number,
+): Promise<{ service: Service; result: RestartResult }> {
   await service.stop();
   const started = performance.now();
   const next = await startEngine(options);

@@ -37,7 +37,8 @@ export const PIPELINE_USAGE = `npm run bench:pipeline -- [--quick] [--events 100
 function count(name: string, raw: string | undefined, fallback: number, min = 0): number {
   if (raw === undefined) return fallback;
   const value = Number(raw.replace(/_/g, ''));
-  if (!Number.isInteger(value) || value < min) throw new RangeError(`--${name} must be an integer >= ${min}, got ${raw}`);
+  if (!Number.isInteger(value) || value < min)
+    throw new RangeError(`--${name} must be an integer >= ${min}, got ${raw}`);
   return value;
 }
 
@@ -87,7 +88,12 @@ export function parsePipelineArgs(argv: readonly string[]): PipelineArgs {
     copyConcurrency: count('copy-concurrency', values['copy-concurrency'], 1, 1),
     copyRows: Math.min(events, count('copy-rows', values['copy-rows'], 1_000_000, 1_000)),
     sqlRows: list('sql-rows', values['sql-rows'], [1_000_000, 5_000_000]).filter((rows) => rows <= events),
-    skip: new Set((values.skip ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')),
+    skip: new Set(
+      (values.skip ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    ),
     quick,
     out: values.out,
     report: !(values['no-report'] ?? false),

@@ -44,5 +44,10 @@ export async function preloadCallRecords(
   const size = await pool.query<{ bytes: string }>(
     "SELECT sum(pg_total_relation_size(c.oid))::bigint AS bytes FROM pg_class c WHERE c.relname LIKE 'call_records%' AND c.relkind IN ('r', 'p')",
   );
-  return { rows, elapsedMs: Math.round(elapsedMs), perSecond: perSecond(rows, elapsedMs), tableBytes: Number(size.rows[0]?.bytes ?? 0) };
+  return {
+    rows,
+    elapsedMs: Math.round(elapsedMs),
+    perSecond: perSecond(rows, elapsedMs),
+    tableBytes: Number(size.rows[0]?.bytes ?? 0),
+  };
 }

@@ -24,16 +24,29 @@ export interface SeedQueryOptions {
   arrivedBy?: Date;
 }
 
-export async function seedSdhfQuery(db: pg.Pool | pg.ClientBase, options: SeedQueryOptions): Promise<SeedSuspect[]> {
+export async function seedSdhfQuery(
+  db: pg.Pool | pg.ClientBase,
+  options: SeedQueryOptions,
+): Promise<SeedSuspect[]> {
   const table = options.table ?? 'call_records';
   if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new RangeError(`table ${table} is not a plain identifier`);
-  const params: unknown[] = [options.windowStart, options.windowEnd, options.minUniqueDestinations, options.maxAvgDurationSeconds];
+  const params: unknown[] = [
+    options.windowStart,
+    options.windowEnd,
+    options.minUniqueDestinations,
+    options.maxAvgDurationSeconds,
+  ];
   let arrival = '';
   if (options.arrivedBy !== undefined) {
     params.push(options.arrivedBy);
     arrival = ' AND arrived_at <= $5';
   }
-  const result = await db.query<{ caller: string; call_count: number; unique_destinations: number; avg_duration: number }>(
+  const result = await db.query<{
+    caller: string;
+    call_count: number;
+    unique_destinations: number;
+    avg_duration: number;
+  }>(
     `SELECT caller_number AS caller, count(*)::int AS call_count,
             count(DISTINCT callee_number)::int AS unique_destinations,
             avg(duration_seconds)::float8 AS avg_duration

@@ -67,7 +67,9 @@ export async function compareSqlWithWindows(
   let alerted = new Set<string>();
   for (let run = 0; run < runs; run++) {
     const { value, ms } = await timed(() =>
-      pool.query<{ suspect_number: string }>("SELECT DISTINCT suspect_number FROM fraud_alerts WHERE rule = 'sdhf'"),
+      pool.query<{ suspect_number: string }>(
+        "SELECT DISTINCT suspect_number FROM fraud_alerts WHERE rule = 'sdhf'",
+      ),
     );
     listTimes.push(ms);
     alerted = new Set(value.rows.map((row) => row.suspect_number));

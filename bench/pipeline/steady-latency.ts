@@ -80,7 +80,11 @@ export async function runSteadyLatency(options: SteadyRunOptions): Promise<Stead
   });
   await nc.flush();
 
-  const publisher = new CdrPublisher(nc, { partitions: options.partitions, logger: options.logger, maxInFlight: 4_096 });
+  const publisher = new CdrPublisher(nc, {
+    partitions: options.partitions,
+    logger: options.logger,
+    maxInFlight: 4_096,
+  });
   const encoder = new TextEncoder();
   const js = jetstream(nc);
   const pendingProbes: Probe[] = [];
@@ -112,7 +116,14 @@ export async function runSteadyLatency(options: SteadyRunOptions): Promise<Stead
     const caller = subscriberNumber(0, 9_000_000 + (probesSent % 1_000));
     const callId = `probe-${options.runTag}-${probesSent++}`;
     const partition = partitionOf(caller, options.partitions);
-    const json = recordJson({ callId, caller, callee: subscriberNumber(0, 1), startMs: Date.now(), durationSeconds: 60, salt: probesSent });
+    const json = recordJson({
+      callId,
+      caller,
+      callee: subscriberNumber(0, 1),
+      startMs: Date.now(),
+      durationSeconds: 60,
+      salt: probesSent,
+    });
     const sentAtMs = performance.now();
     js.publish(cdrSubject(partition), json, { msgID: callId })
       .then((ack) => pendingProbes.push({ partition, seq: ack.seq, sentAtMs }))
@@ -146,8 +157,12 @@ export async function runSteadyLatency(options: SteadyRunOptions): Promise<Stead
     await sleep(2);
   }
   const publishEnd = performance.now();
-  const publisherLagMs = Math.max(0, ((options.ratePerSecond * (publishEnd - started)) / 1_000 - sent) / options.ratePerSecond) * 1_000;
-  await publisher.flush().catch((error: unknown) => options.logger.warn({ err: error }, 'steady publisher flush failed'));
+  const publisherLagMs =
+    Math.max(0, ((options.ratePerSecond * (publishEnd - started)) / 1_000 - sent) / options.ratePerSecond) *
+    1_000;
+  await publisher
+    .flush()
+    .catch((error: unknown) => options.logger.warn({ err: error }, 'steady publisher flush failed'));
   const cpu = meter.read();
   const backlogAtEnd = await options.pendingBacklog();
   stopAtMs = performance.now();

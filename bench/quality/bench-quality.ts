@@ -28,7 +28,14 @@ const GROUP = 'quality';
 const THRESHOLDS = { minUniqueDestinations: 50, maxAvgDurationSeconds: 3.0 };
 const logger = pino({ level: 'info' }, pino.destination(2));
 
-function parseQualityArgs(argv: readonly string[]): { subscribers: number; seed: number; quick: boolean; out: string | undefined; report: boolean; workers: number } {
+function parseQualityArgs(argv: readonly string[]): {
+  subscribers: number;
+  seed: number;
+  quick: boolean;
+  out: string | undefined;
+  report: boolean;
+  workers: number;
+} {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -43,7 +50,8 @@ function parseQualityArgs(argv: readonly string[]): { subscribers: number; seed:
   const quick = values.quick ?? false;
   const int = (name: string, raw: string | undefined, fallback: number): number => {
     const value = raw === undefined ? fallback : Number(raw.replace(/_/g, ''));
-    if (!Number.isInteger(value) || value < 1) throw new RangeError(`--${name} must be a positive integer, got ${raw}`);
+    if (!Number.isInteger(value) || value < 1)
+      throw new RangeError(`--${name} must be a positive integer, got ${raw}`);
     return value;
   };
   return {
@@ -92,7 +100,12 @@ async function main(): Promise<void> {
       env: { ALLOWLIST: allowlist },
     });
     const collector = await collectAlerts(nc);
-    const traffic = generateTraffic({ seed: args.seed, subscribers: args.subscribers, startMs: dayStartMs, durationMs: 24 * HOUR_MS });
+    const traffic = generateTraffic({
+      seed: args.seed,
+      subscribers: args.subscribers,
+      startMs: dayStartMs,
+      durationMs: 24 * HOUR_MS,
+    });
     const meter = new CpuMeter(stack.groups);
     const started = performance.now();
     const day = await runSimulatedDay(nc, url, traffic, PARTITIONS, logger);
@@ -117,7 +130,12 @@ async function main(): Promise<void> {
     const normalCallers = Number(distinct.rows[0]?.n ?? 0);
     const batchView: DetectorView = {
       firstDetectedAt: batch.firstFlaggedAt,
-      alertCounts: new Map([...batch.firstFlaggedAt.keys()].map((caller) => [caller, batch.runs.filter((r) => r.suspects.includes(caller)).length])),
+      alertCounts: new Map(
+        [...batch.firstFlaggedAt.keys()].map((caller) => [
+          caller,
+          batch.runs.filter((r) => r.suspects.includes(caller)).length,
+        ]),
+      ),
     };
     const prefix = allowlist.slice(0, -1);
     const output = {
@@ -159,7 +177,9 @@ async function main(): Promise<void> {
         queryMs: summarizeLatencies(batch.runs.map((r) => r.queryMs)),
         alertsInserted: batch.alertsInserted,
         score: scoreDetector(traffic.labels, normalCallers, batchView),
-        scoreWithAllowlist: scoreDetector(traffic.labels, normalCallers, batchView, (caller) => caller.startsWith(prefix)),
+        scoreWithAllowlist: scoreDetector(traffic.labels, normalCallers, batchView, (caller) =>
+          caller.startsWith(prefix),
+        ),
       },
       ttdBucketsMinutes: [...TTD_BUCKETS_MIN.map(String), 'later', 'never'],
     };

@@ -47,7 +47,12 @@ export interface DetectorScore {
   timeToDetect: Record<string, TimeToDetect>;
 }
 
-export function scoreDetector(labels: GroundTruth, normalCallers: number, view: DetectorView, excluded: (caller: string) => boolean = () => false): DetectorScore {
+export function scoreDetector(
+  labels: GroundTruth,
+  normalCallers: number,
+  view: DetectorView,
+  excluded: (caller: string) => boolean = () => false,
+): DetectorScore {
   const classOf = new Map(labels.callers.map((c) => [c.number, c]));
   const classes = new Map<CallerClass, ClassScore>();
   const score = (cls: CallerClass): ClassScore => {

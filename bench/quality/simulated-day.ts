@@ -90,7 +90,9 @@ export async function runSimulatedDay(
   await client.connect();
   await client.query(SEED_TABLE_DDL);
   const copy = client.query(
-    copyFrom('COPY seed_call_records_staging (call_id, caller_number, callee_number, call_timestamp, duration_seconds, arrived_at) FROM STDIN'),
+    copyFrom(
+      'COPY seed_call_records_staging (call_id, caller_number, callee_number, call_timestamp, duration_seconds, arrived_at) FROM STDIN',
+    ),
   );
   const copyDone = new Promise<void>((resolve, reject) => {
     copy.on('finish', resolve);
@@ -112,7 +114,13 @@ export async function runSimulatedDay(
     if (Number.isNaN(firstArrivalMs)) firstArrivalMs = record.arrivalMs;
     lastArrivalMs = record.arrivalMs;
     if (record.kind !== 'malformed') {
-      const cdr = JSON.parse(record.json) as { call_id: string; caller: string; callee: string; start: string | number; duration: number };
+      const cdr = JSON.parse(record.json) as {
+        call_id: string;
+        caller: string;
+        callee: string;
+        start: string | number;
+        duration: number;
+      };
       const startMs = typeof cdr.start === 'number' ? cdr.start : Date.parse(cdr.start);
       if (record.kind === 'valid' && labelled.has(record.callerDigits)) {
         const key = `${record.callerDigits}:${startMs}`;
@@ -126,7 +134,11 @@ export async function runSimulatedDay(
       if (drained !== undefined) await drained;
     }
     await publisher.publishRaw(encoder.encode(record.json), record.callId, record.callerDigits);
-    if (records % 500_000 === 0) logger.info({ records, perSecond: perSecond(records, performance.now() - started) }, 'simulated day publishing');
+    if (records % 500_000 === 0)
+      logger.info(
+        { records, perSecond: perSecond(records, performance.now() - started) },
+        'simulated day publishing',
+      );
   }
   await publisher.flush();
   const publishMs = performance.now() - started;

@@ -39,7 +39,10 @@ function pipelinePart(runs: PipelineResults[], chartFile: string | undefined): s
   if (runs.length === 0) return '## Pipeline\n\n_No full `bench:pipeline` run in bench/results/ yet._\n';
   const main = runs.find((r) => r.args.events === 1_000_000) ?? runs[0]!;
   const latencyRun = runs.find((r) => (r.latency?.runs.length ?? 0) > 0);
-  const sources = runs.map((r) => `- \`${r.command}\` — ${r.date.slice(0, 16).replace('T', ' ')} UTC, raw: [bench/results/${r.file}](bench/results/${r.file})`);
+  const sources = runs.map(
+    (r) =>
+      `- \`${r.command}\` — ${r.date.slice(0, 16).replace('T', ' ')} UTC, raw: [bench/results/${r.file}](bench/results/${r.file})`,
+  );
   return [
     '## Pipeline (`npm run bench:pipeline`)',
     '',
@@ -100,7 +103,8 @@ function pipelinePart(runs: PipelineResults[], chartFile: string | undefined): s
 }
 
 function qualityPart(q: QualityResults | undefined): string {
-  if (q === undefined) return '## Detection quality\n\n_No full `bench:quality` run in bench/results/ yet._\n';
+  if (q === undefined)
+    return '## Detection quality\n\n_No full `bench:quality` run in bench/results/ yet._\n';
   return [
     '## Detection quality (`npm run bench:quality`)',
     '',
@@ -108,7 +112,9 @@ function qualityPart(q: QualityResults | undefined): string {
     '',
     `**Scale.** ${q.scale.description} ${int(q.scale.records)} records (${Object.entries(q.scale.byKind)
       .map(([k, v]) => `${int(v)} ${k}`)
-      .join(', ')}); ${int(q.scale.normalCallersSeen)} ordinary callers placed calls. The pipeline took ${q.scale.wallSeconds} s of wall time for the 24 h, about ${int(q.scale.speedUp)}× real time.`,
+      .join(
+        ', ',
+      )}); ${int(q.scale.normalCallersSeen)} ordinary callers placed calls. The pipeline took ${q.scale.wallSeconds} s of wall time for the 24 h, about ${int(q.scale.speedUp)}× real time.`,
     '',
     `Both detectors use the seed's thresholds (more than ${q.thresholds.minUniqueDestinations} distinct callees, average under ${q.thresholds.maxAvgDurationSeconds} s). The stream engine runs windows of 10 min, 1 h and 24 h with the allowlist \`${q.allowlist.join(', ')}\` (the flash-call OTP prefix); the batch job is the predecessor's SQL run every simulated hour over the trailing 24 h, seeing only records that had arrived by then.`,
     '',
@@ -148,7 +154,9 @@ export async function buildReport(options: BuildReportOptions = {}): Promise<str
     chartFile = `pipeline-${(latencyRun ?? runs[0]!).date.slice(0, 10)}.png`;
     writeFileSync(join(dir, chartFile), await renderPng(benchmarkChart(runs, latencyRun), 1_600));
   }
-  const links = LINKED_DOCS.filter(([path]) => existsSync(join(repoRoot(), path))).map(([path, what]) => `- [${path}](${path}) — ${what}`);
+  const links = LINKED_DOCS.filter(([path]) => existsSync(join(repoRoot(), path))).map(
+    ([path, what]) => `- [${path}](${path}) — ${what}`,
+  );
   const text = [
     '# Benchmarks',
     '',

@@ -27,7 +27,8 @@ export function throughputPoints(runs: readonly PipelineResults[]): ThroughputPo
     add('bare: COPY alone', r.bare?.copy.medianPerSecond);
     add('bare: consume + parse + COPY', r.bare?.consumeCopy.medianPerSecond);
     add('engine (empty table)', r.engine?.drain.perSecond);
-    if (r.preloaded !== undefined) add(`engine (${size(r.preloaded.preload.rows)} rows stored)`, r.preloaded.drain.perSecond);
+    if (r.preloaded !== undefined)
+      add(`engine (${size(r.preloaded.preload.rows)} rows stored)`, r.preloaded.drain.perSecond);
   }
   return points;
 }
@@ -46,12 +47,23 @@ export function latencyPoints(run: PipelineResults | undefined): LatencyPoint[] 
   return points;
 }
 
-export function benchmarkChart(runs: readonly PipelineResults[], latencyRun: PipelineResults | undefined): TopLevelSpec {
+export function benchmarkChart(
+  runs: readonly PipelineResults[],
+  latencyRun: PipelineResults | undefined,
+): TopLevelSpec {
   const paths = [...new Set(throughputPoints(runs).map((p) => p.path))];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    config: { font: CHART_FONT, view: { stroke: null }, axis: { labelFontSize: 12, titleFontSize: 12 }, title: { fontSize: 15 } },
-    title: { text: 'Sentinel pipeline benchmark', subtitle: `${latencyRun?.date.slice(0, 10) ?? ''} · shared 2-core machine` },
+    config: {
+      font: CHART_FONT,
+      view: { stroke: null },
+      axis: { labelFontSize: 12, titleFontSize: 12 },
+      title: { fontSize: 15 },
+    },
+    title: {
+      text: 'Sentinel pipeline benchmark',
+      subtitle: `${(latencyRun ?? runs[0])?.date.slice(0, 10) ?? ''} · shared 2-core machine`,
+    },
     hconcat: [
       {
         title: 'Backlog drain, CDR/s',
@@ -62,7 +74,7 @@ export function benchmarkChart(runs: readonly PipelineResults[], latencyRun: Pip
           {
             mark: 'bar',
             encoding: {
-              y: { field: 'path', type: 'nominal', sort: paths, title: null, axis: { labelLimit: 220 } },
+              y: { field: 'path', type: 'nominal', sort: paths, title: null, axis: { labelLimit: 320 } },
               yOffset: { field: 'backlog', type: 'nominal' },
               x: { field: 'cdrPerSecond', type: 'quantitative', title: 'CDR/s' },
               color: { field: 'backlog', type: 'nominal', title: 'backlog', legend: { orient: 'bottom' } },

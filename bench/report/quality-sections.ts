@@ -19,7 +19,8 @@ function classCell(score: ClassScore | undefined): string {
 }
 
 export function classSection(q: QualityResults): string {
-  const find = (s: DetectorScore, cls: string): ClassScore | undefined => s.classes.find((c) => c.class === cls);
+  const find = (s: DetectorScore, cls: string): ClassScore | undefined =>
+    s.classes.find((c) => c.class === cls);
   const classes = q.engine.score.classes.map((c) => c.class);
   const rows = classes.map((cls) => {
     const engine = find(q.engine.score, cls);
@@ -50,13 +51,43 @@ export function classSection(q: QualityResults): string {
 export function precisionSection(q: QualityResults): string {
   const devices = (s: DetectorScore): string => `${s.simBoxDevices.detected} of ${s.simBoxDevices.devices}`;
   return table(
-    ['detector', 'precision (alerted callers that are fraud)', 'SIM boxes with ≥ 1 SIM alerted', 'alert volume'],
     [
-      ['stream engine (allowlist on)', pct(q.engine.score.precision), devices(q.engine.score), `${int(q.engine.alertMessages)} messages`],
-      ['seed hourly batch', pct(q.batch.score.precision), devices(q.batch.score), `${int(q.batch.alertsInserted)} rows (no dedup)`],
-      ['seed hourly batch + allowlist filter', pct(q.batch.scoreWithAllowlist.precision), devices(q.batch.scoreWithAllowlist), '–'],
+      'detector',
+      'precision (alerted callers that are fraud)',
+      'SIM boxes with ≥ 1 SIM alerted',
+      'alert volume',
+    ],
+    [
+      [
+        'stream engine (allowlist on)',
+        pct(q.engine.score.precision),
+        devices(q.engine.score),
+        `${int(q.engine.alertMessages)} messages`,
+      ],
+      [
+        'seed hourly batch',
+        pct(q.batch.score.precision),
+        devices(q.batch.score),
+        `${int(q.batch.alertsInserted)} rows (no dedup)`,
+      ],
+      [
+        'seed hourly batch + allowlist filter',
+        pct(q.batch.scoreWithAllowlist.precision),
+        devices(q.batch.scoreWithAllowlist),
+        '–',
+      ],
     ],
   );
+}
+
+function histogramHeader(buckets: readonly string[]): string {
+  return buckets
+    .map((b) => {
+      const m = Number(b);
+      if (!Number.isFinite(m)) return b;
+      return m >= 60 ? `≤ ${m / 60} h` : `≤ ${m} min`;
+    })
+    .join(' · ');
 }
 
 export function timeToDetectSection(q: QualityResults): string {
@@ -80,7 +111,15 @@ export function timeToDetectSection(q: QualityResults): string {
     }
   }
   return table(
-    ['class', 'detector', 'detected', 'TTD p50', 'TTD p95', 'TTD max', `histogram (≤ ${q.ttdBucketsMinutes.join(' · ')} min)`],
+    [
+      'class',
+      'detector',
+      'detected',
+      'TTD p50',
+      'TTD p95',
+      'TTD max',
+      `detections per bucket (${histogramHeader(q.ttdBucketsMinutes)})`,
+    ],
     rows,
   );
 }

@@ -22,7 +22,16 @@ export interface PipelineResults {
   file: string;
   date: string;
   command: string;
-  args: { events: number; quick: boolean; runs: number; copyRows: number; copyConcurrency: number; workers: number; partitions: number; latencySeconds: number };
+  args: {
+    events: number;
+    quick: boolean;
+    runs: number;
+    copyRows: number;
+    copyConcurrency: number;
+    workers: number;
+    partitions: number;
+    latencySeconds: number;
+  };
   machine: MachineInfo;
   publish?: PublishResult;
   backlogMessages?: number;
@@ -35,8 +44,10 @@ export interface PipelineResults {
   ratios: {
     engineToBare: number | null;
     engineSteadyToBare: number | null;
+    engineToBarePerCpuSecond?: number | null;
     preloadedEngineToBare: number | null;
     preloadedEngineToPreloadedBare: number | null;
+    preloadedEngineToPreloadedBarePerCpuSecond?: number | null;
   };
   errors: { phase: string; message: string }[];
 }

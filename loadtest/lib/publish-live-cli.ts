@@ -32,6 +32,8 @@ Options:
   --seed N              PRNG seed (default 1)
   --subscribers N       ordinary subscribers (default 200000)
   --compression X       local days per real day (default: chosen so the network produces --rate)
+  --warmup D            simulate this long before now, unpublished, so calls of every length are in flight
+                        from the first message (default 10m; 0 to start cold)
   --demo                the service demo's traffic (20k subscribers, SDHF alerts in the first minute)
   --valid-only          skip duplicates and malformed records
   --help                show this text
@@ -85,6 +87,7 @@ export function parsePublishLiveArgs(argv: readonly string[], nowMs: number): Pu
         seed: { type: 'string' },
         subscribers: { type: 'string' },
         compression: { type: 'string' },
+        warmup: { type: 'string' },
         demo: { type: 'boolean' },
         'valid-only': { type: 'boolean' },
         help: { type: 'boolean' },
@@ -101,20 +104,20 @@ export function parsePublishLiveArgs(argv: readonly string[], nowMs: number): Pu
   if (text('rate') === undefined) throw new CliUsageError('--rate is required');
   const ratePerSecond = numberFlag('rate', text('rate'), 0, 0.001, 10_000_000);
   const durationMs = durationFlag('duration', text('duration'), MINUTE_MS);
-  const startMs = Math.floor(nowMs / 1000) * 1000;
+  const warmupMs = text('warmup') === '0' ? 0 : durationFlag('warmup', text('warmup'), 10 * MINUTE_MS);
+  const emitFromMs = Math.floor(nowMs / 1000) * 1000;
   // Enough simulated time for the run even if the rate estimate is off by half, plus records in flight.
-  const simulatedMs = 2 * durationMs + 10 * MINUTE_MS;
+  const simulatedMs = warmupMs + 2 * durationMs + 10 * MINUTE_MS;
   let traffic: TrafficOptions;
   if (values.demo === true) {
-    traffic = {
-      ...demoTrafficOptions(startMs),
-      durationMs: Math.max(simulatedMs, demoTrafficOptions(startMs).durationMs),
-    };
+    const demo = demoTrafficOptions(nowMs);
+    traffic = { ...demo, durationMs: Math.max(simulatedMs, demo.durationMs) };
   } else {
     traffic = {
       seed: intFlag('seed', text('seed'), 1, -(2 ** 31), 2 ** 31 - 1),
       subscribers: intFlag('subscribers', text('subscribers'), 200_000, 2, 50_000_000),
-      startMs,
+      startMs: emitFromMs - warmupMs,
+      emitFromMs,
       durationMs: simulatedMs,
     };
     const compression = text('compression');
@@ -153,9 +156,13 @@ export async function runPublishLive(
   let sent = 0;
   let skipped = 0;
   let maxBehindMs = 0;
+  // The clock starts at the first record: the warm-up is simulated before it and must not eat the run.
+  const iterator = records[Symbol.iterator]();
+  let next = iterator.next();
   const startedAt = performance.now();
   try {
-    for (const record of records) {
+    for (; next.done !== true; next = iterator.next()) {
+      const record = next.value;
       const elapsedMs = performance.now() - startedAt;
       if (elapsedMs >= options.durationMs) break;
       generated[record.kind]++;

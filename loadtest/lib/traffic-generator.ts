@@ -216,6 +216,10 @@ function* runSimulation(
     const frontierMs = next === undefined ? Number.POSITIVE_INFINITY : Math.floor(next.nextMs / 1000) * 1000;
     while (pool.size > 0 && pool.peekArrivalMs() <= frontierMs) {
       const slot = pool.pop();
+      if ((pool.arrivalMs[slot] as number) < options.emitFromMs) {
+        pool.release(slot); // warm-up: simulated, never formatted
+        continue;
+      }
       const formatted = formatRecord(pool, slot, context);
       const kindCode = pool.kind[slot] as number;
       const arrivalMs = pool.arrivalMs[slot] as number;

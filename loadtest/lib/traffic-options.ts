@@ -65,6 +65,11 @@ export interface TrafficOptions {
   sdhfPeakCallsPerHour?: Range;
   /** List every ordinary subscriber in the labels too (1M subscribers = 1M label objects). @default false */
   labelNormalCallers?: boolean;
+  /**
+   * Records arriving before this instant are simulated but not emitted: a warm-up, so a live feed starts in
+   * steady state (calls last minutes, so the first minutes after `startMs` carry only short calls). @default startMs
+   */
+  emitFromMs?: number;
 }
 
 export type ResolvedTrafficOptions = Required<TrafficOptions>;
@@ -119,6 +124,7 @@ export function resolveTrafficOptions(options: TrafficOptions): ResolvedTrafficO
     ],
     sdhfPeakCallsPerHour: options.sdhfPeakCallsPerHour ?? [150, 900],
     labelNormalCallers: options.labelNormalCallers ?? false,
+    emitFromMs: options.emitFromMs ?? options.startMs,
   };
   checkResolved(resolved);
   return resolved;
@@ -150,6 +156,7 @@ function checkResolved(o: ResolvedTrafficOptions): void {
   range('sdhfStartWindowMs', o.sdhfStartWindowMs, 0, o.durationMs, false);
   range('sdhfRampMs', o.sdhfRampMs, 1, 366 * DAY_MS, false);
   range('sdhfPeakCallsPerHour', o.sdhfPeakCallsPerHour, 1, 1_000_000, false);
+  integer('emitFromMs', o.emitFromMs, 0, 8.64e15);
   const freshNumbers = o.sdhfCallers + o.simBoxes * SIM_NUMBERS_PER_BOX;
   if (o.subscribers + freshNumbers > MOBILE_NUMBER_CAPACITY) {
     throw new TrafficOptionsError(
@@ -198,18 +205,22 @@ function range(name: string, value: Range, min: number, max: number, integers: b
 
 /**
  * The demo preset: ~20k subscribers on a clock compressed 24× (a local day per hour, so the rhythm shows),
- * with five SDHF callers that start within 10 s and reach full rate (2.5–4 calls/s) within 20 s, and short
- * collection delays, so the first alerts fire within the first minute of a live run.
+ * simulated from five minutes before `nowMs` but emitted from `nowMs` (so the feed starts in steady state),
+ * with five SDHF callers that start within 10 s of `nowMs` and reach full rate (2.5–4 calls/s) within 20 s,
+ * and short collection delays: the first alerts fire within the first minute of a live run.
  */
 export function demoTrafficOptions(nowMs: number): TrafficOptions {
+  const warmupMs = 5 * MINUTE_MS;
+  const startMs = Math.floor(nowMs / 1000) * 1000 - warmupMs;
   return {
     seed: 20_240_601,
     subscribers: 20_000,
-    startMs: Math.floor(nowMs / 1000) * 1000,
+    startMs,
+    emitFromMs: startMs + warmupMs,
     durationMs: DAY_MS,
     timeCompression: 24,
     sdhfCallers: 5,
-    sdhfStartWindowMs: [0, 10_000],
+    sdhfStartWindowMs: [warmupMs, warmupMs + 10_000],
     sdhfRampMs: [5_000, 20_000],
     sdhfPeakCallsPerHour: [9_000, 14_400],
     simBoxes: 1,

@@ -90,6 +90,24 @@ async function registerDocs(app: ApiApp, version: string): Promise<void> {
   });
 }
 
+/**
+ * `curl -X POST -H 'Content-Type: application/json' .../detect/sdhf` sends no body at all; treat that as
+ * no body (routes whose body is optional then use their defaults) instead of a JSON syntax error. Anything
+ * else goes to Fastify's own parser, with its prototype-poisoning protection.
+ */
+function acceptEmptyJsonBodies(app: ApiApp): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text === '') {
+      done(null, undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
+}
+
 export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstance> {
   const { config, pool, engine, metrics, logger, version } = deps;
   const authenticator = Authenticator.create({
@@ -115,6 +133,7 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
     limits: { fileSize: config.ingestMaxBytes, files: 1, fields: 4, parts: 5, fieldSize: 1_024 },
   });
   await app.register(rateLimit, { global: false });
+  acceptEmptyJsonBodies(app);
   registerErrorHandling(app);
   const docsPublic = deps.docsPublic ?? config.environment !== 'production';
   registerAuthHook(app, {

@@ -6,6 +6,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiApp } from './api-context.js';
 import { ApiError, RateLimitedError, ValidationFailedError } from './api-errors.js';
+import { maskForLog } from './log-masking.js';
 
 interface SchemaIssue {
   instancePath?: string;
@@ -145,7 +146,9 @@ export function registerErrorHandling(app: ApiApp): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const { status, body } = bodyFor(error, request);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
-    else if (status !== 401) request.log.info({ error: body.error, field: body.field, status }, body.message);
+    // Messages can quote the rejected value (a number, a URL): mask before it reaches the log.
+    else if (status !== 401)
+      request.log.info({ error: body.error, field: body.field, status }, maskForLog(body.message));
     if (error instanceof RateLimitedError) void reply.header('retry-after', String(error.retryAfterSeconds));
     void reply.code(status).send(body);
   });

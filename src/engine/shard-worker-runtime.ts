@@ -18,6 +18,8 @@ import type { MainToWorker, WorkerStartup, WorkerState, WorkerToMain } from './p
 const FETCH_BATCH = 1_000;
 const FETCH_EXPIRES_MS = 1_000;
 const METRICS_INTERVAL_MS = 1_000;
+/** Consumer info is a server round trip per partition: refresh lag from it less often than metrics. */
+const LAG_REFRESH_INTERVAL_MS = 2_000;
 
 interface PartitionRun {
   processor: PartitionProcessor;
@@ -38,6 +40,7 @@ export class ShardWorker {
   private alertPublisher: AlertPublisher | undefined;
   private deadLetterPublisher: DeadLetterPublisher | undefined;
   private metricsTimer: NodeJS.Timeout | undefined;
+  private lagTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly startup: WorkerStartup,
@@ -134,6 +137,23 @@ export class ShardWorker {
     }
     this.checkCaughtUp();
     this.metricsTimer = setInterval(() => this.reportMetrics(), METRICS_INTERVAL_MS);
+    this.lagTimer = setInterval(() => void this.refreshLag(), LAG_REFRESH_INTERVAL_MS);
+  }
+
+  /**
+   * A delivered message carries the pending count as of its delivery, which goes stale when pulling stops
+   * (exactly when lag matters: a slow sink). Consumer info gives the current figure.
+   */
+  private async refreshLag(): Promise<void> {
+    for (const run of this.runs.values()) {
+      if (this.stopping) return;
+      try {
+        const info = await run.position.consumer.info(false);
+        run.pending = info.num_pending;
+      } catch {
+        // keep the last known figure; the fetch loop logs connection problems
+      }
+    }
   }
 
   private async consumeLoop(partition: number, run: PartitionRun): Promise<void> {
@@ -269,6 +289,7 @@ export class ShardWorker {
     this.stopping = true;
     this.setState('stopping');
     clearInterval(this.metricsTimer);
+    clearInterval(this.lagTimer);
     await Promise.allSettled([...this.runs.values()].map((run) => run.loop));
     await this.sink?.close();
     await Promise.allSettled([this.alertPublisher?.close(), this.deadLetterPublisher?.close()]);

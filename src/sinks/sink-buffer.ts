@@ -29,6 +29,8 @@ class PendingBatch implements Batch {
   readonly alerts: AlertMessage[] = [];
   readonly deadLetters: DeadLetterRow[] = [];
   readonly offsets = new Map<number, number>();
+  /** Wall-clock time of the first add, for the sink-lag gauge. */
+  firstAddedAtMs = 0;
 
   get rows(): number {
     return this.records.length + this.alerts.length + this.deadLetters.length;
@@ -61,6 +63,7 @@ export class SinkBuffer {
   private pendingGeneration = 1;
   private committedGeneration = 0;
   private inFlightRows = 0;
+  private inFlightSinceMs = 0;
   private inFlight = false;
   private flushRequested = false;
   private ageTimer: NodeJS.Timeout | undefined;
@@ -120,6 +123,15 @@ export class SinkBuffer {
     return this.pending.rows + this.inFlightRows;
   }
 
+  /**
+   * Wall-clock epoch ms at which the oldest uncommitted row (or processed mark) was added; undefined when
+   * everything is committed. `now - this` is the sink lag.
+   */
+  get oldestUncommittedAtMs(): number | undefined {
+    if (this.inFlight) return this.inFlightSinceMs;
+    return this.pending.isEmpty ? undefined : this.pending.firstAddedAtMs;
+  }
+
   hasCapacity(): boolean {
     return this.bufferedRows < this.maxBufferedRows;
   }
@@ -154,6 +166,7 @@ export class SinkBuffer {
   }
 
   private added(): void {
+    if (this.pending.firstAddedAtMs === 0) this.pending.firstAddedAtMs = Date.now();
     if (this.ageTimer === undefined && !this.aged) {
       this.ageTimer = setTimeout(() => {
         this.ageTimer = undefined;
@@ -177,6 +190,7 @@ export class SinkBuffer {
     this.flushRequested = false;
     this.inFlight = true;
     this.inFlightRows = batch.rows;
+    this.inFlightSinceMs = batch.firstAddedAtMs;
     this.writer.write(batch).then(
       (stats) => this.committed(batch, generation, stats),
       (error: unknown) => this.failed(error),

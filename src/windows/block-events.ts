@@ -399,9 +399,29 @@ export class BlockEvents {
     return this.ctx.callers.f64[slot * 8 + 2]! + ru[(hb + this.headerUnits + p) * 4 + 2]!;
   }
 
-  /** Reads the caller's ring header so a following `insert` finds it in cache (batch pre-pass). */
-  touch(slot: number): number {
-    const ptr = this.ctx.callers.u32[slot * 16 + RING_PTR]!;
-    return this.ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]![(ptr & CHUNK_OFFSET_MASK) * 4]!;
+  /**
+   * Batch pre-pass: reads the lines an `insert` will need — the window headers, the newest ring entry and each
+   * window's tail — so their misses overlap across the batch instead of queueing one event at a time.
+   */
+  touch(slot: number, depth: number): number {
+    const cu = this.ctx.callers.u32;
+    const s = slot * 16;
+    const ptr = cu[s + RING_PTR]!;
+    const ru = this.ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
+    const hb = ptr & CHUNK_OFFSET_MASK;
+    const rb = hb + this.headerUnits;
+    const start = cu[s + RING_START]!;
+    const len = cu[s + RING_LEN]!;
+    const cap = cu[s + RING_CAP]!;
+    let head = start + len - 1;
+    if (head >= cap) head -= cap;
+    let sum = ru[hb * 4]! + ru[(rb + head) * 4 + 2]!;
+    if (depth < 2) return sum;
+    for (let k = 0; k < this.headerUnits; k++) {
+      let tail = start + len - ru[(hb + k) * 4]!;
+      if (tail >= cap) tail -= cap;
+      sum += ru[(rb + tail) * 4 + 2]!;
+    }
+    return sum;
   }
 }

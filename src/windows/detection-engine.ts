@@ -35,7 +35,9 @@ import { SnapshotError } from './errors.js';
 /** Caller slots examined for idle callers per event: a full sweep every ~capacity/2 events, no pauses. */
 const SWEEP_SLOTS_PER_EVENT = 2;
 /** Batch pre-pass span: small enough that what it touches is still in cache when the events are applied. */
-const PREFETCH_SPAN = 256;
+let PREFETCH_SPAN = 256;
+let touchDepth = 2;
+export function setTouch(depth: number, span: number): void { touchDepth = depth; PREFETCH_SPAN = span; }
 const MAX_DURATION_SECONDS = 86_400;
 /** Latest valid event time: the end of the ECMAScript Date range. */
 const MAX_TIME_MS = 8.64e15;
@@ -102,7 +104,7 @@ export class DetectionEngine {
     for (let from = 0; from < count; from += PREFETCH_SPAN) {
       const to = Math.min(count, from + PREFETCH_SPAN);
       let touched = 0;
-      for (let i = from; i < to; i++) touched += this.store.touch(callers[i]!);
+      for (let i = from; i < to; i++) touched += this.store.touch(callers[i]!, touchDepth);
       this.touched = touched;
       for (let i = from; i < to; i++) {
         outcomes[i] = this.apply(callers[i]!, callees[i]!, startsMs[i]!, durations[i]!, alertsOut);

@@ -1,6 +1,6 @@
 export { SEVERITIES, toAlertMessage } from './alert-types.js';
 export type { AlertEvent, AlertMessage, Severity } from './alert-types.js';
-export { DetectionEngine } from './detection-engine.js';
+export { DetectionEngine, setTouch } from './detection-engine.js';
 export type { DetectionEngineExtras } from './detection-engine.js';
 export {
   DEFAULT_RULE_SETTINGS,

@@ -88,10 +88,10 @@ export class WindowStore implements StoreContext {
   }
 
   /** Batch pre-pass: reads what `update` will need so the misses overlap instead of queueing. */
-  touch(caller: number): number {
+  touch(caller: number, depth: number): number {
     const slot = this.callers.find(caller);
-    if (slot < 0 || !this.isBlock(slot)) return slot;
-    return this.blocks.touch(slot);
+    if (slot < 0 || !this.isBlock(slot) || depth === 0) return slot;
+    return this.blocks.touch(slot, depth);
   }
 
   bytes(): number {

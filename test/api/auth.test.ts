@@ -123,6 +123,13 @@ describe('authentication', () => {
 describe('building the server', () => {
   const engine = {} as EnginePort;
   const logger = pino({ level: 'silent' });
+  let h: ApiHarness;
+  beforeAll(async () => {
+    h = await startApiHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
 
   it('refuses to build in production without any credential', async () => {
     const config = testConfig({ ENVIRONMENT: 'production', API_KEYS: '', JWT_SECRET: '' });
@@ -139,55 +146,50 @@ describe('building the server', () => {
     ).rejects.toBeInstanceOf(ApiConfigError);
   });
 
+  it('refuses to build outside production when nothing could authenticate', async () => {
+    const config = testConfig({ API_KEYS: '', JWT_SECRET: '' });
+    await expect(
+      buildApiServer({ config, pool: {} as never, engine, metrics: new Metrics('t'), logger, version: 't' }),
+    ).rejects.toBeInstanceOf(ApiConfigError);
+  });
+
   it('accepts the generated development key only outside production when nothing is configured', async () => {
-    const h = await startApiHarness({
+    const app = await h.buildServer({
       env: { API_KEYS: '', JWT_SECRET: '', ENVIRONMENT: 'development' },
       deps: { devApiKey: 'dev-generated-key' },
     });
-    try {
-      const ok = await h.app.inject({
-        url: '/api/v1/sentinel/alerts',
-        headers: { 'x-api-key': 'dev-generated-key' },
-      });
-      expect(ok.statusCode).toBe(200);
-      expect((await h.app.inject({ url: '/api/v1/sentinel/alerts' })).statusCode).toBe(401);
-    } finally {
-      await h.close();
-    }
+    const ok = await app.inject({
+      url: '/api/v1/sentinel/alerts',
+      headers: { 'x-api-key': 'dev-generated-key' },
+    });
+    expect(ok.statusCode).toBe(200);
+    expect((await app.inject({ url: '/api/v1/sentinel/alerts' })).statusCode).toBe(401);
   });
 
   it('in production keeps /docs behind a credential, and /metrics too when metricsPublic is false', async () => {
-    const h = await startApiHarness({ env: { ENVIRONMENT: 'production' }, deps: { metricsPublic: false } });
-    try {
-      expect((await h.app.inject({ url: '/docs/json' })).statusCode).toBe(401);
-      expect((await h.app.inject({ url: '/docs/json', headers: h.auth })).statusCode).toBe(200);
-      expect((await h.app.inject({ url: '/metrics' })).statusCode).toBe(401);
-      expect((await h.app.inject({ url: '/metrics', headers: h.auth })).statusCode).toBe(200);
-      expect((await h.app.inject({ url: '/health' })).statusCode).toBe(200);
-    } finally {
-      await h.close();
-    }
+    const app = await h.buildServer({ env: { ENVIRONMENT: 'production' }, deps: { metricsPublic: false } });
+    expect((await app.inject({ url: '/docs/json' })).statusCode).toBe(401);
+    expect((await app.inject({ url: '/docs/json', headers: h.auth })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/metrics' })).statusCode).toBe(401);
+    expect((await app.inject({ url: '/metrics', headers: h.auth })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/health' })).statusCode).toBe(200);
   });
 
   it('verifies RS256 tokens against a configured public key', async () => {
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    const h = await startApiHarness({ env: { JWT_SECRET: '', JWT_PUBLIC_KEY: pem } });
-    try {
-      const token = await new SignJWT({})
-        .setProtectedHeader({ alg: 'RS256' })
-        .setSubject('rs-analyst')
-        .setIssuer(JWT_ISSUER)
-        .setAudience(JWT_AUDIENCE)
-        .setExpirationTime('5m')
-        .sign(privateKey);
-      const response = await h.app.inject({
-        url: '/api/v1/sentinel/alerts',
-        headers: { authorization: `Bearer ${token}` },
-      });
-      expect(response.statusCode).toBe(200);
-    } finally {
-      await h.close();
-    }
+    const app = await h.buildServer({ env: { JWT_SECRET: '', JWT_PUBLIC_KEY: pem } });
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'RS256' })
+      .setSubject('rs-analyst')
+      .setIssuer(JWT_ISSUER)
+      .setAudience(JWT_AUDIENCE)
+      .setExpirationTime('5m')
+      .sign(privateKey);
+    const response = await app.inject({
+      url: '/api/v1/sentinel/alerts',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(response.statusCode).toBe(200);
   });
 });

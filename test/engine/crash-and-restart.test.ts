@@ -111,7 +111,12 @@ describe('crash and restart', () => {
       const consumed = [...lastMetrics.matchAll(/^sentinel_records_consumed_total\{phase="live"\} (\d+)/gm)];
       return consumed.reduce((sum, m) => sum + Number(m[1]), 0) >= records.length;
     }).catch((error: unknown) => {
-      throw new Error(`${String(error)}\n${lastMetrics.split('\n').filter((l) => l.includes('consumed')).join('\n')}\n${engine.output()}`);
+      throw new Error(
+        `${String(error)}\n${lastMetrics
+          .split('\n')
+          .filter((l) => l.includes('consumed'))
+          .join('\n')}\n${engine.output()}`,
+      );
     });
     // Nothing committed yet: the flush interval is a minute away.
     expect(await count(pool, "SELECT count(*) AS n FROM call_records WHERE call_id LIKE 'term-%'")).toBe(0);

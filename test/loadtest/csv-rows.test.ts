@@ -17,7 +17,8 @@ describe('CSV rows', () => {
     });
     const valid: string[] = [];
     const malformed: string[] = [];
-    for (const record of records) (record.kind === 'malformed' ? malformed : valid).push(cdrJsonToCsvRow(record.json));
+    for (const record of records)
+      (record.kind === 'malformed' ? malformed : valid).push(cdrJsonToCsvRow(record.json));
     expect(valid.length).toBeGreaterThan(500);
     expect(malformed.length).toBeGreaterThan(5);
 

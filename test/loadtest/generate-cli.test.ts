@@ -31,7 +31,12 @@ describe('generate CLI', () => {
     const labelsFile = join(folder, 'labels.json');
     const result = await run([...SMALL, '--out', out, '--labels', labelsFile]);
     expect(result.code).toBe(0);
-    const stats = JSON.parse(result.stderr) as { records: number; valid: number; bytes: number; recordsPerSecond: number };
+    const stats = JSON.parse(result.stderr) as {
+      records: number;
+      valid: number;
+      bytes: number;
+      recordsPerSecond: number;
+    };
     const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
     expect(lines).toHaveLength(stats.records);
     expect(stats.valid).toBeGreaterThan(100);
@@ -55,7 +60,9 @@ describe('generate CLI', () => {
     expect(result.code).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe(CSV_HEADER);
-    expect(lines[1]).toMatch(/^\d{4}-\d{2}-\d{2},\d{2}:\d{2}:\d{2},\+?\d+,\+?\d+,\d+,(inbound|outbound),\d+,/);
+    expect(lines[1]).toMatch(
+      /^\d{4}-\d{2}-\d{2},\d{2}:\d{2}:\d{2},\+?\d+,\+?\d+,\d+,(inbound|outbound),\d+,/,
+    );
   });
 
   it('exits 2 with the usage on bad arguments, and prints the usage for --help', async () => {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { generateTraffic, MALFORMED_FAULTS, type GeneratedRecord, type TrafficOptions } from '../../loadtest/lib/index.js';
+import {
+  generateTraffic,
+  MALFORMED_FAULTS,
+  type GeneratedRecord,
+  type TrafficOptions,
+} from '../../loadtest/lib/index.js';
 import { decodeCdr } from '../../src/stream/index.js';
 import { HOUR_MS, MONDAY_MS, parse } from './traffic-fixtures.js';
 

@@ -36,7 +36,9 @@ describe('generateTraffic determinism', () => {
     expect(first.count).toBeGreaterThan(1_000);
     expect(first.count).toBeLessThan(10_000);
     expect(second).toEqual(first);
-    expect(JSON.stringify(generateTraffic(SMALL).labels)).toBe(JSON.stringify(generateTraffic({ ...SMALL }).labels));
+    expect(JSON.stringify(generateTraffic(SMALL).labels)).toBe(
+      JSON.stringify(generateTraffic({ ...SMALL }).labels),
+    );
   });
 
   it('replays the same run each time its records are iterated', () => {
@@ -49,7 +51,8 @@ describe('generateTraffic determinism', () => {
   it('gives different records and labels for a different seed', () => {
     const other = { ...SMALL, seed: 43 };
     expect(digest(other).sha256).not.toBe(digest(SMALL).sha256);
-    const numbers = (options: TrafficOptions): string[] => generateTraffic(options).labels.callers.map((c) => c.number);
+    const numbers = (options: TrafficOptions): string[] =>
+      generateTraffic(options).labels.callers.map((c) => c.number);
     expect(numbers(other)).not.toEqual(numbers(SMALL));
   });
 

@@ -6,7 +6,9 @@ function ordinaryCalls(): { calls: ParsedCdr[]; subscribers: number } {
   const { calls, labels } = network(DAY_NETWORK);
   const special = new Set(labels.callers.map((caller) => caller.number));
   return {
-    calls: calls.filter((call) => call.direction === 'outbound' && !special.has(call.caller) && call.caller.startsWith('234')),
+    calls: calls.filter(
+      (call) => call.direction === 'outbound' && !special.has(call.caller) && call.caller.startsWith('234'),
+    ),
     subscribers: DAY_NETWORK.subscribers,
   };
 }
@@ -61,7 +63,9 @@ describe('ordinary subscribers', () => {
   });
 
   it('also receive international calls from abroad, without handset fields', () => {
-    const inbound = network(DAY_NETWORK).calls.filter((call) => call.direction === 'inbound' && !call.caller.startsWith('234'));
+    const inbound = network(DAY_NETWORK).calls.filter(
+      (call) => call.direction === 'inbound' && !call.caller.startsWith('234'),
+    );
     expect(inbound.length).toBeGreaterThan(100);
     for (const call of inbound) {
       expect(call.imsi).toBeUndefined();

@@ -46,7 +46,8 @@ describe('ground-truth labels', () => {
     const extra = new Set<string>();
     for (const record of network(DAY_NETWORK).records) {
       if (record.kind === 'malformed') continue;
-      for (const field of Object.keys(JSON.parse(record.json) as object)) if (!WIRE_FIELDS.has(field)) extra.add(field);
+      for (const field of Object.keys(JSON.parse(record.json) as object))
+        if (!WIRE_FIELDS.has(field)) extra.add(field);
     }
     expect([...extra]).toEqual([]);
   });
@@ -57,7 +58,9 @@ describe('ground-truth labels', () => {
       const patternStartMs = caller.patternStartMs ?? Number.NaN;
       expect(calls.length).toBeGreaterThan(50);
       // Nothing before the pattern starts, and every call short.
-      expect(Math.min(...calls.map((call) => call.startMs))).toBeGreaterThanOrEqual(Math.floor(patternStartMs / 1000) * 1000);
+      expect(Math.min(...calls.map((call) => call.startMs))).toBeGreaterThanOrEqual(
+        Math.floor(patternStartMs / 1000) * 1000,
+      );
       expect(Math.max(...calls.map((call) => call.duration))).toBeLessThanOrEqual(5);
       const window = bestSdhfWindow(calls, DAY_MS);
       expect(window?.distinct).toBeGreaterThan(50);

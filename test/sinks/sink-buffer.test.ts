@@ -105,6 +105,7 @@ describe('SinkBuffer', () => {
     const { writer, buffer } = setup({ batchMaxRows: 2, maxBufferedRows: 5 });
     for (let seq = 1; seq <= 4; seq += 1) buffer.addRecord(recordRow(1, seq));
     expect(buffer.bufferedRows).toBe(4);
+    expect(buffer.oldestUncommittedAtMs).toBeTypeOf('number');
     expect(buffer.hasCapacity()).toBe(true);
     buffer.addRecord(recordRow(1, 5));
     expect(buffer.hasCapacity()).toBe(false);
@@ -118,6 +119,7 @@ describe('SinkBuffer', () => {
     expect(buffer.hasCapacity()).toBe(true);
     (await writer.calledTimes(2)).commit();
     await buffer.close();
+    expect(buffer.oldestUncommittedAtMs).toBeUndefined();
   });
 
   it('reports the highest processed sequence per partition, including messages that made no row', async () => {

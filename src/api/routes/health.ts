@@ -60,7 +60,8 @@ async function engineHealth(ctx: ApiContext): Promise<EngineHealth> {
 /** Credentials in a NATS URL never leave the process. */
 function redactUrl(url: string): string {
   try {
-    const parsed = new URL(url);
+    // nats.js reports the server as host:port; give it a scheme so it parses.
+    const parsed = new URL(url.includes('://') ? url : `nats://${url}`);
     if (parsed.username !== '' || parsed.password !== '') {
       parsed.username = '***';
       parsed.password = '';
@@ -189,7 +190,11 @@ export function registerDetailedHealthRoute(app: ApiApp, ctx: ApiContext): void 
             restarts: worker.restarts,
             buffered_rows: worker.bufferedRows,
             sink_circuit: worker.sinkCircuit,
-            window: worker.window,
+            window: {
+              callers: worker.window.callers,
+              events_held: worker.window.eventsHeld,
+              bytes: worker.window.bytes,
+            },
           })),
           consumer_lag: consumerLag,
           sink_backlog_rows: workers.reduce((sum, worker) => sum + worker.bufferedRows, 0),

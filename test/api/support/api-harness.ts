@@ -51,6 +51,11 @@ export interface ApiHarness {
   logger: Logger;
   /** Headers carrying the analyst's API key. */
   auth: Record<string, string>;
+  /**
+   * Another server over the same database and engine with a different configuration (cheaper than a
+   * second harness). Closed by `close()` if the test does not close it first.
+   */
+  buildServer(options: HarnessOptions): Promise<FastifyInstance>;
   close(): Promise<void>;
 }
 
@@ -88,16 +93,21 @@ export async function startApiHarness(options: HarnessOptions = {}): Promise<Api
     const rules = defaultRuleSettings(config);
     const engine = await TestEnginePort.start({ nc, rules, partitions: config.partitions }); // createEngine
     const metrics = new Metrics('test');
-    const app = await buildApiServer({
-      config,
-      pool,
-      engine,
-      metrics,
-      logger,
-      version: '0.0.0-test',
-      ...options.deps,
-    });
-    await app.ready();
+    const extraServers: FastifyInstance[] = [];
+    const build = async (serverOptions: HarnessOptions, serverConfig: Config, serverMetrics: Metrics) => {
+      const server = await buildApiServer({
+        config: serverConfig,
+        pool,
+        engine,
+        metrics: serverMetrics,
+        logger,
+        version: '0.0.0-test',
+        ...serverOptions.deps,
+      });
+      await server.ready();
+      return server;
+    };
+    const app = await build(options, config, metrics);
     return {
       app,
       config,
@@ -108,7 +118,13 @@ export async function startApiHarness(options: HarnessOptions = {}): Promise<Api
       logs,
       logger,
       auth: { 'x-api-key': ANALYST_KEY },
+      async buildServer(serverOptions) {
+        const server = await build(serverOptions, testConfig(serverOptions.env), new Metrics('test'));
+        extraServers.push(server);
+        return server;
+      },
       async close() {
+        for (const server of extraServers) await server.close();
         await app.close();
         await engine.close();
         await nc.close();
