@@ -75,19 +75,27 @@ export async function streamMessages(nc: NatsConnection): Promise<number> {
   return (await jsm.streams.info('CDR')).state.messages;
 }
 
+/** Committed sequence per partition of `consumer` (from `sink_offsets`). */
+export async function readOffsets(pool: pg.Pool, consumer: string): Promise<Map<number, number>> {
+  const result = await pool.query<{ partition: number; last_seq: string }>(
+    'SELECT partition, last_seq FROM sink_offsets WHERE consumer = $1',
+    [consumer],
+  );
+  return new Map(result.rows.map((row) => [row.partition, Number(row.last_seq)]));
+}
+
+export function targetsReached(committed: ReadonlyMap<number, number>, targets: ReadonlyMap<number, number>): boolean {
+  for (const [partition, target] of targets) {
+    if (target > 0 && (committed.get(partition) ?? 0) < target) return false;
+  }
+  return true;
+}
+
 /** True when `consumer`'s committed offsets reached every target. */
 export async function offsetsReached(
   pool: pg.Pool,
   consumer: string,
   targets: ReadonlyMap<number, number>,
 ): Promise<boolean> {
-  const result = await pool.query<{ partition: number; last_seq: string }>(
-    'SELECT partition, last_seq FROM sink_offsets WHERE consumer = $1',
-    [consumer],
-  );
-  const committed = new Map(result.rows.map((row) => [row.partition, Number(row.last_seq)]));
-  for (const [partition, target] of targets) {
-    if (target > 0 && (committed.get(partition) ?? 0) < target) return false;
-  }
-  return true;
+  return targetsReached(await readOffsets(pool, consumer), targets);
 }

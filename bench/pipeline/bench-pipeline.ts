@@ -137,6 +137,7 @@ function engineOptions(ctx: Context, databaseUrl: string, consumerGroup: string)
     partitions: ctx.args.partitions,
     workers: ctx.args.workers,
     consumerGroup,
+    logLevel: ctx.args.engineLogLevel,
   };
 }
 
@@ -365,12 +366,17 @@ function ratios(results: Record<string, unknown>): Record<string, number | null>
   const ratio = (a: number | null | undefined, b: number | null | undefined): number | null =>
     a == null || b == null || b === 0 ? null : Math.round((a / b) * 1_000) / 1_000;
   return {
-    engineToBare: ratio(engine?.perSecond, bare),
+    // The bare ceilings start their clocks once their consumer exists; the engine's from its first commit.
+    engineToBare: ratio(engine?.perSecondFromFirstCommit, bare),
+    engineWithStartupToBare: ratio(engine?.perSecond, bare),
     engineSteadyToBare: ratio(engine?.steadyPerSecond, bare),
     // CDRs per CPU-second of Node + NATS + Postgres: robust to other load on the machine.
     engineToBarePerCpuSecond: ratio(engine?.rowsPerCpuSecond, bareEfficiency),
-    preloadedEngineToBare: ratio(preloaded?.drain.perSecond, bare),
-    preloadedEngineToPreloadedBare: ratio(preloaded?.drain.perSecond, preloaded?.bareConsumeCopy.perSecond),
+    preloadedEngineToBare: ratio(preloaded?.drain.perSecondFromFirstCommit, bare),
+    preloadedEngineToPreloadedBare: ratio(
+      preloaded?.drain.perSecondFromFirstCommit,
+      preloaded?.bareConsumeCopy.perSecond,
+    ),
     preloadedEngineToPreloadedBarePerCpuSecond: ratio(
       preloaded?.drain.rowsPerCpuSecond,
       preloaded?.bareConsumeCopy.rowsPerCpuSecond,

@@ -25,6 +25,8 @@ export interface PipelineArgs {
   quick: boolean;
   /** Results file; `bench/results/pipeline-<date>[-label].json` by default. */
   out: string | undefined;
+  /** The engine's log level (its logs go to stderr). */
+  engineLogLevel: string;
   /** Rebuild BENCHMARKS.md and the chart afterwards. */
   report: boolean;
 }
@@ -32,7 +34,7 @@ export interface PipelineArgs {
 export const PIPELINE_USAGE = `npm run bench:pipeline -- [--quick] [--events 1000000] [--preload-rows 10000000]
   [--rate 20000] [--rates 5000,10000,40000,60000,80000] [--latency-seconds 20] [--runs 3]
   [--partitions 16] [--workers 2] [--copy-concurrency 1] [--copy-rows 1000000] [--sql-rows 1000000,5000000]
-  [--skip bare,engine,restart,preload,latency] [--out file.json] [--no-report]`;
+  [--skip bare,engine,restart,preload,latency] [--out file.json] [--no-report] [--engine-log-level warn]`;
 
 function count(name: string, raw: string | undefined, fallback: number, min = 0): number {
   if (raw === undefined) return fallback;
@@ -67,6 +69,7 @@ export function parsePipelineArgs(argv: readonly string[]): PipelineArgs {
       skip: { type: 'string' },
       out: { type: 'string' },
       'no-report': { type: 'boolean', default: false },
+      'engine-log-level': { type: 'string', default: 'warn' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -97,5 +100,6 @@ export function parsePipelineArgs(argv: readonly string[]): PipelineArgs {
     quick,
     out: values.out,
     report: !(values['no-report'] ?? false),
+    engineLogLevel: values['engine-log-level'] ?? 'warn',
   };
 }

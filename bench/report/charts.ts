@@ -26,9 +26,9 @@ export function throughputPoints(runs: readonly PipelineResults[]): ThroughputPo
     add('bare: consume + parse', r.bare?.consume.medianPerSecond);
     add('bare: COPY alone', r.bare?.copy.medianPerSecond);
     add('bare: consume + parse + COPY', r.bare?.consumeCopy.medianPerSecond);
-    add('engine (empty table)', r.engine?.drain.perSecond);
+    add('engine (empty table)', r.engine?.drain.perSecondFromFirstCommit);
     if (r.preloaded !== undefined)
-      add(`engine (${size(r.preloaded.preload.rows)} rows stored)`, r.preloaded.drain.perSecond);
+      add(`engine (${size(r.preloaded.preload.rows)} rows stored)`, r.preloaded.drain.perSecondFromFirstCommit);
   }
   return points;
 }

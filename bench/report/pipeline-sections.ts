@@ -23,8 +23,8 @@ export function drainSection(runs: readonly PipelineResults[]): string {
     const drain = r.engine?.drain;
     return [
       size(r.args.events),
-      int(drain?.perSecond),
-      int(drain?.steadyPerSecond),
+      int(drain?.perSecondFromFirstCommit),
+      drain === undefined ? '–' : `${int(drain.perSecond)} (first commit after ${ms(drain.firstCommitMs)})`,
       int(r.bare?.consume.medianPerSecond),
       r.bare === undefined ? '–' : `${int(r.bare.copy.medianPerSecond)} (${size(r.args.copyRows)} rows)`,
       int(r.bare?.consumeCopy.medianPerSecond),
@@ -38,8 +38,8 @@ export function drainSection(runs: readonly PipelineResults[]): string {
   return table(
     [
       'backlog',
-      'engine CDR/s (start → all committed)',
-      'engine CDR/s (10–90%)',
+      'engine CDR/s (first → last commit)',
+      'engine CDR/s including start-up',
       'bare: consume + parse',
       'bare: COPY alone',
       'bare: consume + parse + COPY',
@@ -62,11 +62,11 @@ export function preloadedSection(runs: readonly PipelineResults[]): string {
         size(p.preload.rows),
         mib(p.preload.tableBytes),
         int(p.bareConsumeCopy.perSecond),
+        int(p.drain.perSecondFromFirstCommit),
         int(p.drain.perSecond),
-        int(p.drain.steadyPerSecond),
         pct(r.ratios.preloadedEngineToPreloadedBare),
         `${int(p.drain.rowsPerCpuSecond)} / ${int(p.bareConsumeCopy.rowsPerCpuSecond)}`,
-        `${int(r.engine?.drain.perSecond)} (${pct(r.ratios.preloadedEngineToBare === null || r.ratios.engineToBare === null ? null : r.ratios.preloadedEngineToBare / r.ratios.engineToBare)} of it)`,
+        `${int(r.engine?.drain.perSecondFromFirstCommit)} (${pct(r.ratios.preloadedEngineToBare === null || r.ratios.engineToBare === null ? null : r.ratios.preloadedEngineToBare / r.ratios.engineToBare)} of it)`,
       ];
     });
   if (rows.length === 0) return '_No preloaded run in the results yet._';
@@ -75,8 +75,8 @@ export function preloadedSection(runs: readonly PipelineResults[]): string {
       'rows already in call_records',
       'table size',
       'bare consume + COPY CDR/s',
-      'engine CDR/s',
-      'engine CDR/s (10–90%)',
+      'engine CDR/s (first → last commit)',
+      'engine CDR/s including start-up',
       'engine / bare (same table)',
       'CDRs per CPU-second: engine / bare',
       'engine on the empty table, same run',
@@ -213,7 +213,7 @@ export function targetsSection(main: PipelineResults | undefined): string {
   const pre = main.preloaded;
   if (pre !== undefined) {
     lines.push(
-      `- No cliff with ${size(pre.preload.rows)} rows already stored: engine ${int(pre.drain.perSecond)} CDR/s vs ${int(main.engine?.drain.perSecond)} on the empty table (naive uuid-PK + caller btree schema: ~70k rows/s COPY alone there, DESIGN.md §6).`,
+      `- No cliff with ${size(pre.preload.rows)} rows already stored: engine ${int(pre.drain.perSecondFromFirstCommit)} CDR/s vs ${int(main.engine?.drain.perSecondFromFirstCommit)} on the empty table (naive uuid-PK + caller btree schema: ~70k rows/s COPY alone there, DESIGN.md §6).`,
     );
   }
   for (const error of main.errors) lines.push(`- Phase \`${error.phase}\` failed: ${error.message}`);

@@ -44,6 +44,7 @@ export interface PipelineResults {
   ratios: {
     engineToBare: number | null;
     engineSteadyToBare: number | null;
+    engineWithStartupToBare?: number | null;
     engineToBarePerCpuSecond?: number | null;
     preloadedEngineToBare: number | null;
     preloadedEngineToPreloadedBare: number | null;

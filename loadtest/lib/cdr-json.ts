@@ -46,46 +46,117 @@ export class IsoSecondsFormatter {
   }
 }
 
-/** What the emitter needs besides the pool: the run's call-id tag and a date formatter. */
-export interface JsonContext {
-  /** Distinguishes runs (seed and start) so two runs never share `call_id`s inside a dedup window. */
-  runTag: string;
-  iso: IsoSecondsFormatter;
+/**
+ * What the emitter needs besides the pool, and the constant fragments of records, built once per run: a
+ * record is then ~15 concatenations instead of ~30, which matters at hundreds of thousands a second.
+ */
+export class JsonContext {
+  readonly iso = new IsoSecondsFormatter();
+  /** `{"call_id":"<switch>-<run tag>-` per switch. */
+  private readonly callIdPrefix: string[];
+  private readonly callerField: string[];
+  private readonly calleeField: string[];
+  /** `,"answered":…,"direction":…,"cause":…` by (answered, inbound, cause). */
+  private readonly outcome = new Map<number, string>();
+  /** `,"switch":…,"trunk_in":…,"trunk_out":…}` by (switch, trunks). */
+  private readonly tail = new Map<number, string>();
+
+  /** `runTag` distinguishes runs (seed and start) so two runs never share `call_id`s inside a dedup window. */
+  constructor(readonly runTag: string) {
+    this.callIdPrefix = SWITCHES.map((spec) => `${spec.name}-${runTag}-`);
+    this.callerField = SWITCHES.map((spec) => `","caller":"${spec.plusNumbers ? '+' : ''}`);
+    this.calleeField = SWITCHES.map((spec) => `","callee":"${spec.plusNumbers ? '+' : ''}`);
+  }
+
+  callIdPrefixOf(switchIndex: number): string {
+    return this.callIdPrefix[switchIndex] ?? (this.callIdPrefix[0] as string);
+  }
+
+  callerFieldOf(switchIndex: number): string {
+    return this.callerField[switchIndex] ?? (this.callerField[0] as string);
+  }
+
+  calleeFieldOf(switchIndex: number): string {
+    return this.calleeField[switchIndex] ?? (this.calleeField[0] as string);
+  }
+
+  outcomeOf(answered: boolean, inbound: boolean, cause: number): string {
+    const key = (answered ? 512 : 0) + (inbound ? 256 : 0) + cause;
+    let text = this.outcome.get(key);
+    if (text === undefined) {
+      text = `,"answered":${answered},"direction":"${inbound ? 'inbound' : 'outbound'}","cause":${cause}`;
+      this.outcome.set(key, text);
+    }
+    return text;
+  }
+
+  tailOf(switchIndex: number, trunkIn: number, trunkOut: number): string {
+    const key = (switchIndex * TRUNKS.length + trunkIn) * TRUNKS.length + trunkOut;
+    let text = this.tail.get(key);
+    if (text === undefined) {
+      const name = (SWITCHES[switchIndex] ?? SWITCHES[0]).name;
+      text =
+        `,"switch":"${name}"` +
+        (trunkIn === 0 ? '' : `,"trunk_in":"${TRUNKS[trunkIn]}"`) +
+        (trunkOut === 0 ? '' : `,"trunk_out":"${TRUNKS[trunkOut]}"`) +
+        '}';
+      this.tail.set(key, text);
+    }
+    return text;
+  }
 }
 
-export interface FormattedRecord {
-  json: string;
+/** Set by `formatRecord` next to the text it returns (one object for the run, not one per record). */
+export interface FormattedIds {
   callId: string;
   callerDigits: string;
 }
 
-/** Builds the wire text of `slot`. */
-export function formatRecord(pool: RecordPool, slot: number, context: JsonContext): FormattedRecord {
-  const switchSpec = SWITCHES[pool.switchIndex[slot] as number] ?? SWITCHES[0];
+/** Builds the wire text of `slot`; its `call_id` and caller digits are left in `ids`. */
+export function formatRecord(
+  pool: RecordPool,
+  slot: number,
+  context: JsonContext,
+  ids: FormattedIds,
+): string {
+  const switchIndex = pool.switchIndex[slot] as number;
+  const epochStart = (SWITCHES[switchIndex] ?? SWITCHES[0]).epochStart;
   const callerDigits = digitsOf(pool.caller[slot] as number);
-  const calleeDigits = digitsOf(pool.callee[slot] as number);
-  const plus = switchSpec.plusNumbers ? '+' : '';
   const startMs = pool.startMs[slot] as number;
-  const start = switchSpec.epochStart ? digitsOf(startMs) : `"${context.iso.format(startMs)}"`;
-  const callId = `${switchSpec.name}-${context.runTag}-${digitsOf(pool.sequence[slot] as number)}`;
+  const callId = context.callIdPrefixOf(switchIndex) + digitsOf(pool.sequence[slot] as number);
   const cell = pool.cell[slot] as number;
   const imsi = pool.imsi[slot] as number;
   const imei = pool.imei[slot] as number;
-  const trunkIn = pool.trunkIn[slot] as number;
-  const trunkOut = pool.trunkOut[slot] as number;
   const json =
-    `{"call_id":"${callId}","caller":"${plus}${callerDigits}","callee":"${plus}${calleeDigits}",` +
-    `"start":${start},"duration":${digitsOf(pool.durationSeconds[slot] as number)},"answered":${pool.isAnswered(slot)},` +
-    `"direction":"${pool.isInbound(slot) ? 'inbound' : 'outbound'}","cause":${digitsOf(pool.cause[slot] as number)}` +
-    (cell === 0 ? '' : `,"cell":"${cellText(cell)}"`) +
-    (imsi === 0 ? '' : `,"imsi":"${digitsOf(imsi)}"`) +
-    (imei === 0 ? '' : `,"imei":"${digitsOf(imei)}"`) +
-    `,"switch":"${switchSpec.name}"` +
-    (trunkIn === 0 ? '' : `,"trunk_in":"${TRUNKS[trunkIn]}"`) +
-    (trunkOut === 0 ? '' : `,"trunk_out":"${TRUNKS[trunkOut]}"`) +
-    '}';
-  if ((pool.kind[slot] as number) !== RECORD_KIND.malformed) return { json, callId, callerDigits };
-  return breakRecord(json, pool.fault[slot] as number, callId, callerDigits, startMs);
+    '{"call_id":"' +
+    callId +
+    context.callerFieldOf(switchIndex) +
+    callerDigits +
+    context.calleeFieldOf(switchIndex) +
+    digitsOf(pool.callee[slot] as number) +
+    (epochStart ? '","start":' + digitsOf(startMs) : '","start":"' + context.iso.format(startMs) + '"') +
+    ',"duration":' +
+    digitsOf(pool.durationSeconds[slot] as number) +
+    context.outcomeOf(pool.isAnswered(slot), pool.isInbound(slot), pool.cause[slot] as number) +
+    (cell === 0 ? '' : ',"cell":"' + cellText(cell) + '"') +
+    (imsi === 0 ? '' : ',"imsi":"' + digitsOf(imsi) + '"') +
+    (imei === 0 ? '' : ',"imei":"' + digitsOf(imei) + '"') +
+    context.tailOf(switchIndex, pool.trunkIn[slot] as number, pool.trunkOut[slot] as number);
+  if ((pool.kind[slot] as number) !== RECORD_KIND.malformed) {
+    ids.callId = callId;
+    ids.callerDigits = callerDigits;
+    return json;
+  }
+  const broken = breakRecord(json, pool.fault[slot] as number, callId, callerDigits, startMs);
+  ids.callId = broken.callId;
+  ids.callerDigits = callerDigits;
+  return broken.json;
+}
+
+interface FormattedRecord {
+  json: string;
+  callId: string;
+  callerDigits: string;
 }
 
 /** Applies malformed fault `fault` to a valid record's text. */

@@ -5,7 +5,7 @@
  * the same bytes twice, and no more than the calls in flight are ever held.
  */
 import { CallScratch, type Actor, type CallOutput } from './call-model.js';
-import { formatRecord, IsoSecondsFormatter, MALFORMED_FAULTS, type JsonContext } from './cdr-json.js';
+import { formatRecord, JsonContext, MALFORMED_FAULTS, type FormattedIds } from './cdr-json.js';
 import type { RhythmClock } from './diurnal-rhythm.js';
 import { buildGroundTruth, type GroundTruth } from './ground-truth.js';
 import { CallCentre, OtpSender, ProbeSim } from './look-alikes.js';
@@ -203,10 +203,8 @@ function* runSimulation(
   const actors = createActors(options, plan, clock);
   const output = new DeliveringOutput(pool, options, new Prng(options.seed, 0x5357_4954)); // "SWIT"
   const resendPrng = new Prng(options.seed, 0x5245_534e); // "RESN"
-  const context: JsonContext = {
-    runTag: hash32(options.seed, Math.floor(options.startMs / 1000)).toString(36),
-    iso: new IsoSecondsFormatter(),
-  };
+  const context = new JsonContext(hash32(options.seed, Math.floor(options.startMs / 1000)).toString(36));
+  const ids: FormattedIds = { callId: '', callerDigits: '' };
   let resendLeft = 0;
   let resendDelayMs = 0;
 
@@ -220,7 +218,7 @@ function* runSimulation(
         pool.release(slot); // warm-up: simulated, never formatted
         continue;
       }
-      const formatted = formatRecord(pool, slot, context);
+      const json = formatRecord(pool, slot, context, ids);
       const kindCode = pool.kind[slot] as number;
       const arrivalMs = pool.arrivalMs[slot] as number;
       if (resendLeft > 0) {
@@ -235,9 +233,9 @@ function* runSimulation(
       pool.release(slot);
       yield {
         arrivalMs,
-        json: formatted.json,
-        callId: formatted.callId,
-        callerDigits: formatted.callerDigits,
+        json,
+        callId: ids.callId,
+        callerDigits: ids.callerDigits,
         kind: KIND_NAMES[kindCode] ?? 'valid',
       };
     }

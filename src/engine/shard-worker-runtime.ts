@@ -40,6 +40,8 @@ export class ShardWorker {
   private alertPublisher: AlertPublisher | undefined;
   private deadLetterPublisher: DeadLetterPublisher | undefined;
   private metricsTimer: NodeJS.Timeout | undefined;
+  /** Alerts acked by the ALERTS stream, as of the last metrics report. */
+  private alertsAckedReported = 0;
   private lagTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -103,7 +105,6 @@ export class ShardWorker {
           publishAlert: (alert) => {
             this.alertPublisher
               ?.publishAlert(alert)
-              .then(() => this.metrics.inc('sentinel_alerts_published_total'))
               .catch((error: unknown) =>
                 this.logger.error({ err: error, alertKey: alert.alert_key }, 'alert publish failed'),
               );
@@ -222,6 +223,10 @@ export class ShardWorker {
     this.metrics.set('sentinel_window_callers', { worker }, footprint.callers);
     this.metrics.set('sentinel_window_events', { worker }, footprint.eventsHeld);
     this.metrics.set('sentinel_window_bytes', { worker }, footprint.bytes);
+    // publish() resolves when there is room, not when stored: count what the stream acknowledged.
+    const alertsAcked = this.alertPublisher?.stats().acked ?? 0;
+    this.metrics.inc('sentinel_alerts_published_total', {}, alertsAcked - this.alertsAckedReported);
+    this.alertsAckedReported = alertsAcked;
     const bufferedRows = this.sink?.bufferedRows ?? 0;
     this.metrics.set('sentinel_sink_buffered_rows', { worker }, bufferedRows);
     let oldestUnackedMs = Number.POSITIVE_INFINITY;

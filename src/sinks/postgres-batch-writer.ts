@@ -126,8 +126,9 @@ export class PostgresBatchWriter implements BatchWriter {
         this.current = running;
         const result = await running;
         this.breaker.recordSuccess();
-        if (attempt > 1)
+        if (attempt > 1) {
           this.logger.info({ what, attempts: attempt }, 'postgres sink attempt succeeded after retries');
+        }
         return result;
       } catch (error) {
         this.knownDays.clear();

@@ -70,19 +70,23 @@ export function checkCallRecord(row: CallRecordRow): RowProblem | undefined {
 }
 
 /**
- * True when (partition, seq) can be stored and tracked by `sink_offsets`. A dead letter without a valid
- * position is still stored (its position as NULL), just never filtered by offsets.
+ * True when (partition, seq) can be stored and tracked by `sink_offsets`: JetStream sequences start at 1, and
+ * 0 means "nothing committed". A dead letter without a valid position is still stored (position NULL), just
+ * never filtered by offsets.
  */
 export function hasStreamPosition(partition: number, streamSeq: number): boolean {
-  return isIntIn(partition, 0, INT16_MAX) && isIntIn(streamSeq, 0, Number.MAX_SAFE_INTEGER);
+  return isIntIn(partition, 0, INT16_MAX) && isIntIn(streamSeq, 1, Number.MAX_SAFE_INTEGER);
 }
 
 function checkStreamPosition(partition: number, streamSeq: number): RowProblem | undefined {
   if (!isIntIn(partition, 0, INT16_MAX)) {
     return { field: 'stream_partition', message: `partition ${String(partition)} is outside 0..32767` };
   }
-  if (!isIntIn(streamSeq, 0, Number.MAX_SAFE_INTEGER)) {
-    return { field: 'stream_seq', message: `stream sequence ${String(streamSeq)} is not a safe integer` };
+  if (!isIntIn(streamSeq, 1, Number.MAX_SAFE_INTEGER)) {
+    return {
+      field: 'stream_seq',
+      message: `stream sequence ${String(streamSeq)} is not a positive safe integer`,
+    };
   }
   return undefined;
 }

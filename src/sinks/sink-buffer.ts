@@ -159,7 +159,11 @@ export class SinkBuffer {
     });
   }
 
-  /** Flushes, then refuses further rows and stops the timer. Does not close the writer (its owner does). */
+  /**
+   * Flushes, then refuses further rows and stops the timer. Does not close the writer (its owner does). With
+   * Postgres down this waits as long as the writer retries: on shutdown race it against a deadline, then
+   * close the writer, which makes this reject — the uncommitted rows were never acked, so JetStream keeps them.
+   */
   close(): Promise<void> {
     this.closing ??= this.flush().finally(() => this.stopTimer());
     return this.closing;
@@ -223,7 +227,12 @@ export class SinkBuffer {
     this.inFlight = false;
     this.failure = error instanceof Error ? error : new SinkClosedError('write', { cause: error });
     this.stopTimer();
-    this.logger.error({ err: this.failure }, 'sink batch write failed; buffer stopped (batch not committed)');
+    // A closed writer is the normal end of a shutdown that ran out of time; anything else is a bug.
+    const level = this.failure instanceof SinkClosedError ? 'warn' : 'error';
+    this.logger[level](
+      { err: this.failure },
+      'sink batch write failed; buffer stopped (batch not committed, not acked)',
+    );
     for (const waiter of this.flushWaiters.splice(0)) waiter.reject(this.failure);
     for (const waiter of this.capacityWaiters.splice(0)) waiter.reject(this.failure);
   }

@@ -32,8 +32,7 @@ import { CHUNK_OFFSET_BITS, CHUNK_OFFSET_MASK, NO_BLOCK, roundedBlockUnits } fro
 import { DURATION_BITS_MASK, INLINE_CAPACITY, type StoreContext } from './store-context.js';
 
 /** Build the callee index when a ring holds more than this; drop it below `INDEX_DROP_LEN`. */
-const INDEX_BUILD_LEN = 32;
-const INDEX_DROP_LEN = 16;
+export const TUNING = { indexBuildLen: 32, indexDropLen: 16, promoteCap: 5, growth: 1.5 };
 const MAX_TIME_OFFSET = 0xffffffff;
 const MIN_SHRINK_CAP = 16;
 
@@ -69,7 +68,7 @@ export class BlockEvents {
       this.expire(slot, t);
       if (t - cf[slot * 8 + 2]! > MAX_TIME_OFFSET) this.rebase(slot, t);
       const len = cu[s + RING_LEN]!;
-      if (len < INDEX_DROP_LEN && cu[s + INDEX_PTR] !== NO_BLOCK) this.index.free(slot);
+      if (len < TUNING.indexDropLen && cu[s + INDEX_PTR] !== NO_BLOCK) this.index.free(slot);
       if (len > INLINE_CAPACITY && len * 4 <= cu[s + RING_CAP]! && cu[s + RING_CAP]! >= MIN_SHRINK_CAP) {
         this.relayout(slot, len * 2);
       }
@@ -142,7 +141,7 @@ export class BlockEvents {
     const ctx = this.ctx;
     const cu = ctx.callers.u32;
     const s = slot * 16;
-    if (cu[s + RING_LEN] === cu[s + RING_CAP]) this.relayout(slot, cu[s + RING_CAP]! + 1);
+    if (cu[s + RING_LEN] === cu[s + RING_CAP]) this.relayout(slot, Math.max(cu[s + RING_CAP]! + 1, Math.floor(cu[s + RING_CAP]! * TUNING.growth)));
     const ptr = cu[s + RING_PTR]!;
     const ru = ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
     const rf = ctx.slab.f64[ptr >>> CHUNK_OFFSET_BITS]!;
@@ -208,7 +207,7 @@ export class BlockEvents {
     ctx.eventsHeld++;
     if (indexed) {
       if (latest < 0) this.index.insertMiss(slot, fingerprint, qPos);
-    } else if (len + 1 > INDEX_BUILD_LEN) {
+    } else if (len + 1 > TUNING.indexBuildLen) {
       this.index.rebuild(slot);
     }
   }
@@ -292,7 +291,7 @@ export class BlockEvents {
       ages[i] = cu[s + 6 + 4 * i]!;
       durations[i] = i === 0 ? control & DURATION_BITS_MASK : cu[s + 7 + 4 * i]!;
     }
-    const units = roundedBlockUnits(this.headerUnits + n + 2);
+    const units = roundedBlockUnits(this.headerUnits + TUNING.promoteCap);
     const ptr = ctx.slab.alloc(units);
     const ru = ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
     const rf = ctx.slab.f64[ptr >>> CHUNK_OFFSET_BITS]!;
@@ -399,28 +398,35 @@ export class BlockEvents {
     return this.ctx.callers.f64[slot * 8 + 2]! + ru[(hb + this.headerUnits + p) * 4 + 2]!;
   }
 
-  /**
-   * Batch pre-pass: reads the lines an `insert` will need — the window headers, the newest ring entry and each
-   * window's tail — so their misses overlap across the batch instead of queueing one event at a time.
-   */
-  touch(slot: number, depth: number): number {
+  /** Batch pre-pass, stage 2: the window headers and the newest ring entry (the insert position). */
+  touchHead(slot: number): number {
     const cu = this.ctx.callers.u32;
     const s = slot * 16;
     const ptr = cu[s + RING_PTR]!;
-    const ru = this.ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
+    const ru = this.ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS];
+    if (ru === undefined) return 0;
     const hb = ptr & CHUNK_OFFSET_MASK;
-    const rb = hb + this.headerUnits;
-    const start = cu[s + RING_START]!;
-    const len = cu[s + RING_LEN]!;
+    let head = cu[s + RING_START]! + cu[s + RING_LEN]! - 1;
+    if (head >= cu[s + RING_CAP]!) head -= cu[s + RING_CAP]!;
+    return ru[hb * 4]! + ru[(hb + this.headerUnits + head) * 4 + 2]!;
+  }
+
+  /** Batch pre-pass, stage 3 (headers now cached): each window's tail entry, unless no tail can expire yet. */
+  touchTails(slot: number, t: number): number {
+    const cu = this.ctx.callers.u32;
+    const s = slot * 16;
+    if (t < this.ctx.callers.f64[slot * 8 + NEXT_EXPIRY_F64]!) return 0;
+    const ptr = cu[s + RING_PTR]!;
+    const ru = this.ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS];
+    if (ru === undefined) return 0;
+    const hb = ptr & CHUNK_OFFSET_MASK;
+    const end = cu[s + RING_START]! + cu[s + RING_LEN]!;
     const cap = cu[s + RING_CAP]!;
-    let head = start + len - 1;
-    if (head >= cap) head -= cap;
-    let sum = ru[hb * 4]! + ru[(rb + head) * 4 + 2]!;
-    if (depth < 2) return sum;
+    let sum = 0;
     for (let k = 0; k < this.headerUnits; k++) {
-      let tail = start + len - ru[(hb + k) * 4]!;
+      let tail = end - ru[(hb + k) * 4]!;
       if (tail >= cap) tail -= cap;
-      sum += ru[(rb + tail) * 4 + 2]!;
+      sum += ru[(hb + this.headerUnits + tail) * 4 + 2]!;
     }
     return sum;
   }

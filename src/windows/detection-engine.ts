@@ -38,6 +38,8 @@ const SWEEP_SLOTS_PER_EVENT = 2;
 let PREFETCH_SPAN = 256;
 let touchDepth = 2;
 export function setTouch(depth: number, span: number): void { touchDepth = depth; PREFETCH_SPAN = span; }
+
+export { TUNING } from './block-events.js';
 const MAX_DURATION_SECONDS = 86_400;
 /** Latest valid event time: the end of the ECMAScript Date range. */
 const MAX_TIME_MS = 8.64e15;
@@ -65,6 +67,7 @@ export class DetectionEngine {
   private readonly stats: WindowStats = { windowMs: 0, callCount: 0, distinctCallees: 0, totalDurationSeconds: 0 };
   /** Sink for the batch pre-pass reads, so the JIT cannot drop them. */
   private touched = 0;
+  private prefetchSlots = new Int32Array(1024);
 
   constructor(
     options: WindowEngineOptions,
@@ -103,9 +106,7 @@ export class DetectionEngine {
     const { callers, callees, startsMs, durations } = batch;
     for (let from = 0; from < count; from += PREFETCH_SPAN) {
       const to = Math.min(count, from + PREFETCH_SPAN);
-      let touched = 0;
-      for (let i = from; i < to; i++) touched += this.store.touch(callers[i]!, touchDepth);
-      this.touched = touched;
+      this.touched = this.store.prefetch(callers, startsMs, from, to, this.prefetchSlots, touchDepth);
       for (let i = from; i < to; i++) {
         outcomes[i] = this.apply(callers[i]!, callees[i]!, startsMs[i]!, durations[i]!, alertsOut);
       }

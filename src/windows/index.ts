@@ -1,6 +1,6 @@
 export { SEVERITIES, toAlertMessage } from './alert-types.js';
 export type { AlertEvent, AlertMessage, Severity } from './alert-types.js';
-export { DetectionEngine, setTouch } from './detection-engine.js';
+export { DetectionEngine, setTouch, TUNING } from './detection-engine.js';
 export type { DetectionEngineExtras } from './detection-engine.js';
 export {
   DEFAULT_RULE_SETTINGS,

@@ -87,11 +87,28 @@ export class WindowStore implements StoreContext {
     this.callers.remove(slot);
   }
 
-  /** Batch pre-pass: reads what `update` will need so the misses overlap instead of queueing. */
-  touch(caller: number, depth: number): number {
-    const slot = this.callers.find(caller);
-    if (slot < 0 || !this.isBlock(slot) || depth === 0) return slot;
-    return this.blocks.touch(slot, depth);
+  /**
+   * Batch pre-pass in three stages over a span of events, each stage's reads independent of one another so
+   * the CPU overlaps their misses: caller slots, then ring headers and heads, then window tails. Slots found
+   * here are only used to read ahead; `update` looks the caller up again.
+   */
+  prefetch(callers: Float64Array, startsMs: Float64Array, from: number, to: number, slots: Int32Array, depth: number): number {
+    const table = this.callers;
+    let sum = 0;
+    for (let i = from; i < to; i++) slots[i - from] = table.find(callers[i]!);
+    if (depth < 1) return sum;
+    const u32 = table.u32;
+    for (let i = from; i < to; i++) {
+      const slot = slots[i - from]!;
+      if (slot >= 0 && (u32[slot * SLOT_U32 + CONTROL]! & BLOCK_BIT) !== 0) sum += this.blocks.touchHead(slot);
+      else slots[i - from] = -1;
+    }
+    if (depth < 2) return sum;
+    for (let i = from; i < to; i++) {
+      const slot = slots[i - from]!;
+      if (slot >= 0) sum += this.blocks.touchTails(slot, startsMs[i]!);
+    }
+    return sum;
   }
 
   bytes(): number {

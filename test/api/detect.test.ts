@@ -98,6 +98,18 @@ describe('POST /detect/sdhf', () => {
     expect(body.suspects[0].outcome).toBe('already_open');
   });
 
+  it('reports without storing in a dry run', async () => {
+    const body = (await detect({ dry_run: true })).json();
+    expect(body.alerts_generated).toBe(0);
+    expect(body.suspects[0]).toMatchObject({
+      suspect_number: '2348100000001',
+      outcome: 'would_alert',
+      alert_id: null,
+    });
+    const count = await h.pool.query('SELECT count(*)::int AS n FROM fraud_alerts');
+    expect(count.rows[0].n).toBe(0);
+  });
+
   it('widens the window on request and applies stricter thresholds', async () => {
     const wide = (await detect({ time_window_hours: 48 })).json();
     expect(wide.suspects.map((s: { suspect_number: string }) => s.suspect_number).sort()).toEqual([

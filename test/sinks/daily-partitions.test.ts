@@ -66,6 +66,21 @@ describe('daily partitions', () => {
     ]);
   });
 
+  it('attaches again, with its rows, a day table left detached by an interrupted retention run', async () => {
+    await database.pool.query(
+      `CREATE TABLE call_records_20250320 (LIKE call_records INCLUDING DEFAULTS INCLUDING GENERATED)`,
+    );
+    await database.pool.query(
+      `INSERT INTO call_records_20250320 (call_id, caller_number, callee_number, start_time, duration_seconds,
+         stream_partition, stream_seq) VALUES ('orphan', '1', '2', '2025-03-20T08:00:00Z', 1, 0, 1)`,
+    );
+    expect(await ensureDailyPartitions(database.pool, day('2025-03-20'), day('2025-03-20'))).toEqual([
+      'call_records_20250320',
+    ]);
+    const found = await database.pool.query(`SELECT call_id FROM call_records WHERE call_id = 'orphan'`);
+    expect(found.rows).toEqual([{ call_id: 'orphan' }]);
+  });
+
   it('drops the partitions before a day and keeps the rest (retention)', async () => {
     const dropped = await dropPartitionsBefore(database.pool, day('2025-03-02') + 12 * 3_600_000);
     expect(dropped).toEqual(['call_records_20190714', 'call_records_20250301']);

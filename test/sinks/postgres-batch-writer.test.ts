@@ -178,6 +178,19 @@ describe('PostgresBatchWriter', () => {
     expect(ids.rows[0]).toEqual({ n: '150', distinct_ids: '150' });
   });
 
+  it('writes a batch once even when two writers for the same consumer race with it', async () => {
+    const [a, b] = [newWriter('twins'), newWriter('twins')];
+    const rows = Array.from({ length: 2_000 }, (_v, i) => recordRow(11, i + 1, { callId: `twins-${i + 1}` }));
+    const results = await Promise.all([a.write(batchOf(rows)), b.write(batchOf(rows))]);
+    await Promise.all([a.close(), b.close()]);
+    // The offset row lock serialises them: one writes everything, the other finds it committed.
+    expect(results.map((stats) => stats.recordsWritten).sort((x, y) => x - y)).toEqual([0, 2_000]);
+    const stored = await database.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM call_records WHERE call_id LIKE 'twins-%'`,
+    );
+    expect(stored.rows[0]?.n).toBe('2000');
+  });
+
   it('keeps the first copy of a row repeated within one batch (a redelivery caught before commit)', async () => {
     const writer = newWriter('repeat');
     const rows = [1, 2, 3, 2, 3, 4].map((seq) => recordRow(3, seq, { callId: `repeat-${seq}` }));

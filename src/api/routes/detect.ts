@@ -27,6 +27,7 @@ const DetectBody = Type.Object({
   window_end: Type.Optional(
     Type.String({ format: 'date-time', description: 'End of the window; default: the newest stored call' }),
   ),
+  dry_run: Type.Boolean({ default: false, description: 'Report what would be alerted; store nothing' }),
 });
 
 const SuspectSchema = Type.Object({
@@ -40,11 +41,16 @@ const SuspectSchema = Type.Object({
   alert_severity: SeverityName,
   alert_id: Type.Union([Type.Integer(), Type.Null()]),
   outcome: Type.Union(
-    [Type.Literal('alerted'), Type.Literal('already_open'), Type.Literal('already_alerted')],
+    [
+      Type.Literal('alerted'),
+      Type.Literal('would_alert'),
+      Type.Literal('already_open'),
+      Type.Literal('already_alerted'),
+    ],
     {
       description:
-        '`already_open`: an unreviewed alert for this caller and rule exists (no duplicate); ' +
-        '`already_alerted`: this same detection (window and data) ran before',
+        '`would_alert`: dry run; `already_open`: an unreviewed alert for this caller and rule exists (no ' +
+        'duplicate); `already_alerted`: this same detection (window and data) ran before',
     },
   ),
 });
@@ -89,6 +95,7 @@ export function registerDetectRoutes(app: ApiApp, ctx: ApiContext): void {
         minUniqueDestinations: body.min_unique_destinations,
         maxAvgDurationSeconds: body.max_avg_duration_seconds,
         windowEnd: body.window_end === undefined ? undefined : new Date(body.window_end),
+        dryRun: body.dry_run,
       });
       const seconds = (performance.now() - startedAt) / 1_000;
       runs.inc();

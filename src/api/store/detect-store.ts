@@ -25,6 +25,8 @@ export interface DetectParams {
   windowEnd?: Date | undefined;
   /** At most this many suspects, most distinct callees first. @default 1_000 */
   maxSuspects?: number;
+  /** Report what would be alerted; insert nothing. @default false */
+  dryRun?: boolean;
 }
 
 export interface Suspect {
@@ -38,8 +40,11 @@ export interface Suspect {
   alert_severity: Severity;
   /** The alert inserted for this suspect, or null when it was skipped. */
   alert_id: number | null;
-  /** `alerted`: a new alert; `already_open`: the caller has an unreviewed alert for the rule; `already_alerted`: this exact detection ran before. */
-  outcome: 'alerted' | 'already_open' | 'already_alerted';
+  /**
+   * `alerted`: a new alert; `would_alert`: a new alert in a dry run; `already_open`: the caller has an
+   * unreviewed alert for the rule; `already_alerted`: this exact detection ran before.
+   */
+  outcome: 'alerted' | 'would_alert' | 'already_open' | 'already_alerted';
 }
 
 export interface DetectResult {
@@ -157,7 +162,7 @@ async function detectInTransaction(client: pg.ClientBase, params: DetectParams):
     last_event_at: row.last_event_at.toISOString(),
   }));
   const inserted =
-    toInsert.length === 0
+    toInsert.length === 0 || params.dryRun === true
       ? []
       : (
           await client.query<Record<string, unknown>>(

@@ -3,9 +3,10 @@
  * (Debian's `nats-server` package installs /usr/sbin/nats-server); scripts/bootstrap.sh installs it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { findFreePort, isPortOpen } from './free-port.js';
+import { isAlive, stopProcess } from './process-control.js';
 
 export class NatsServerMissingError extends Error {
   static readonly code = 'SENTINEL_NATS_SERVER_MISSING';
@@ -54,10 +55,16 @@ export async function startNatsServer(options: StartNatsServerOptions): Promise<
   const binary = findNatsServerBinary(options.pathEnv);
   if (binary === undefined) throw new NatsServerMissingError();
   mkdirSync(options.dataDir, { recursive: true });
+  // A server left behind by a killed engine still holds the store: stop it first.
+  const pidFile = join(options.dataDir, 'nats-server.pid');
+  if (existsSync(pidFile)) {
+    const stalePid = Number(readFileSync(pidFile, 'utf8').trim());
+    if (Number.isInteger(stalePid) && stalePid > 0 && isAlive(stalePid)) await stopProcess(stalePid, 'SIGTERM', 10_000);
+  }
   const port = options.port === undefined || options.port === 0 ? await findFreePort() : options.port;
-  const child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', options.dataDir], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  // Its own process group: the terminal's Ctrl-C reaches only the engine, which drains before stopping it.
+  const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', options.dataDir, '-P', pidFile];
+  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4_096);
@@ -78,12 +85,8 @@ export async function startNatsServer(options: StartNatsServerOptions): Promise<
     dataDir: options.dataDir,
     child,
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
+      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+      await stopProcess(child.pid, 'SIGTERM', 5_000);
     },
   };
 }
