@@ -84,7 +84,10 @@ export async function readOffsets(pool: pg.Pool, consumer: string): Promise<Map<
   return new Map(result.rows.map((row) => [row.partition, Number(row.last_seq)]));
 }
 
-export function targetsReached(committed: ReadonlyMap<number, number>, targets: ReadonlyMap<number, number>): boolean {
+export function targetsReached(
+  committed: ReadonlyMap<number, number>,
+  targets: ReadonlyMap<number, number>,
+): boolean {
   for (const [partition, target] of targets) {
     if (target > 0 && (committed.get(partition) ?? 0) < target) return false;
   }

@@ -32,7 +32,7 @@ export interface PipelineArgs {
 }
 
 export const PIPELINE_USAGE = `npm run bench:pipeline -- [--quick] [--events 1000000] [--preload-rows 10000000]
-  [--rate 20000] [--rates 5000,10000,40000,60000,80000] [--latency-seconds 20] [--runs 3]
+  [--rate 20000] [--rates 2000,5000,10000,40000,60000,80000] [--latency-seconds 20] [--runs 3]
   [--partitions 16] [--workers 2] [--copy-concurrency 1] [--copy-rows 1000000] [--sql-rows 1000000,5000000]
   [--skip bare,engine,restart,preload,latency] [--out file.json] [--no-report] [--engine-log-level warn]`;
 
@@ -83,7 +83,7 @@ export function parsePipelineArgs(argv: readonly string[]): PipelineArgs {
     events,
     preloadRows: count('preload-rows', values['preload-rows'], quick ? 0 : 10_000_000),
     rate: count('rate', values.rate, quick ? 5_000 : 20_000, 1),
-    sweepRates: list('rates', values.rates, quick ? [] : [5_000, 10_000, 40_000, 60_000, 80_000]),
+    sweepRates: list('rates', values.rates, quick ? [] : [2_000, 5_000, 10_000, 40_000, 60_000, 80_000]),
     latencySeconds: count('latency-seconds', values['latency-seconds'], quick ? 5 : 20, 1),
     runs: count('runs', values.runs, quick ? 1 : 3, 1),
     partitions: count('partitions', values.partitions, 16, 1),

@@ -28,7 +28,10 @@ export function throughputPoints(runs: readonly PipelineResults[]): ThroughputPo
     add('bare: consume + parse + COPY', r.bare?.consumeCopy.medianPerSecond);
     add('engine (empty table)', r.engine?.drain.perSecondFromFirstCommit);
     if (r.preloaded !== undefined)
-      add(`engine (${size(r.preloaded.preload.rows)} rows stored)`, r.preloaded.drain.perSecondFromFirstCommit);
+      add(
+        `engine (${size(r.preloaded.preload.rows)} rows stored)`,
+        r.preloaded.drain.perSecondFromFirstCommit,
+      );
   }
   return points;
 }

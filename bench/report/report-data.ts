@@ -40,7 +40,7 @@ export interface PipelineResults {
   sqlVsWindows?: SqlVsWindowsResult[];
   restart?: RestartResult;
   preloaded?: { preload: PreloadResult; bareConsumeCopy: CeilingResult; drain: DrainResult };
-  latency?: { headlineRate: number; seconds: number; runs: SteadyRunResult[] };
+  latency?: { headlineRate: number; seconds: number; saturatedAt?: number | null; runs: SteadyRunResult[] };
   ratios: {
     engineToBare: number | null;
     engineSteadyToBare: number | null;

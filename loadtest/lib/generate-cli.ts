@@ -32,7 +32,7 @@ Options:
   --duplicate-rate R    share of records sent twice (default 0.002)
   --malformed-rate R    share of malformed records (default 0.0002)
   --compression X       local days per real day, for demos (default 1)
-  --demo                the service demo's preset (20k subscribers, SDHF alerts in the first minute), from --start
+  --demo                the service demo's preset: the day of 20k subscribers ending at --start
   --help                show this text
 `;
 
@@ -109,8 +109,9 @@ export function parseGenerateArgs(argv: readonly string[]): GenerateArgs | undef
   const traffic: TrafficOptions = { ...base };
   if (values.demo === true) {
     if (text('seed') !== undefined) traffic.seed = intFlag('seed', text('seed'), 1, -(2 ** 31), 2 ** 31 - 1);
-    if (text('hours') !== undefined)
-      traffic.durationMs = Math.round(numberFlag('hours', text('hours'), 24, 0.001, 8784) * HOUR_MS);
+    if (text('subscribers') !== undefined) {
+      traffic.subscribers = intFlag('subscribers', text('subscribers'), 20_000, 2, 50_000_000);
+    }
   }
   const optionalInt = (
     flag: string,

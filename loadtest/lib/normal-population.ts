@@ -67,9 +67,15 @@ export class NormalPopulation implements Actor {
   /** Calls per ms of the whole population at activity 1 (compression included). */
   private readonly baseRatePerMs: number;
   private readonly options: NormalPopulationOptions;
+  private readonly regionCache: Uint8Array;
+  private readonly cellCache: Int32Array;
+  private readonly imeiCache: Float64Array;
 
   constructor(options: NormalPopulationOptions) {
     this.options = options;
+    this.regionCache = new Uint8Array(options.subscribers);
+    this.cellCache = new Int32Array(options.subscribers);
+    this.imeiCache = new Float64Array(options.subscribers);
     this.prng = new Prng(options.seed, 0x4e4f_524d); // "NORM"
     const weights = new Float64Array(options.subscribers);
     let total = 0;
@@ -93,19 +99,19 @@ export class NormalPopulation implements Actor {
       const relative = plan.foreignNumber(hash32(seed, SALT.foreign, index, prng.int(3)));
       beginCall(call, this.nextMs, relative, subscriber);
       call.inbound = true;
-      call.switchIndex = plan.homeSwitch(index);
+      call.switchIndex = this.homeSwitch(index);
       call.trunkIn = prng.chance(0.5) ? TRUNK.internationalA : TRUNK.internationalB;
       call.trunkOut = TRUNK.onNet;
       if (prng.chance(0.85)) call.durationSeconds = this.duration(180, 1.0);
       else setUnanswered(call, prng.next());
     } else {
       beginCall(call, this.nextMs, subscriber, this.pickCallee(index));
-      call.switchIndex = plan.homeSwitch(index);
+      call.switchIndex = this.homeSwitch(index);
       call.cell = prng.chance(HOME_CELL_SHARE)
-        ? plan.homeCell(index)
-        : plan.cellInRegion(plan.region(index), prng.nextUint32());
+        ? this.homeCell(index)
+        : plan.cellInRegion(this.region(index), prng.nextUint32());
       call.imsi = plan.imsi(index);
-      call.imei = plan.handsetImei(index);
+      call.imei = this.imei(index);
       call.trunkIn = TRUNK.ran;
       call.trunkOut = this.trunkTo(call.callee);
       if (prng.chance(ANSWER_RATE))
@@ -115,6 +121,42 @@ export class NormalPopulation implements Actor {
     output.commit();
     this.nextMs = this.advance(this.nextMs);
     if (this.nextMs >= this.options.endMs) this.nextMs = Number.POSITIVE_INFINITY;
+  }
+
+  // Per-subscriber attributes are pure hashes of the index, but a subscriber calls several times a day and
+  // the IMEI's Luhn digit alone costs a dozen divisions: cache them, filled on first use (0 = not yet).
+  private region(index: number): number {
+    let code = this.regionCache[index] as number;
+    if (code === 0) {
+      const region = this.options.plan.region(index);
+      const switchIndex = this.options.plan.homeSwitch(index);
+      code = 1 + region * 16 + switchIndex;
+      this.regionCache[index] = code;
+    }
+    return (code - 1) >> 4;
+  }
+
+  private homeSwitch(index: number): number {
+    this.region(index);
+    return ((this.regionCache[index] as number) - 1) & 15;
+  }
+
+  private homeCell(index: number): number {
+    let cell = this.cellCache[index] as number;
+    if (cell === 0) {
+      cell = this.options.plan.homeCell(index);
+      this.cellCache[index] = cell;
+    }
+    return cell;
+  }
+
+  private imei(index: number): number {
+    let imei = this.imeiCache[index] as number;
+    if (imei === 0) {
+      imei = this.options.plan.handsetImei(index);
+      this.imeiCache[index] = imei;
+    }
+    return imei;
   }
 
   private pickCallee(index: number): number {

@@ -229,17 +229,26 @@ function coprimeTo10(value: number): number {
 
 /** Appends the Luhn check digit to a 14-digit body. */
 export function withLuhn(body: number): number {
+  // Two 7-digit halves keep the digit loop in small-integer arithmetic (no floating-point division).
+  const high = Math.floor(body / 10_000_000);
+  const sum = luhnHalf(body - high * 10_000_000, 0) + luhnHalf(high, 1);
+  return body * 10 + ((10 - (sum % 10)) % 10);
+}
+
+/** Luhn sum of a 7-digit half; `offset` 1 when its lowest digit sits 7 places from the check digit. */
+function luhnHalf(half: number, offset: number): number {
   let sum = 0;
-  let rest = body;
-  // Rightmost body digit is doubled (it sits left of the check digit).
-  for (let position = 0; rest > 0; position++) {
-    let digit = rest % 10;
-    rest = Math.floor(rest / 10);
-    if (position % 2 === 0) {
+  let rest = half | 0;
+  // The rightmost body digit (position 0) is doubled: it sits left of the check digit.
+  for (let position = offset; rest > 0; position++) {
+    const next = (rest / 10) | 0;
+    let digit = rest - next * 10;
+    rest = next;
+    if ((position & 1) === 0) {
       digit *= 2;
       if (digit > 9) digit -= 9;
     }
     sum += digit;
   }
-  return body * 10 + ((10 - (sum % 10)) % 10);
+  return sum;
 }

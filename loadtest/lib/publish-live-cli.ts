@@ -34,7 +34,7 @@ Options:
   --compression X       local days per real day (default: chosen so the network produces --rate)
   --warmup D            simulate this long before now, unpublished, so calls of every length are in flight
                         from the first message (default 10m; 0 to start cold)
-  --demo                the service demo's traffic (20k subscribers, SDHF alerts in the first minute)
+  --demo                the service demo's day (20k subscribers, ending now; SDHF callers early in the feed)
   --valid-only          skip duplicates and malformed records
   --help                show this text
 `;
@@ -110,8 +110,8 @@ export function parsePublishLiveArgs(argv: readonly string[], nowMs: number): Pu
   const simulatedMs = warmupMs + 2 * durationMs + 10 * MINUTE_MS;
   let traffic: TrafficOptions;
   if (values.demo === true) {
-    const demo = demoTrafficOptions(nowMs);
-    traffic = { ...demo, durationMs: Math.max(simulatedMs, demo.durationMs) };
+    // The demo day ends now: published at --rate it replays the last day's traffic, never future calls.
+    traffic = demoTrafficOptions(nowMs);
   } else {
     traffic = {
       seed: intFlag('seed', text('seed'), 1, -(2 ** 31), 2 ** 31 - 1),

@@ -22,6 +22,12 @@ export async function runStartCommand(
       }
       exitCode = 0;
       logger.info({ signal }, 'signal received: stopping');
+      // The shutdown has its own deadline for the workers; this one bounds everything else (e.g. a NATS
+      // server that vanished first, which a drain would wait on for ever).
+      setTimeout(() => {
+        logger.error({ deadlineMs: config.shutdownTimeoutMs }, 'shutdown overran its deadline: exiting');
+        process.exit(1);
+      }, config.shutdownTimeoutMs + 10_000).unref();
       void service.stop().then((clean) => resolve(clean ? 0 : 1));
     };
     process.once('SIGTERM', onSignal);

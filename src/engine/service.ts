@@ -12,7 +12,7 @@ import { buildApiServer, loadRuleSettings, startLowAlertAging } from '../api/ind
 import type { Config } from '../config/index.js';
 import { Metrics } from '../metrics/index.js';
 import { compiledSibling } from '../shared/index.js';
-import { dropPartitionsBefore, ensureDailyPartitions, migrate } from '../sinks/index.js';
+import { maintainPartitions, migrate } from '../sinks/index.js';
 import { CdrPublisher, ensureStreams } from '../stream/index.js';
 import { EngineRuntimePort } from './engine-port-impl.js';
 import { resolveInfrastructure, type Infrastructure } from './infrastructure.js';
@@ -21,7 +21,6 @@ import { defaultRuleSettingsDoc, toRuleSettings } from './rules-mapping.js';
 import { WorkerSupervisor } from './worker-supervisor.js';
 import { randomBytes } from 'node:crypto';
 
-const DAY_MS = 86_400_000;
 const MAINTENANCE_INTERVAL_MS = 3_600_000;
 export const STREAM_NAMES = { cdr: 'CDR', dlq: 'CDR_DLQ', alerts: 'ALERTS' } as const;
 export const ALERTS_SUBJECT_PREFIX = 'sentinel.alerts';
@@ -89,8 +88,14 @@ export async function startService(config: Config, options: ServiceOptions): Pro
   });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle Postgres client error'));
   await migrate(pool, logger);
-  const nowMs = Date.now();
-  await ensureDailyPartitions(pool, nowMs - DAY_MS, nowMs + config.partitionsAheadDays * DAY_MS);
+  const maintain = (): Promise<unknown> =>
+    maintainPartitions(pool, {
+      nowMs: Date.now(),
+      partitionsAheadDays: config.partitionsAheadDays,
+      retentionDays: config.retentionDays,
+      logger,
+    });
+  await maintain();
 
   const ruleDoc = await loadRuleSettings(pool, defaultRuleSettingsDoc(config));
   const owned = ownedPartitions(config.partitions, config.instanceIndex, config.instanceCount);
@@ -141,10 +146,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
   const timers: NodeJS.Timeout[] = [];
   timers.push(
     setInterval(() => {
-      const now = Date.now();
-      void ensureDailyPartitions(pool, now, now + config.partitionsAheadDays * DAY_MS)
-        .then(() => dropPartitionsBefore(pool, now - config.retentionDays * DAY_MS))
-        .catch((error: unknown) => logger.warn({ err: error }, 'partition maintenance failed'));
+      maintain().catch((error: unknown) => logger.warn({ err: error }, 'partition maintenance failed'));
     }, MAINTENANCE_INTERVAL_MS),
   );
   const stopAging =

@@ -16,13 +16,19 @@ import { PartitionProcessor } from './partition-processor.js';
 import type { MainToWorker, WorkerStartup, WorkerState, WorkerToMain } from './protocol.js';
 
 const FETCH_BATCH = 1_000;
-const FETCH_EXPIRES_MS = 1_000;
+/**
+ * A pull waits this long for messages. Its idle heartbeat is derived from it, and two missed heartbeats fail
+ * the pull: much shorter and a busy machine turns that into noise; longer only delays an idle loop's turn.
+ */
+const FETCH_EXPIRES_MS = 5_000;
 const METRICS_INTERVAL_MS = 1_000;
 /** Consumer info is a server round trip per partition: refresh lag from it less often than metrics. */
 const LAG_REFRESH_INTERVAL_MS = 2_000;
 
 interface PartitionRun {
   processor: PartitionProcessor;
+  /** The pull in progress, stopped at shutdown so the loop does not wait out its expiry. */
+  batch: { stop(): void } | undefined;
   position: PositionedConsumer;
   caughtUp: boolean;
   pending: number;
@@ -132,7 +138,14 @@ export class ShardWorker {
         },
         this.logger.child({ partition }),
       );
-      const run: PartitionRun = { processor, position, caughtUp: false, pending: 0, loop: Promise.resolve() };
+      const run: PartitionRun = {
+        processor,
+        batch: undefined,
+        position,
+        caughtUp: false,
+        pending: 0,
+        loop: Promise.resolve(),
+      };
       this.runs.set(partition, run);
       run.loop = this.consumeLoop(partition, run);
     }
@@ -174,18 +187,22 @@ export class ShardWorker {
           max_messages: maxMessages,
           expires: FETCH_EXPIRES_MS,
         });
+        run.batch = batch;
         for await (const msg of batch) {
           run.processor.handle(msg);
           run.pending = msg.info.pending;
+          if (!run.caughtUp && msg.seq >= run.position.caughtUpSeq) this.checkCaughtUp();
           if (this.stopping) break;
         }
+        run.batch = undefined;
         failures = 0;
-        if (!run.caughtUp) this.checkCaughtUp();
       } catch (error) {
         if (this.stopping) break;
         failures++;
         const delayMs = Math.min(10_000, 100 * 2 ** Math.min(failures, 7));
-        this.logger.warn({ err: error, partition, delayMs }, 'fetch failed; retrying');
+        // One failed pull is routine (missed heartbeats on a busy host, a server restart); a run of them is not.
+        const level = failures >= 3 ? 'warn' : 'debug';
+        this.logger[level]({ err: error, partition, delayMs, failures }, 'fetch failed; retrying');
         await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
     }
@@ -295,6 +312,7 @@ export class ShardWorker {
     this.setState('stopping');
     clearInterval(this.metricsTimer);
     clearInterval(this.lagTimer);
+    for (const run of this.runs.values()) run.batch?.stop();
     await Promise.allSettled([...this.runs.values()].map((run) => run.loop));
     await this.sink?.close();
     await Promise.allSettled([this.alertPublisher?.close(), this.deadLetterPublisher?.close()]);

@@ -3,7 +3,8 @@
  *
  * Why not one ArrayBuffer per caller: ~300k heavy callers would cost an object, a backing store and GC work
  * each. Why not one growable buffer: copying gigabytes to grow it is a long pause, and resizable ArrayBuffers
- * are 2–4× slower to index on Node 20 (measured). So: fixed chunks of up to 2^22 units (64 MiB), blocks in
+ * are 2–4× slower to index on Node 20 (measured). So: chunks of up to 2^22 units (64 MiB; the first sized
+ * from the expected events, later ones a quarter of what is already held), blocks in
  * size classes growing by 1.5× (4, 6, 8, 12, 16, … units), freed blocks kept on an intrusive free list per
  * class. A block pointer is `chunk << 22 | unitOffset`, a u32.
  */
@@ -112,8 +113,9 @@ export class Slab {
       throw new WindowCapacityError('the event slab', (this.chunkUnits.length + 1) * MAX_BLOCK_UNITS, MAX_CHUNKS * MAX_BLOCK_UNITS);
     }
     const units = Math.max(minUnits, this.nextChunkUnits);
-    this.nextChunkUnits = Math.min(MAX_BLOCK_UNITS, units * 2);
     this.addChunk(new ArrayBuffer(units * UNIT_BYTES));
+    // Grow by a quarter of what is held: few chunks, and little allocated beyond what is used.
+    this.nextChunkUnits = Math.min(MAX_BLOCK_UNITS, Math.max(MIN_CHUNK_UNITS, Math.ceil(this.allocatedBytes / UNIT_BYTES / 4)));
     this.bumpChunk = this.chunkUnits.length - 1;
     this.bumpOffset = 0;
   }
@@ -154,8 +156,7 @@ export class Slab {
       new Uint8Array(copy).set(bytes);
       slab.addChunk(copy);
     }
-    const lastUnits = slab.chunkUnits[slab.chunkUnits.length - 1];
-    if (lastUnits !== undefined) slab.nextChunkUnits = Math.min(MAX_BLOCK_UNITS, lastUnits * 2);
+    slab.nextChunkUnits = Math.min(MAX_BLOCK_UNITS, Math.max(MIN_CHUNK_UNITS, Math.ceil(slab.allocatedBytes / UNIT_BYTES / 4)));
     slab.bumpChunk = state.bumpChunk;
     slab.bumpOffset = state.bumpOffset;
     slab.freeHeads.set(state.freeHeads);

@@ -114,7 +114,9 @@ describe('Postgres outage', () => {
     expect(maxBuffered).toBeLessThanOrEqual(MAX_BUFFERED_ROWS + 4);
     // The rest waits in JetStream, not in memory.
     await eventually('the backlog reported as consumer lag', async () => {
-      const pending = (await service.engine.health()).workers.flatMap((w) => Object.values(w.consumerPending));
+      const pending = (await service.engine.health()).workers.flatMap((w) =>
+        Object.values(w.consumerPending),
+      );
       return pending.reduce((a, b) => a + b, 0) > 1_000;
     });
 

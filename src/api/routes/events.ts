@@ -79,7 +79,10 @@ export function registerEventRoutes(app: ApiApp, ctx: ApiContext): void {
       try {
         view = await ctx.engine.submitAndView(record, callerDigits);
       } catch (error) {
-        throw new UnavailableError('the event could not be published to the CDR stream', { cause: error });
+        throw new UnavailableError(
+          'the engine did not confirm the event (it may still be processed; resending with the same call_id is safe)',
+          { cause: error },
+        );
       }
       const risk = view === undefined ? undefined : riskOf(view);
       const window = view?.windows.find((candidate) => candidate.windowSeconds === risk?.windowSeconds);

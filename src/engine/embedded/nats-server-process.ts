@@ -59,7 +59,8 @@ export async function startNatsServer(options: StartNatsServerOptions): Promise<
   const pidFile = join(options.dataDir, 'nats-server.pid');
   if (existsSync(pidFile)) {
     const stalePid = Number(readFileSync(pidFile, 'utf8').trim());
-    if (Number.isInteger(stalePid) && stalePid > 0 && isAlive(stalePid)) await stopProcess(stalePid, 'SIGTERM', 10_000);
+    if (Number.isInteger(stalePid) && stalePid > 0 && isAlive(stalePid))
+      await stopProcess(stalePid, 'SIGTERM', 10_000);
   }
   const port = options.port === undefined || options.port === 0 ? await findFreePort() : options.port;
   // Its own process group: the terminal's Ctrl-C reaches only the engine, which drains before stopping it.

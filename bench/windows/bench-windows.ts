@@ -1,0 +1,234 @@
+/**
+ * Window engine benchmark: `npm run bench:windows [-- --events 1000000]`. Prints ONE JSON line.
+ *
+ * A day of synthetic CDRs (see synthetic-cdrs.ts) is generated once up front, as typed arrays and as JSON
+ * wire bytes; then each pass is timed on its own: decode alone, window + rule update alone (batch path, and
+ * one call per event), decode and update together, and the naive Map-based design as a baseline. Rates are
+ * events per wall-clock second; `…PerCpuSecond` divides by this process's CPU time instead, which is the
+ * fairer figure when other work shares the machine (`loadAverage` says how busy it was).
+ */
+import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { decodeCdr } from '../../src/stream/index.js';
+import {
+  createEventBatch,
+  DEFAULT_RULE_SETTINGS,
+  DEFAULT_WINDOWS_MS,
+  DetectionEngine,
+  type AlertEvent,
+  type EventBatch,
+} from '../../src/windows/index.js';
+import { NaiveWindows } from './naive-windows.js';
+import { generateCdrs, type SyntheticCdrs } from './synthetic-cdrs.js';
+import { encodeCorpus, type JsonCorpus } from './json-corpus.js';
+
+const { values: args } = parseArgs({
+  options: {
+    events: { type: 'string', default: '10000000' },
+    callers: { type: 'string' },
+    'sim-boxes': { type: 'string' },
+    'naive-events': { type: 'string' },
+    batch: { type: 'string', default: '1024' },
+    seed: { type: 'string', default: '42' },
+  },
+});
+const EVENTS = Number(args.events);
+const CALLERS = Number(args.callers ?? Math.round(EVENTS / 10));
+/** 300 SIM boxes in a day of 10M CDRs; scaled with --events so the mix stays the same. */
+const SIM_BOXES = Number(args['sim-boxes'] ?? Math.round((300 * EVENTS) / 10_000_000));
+const NAIVE_EVENTS = Math.min(EVENTS, Number(args['naive-events'] ?? EVENTS));
+const BATCH = Number(args.batch);
+const START_MS = Date.UTC(2026, 0, 1);
+const DAY_MS = 86_400_000;
+
+interface Timing {
+  wallMs: number;
+  cpuMs: number;
+}
+
+function timed(run: () => void): Timing {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  run();
+  const wallMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  return { wallMs, cpuMs: (used.user + used.system) / 1000 };
+}
+
+const perSecond = (events: number, ms: number): number => Math.round((events / ms) * 1000);
+const mb = (bytes: number): number => Math.round(bytes / 1_048_576);
+const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
+const peakRssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
+
+function newEngine(): DetectionEngine {
+  return new DetectionEngine(
+    { windowsMs: DEFAULT_WINDOWS_MS, allowedLatenessMs: 300_000, expectedCallers: CALLERS, expectedEvents: EVENTS },
+    DEFAULT_RULE_SETTINGS,
+  );
+}
+
+function fill(batch: EventBatch, data: SyntheticCdrs, from: number, n: number): void {
+  batch.callers.set(data.callers.subarray(from, from + n));
+  batch.callees.set(data.callees.subarray(from, from + n));
+  batch.startsMs.set(data.startsMs.subarray(from, from + n));
+  batch.durations.set(data.durations.subarray(from, from + n));
+}
+
+function windowsBatch(data: SyntheticCdrs, engine: DetectionEngine, alerts: AlertEvent[]): Timing {
+  const batch = createEventBatch(BATCH);
+  const outcomes = new Uint8Array(BATCH);
+  return timed(() => {
+    for (let i = 0; i < EVENTS; i += BATCH) {
+      const n = Math.min(BATCH, EVENTS - i);
+      fill(batch, data, i, n);
+      alerts.length = 0;
+      engine.processBatch(batch, n, outcomes, alerts);
+    }
+  });
+}
+
+function windowsSingle(data: SyntheticCdrs, engine: DetectionEngine): Timing {
+  const alerts: AlertEvent[] = [];
+  return timed(() => {
+    for (let i = 0; i < EVENTS; i++) {
+      alerts.length = 0;
+      engine.process(data.callers[i]!, data.callees[i]!, data.startsMs[i]!, data.durations[i]!, alerts);
+    }
+  });
+}
+
+function decodeAlone(corpus: JsonCorpus): { timing: Timing; checksum: number } {
+  let checksum = 0;
+  const options = { nowMs: START_MS + 2 * DAY_MS };
+  const timing = timed(() => {
+    for (let i = 0; i < EVENTS; i++) {
+      const result = decodeCdr(corpus.bytes.subarray(corpus.offsets[i], corpus.offsets[i + 1]), options);
+      if (result.ok) checksum += result.cdr.durationSeconds;
+    }
+  });
+  return { timing, checksum };
+}
+
+function decodeAndUpdate(corpus: JsonCorpus, engine: DetectionEngine): Timing {
+  const options = { nowMs: START_MS + 2 * DAY_MS };
+  const batch = createEventBatch(BATCH);
+  const outcomes = new Uint8Array(BATCH);
+  const alerts: AlertEvent[] = [];
+  return timed(() => {
+    let n = 0;
+    for (let i = 0; i < EVENTS; i++) {
+      const result = decodeCdr(corpus.bytes.subarray(corpus.offsets[i], corpus.offsets[i + 1]), options);
+      if (!result.ok) continue;
+      const cdr = result.cdr;
+      batch.callers[n] = cdr.caller;
+      batch.callees[n] = cdr.callee;
+      batch.startsMs[n] = cdr.startMs;
+      batch.durations[n] = cdr.durationSeconds;
+      if (++n === BATCH || i === EVENTS - 1) {
+        alerts.length = 0;
+        engine.processBatch(batch, n, outcomes, alerts);
+        n = 0;
+      }
+    }
+  });
+}
+
+function naive(data: SyntheticCdrs): { timing: Timing; bytesPerEvent: number; eventsHeld: number } {
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const windows = new NaiveWindows(DEFAULT_WINDOWS_MS);
+  const timing = timed(() => {
+    for (let i = 0; i < NAIVE_EVENTS; i++) {
+      windows.process(data.callers[i]!, data.callees[i]!, data.startsMs[i]!, data.durations[i]!);
+    }
+  });
+  gc();
+  const bytesPerEvent = (process.memoryUsage().heapUsed - heapBefore) / windows.eventsHeld;
+  return { timing, bytesPerEvent, eventsHeld: windows.eventsHeld };
+}
+
+function main(): void {
+  const loadBefore = loadavg()[0]!;
+  let data!: SyntheticCdrs;
+  const generated = timed(() => {
+    data = generateCdrs({
+      events: EVENTS,
+      callers: CALLERS,
+      simBoxes: SIM_BOXES,
+      startMs: START_MS,
+      spanMs: DAY_MS,
+      seed: Number(args.seed),
+    });
+  });
+
+  // Window + rule update alone, batch path; the engine is kept for its footprint.
+  gc();
+  const rssBefore = process.memoryUsage().rss;
+  const engine = newEngine();
+  const alerts: AlertEvent[] = [];
+  const batchTiming = windowsBatch(data, engine, alerts);
+  const footprint = engine.footprint();
+  const rssAfterWindows = process.memoryUsage().rss;
+  const peakAfterWindows = peakRssMb();
+  const single = windowsSingle(data, newEngine());
+  gc();
+
+  const naiveResult = naive(data);
+  gc();
+
+  const corpus = encodeCorpus(data, START_MS);
+  const decoded = decodeAlone(corpus);
+  gc();
+  const both = decodeAndUpdate(corpus, newEngine());
+
+  const windowRate = perSecond(EVENTS, batchTiming.wallMs);
+  const naiveRate = perSecond(NAIVE_EVENTS, naiveResult.timing.wallMs);
+  console.log(
+    JSON.stringify({
+      bench: 'windows',
+      date: new Date().toISOString(),
+      node: process.version,
+      cpu: cpus()[0]?.model,
+      cores: cpus().length,
+      loadAverage: [Math.round(loadBefore * 10) / 10, Math.round(loadavg()[0]! * 10) / 10],
+      events: EVENTS,
+      callersConfigured: CALLERS,
+      callersHeld: footprint.callers,
+      simBoxes: SIM_BOXES,
+      windowsMs: DEFAULT_WINDOWS_MS,
+      batch: BATCH,
+      generateMs: Math.round(generated.wallMs),
+      jsonBytes: corpus.bytes.byteLength,
+      decodeEventsPerSecond: perSecond(EVENTS, decoded.timing.wallMs),
+      windowEventsPerSecond: windowRate,
+      windowEventsPerSecondSingleCalls: perSecond(EVENTS, single.wallMs),
+      bothEventsPerSecond: perSecond(EVENTS, both.wallMs),
+      decodeEventsPerCpuSecond: perSecond(EVENTS, decoded.timing.cpuMs),
+      windowEventsPerCpuSecond: perSecond(EVENTS, batchTiming.cpuMs),
+      windowEventsPerCpuSecondSingleCalls: perSecond(EVENTS, single.cpuMs),
+      bothEventsPerCpuSecond: perSecond(EVENTS, both.cpuMs),
+      eventsHeld: footprint.eventsHeld,
+      engineBytes: footprint.bytes,
+      bytesPerWindowedEvent: Math.round((footprint.bytes / footprint.eventsHeld) * 10) / 10,
+      liveBytesPerWindowedEvent:
+        Math.round(((footprint.callerTableBytes + footprint.slabLiveBytes) / footprint.eventsHeld) * 10) / 10,
+      rssGrowthDuringWindowsMb: mb(rssAfterWindows - rssBefore),
+      peakRssAfterWindowsMb: peakAfterWindows,
+      peakRssMb: peakRssMb(),
+      alertsLastBatch: alerts.length,
+      callersWithOpenEpisodes: footprint.callersWithOpenEpisodes,
+      naiveEvents: NAIVE_EVENTS,
+      naiveEventsPerSecond: naiveRate,
+      naiveEventsPerCpuSecond: perSecond(NAIVE_EVENTS, naiveResult.timing.cpuMs),
+      naiveBytesPerWindowedEvent: Math.round(naiveResult.bytesPerEvent * 10) / 10,
+      speedupVsNaive: Math.round((windowRate / naiveRate) * 10) / 10,
+      speedupVsNaiveCpu:
+        Math.round(
+          (perSecond(EVENTS, batchTiming.cpuMs) / perSecond(NAIVE_EVENTS, naiveResult.timing.cpuMs)) * 10,
+        ) / 10,
+      decodeChecksum: decoded.checksum,
+    }),
+  );
+}
+
+main();
