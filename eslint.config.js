@@ -4,7 +4,7 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.data/**', 'bench/results/**'] },
+  { ignores: ['.scratch/**', 'dist/**', 'node_modules/**', 'coverage/**', '.data/**', 'bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -24,7 +24,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(\\.\\./)+(stream|windows|sinks|api|config|engine|metrics|shared|cli)/(?!index\\.js$).+',
+              regex:
+                '^(\\.\\./)+(stream|windows|sinks|api|config|engine|metrics|shared|cli)/(?!index\\.js$).+',
               message: 'Import another module through its index.ts, never a deep path.',
             },
           ],
@@ -33,7 +34,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/config/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', 'loadtest/**/*.ts', 'vitest.config.ts'],
+    files: [
+      'src/config/**/*.ts',
+      'test/**/*.ts',
+      'bench/**/*.ts',
+      'scripts/**/*.ts',
+      'loadtest/**/*.ts',
+      'vitest.config.ts',
+    ],
     rules: { 'no-restricted-syntax': 'off' },
   },
   {

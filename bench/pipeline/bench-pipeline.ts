@@ -107,20 +107,14 @@ async function bareCeilings(ctx: Context, expected: number): Promise<void> {
     consume.push(await metered(ctx, () => measureConsume(nc, expected)));
   const batches = encodeCopyBatches(ctx.plan, args.copyRows, args.partitions);
   for (let run = 0; run < args.runs; run++) {
-    copy.push(
-      await measureCopy(
-        await stack.freshDatabase(`bench_copy_${run}`, logger),
-        batches,
-        args.copyConcurrency,
-      ),
-    );
+    const url = await stack.freshDatabase(`bench_copy_${run}`, logger);
+    copy.push(await metered(ctx, () => measureCopy(url, batches, args.copyConcurrency)));
   }
   batches.length = 0;
+  const bareOptions = { batchRows: 5_000, concurrency: args.copyConcurrency };
   for (let run = 0; run < args.runs; run++) {
     const url = await stack.freshDatabase(`bench_bare_${run}`, logger);
-    consumeCopy.push(
-      await measureConsumeCopy(nc, url, expected, { batchRows: 5_000, concurrency: args.copyConcurrency }),
-    );
+    consumeCopy.push(await metered(ctx, () => measureConsumeCopy(nc, url, expected, bareOptions)));
   }
   ctx.results.bare = {
     consume: summarize(consume),
@@ -199,10 +193,8 @@ async function preloadedDrain(
       ctx.plan.spanMs,
       (done) => logger.info({ done }, 'preloading call_records'),
     );
-    const bare = await measureConsumeCopy(ctx.nc, url, expected, {
-      batchRows: 5_000,
-      concurrency: ctx.args.copyConcurrency,
-    });
+    const bareOptions = { batchRows: 5_000, concurrency: ctx.args.copyConcurrency };
+    const bare = await metered(ctx, () => measureConsumeCopy(ctx.nc, url, expected, bareOptions));
     const group = 'bench-preloaded';
     const targets = await partitionTargets(ctx.nc, ctx.args.partitions);
     const drained = await drainWithEngine(
@@ -322,14 +314,12 @@ async function main(): Promise<void> {
     ctx.results.backlogMessages = expected;
     await phase(ctx, 'bare', () => bareCeilings(ctx, expected));
     engine = await phase(ctx, 'engine', () => engineDrain(ctx, expected));
-    if (args.preloadRows > 0) {
+    if (args.preloadRows > 0 && !args.skip.has('preload')) {
       const previous = engine;
-      const preloaded = await phase(ctx, 'preload', async () => {
-        await previous?.service.stop();
-        await previous?.pool.end();
-        return await preloadedDrain(ctx, expected);
-      });
-      engine = preloaded ?? (previous !== undefined ? undefined : engine);
+      engine = undefined; // stopped first: the preloaded drain needs the machine to itself
+      await previous?.service.stop();
+      await previous?.pool.end();
+      engine = await phase(ctx, 'preload', () => preloadedDrain(ctx, expected));
     }
     if (engine !== undefined) {
       const running = engine;

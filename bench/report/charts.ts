@@ -19,7 +19,7 @@ interface LatencyPoint {
 export function throughputPoints(runs: readonly PipelineResults[]): ThroughputPoint[] {
   const points: ThroughputPoint[] = [];
   for (const r of runs) {
-    const backlog = `${size(r.args.events)} CDRs`;
+    const backlog = `${r.label ?? size(r.args.events)} backlog`;
     const add = (path: string, value: number | null | undefined): void => {
       if (value != null && value > 0) points.push({ backlog, path, cdrPerSecond: value });
     };
@@ -67,6 +67,7 @@ export function benchmarkChart(
       text: 'Sentinel pipeline benchmark',
       subtitle: `${(latencyRun ?? runs[0])?.date.slice(0, 10) ?? ''} · shared 2-core machine`,
     },
+    resolve: { scale: { color: 'independent' }, legend: { color: 'independent' } },
     hconcat: [
       {
         title: 'Backlog drain, CDR/s',
@@ -80,7 +81,12 @@ export function benchmarkChart(
               y: { field: 'path', type: 'nominal', sort: paths, title: null, axis: { labelLimit: 320 } },
               yOffset: { field: 'backlog', type: 'nominal' },
               x: { field: 'cdrPerSecond', type: 'quantitative', title: 'CDR/s' },
-              color: { field: 'backlog', type: 'nominal', title: 'backlog', legend: { orient: 'bottom' } },
+              color: {
+                field: 'backlog',
+                type: 'nominal',
+                title: 'run',
+                legend: { orient: 'bottom', labelLimit: 300 },
+              },
             },
           },
           {
@@ -99,16 +105,58 @@ export function benchmarkChart(
         data: { values: latencyPoints(latencyRun) },
         width: 380,
         height: 300,
-        mark: { type: 'line', point: true },
-        encoding: {
-          x: { field: 'offered', type: 'quantitative', title: 'offered CDR/s' },
-          y: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, title: 'milliseconds (log scale)' },
-          color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 2 } },
-          strokeDash: {
-            condition: { test: "indexof(datum.series, 'p99') >= 0", value: [6, 3] },
-            value: [1, 0],
+        layer: [
+          {
+            mark: { type: 'line', point: true },
+            encoding: {
+              x: {
+                field: 'offered',
+                type: 'quantitative',
+                title: 'offered CDR/s',
+                axis: { format: ',.0f', tickMinStep: 1_000 },
+              },
+              y: {
+                field: 'ms',
+                type: 'quantitative',
+                scale: { type: 'log' },
+                title: 'milliseconds (log scale)',
+              },
+              color: {
+                field: 'series',
+                type: 'nominal',
+                title: null,
+                legend: { orient: 'bottom', columns: 2, labelLimit: 300 },
+              },
+              strokeDash: {
+                condition: { test: "indexof(datum.series, 'p99') >= 0", value: [6, 3] },
+                value: [1, 0],
+              },
+            },
           },
-        },
+          {
+            // The issue's target: publish → alert p99 within 50 ms.
+            data: { values: [{ target: 50 }] },
+            mark: { type: 'rule', color: '#888', strokeDash: [2, 2] },
+            encoding: { y: { field: 'target', type: 'quantitative' } },
+          },
+          {
+            data: { values: [{ target: 50, label: 'target: alert p99 ≤ 50 ms' }] },
+            mark: {
+              type: 'text',
+              align: 'left',
+              baseline: 'bottom',
+              dx: 4,
+              dy: -2,
+              color: '#666',
+              fontSize: 11,
+            },
+            encoding: {
+              y: { field: 'target', type: 'quantitative' },
+              x: { value: 0 },
+              text: { field: 'label' },
+            },
+          },
+        ],
       },
     ],
   };

@@ -6,7 +6,7 @@ import type { QualityResults } from './report-data.js';
 const TRAP_NOTES: Record<string, string> = {
   normal: 'ordinary subscribers',
   sdhf: 'fraud: Wangiri one-ring callers and robodiallers',
-  simbox: 'fraud: each SIM of a SIM box (rotated after 40–120 calls)',
+  simbox: 'fraud: each SIM of a SIM box; ordinary call lengths, so not an SDHF pattern',
   call_centre: 'trap: long outbound calls to many numbers',
   otp: 'trap: zero-second flash-call OTP (allowlisted prefix)',
   probe: 'trap: operator test SIMs calling a few responders',

@@ -20,6 +20,8 @@ interface Ceiling {
 export interface PipelineResults {
   kind: 'pipeline';
   file: string;
+  /** Row label in the report: the backlog size, plus the run's time when several runs share a size. */
+  label?: string;
   date: string;
   command: string;
   args: {
@@ -93,8 +95,10 @@ export interface QualityResults {
 }
 
 export interface LoadedResults {
-  /** Newest full (non-quick) pipeline run per backlog size, by size. */
-  pipelineBySize: Map<number, PipelineResults>;
+  /** Every full (non-quick) pipeline run, oldest first. */
+  pipelineRuns: PipelineResults[];
+  /** Newest full pipeline run that has latency results (a later run may have skipped them). */
+  latencyRun: PipelineResults | undefined;
   quality: QualityResults | undefined;
 }
 
@@ -118,14 +122,17 @@ function readAll(dir: string): (PipelineResults | QualityResults)[] {
 }
 
 export function loadResults(dir: string, includeQuick: boolean): LoadedResults {
-  const pipelineBySize = new Map<number, PipelineResults>();
+  const pipelineRuns: PipelineResults[] = [];
   let quality: QualityResults | undefined;
+  let latencyRun: PipelineResults | undefined;
   for (const result of readAll(dir)) {
     if (result.kind === 'pipeline') {
-      if (includeQuick || !result.args.quick) pipelineBySize.set(result.args.events, result); // sorted by date: newest wins
+      if (!includeQuick && result.args.quick) continue;
+      pipelineRuns.push(result);
+      if ((result.latency?.runs.length ?? 0) > 0) latencyRun = result;
     } else if (includeQuick || !result.command.includes('--quick')) {
       quality = result;
     }
   }
-  return { pipelineBySize, quality };
+  return { pipelineRuns, latencyRun, quality };
 }

@@ -24,7 +24,7 @@ export function encodeCorpus(data: SyntheticCdrs, startMs: number): JsonCorpus {
       `"callee":"${data.callees[i]}","start":"${new Date(data.startsMs[i]!).toISOString()}",` +
       `"duration":${duration},"answered":${duration > 0},"direction":"outbound","cause":${duration > 0 ? 16 : 19},` +
       `"switch":"sw-lagos-01","trunk_in":"${TRUNKS[i % TRUNKS.length]}"}`;
-    at += bytes.write(json, at, 'latin1');
+    at += bytes.write(json, at, json.length, 'latin1');
     offsets[i + 1] = at;
   }
   return { bytes: bytes.subarray(0, at), offsets };

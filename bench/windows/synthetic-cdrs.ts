@@ -91,7 +91,8 @@ export function generateCdrs(options: SyntheticOptions): SyntheticCdrs {
   const weights = new Float64Array(callers);
   // SIM boxes are spread through the caller index space.
   const simBoxEvery = Math.max(1, Math.floor(callers / Math.max(1, simBoxes)));
-  const isSimBox = (i: number): boolean => simBoxes > 0 && i % simBoxEvery === 0 && i / simBoxEvery < simBoxes;
+  const isSimBox = (i: number): boolean =>
+    simBoxes > 0 && i % simBoxEvery === 0 && i / simBoxEvery < simBoxes;
   for (let i = 0; i < callers; i++) weights[i] = callsPerDay(random, isSimBox(i));
   const { probability, alias } = aliasTable(weights);
 

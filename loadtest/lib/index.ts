@@ -12,4 +12,3 @@ export { MALFORMED_FAULTS } from './cdr-json.js';
 export { CALL_CENTRE_PREFIX, FLASH_CALL_PREFIX, PROBE_PREFIX, SWITCHES } from './number-plan.js';
 export { NORMAL_DURATION_MEDIAN_SECONDS, NORMAL_DURATION_SIGMA } from './normal-population.js';
 export { CSV_HEADER, cdrJsonToCsvRow } from './csv-rows.js';
-export { Prng } from './prng.js';

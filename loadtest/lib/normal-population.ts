@@ -67,15 +67,13 @@ export class NormalPopulation implements Actor {
   /** Calls per ms of the whole population at activity 1 (compression included). */
   private readonly baseRatePerMs: number;
   private readonly options: NormalPopulationOptions;
-  private readonly regionCache: Uint8Array;
-  private readonly cellCache: Int32Array;
-  private readonly imeiCache: Float64Array;
+  private readonly attributes: Float64Array;
+  private cachedSliceEndMs = Number.NaN;
+  private cachedRate = 0;
 
   constructor(options: NormalPopulationOptions) {
     this.options = options;
-    this.regionCache = new Uint8Array(options.subscribers);
-    this.cellCache = new Int32Array(options.subscribers);
-    this.imeiCache = new Float64Array(options.subscribers);
+    this.attributes = new Float64Array(2 * options.subscribers);
     this.prng = new Prng(options.seed, 0x4e4f_524d); // "NORM"
     const weights = new Float64Array(options.subscribers);
     let total = 0;
@@ -124,39 +122,36 @@ export class NormalPopulation implements Actor {
   }
 
   // Per-subscriber attributes are pure hashes of the index, but a subscriber calls several times a day and
-  // the IMEI's Luhn digit alone costs a dozen divisions: cache them, filled on first use (0 = not yet).
+  // the IMEI's Luhn digit alone costs a dozen divisions: cache them, filled on first use (0 = not yet). Both
+  // words of a subscriber share a 16-byte entry, so a lookup is one cache miss, not three.
+  //   attributes[2i] = IMEI, attributes[2i + 1] = home cell * 64 + region * 8 + switch + 1 (below 2^35: the
+  //   bitwise ops below see it modulo 2^32, which keeps the low six bits intact)
+  private attributesOf(index: number): number {
+    const at = 2 * index;
+    const packed = this.attributes[at + 1] as number;
+    if (packed !== 0) return packed;
+    const plan = this.options.plan;
+    this.attributes[at] = plan.handsetImei(index);
+    const filled = plan.homeCell(index) * 64 + plan.region(index) * 8 + plan.homeSwitch(index) + 1;
+    this.attributes[at + 1] = filled;
+    return filled;
+  }
+
   private region(index: number): number {
-    let code = this.regionCache[index] as number;
-    if (code === 0) {
-      const region = this.options.plan.region(index);
-      const switchIndex = this.options.plan.homeSwitch(index);
-      code = 1 + region * 16 + switchIndex;
-      this.regionCache[index] = code;
-    }
-    return (code - 1) >> 4;
+    return ((this.attributesOf(index) - 1) & 63) >> 3;
   }
 
   private homeSwitch(index: number): number {
-    this.region(index);
-    return ((this.regionCache[index] as number) - 1) & 15;
+    return (this.attributesOf(index) - 1) & 7;
   }
 
   private homeCell(index: number): number {
-    let cell = this.cellCache[index] as number;
-    if (cell === 0) {
-      cell = this.options.plan.homeCell(index);
-      this.cellCache[index] = cell;
-    }
-    return cell;
+    return Math.floor(this.attributesOf(index) / 64);
   }
 
   private imei(index: number): number {
-    let imei = this.imeiCache[index] as number;
-    if (imei === 0) {
-      imei = this.options.plan.handsetImei(index);
-      this.imeiCache[index] = imei;
-    }
-    return imei;
+    this.attributesOf(index);
+    return this.attributes[2 * index] as number;
   }
 
   private pickCallee(index: number): number {
@@ -197,12 +192,21 @@ export class NormalPopulation implements Actor {
     const endMs = this.options.endMs;
     while (t < endMs) {
       const sliceEnd = (Math.floor(t / SLICE_MS) + 1) * SLICE_MS;
-      const rate = this.baseRatePerMs * activityAt(this.options.clock, sliceEnd - SLICE_MS / 2);
+      const rate = this.rateInSliceEndingAt(sliceEnd);
       const needed = remaining / rate;
       if (t + needed < sliceEnd) return t + needed;
       remaining -= (sliceEnd - t) * rate;
       t = sliceEnd;
     }
     return Number.POSITIVE_INFINITY;
+  }
+
+  /** The population's rate in the slice ending at `sliceEndMs`; consecutive calls mostly hit the same slice. */
+  private rateInSliceEndingAt(sliceEndMs: number): number {
+    if (sliceEndMs !== this.cachedSliceEndMs) {
+      this.cachedSliceEndMs = sliceEndMs;
+      this.cachedRate = this.baseRatePerMs * activityAt(this.options.clock, sliceEndMs - SLICE_MS / 2);
+    }
+    return this.cachedRate;
   }
 }

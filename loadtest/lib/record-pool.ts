@@ -1,6 +1,6 @@
 /**
  * Records waiting for their arrival time. Calls are generated in start order but reach the collector at
- * end + collection delay, so they must be reordered; this holds them as columns of typed arrays (about 90 bytes
+ * end + collection delay, so they must be reordered; this holds them as columns of typed arrays (about 80 bytes
  * a record, no object or string per record) with a binary min-heap on arrival time. Only the calls in flight
  * (roughly rate × (duration + delay)) are ever held, never the whole day.
  */

@@ -4,7 +4,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
-import { demoTrafficOptions, generateTraffic } from '../../loadtest/lib/index.js';
+import { FLASH_CALL_PREFIX, demoTrafficOptions, generateTraffic } from '../../loadtest/lib/index.js';
 import type { Service } from '../engine/index.js';
 import { CdrPublisher } from '../stream/index.js';
 import type { AlertMessage } from '../windows/index.js';
@@ -32,6 +32,14 @@ export async function runDemoFeed(
         `${alert.evidence_summary} (${alert.event_to_alert_ms} ms after the CDR landed)\n`,
     );
   });
+  // The synthetic network has flash-call OTP senders (zero-second calls to many numbers): the textbook
+  // false positive, allowlisted by prefix as an analyst would.
+  const rules = service.engine.currentRules;
+  const otpEntry = `${FLASH_CALL_PREFIX}*`;
+  if (!rules.allowlist.includes(otpEntry)) {
+    await service.engine.applyRules({ ...rules, allowlist: [...rules.allowlist, otpEntry] });
+    out.write(`Allowlisted the demo network's OTP sender prefix ${otpEntry}.\n`);
+  }
   const traffic = generateTraffic({ ...demoTrafficOptions(Date.now()), subscribers });
   const publisher = new CdrPublisher(service.nc, {
     partitions: service.config.partitions,

@@ -45,7 +45,13 @@ export class AlertLifecycle {
    * Decides what one evaluation means for the caller's episode in (rule, window): the reason to emit, or
    * undefined. `severity` is −1 when the condition does not hold. Updates the episode in place.
    */
-  step(caller: number, slotIndex: number, severity: number, latestMs: number, cooldownMs: number): Episode | undefined {
+  step(
+    caller: number,
+    slotIndex: number,
+    severity: number,
+    latestMs: number,
+    cooldownMs: number,
+  ): Episode | undefined {
     let episodes = this.open.get(caller);
     const episode = episodes?.[slotIndex];
     if (severity < 0) {

@@ -14,13 +14,8 @@
  * lookups happen on expiry, and tails advance sequentially through memory.
  */
 import {
-  BLOCK_BIT,
-  CONTROL,
-  EPISODES_BIT,
   INDEX_CAP,
   INDEX_PTR,
-  INDEX_USED,
-  INLINE_COUNT_SHIFT,
   NEXT_EXPIRY_F64,
   RING_CAP,
   RING_LEN,
@@ -29,32 +24,45 @@ import {
 } from './caller-table.js';
 import { CalleeIndex, calleeFingerprint, LATEST_BIT } from './callee-index.js';
 import { CHUNK_OFFSET_BITS, CHUNK_OFFSET_MASK, NO_BLOCK, roundedBlockUnits } from './slab.js';
+import { ModeTransitions } from './mode-transitions.js';
 import { DURATION_BITS_MASK, INLINE_CAPACITY, type StoreContext } from './store-context.js';
 
 /** Build the callee index when a ring holds more than this; drop it below `INDEX_DROP_LEN`. */
-export const TUNING = { indexBuildLen: 32, indexDropLen: 16, promoteCap: 5, growth: 1.5 };
+/** Build the callee index when a ring holds more than this; drop it below `INDEX_DROP_LEN`. */
+const INDEX_BUILD_LEN = 32;
+const INDEX_DROP_LEN = 16;
 const MAX_TIME_OFFSET = 0xffffffff;
 const MIN_SHRINK_CAP = 16;
 
-/** Copies `units` 16-byte units; a plain loop, as short rings are the common case and subarrays allocate. */
-function copyUnits(from: Uint32Array, fromUnit: number, to: Uint32Array, toUnit: number, units: number): void {
+/** Copies `units` 16-byte units: a native memmove within one chunk, else a plain loop (subarrays allocate). */
+function copyUnits(
+  from: Uint32Array,
+  fromUnit: number,
+  to: Uint32Array,
+  toUnit: number,
+  units: number,
+): void {
+  if (from === to) {
+    to.copyWithin(toUnit * 4, fromUnit * 4, (fromUnit + units) * 4);
+    return;
+  }
   if (units > 64) {
     to.set(from.subarray(fromUnit * 4, (fromUnit + units) * 4), toUnit * 4);
     return;
   }
-  for (let i = fromUnit * 4, j = toUnit * 4, end = (fromUnit + units) * 4; i < end; i++, j++) to[j] = from[i]!;
+  for (let i = fromUnit * 4, j = toUnit * 4, end = (fromUnit + units) * 4; i < end; i++, j++)
+    to[j] = from[i]!;
 }
 
 export class BlockEvents {
   private readonly index: CalleeIndex;
   private readonly headerUnits: number;
-  private readonly callees = new Float64Array(INLINE_CAPACITY);
-  private readonly ages = new Float64Array(INLINE_CAPACITY);
-  private readonly durations = new Float64Array(INLINE_CAPACITY);
+  private readonly transitions: ModeTransitions;
 
   constructor(private readonly ctx: StoreContext) {
     this.headerUnits = ctx.windowCount;
     this.index = new CalleeIndex(ctx.callers, ctx.slab, ctx.windowCount);
+    this.transitions = new ModeTransitions(ctx, this);
   }
 
   /** One accepted event for a block-mode caller. May turn the caller back to inline mode. */
@@ -68,7 +76,7 @@ export class BlockEvents {
       this.expire(slot, t);
       if (t - cf[slot * 8 + 2]! > MAX_TIME_OFFSET) this.rebase(slot, t);
       const len = cu[s + RING_LEN]!;
-      if (len < TUNING.indexDropLen && cu[s + INDEX_PTR] !== NO_BLOCK) this.index.free(slot);
+      if (len < INDEX_DROP_LEN && cu[s + INDEX_PTR] !== NO_BLOCK) this.index.free(slot);
       if (len > INLINE_CAPACITY && len * 4 <= cu[s + RING_CAP]! && cu[s + RING_CAP]! >= MIN_SHRINK_CAP) {
         this.relayout(slot, len * 2);
       }
@@ -76,7 +84,7 @@ export class BlockEvents {
       return; // older than every window at the caller's T: counts nowhere
     }
     this.insertHeld(slot, callee, t, durationSeconds, cf[slot * 8 + 1]!);
-    if (cu[s + RING_LEN]! <= INLINE_CAPACITY) this.demote(slot);
+    if (cu[s + RING_LEN]! <= INLINE_CAPACITY) this.transitions.demote(slot);
   }
 
   /**
@@ -137,11 +145,17 @@ export class BlockEvents {
     }
   }
 
-  private insertHeld(slot: number, callee: number, t: number, durationSeconds: number, latestMs: number): void {
+  private insertHeld(
+    slot: number,
+    callee: number,
+    t: number,
+    durationSeconds: number,
+    latestMs: number,
+  ): void {
     const ctx = this.ctx;
     const cu = ctx.callers.u32;
     const s = slot * 16;
-    if (cu[s + RING_LEN] === cu[s + RING_CAP]) this.relayout(slot, Math.max(cu[s + RING_CAP]! + 1, Math.floor(cu[s + RING_CAP]! * TUNING.growth)));
+    if (cu[s + RING_LEN] === cu[s + RING_CAP]) this.relayout(slot, cu[s + RING_CAP]! + 1);
     const ptr = cu[s + RING_PTR]!;
     const ru = ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
     const rf = ctx.slab.f64[ptr >>> CHUNK_OFFSET_BITS]!;
@@ -187,7 +201,8 @@ export class BlockEvents {
     for (let k = 0; k < ctx.windowCount; k++) {
       if (latestMs - t >= ctx.windowsMs[k]!) continue;
       // The new event may be this window's oldest: the next-expiry hint must stay a lower bound.
-      if (t + ctx.windowsMs[k]! < cf[slot * 8 + NEXT_EXPIRY_F64]!) cf[slot * 8 + NEXT_EXPIRY_F64] = t + ctx.windowsMs[k]!;
+      if (t + ctx.windowsMs[k]! < cf[slot * 8 + NEXT_EXPIRY_F64]!)
+        cf[slot * 8 + NEXT_EXPIRY_F64] = t + ctx.windowsMs[k]!;
       const h4 = (hb + k) * 4;
       const count = ru[h4]!;
       ru[h4] = count + 1;
@@ -207,12 +222,15 @@ export class BlockEvents {
     ctx.eventsHeld++;
     if (indexed) {
       if (latest < 0) this.index.insertMiss(slot, fingerprint, qPos);
-    } else if (len + 1 > TUNING.indexBuildLen) {
+    } else if (len + 1 > INDEX_BUILD_LEN) {
       this.index.rebuild(slot);
     }
   }
 
-  /** Moves ring entries `[q, len)` one place up (an out-of-order insert), keeping the index pointing at them. */
+  /**
+   * Moves ring entries `[q, len)` one place up (an out-of-order insert), keeping the index pointing at them:
+   * a probe per moved latest entry when few moved, one pass over the index when many did.
+   */
   private shiftUp(slot: number, q: number, indexed: boolean): void {
     const cu = this.ctx.callers.u32;
     const s = slot * 16;
@@ -222,16 +240,19 @@ export class BlockEvents {
     const rb = (ptr & CHUNK_OFFSET_MASK) + this.headerUnits;
     const start = cu[s + RING_START]!;
     const cap = cu[s + RING_CAP]!;
-    let to = start + cu[s + RING_LEN]!;
+    const len = cu[s + RING_LEN]!;
+    const probeEach = indexed && (len - q) * 8 < cu[s + INDEX_CAP]!;
+    let to = start + len;
     if (to >= cap) to -= cap;
-    for (let i = cu[s + RING_LEN]! - 1; i >= q; i--) {
+    for (let i = len - 1; i >= q; i--) {
       const from = to === 0 ? cap - 1 : to - 1;
       ru.copyWithin((rb + to) * 4, (rb + from) * 4, (rb + from) * 4 + 4);
-      if (indexed && (ru[(rb + to) * 4 + 3]! & LATEST_BIT) !== 0) {
+      if (probeEach && (ru[(rb + to) * 4 + 3]! & LATEST_BIT) !== 0) {
         this.index.moveEntry(slot, calleeFingerprint(rf[(rb + to) * 2]!), from, to);
       }
       to = from;
     }
+    if (indexed && !probeEach) this.index.shiftRange(slot, q, len);
   }
 
   /** Re-bases ring times so offsets stay below 2^32 (at most once per ~49 days of a caller's event time). */
@@ -279,87 +300,7 @@ export class BlockEvents {
 
   /** Inline record holding `INLINE_CAPACITY` events → block (the caller's next event will not fit inline). */
   promote(slot: number): void {
-    const ctx = this.ctx;
-    const cu = ctx.callers.u32;
-    const cf = ctx.callers.f64;
-    const s = slot * 16;
-    const control = cu[s + CONTROL]!;
-    const n = (control >>> INLINE_COUNT_SHIFT) & 3;
-    const { callees, ages, durations } = this;
-    for (let i = 0; i < INLINE_CAPACITY; i++) {
-      callees[i] = cf[slot * 8 + 2 + 2 * i]!;
-      ages[i] = cu[s + 6 + 4 * i]!;
-      durations[i] = i === 0 ? control & DURATION_BITS_MASK : cu[s + 7 + 4 * i]!;
-    }
-    const units = roundedBlockUnits(this.headerUnits + TUNING.promoteCap);
-    const ptr = ctx.slab.alloc(units);
-    const ru = ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
-    const rf = ctx.slab.f64[ptr >>> CHUNK_OFFSET_BITS]!;
-    const hb = ptr & CHUNK_OFFSET_MASK;
-    const rb = hb + this.headerUnits;
-    for (let k = 0; k < ctx.windowCount; k++) {
-      ru[(hb + k) * 4] = 0;
-      ru[(hb + k) * 4 + 1] = 0;
-      rf[(hb + k) * 2 + 1] = 0;
-    }
-    for (let i = 0; i < n; i++) {
-      const callee = callees[i]!;
-      const age = ages[i]!;
-      let latest = true;
-      for (let j = i + 1; j < n; j++) if (callees[j] === callee) latest = false;
-      rf[(rb + i) * 2] = callee;
-      ru[(rb + i) * 4 + 2] = ctx.longestMs - age;
-      ru[(rb + i) * 4 + 3] = latest ? durations[i]! | LATEST_BIT : durations[i]!;
-      for (let k = 0; k < ctx.windowCount; k++) {
-        if (age >= ctx.windowsMs[k]!) continue;
-        ru[(hb + k) * 4]!++;
-        if (latest) ru[(hb + k) * 4 + 1]!++;
-        rf[(hb + k) * 2 + 1] = rf[(hb + k) * 2 + 1]! + durations[i]!;
-      }
-    }
-    cf[slot * 8 + 2] = cf[slot * 8 + 1]! - ctx.longestMs;
-    cu[s + RING_PTR] = ptr;
-    cu[s + CONTROL] = BLOCK_BIT | (control & EPISODES_BIT);
-    cu[s + RING_START] = 0;
-    cu[s + RING_LEN] = n;
-    cu[s + RING_CAP] = units - this.headerUnits;
-    cu[s + INDEX_PTR] = NO_BLOCK;
-    cu[s + INDEX_CAP] = 0;
-    cu[s + INDEX_USED] = 0;
-    cf[slot * 8 + NEXT_EXPIRY_F64] = -Infinity; // unknown: the next in-order event computes it
-  }
-
-  /** Block holding at most `INLINE_CAPACITY` events → inline record. */
-  private demote(slot: number): void {
-    const ctx = this.ctx;
-    const cu = ctx.callers.u32;
-    const cf = ctx.callers.f64;
-    const s = slot * 16;
-    const ptr = cu[s + RING_PTR]!;
-    const ru = ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
-    const rf = ctx.slab.f64[ptr >>> CHUNK_OFFSET_BITS]!;
-    const rb = (ptr & CHUNK_OFFSET_MASK) + this.headerUnits;
-    const len = cu[s + RING_LEN]!;
-    const cap = cu[s + RING_CAP]!;
-    const age = cf[slot * 8 + 1]! - cf[slot * 8 + 2]!;
-    const episodes = cu[s + CONTROL]! & EPISODES_BIT;
-    const { callees, ages, durations } = this;
-    callees.fill(0);
-    ages.fill(0);
-    durations.fill(0);
-    for (let i = 0, p = cu[s + RING_START]!; i < len; i++) {
-      callees[i] = rf[(rb + p) * 2]!;
-      ages[i] = age - ru[(rb + p) * 4 + 2]!;
-      durations[i] = ru[(rb + p) * 4 + 3]! & DURATION_BITS_MASK;
-      if (++p === cap) p = 0;
-    }
-    this.free(slot);
-    for (let i = 0; i < INLINE_CAPACITY; i++) {
-      cf[slot * 8 + 2 + 2 * i] = callees[i]!;
-      cu[s + 6 + 4 * i] = ages[i]!;
-      cu[s + 7 + 4 * i] = durations[i]!;
-    }
-    cu[s + CONTROL] = episodes | (len << INLINE_COUNT_SHIFT) | durations[0]!;
+    this.transitions.promote(slot);
   }
 
   /** Frees the caller's blocks (reset or reclaim); the record's block fields are left for the caller to clear. */
@@ -398,8 +339,8 @@ export class BlockEvents {
     return this.ctx.callers.f64[slot * 8 + 2]! + ru[(hb + this.headerUnits + p) * 4 + 2]!;
   }
 
-  /** Batch pre-pass, stage 2: the window headers and the newest ring entry (the insert position). */
-  touchHead(slot: number): number {
+  /** Batch pre-pass, stage 2: the window headers, the newest ring entry and the callee's index slot. */
+  touchHead(slot: number, callee: number): number {
     const cu = this.ctx.callers.u32;
     const s = slot * 16;
     const ptr = cu[s + RING_PTR]!;
@@ -408,26 +349,7 @@ export class BlockEvents {
     const hb = ptr & CHUNK_OFFSET_MASK;
     let head = cu[s + RING_START]! + cu[s + RING_LEN]! - 1;
     if (head >= cu[s + RING_CAP]!) head -= cu[s + RING_CAP]!;
-    return ru[hb * 4]! + ru[(hb + this.headerUnits + head) * 4 + 2]!;
-  }
-
-  /** Batch pre-pass, stage 3 (headers now cached): each window's tail entry, unless no tail can expire yet. */
-  touchTails(slot: number, t: number): number {
-    const cu = this.ctx.callers.u32;
-    const s = slot * 16;
-    if (t < this.ctx.callers.f64[slot * 8 + NEXT_EXPIRY_F64]!) return 0;
-    const ptr = cu[s + RING_PTR]!;
-    const ru = this.ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS];
-    if (ru === undefined) return 0;
-    const hb = ptr & CHUNK_OFFSET_MASK;
-    const end = cu[s + RING_START]! + cu[s + RING_LEN]!;
-    const cap = cu[s + RING_CAP]!;
-    let sum = 0;
-    for (let k = 0; k < this.headerUnits; k++) {
-      let tail = end - ru[(hb + k) * 4]!;
-      if (tail >= cap) tail -= cap;
-      sum += ru[(hb + this.headerUnits + tail) * 4 + 2]!;
-    }
-    return sum;
+    const sum = ru[hb * 4]! + ru[(hb + this.headerUnits + head) * 4 + 2]!;
+    return cu[s + INDEX_PTR] === NO_BLOCK ? sum : sum + this.index.touch(slot, callee);
   }
 }

@@ -10,7 +10,6 @@
  * from the ring (dropping stale slots) when it fills up.
  */
 import {
-  CallerTable,
   INDEX_CAP,
   INDEX_PTR,
   INDEX_USED,
@@ -19,8 +18,10 @@ import {
   RING_PTR,
   RING_START,
 } from './caller-table.js';
+import type { CallerTable } from './caller-table.js';
 import { hashNumber } from './number-hash.js';
-import { CHUNK_OFFSET_BITS, CHUNK_OFFSET_MASK, NO_BLOCK, roundedBlockUnits, Slab } from './slab.js';
+import { CHUNK_OFFSET_BITS, CHUNK_OFFSET_MASK, NO_BLOCK, roundedBlockUnits } from './slab.js';
+import type { Slab } from './slab.js';
 
 export const LATEST_BIT = 0x80000000;
 const MAX_LOAD = 0.75;
@@ -96,10 +97,23 @@ export class CalleeIndex {
     }
   }
 
+  /** Batch pre-pass: reads the callee's home slot in the caller's index. */
+  touch(slot: number, callee: number): number {
+    const cu = this.callers.u32;
+    const indexPtr = cu[slot * 16 + INDEX_PTR]!;
+    const iu = this.slab.u32[indexPtr >>> CHUNK_OFFSET_BITS];
+    if (iu === undefined) return 0;
+    return iu[
+      (indexPtr & CHUNK_OFFSET_MASK) * 4 + 2 * home(calleeFingerprint(callee), cu[slot * 16 + INDEX_CAP]!)
+    ]!;
+  }
+
   /** After a `find` hit: the callee's latest event moved to `pos`. */
   moveHit(slot: number, pos: number): void {
     const indexPtr = this.callers.u32[slot * 16 + INDEX_PTR]!;
-    this.slab.u32[indexPtr >>> CHUNK_OFFSET_BITS]![(indexPtr & CHUNK_OFFSET_MASK) * 4 + 2 * this.hitSlot + 1] = pos;
+    this.slab.u32[indexPtr >>> CHUNK_OFFSET_BITS]![
+      (indexPtr & CHUNK_OFFSET_MASK) * 4 + 2 * this.hitSlot + 1
+    ] = pos;
   }
 
   /**
@@ -179,6 +193,28 @@ export class CalleeIndex {
     cu[s + INDEX_PTR] = indexPtr;
     cu[s + INDEX_CAP] = capacity;
     cu[s + INDEX_USED] = used;
+  }
+
+  /**
+   * Ring entries at logical `[q, len)` moved up by one place (an out-of-order insert shifted them): every slot
+   * pointing into that range follows its entry. One linear pass, used when many entries moved.
+   */
+  shiftRange(slot: number, q: number, len: number): void {
+    const cu = this.callers.u32;
+    const s = slot * 16;
+    const indexPtr = cu[s + INDEX_PTR]!;
+    const iu = this.slab.u32[indexPtr >>> CHUNK_OFFSET_BITS]!;
+    const ib = (indexPtr & CHUNK_OFFSET_MASK) * 4;
+    const start = cu[s + RING_START]!;
+    const ringCap = cu[s + RING_CAP]!;
+    const end = ib + 2 * cu[s + INDEX_CAP]!;
+    for (let j = ib; j < end; j += 2) {
+      if (iu[j] === 0) continue;
+      const pos = iu[j + 1]!;
+      let logical = pos - start;
+      if (logical < 0) logical += ringCap;
+      if (logical >= q && logical < len) iu[j + 1] = pos + 1 === ringCap ? 0 : pos + 1;
+    }
   }
 
   /**

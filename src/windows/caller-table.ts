@@ -129,11 +129,6 @@ export class CallerTable {
     this.size--;
   }
 
-  /** Prefetch by touching: reads the home slot so a later lookup finds it in cache. */
-  touch(caller: number): number {
-    return this.f64[homeSlot(hashNumber(caller), this.scale, this.capacity) * 8]!;
-  }
-
   private resize(capacity: number): void {
     const oldF64 = this.f64;
     const oldU32 = this.u32;

@@ -35,11 +35,7 @@ import { SnapshotError } from './errors.js';
 /** Caller slots examined for idle callers per event: a full sweep every ~capacity/2 events, no pauses. */
 const SWEEP_SLOTS_PER_EVENT = 2;
 /** Batch pre-pass span: small enough that what it touches is still in cache when the events are applied. */
-let PREFETCH_SPAN = 256;
-let touchDepth = 2;
-export function setTouch(depth: number, span: number): void { touchDepth = depth; PREFETCH_SPAN = span; }
-
-export { TUNING } from './block-events.js';
+const PREFETCH_SPAN = 256;
 const MAX_DURATION_SECONDS = 86_400;
 /** Latest valid event time: the end of the ECMAScript Date range. */
 const MAX_TIME_MS = 8.64e15;
@@ -64,10 +60,15 @@ export class DetectionEngine {
   private readonly count: Float64Array;
   private readonly distinct: Float64Array;
   private readonly sum: Float64Array;
-  private readonly stats: WindowStats = { windowMs: 0, callCount: 0, distinctCallees: 0, totalDurationSeconds: 0 };
+  private readonly stats: WindowStats = {
+    windowMs: 0,
+    callCount: 0,
+    distinctCallees: 0,
+    totalDurationSeconds: 0,
+  };
   /** Sink for the batch pre-pass reads, so the JIT cannot drop them. */
   private touched = 0;
-  private prefetchSlots = new Int32Array(1024);
+  private readonly prefetchSlots = new Int32Array(PREFETCH_SPAN);
 
   constructor(
     options: WindowEngineOptions,
@@ -88,13 +89,20 @@ export class DetectionEngine {
     if (restored !== undefined) {
       this.maxEventMs = restored.maxEventMs;
       this.sweepHand = restored.sweepHand;
-      for (const { caller, slotIndex, episode } of restored.episodes) this.lifecycle.restore(caller, slotIndex, episode);
+      for (const { caller, slotIndex, episode } of restored.episodes)
+        this.lifecycle.restore(caller, slotIndex, episode);
     }
     this.setRules(settings);
   }
 
   /** One event. Appends any alert events to `alertsOut` (usually none). */
-  process(caller: number, callee: number, startMs: number, durationSeconds: number, alertsOut: AlertEvent[]): EventOutcome {
+  process(
+    caller: number,
+    callee: number,
+    startMs: number,
+    durationSeconds: number,
+    alertsOut: AlertEvent[],
+  ): EventOutcome {
     return OUTCOME_NAMES[this.apply(caller, callee, startMs, durationSeconds, alertsOut)]!;
   }
 
@@ -106,7 +114,7 @@ export class DetectionEngine {
     const { callers, callees, startsMs, durations } = batch;
     for (let from = 0; from < count; from += PREFETCH_SPAN) {
       const to = Math.min(count, from + PREFETCH_SPAN);
-      this.touched = this.store.prefetch(callers, startsMs, from, to, this.prefetchSlots, touchDepth);
+      this.touched = this.store.prefetch(callers, callees, from, to, this.prefetchSlots);
       for (let i = from; i < to; i++) {
         outcomes[i] = this.apply(callers[i]!, callees[i]!, startsMs[i]!, durations[i]!, alertsOut);
       }
@@ -187,21 +195,37 @@ export class DetectionEngine {
   }
 
   /** An engine that continues exactly where the snapshotted one was. Throws `SnapshotError`. */
-  static restore(bytes: Uint8Array, settings: RuleSettings, extras: DetectionEngineExtras = {}): DetectionEngine {
+  static restore(
+    bytes: Uint8Array,
+    settings: RuleSettings,
+    extras: DetectionEngineExtras = {},
+  ): DetectionEngine {
     const state = readSnapshot(bytes);
     const ruleIds = (extras.rules ?? [sdhfRule]).map((rule) => rule.id);
     if (ruleIds.join(',') !== state.ruleIds.join(',')) {
-      throw new SnapshotError(`snapshot was taken with rules [${state.ruleIds.join(', ')}], not [${ruleIds.join(', ')}]`);
+      throw new SnapshotError(
+        `snapshot was taken with rules [${state.ruleIds.join(', ')}], not [${ruleIds.join(', ')}]`,
+      );
     }
     return new DetectionEngine(state.options, settings, extras, state);
   }
 
-  private apply(caller: number, callee: number, t: number, durationSeconds: number, alertsOut: AlertEvent[]): number {
+  private apply(
+    caller: number,
+    callee: number,
+    t: number,
+    durationSeconds: number,
+    alertsOut: AlertEvent[],
+  ): number {
     if (
       !(caller > 0 && caller <= Number.MAX_SAFE_INTEGER && Math.floor(caller) === caller) ||
       !(callee > 0 && callee <= Number.MAX_SAFE_INTEGER && Math.floor(callee) === callee) ||
       !(t >= 0 && t <= MAX_TIME_MS && Math.floor(t) === t) ||
-      !(durationSeconds >= 0 && durationSeconds <= MAX_DURATION_SECONDS && Math.floor(durationSeconds) === durationSeconds)
+      !(
+        durationSeconds >= 0 &&
+        durationSeconds <= MAX_DURATION_SECONDS &&
+        Math.floor(durationSeconds) === durationSeconds
+      )
     ) {
       return OUTCOME_INVALID;
     }
@@ -251,7 +275,17 @@ export class DetectionEngine {
         if (episode === undefined) continue;
         const firstEventAtMs = store.firstEventAt(slot, k);
         const summary = prepared.summarize(caller, stats);
-        alertsOut.push(this.lifecycle.toAlertEvent(this.rules[r]!, caller, episode, stats, latestMs, firstEventAtMs, summary));
+        alertsOut.push(
+          this.lifecycle.toAlertEvent(
+            this.rules[r]!,
+            caller,
+            episode,
+            stats,
+            latestMs,
+            firstEventAtMs,
+            summary,
+          ),
+        );
       }
     }
     store.setEpisodes(slot, this.lifecycle.episodesOf(caller) !== undefined);

@@ -42,7 +42,11 @@ export interface RuleSettings {
 
 /** The seed's thresholds on every default window. */
 export const DEFAULT_RULE_SETTINGS: RuleSettings = {
-  sdhf: DEFAULT_WINDOWS_MS.map((windowMs) => ({ windowMs, minDistinctCallees: 50, maxAvgDurationSeconds: 3.0 })),
+  sdhf: DEFAULT_WINDOWS_MS.map((windowMs) => ({
+    windowMs,
+    minDistinctCallees: 50,
+    maxAvgDurationSeconds: 3.0,
+  })),
   allowlist: [],
   cooldownMs: 3_600_000,
 };
@@ -69,7 +73,10 @@ export function resolveEngineOptions(options: WindowEngineOptions): ResolvedEngi
     }
     const previous = windowsMs[index - 1];
     if (previous !== undefined && windowMs <= previous) {
-      throw new WindowOptionsError(`windowsMs[${index}]`, `longer than windowsMs[${index - 1}] (${previous})`);
+      throw new WindowOptionsError(
+        `windowsMs[${index}]`,
+        `longer than windowsMs[${index - 1}] (${previous})`,
+      );
     }
   });
   if (!isWholeMs(options.allowedLatenessMs, 0, MAX_WINDOW_MS)) {
@@ -83,7 +90,12 @@ export function resolveEngineOptions(options: WindowEngineOptions): ResolvedEngi
   if (!isWholeMs(expectedEvents, 0, 2 ** 34)) {
     throw new WindowOptionsError('expectedEvents', 'an integer in 0 … 2^34');
   }
-  return { windowsMs: [...windowsMs], allowedLatenessMs: options.allowedLatenessMs, expectedCallers, expectedEvents };
+  return {
+    windowsMs: [...windowsMs],
+    allowedLatenessMs: options.allowedLatenessMs,
+    expectedCallers,
+    expectedEvents,
+  };
 }
 
 const ALLOWLIST_ENTRY = /^\d{1,16}\*?$/;
@@ -95,7 +107,10 @@ export function validateRuleSettings(settings: RuleSettings, windowsMs: readonly
   settings.sdhf.forEach((entry, index) => {
     const where = `sdhf[${index}]`;
     if (!windowsMs.includes(entry.windowMs)) {
-      throw new RuleSettingsError(`${where}.windowMs`, `one of the engine's windows (${windowsMs.join(', ')})`);
+      throw new RuleSettingsError(
+        `${where}.windowMs`,
+        `one of the engine's windows (${windowsMs.join(', ')})`,
+      );
     }
     if (seen.has(entry.windowMs)) throw new RuleSettingsError(`${where}.windowMs`, 'listed once');
     seen.add(entry.windowMs);
@@ -106,7 +121,8 @@ export function validateRuleSettings(settings: RuleSettings, windowsMs: readonly
       throw new RuleSettingsError(`${where}.maxAvgDurationSeconds`, 'a number > 0');
     }
   });
-  if (!Array.isArray(settings.allowlist)) throw new RuleSettingsError('allowlist', 'a list of numbers or prefixes');
+  if (!Array.isArray(settings.allowlist))
+    throw new RuleSettingsError('allowlist', 'a list of numbers or prefixes');
   settings.allowlist.forEach((entry, index) => {
     if (typeof entry !== 'string' || !ALLOWLIST_ENTRY.test(entry)) {
       throw new RuleSettingsError(`allowlist[${index}]`, 'digits without "+", or a prefix ending in "*"');

@@ -117,7 +117,8 @@ export function writeSnapshot(source: SnapshotSource): Uint8Array {
   const callerBytes = byteView(source.store.callers.u32);
   let size = 64 + source.options.windowsMs.length * 8 + 64;
   size += 16 + callerBytes.byteLength;
-  size += 64 + slab.freeHeads.byteLength + slab.chunks.reduce((total, chunk) => total + 16 + chunk.byteLength, 0);
+  size +=
+    64 + slab.freeHeads.byteLength + slab.chunks.reduce((total, chunk) => total + 16 + chunk.byteLength, 0);
   size += 8 + ruleIds.reduce((total, id) => total + 16 + id.byteLength, 0);
   size += 8 + episodes.length * 40;
   const w = new Writer(pad8(size));
@@ -178,7 +179,8 @@ export function readSnapshot(bytes: Uint8Array): RestoredEngineState {
   const bumpOffset = r.u32();
   const liveUnits = r.f64();
   const freeHeads = new Uint32Array(r.raw());
-  if (freeHeads.length !== Slab.classCount) throw new SnapshotError('snapshot slab has a different size-class table');
+  if (freeHeads.length !== Slab.classCount)
+    throw new SnapshotError('snapshot slab has a different size-class table');
   const chunks = Array.from({ length: chunkCount }, () => new Uint8Array(r.raw()));
   const slab = Slab.fromState({ chunks, bumpChunk, bumpOffset, freeHeads, liveUnits });
   const ruleIds = Array.from({ length: r.u32() }, () => new TextDecoder().decode(r.raw()));

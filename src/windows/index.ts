@@ -1,6 +1,6 @@
 export { SEVERITIES, toAlertMessage } from './alert-types.js';
 export type { AlertEvent, AlertMessage, Severity } from './alert-types.js';
-export { DetectionEngine, setTouch, TUNING } from './detection-engine.js';
+export { DetectionEngine } from './detection-engine.js';
 export type { DetectionEngineExtras } from './detection-engine.js';
 export {
   DEFAULT_RULE_SETTINGS,
@@ -11,7 +11,13 @@ export {
 } from './engine-options.js';
 export type { RuleSettings, SdhfWindowSettings, WindowEngineOptions } from './engine-options.js';
 export type { CallerStats, CallerWindowStats, EngineFootprint, OpenEpisode } from './caller-stats.js';
-export { createEventBatch, OUTCOME_INVALID, OUTCOME_LATE, OUTCOME_NAMES, OUTCOME_WINDOWED } from './event-batch.js';
+export {
+  createEventBatch,
+  OUTCOME_INVALID,
+  OUTCOME_LATE,
+  OUTCOME_NAMES,
+  OUTCOME_WINDOWED,
+} from './event-batch.js';
 export type { EventBatch, EventOutcome } from './event-batch.js';
 export type { PreparedRule, Rule, WindowStats } from './rule.js';
 export { sdhfRule } from './sdhf-rule.js';

@@ -110,12 +110,19 @@ export class Slab {
   private newChunk(minUnits: number): void {
     if (this.bumpChunk >= 0) this.retireTail();
     if (this.chunkUnits.length >= MAX_CHUNKS) {
-      throw new WindowCapacityError('the event slab', (this.chunkUnits.length + 1) * MAX_BLOCK_UNITS, MAX_CHUNKS * MAX_BLOCK_UNITS);
+      throw new WindowCapacityError(
+        'the event slab',
+        (this.chunkUnits.length + 1) * MAX_BLOCK_UNITS,
+        MAX_CHUNKS * MAX_BLOCK_UNITS,
+      );
     }
     const units = Math.max(minUnits, this.nextChunkUnits);
     this.addChunk(new ArrayBuffer(units * UNIT_BYTES));
     // Grow by a quarter of what is held: few chunks, and little allocated beyond what is used.
-    this.nextChunkUnits = Math.min(MAX_BLOCK_UNITS, Math.max(MIN_CHUNK_UNITS, Math.ceil(this.allocatedBytes / UNIT_BYTES / 4)));
+    this.nextChunkUnits = Math.min(
+      MAX_BLOCK_UNITS,
+      Math.max(MIN_CHUNK_UNITS, Math.ceil(this.allocatedBytes / UNIT_BYTES / 4)),
+    );
     this.bumpChunk = this.chunkUnits.length - 1;
     this.bumpOffset = 0;
   }
@@ -156,7 +163,10 @@ export class Slab {
       new Uint8Array(copy).set(bytes);
       slab.addChunk(copy);
     }
-    slab.nextChunkUnits = Math.min(MAX_BLOCK_UNITS, Math.max(MIN_CHUNK_UNITS, Math.ceil(slab.allocatedBytes / UNIT_BYTES / 4)));
+    slab.nextChunkUnits = Math.min(
+      MAX_BLOCK_UNITS,
+      Math.max(MIN_CHUNK_UNITS, Math.ceil(slab.allocatedBytes / UNIT_BYTES / 4)),
+    );
     slab.bumpChunk = state.bumpChunk;
     slab.bumpOffset = state.bumpOffset;
     slab.freeHeads.set(state.freeHeads);

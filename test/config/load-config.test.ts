@@ -50,7 +50,11 @@ describe('loadConfig', () => {
     [{ ALLOWLIST: '12ab' }, 'ALLOWLIST', 'E.164 numbers or prefixes'],
     [{ CDR_MAX_AGE: '1h' }, 'CDR_MAX_AGE', 'at least the longest window'],
     [{ DEMO: 'maybe' }, 'DEMO', 'true or false'],
-    [{ SINK_BATCH_MAX_ROWS: '9000', SINK_MAX_BUFFERED_ROWS: '1000' }, 'SINK_MAX_BUFFERED_ROWS', 'at least SINK_BATCH_MAX_ROWS'],
+    [
+      { SINK_BATCH_MAX_ROWS: '9000', SINK_MAX_BUFFERED_ROWS: '1000' },
+      'SINK_MAX_BUFFERED_ROWS',
+      'at least SINK_BATCH_MAX_ROWS',
+    ],
   ])('names the bad key and what it accepts: %o', (env, key, accepted) => {
     const error = configError(env);
     expect(error.key).toBe(key);

@@ -1,11 +1,6 @@
 /** Boundary cases of windows, watermark, thresholds and the alert lifecycle, each pinned by hand. */
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_RULE_SETTINGS,
-  DetectionEngine,
-  type AlertEvent,
-  type RuleSettings,
-} from '../../src/windows/index.js';
+import { DetectionEngine, type AlertEvent, type RuleSettings } from '../../src/windows/index.js';
 import { ReferenceEngine } from './reference-engine.js';
 
 const HOUR = 3_600_000;
@@ -13,12 +8,23 @@ const DAY = 24 * HOUR;
 const T0 = 1_700_000_000_000;
 const SIM_BOX = 2348012345678;
 
-function sdhfOnly(windowMs: number, minDistinctCallees = 50, maxAvgDurationSeconds = 3.0, cooldownMs = HOUR): RuleSettings {
+function sdhfOnly(
+  windowMs: number,
+  minDistinctCallees = 50,
+  maxAvgDurationSeconds = 3.0,
+  cooldownMs = HOUR,
+): RuleSettings {
   return { sdhf: [{ windowMs, minDistinctCallees, maxAvgDurationSeconds }], allowlist: [], cooldownMs };
 }
 
 /** `n` calls to distinct callees `base…base+n−1`, one second apart, all with `durationSeconds`. */
-function fanOut(engine: DetectionEngine, n: number, startMs: number, durationSeconds: number, base = 1_000): AlertEvent[] {
+function fanOut(
+  engine: DetectionEngine,
+  n: number,
+  startMs: number,
+  durationSeconds: number,
+  base = 1_000,
+): AlertEvent[] {
   const alerts: AlertEvent[] = [];
   for (let i = 0; i < n; i++) engine.process(SIM_BOX, base + i, startMs + i * 1000, durationSeconds, alerts);
   return alerts;
@@ -31,7 +37,12 @@ describe('windows', () => {
     engine.process(1, 11, T0 + 1, 1, []);
     engine.process(1, 12, T0 + 1000, 1, []);
     const stats = engine.callerStats(1)!.windows[0]!;
-    expect(stats).toMatchObject({ callCount: 2, distinctCallees: 2, firstEventAtMs: T0 + 1, lastEventAtMs: T0 + 1000 });
+    expect(stats).toMatchObject({
+      callCount: 2,
+      distinctCallees: 2,
+      firstEventAtMs: T0 + 1,
+      lastEventAtMs: T0 + 1000,
+    });
     expect(stats.windowStartMs).toBe(T0);
     expect(stats.windowEndMs).toBe(T0 + 1000);
   });
@@ -57,7 +68,10 @@ describe('windows', () => {
   });
 
   it('windows out-of-order records within the lateness in the windows they fall in', () => {
-    const engine = new DetectionEngine({ windowsMs: [60_000, HOUR], allowedLatenessMs: 2 * HOUR }, sdhfOnly(HOUR));
+    const engine = new DetectionEngine(
+      { windowsMs: [60_000, HOUR], allowedLatenessMs: 2 * HOUR },
+      sdhfOnly(HOUR),
+    );
     engine.process(1, 2, T0, 10, []);
     engine.process(1, 3, T0 - 30_000, 20, []); // inside both windows
     engine.process(1, 4, T0 - 600_000, 40, []); // inside the hour only
@@ -70,7 +84,11 @@ describe('windows', () => {
   it('counts duplicates (same caller, callee, time) as separate calls to one distinct callee', () => {
     const engine = new DetectionEngine({ windowsMs: [HOUR], allowedLatenessMs: 0 }, sdhfOnly(HOUR));
     for (let i = 0; i < 3; i++) engine.process(1, 2, T0, 4, []);
-    expect(engine.callerStats(1)!.windows[0]).toMatchObject({ callCount: 3, distinctCallees: 1, totalDurationSeconds: 12 });
+    expect(engine.callerStats(1)!.windows[0]).toMatchObject({
+      callCount: 3,
+      distinctCallees: 1,
+      totalDurationSeconds: 12,
+    });
   });
 
   it('rejects what cannot be a CDR as invalid, without touching state', () => {
@@ -85,13 +103,17 @@ describe('windows', () => {
       [1, 2, T0, 86_401],
       [2 ** 53, 2, T0, 1],
     ];
-    for (const [caller, callee, t, d] of bad) expect(engine.process(caller, callee, t, d, [])).toBe('invalid');
+    for (const [caller, callee, t, d] of bad)
+      expect(engine.process(caller, callee, t, d, [])).toBe('invalid');
     expect(engine.watermarkMs()).toBe(-Infinity);
     expect(engine.footprint()).toMatchObject({ callers: 0, eventsHeld: 0 });
   });
 
   it('frees idle callers incrementally once the watermark passes their longest window', () => {
-    const engine = new DetectionEngine({ windowsMs: [1000, 10_000], allowedLatenessMs: 100, expectedCallers: 100 }, sdhfOnly(1000));
+    const engine = new DetectionEngine(
+      { windowsMs: [1000, 10_000], allowedLatenessMs: 100, expectedCallers: 100 },
+      sdhfOnly(1000),
+    );
     for (let caller = 1; caller <= 50; caller++) {
       for (let i = 0; i < 5; i++) engine.process(caller, 100 + i, T0 + i, 1, []);
     }
@@ -111,7 +133,12 @@ describe('SDHF rule', () => {
     expect(fanOut(engine, 50, T0, 1)).toEqual([]);
     const alerts = fanOut(engine, 1, T0 + 50_000, 1, 5_000);
     expect(alerts).toHaveLength(1);
-    expect(alerts[0]).toMatchObject({ uniqueDestinations: 51, callCount: 51, reason: 'opened', severity: 'MEDIUM' });
+    expect(alerts[0]).toMatchObject({
+      uniqueDestinations: 51,
+      callCount: 51,
+      reason: 'opened',
+      severity: 'MEDIUM',
+    });
   });
 
   it('needs an average strictly below 3.0 s: exactly 3.0 is quiet', () => {
@@ -133,7 +160,10 @@ describe('SDHF rule', () => {
     [74, 1.5, 'LOW'],
     [51, 2.5, 'LOW'],
   ])('rates %i distinct at %f s as %s', (distinct, avg, severity) => {
-    const engine = new DetectionEngine({ windowsMs: [DAY], allowedLatenessMs: 0 }, sdhfOnly(DAY, distinct - 1));
+    const engine = new DetectionEngine(
+      { windowsMs: [DAY], allowedLatenessMs: 0 },
+      sdhfOnly(DAY, distinct - 1),
+    );
     // Half the calls at ⌊avg⌋ and half at ⌈avg⌉ give exactly `avg`; an odd count gets one extra (repeat)
     // call first, so the alert still opens on the last call.
     const alerts: AlertEvent[] = [];
@@ -150,7 +180,8 @@ describe('SDHF rule', () => {
   it('writes the evidence line and window bounds like the seed', () => {
     const engine = new DetectionEngine({ windowsMs: [HOUR], allowedLatenessMs: 0 }, sdhfOnly(HOUR));
     const alerts: AlertEvent[] = [];
-    for (let i = 0; i < 73; i++) engine.process(SIM_BOX, 1000 + (i % 61), T0 + i * 1000, i % 5 === 0 ? 2 : 1, alerts);
+    for (let i = 0; i < 73; i++)
+      engine.process(SIM_BOX, 1000 + (i % 61), T0 + i * 1000, i % 5 === 0 ? 2 : 1, alerts);
     const opened = alerts[0]!;
     expect(opened).toMatchObject({
       alertKey: `sdhf:3600:${SIM_BOX}:${T0 + 50_000}:0`,
@@ -182,7 +213,9 @@ describe('alert lifecycle', () => {
       ['opened', 'LOW', 51],
       ['escalated', 'MEDIUM', 75],
     ]);
-    expect(fanOut(engine, 1, T0 + 99_000, 2, 5_000).map((a) => [a.reason, a.severity])).toEqual([['escalated', 'HIGH']]);
+    expect(fanOut(engine, 1, T0 + 99_000, 2, 5_000).map((a) => [a.reason, a.severity])).toEqual([
+      ['escalated', 'HIGH'],
+    ]);
     // Still holding, no escalation: quiet until the cooldown (event time) after the last emission.
     expect(fanOut(engine, 1, T0 + 99_000 + 59_999, 2, 6_000)).toEqual([]);
     const cooldown = fanOut(engine, 1, T0 + 99_000 + 60_000, 2, 7_000);
@@ -203,7 +236,9 @@ describe('alert lifecycle', () => {
     const engine = new DetectionEngine(options, settings);
     expect(fanOut(engine, 60, T0, 1)).toEqual([]);
     engine.setRules({ ...settings, allowlist: ['999'] });
-    expect(fanOut(engine, 1, T0 + 60_000, 1, 5_000)).toMatchObject([{ reason: 'opened', uniqueDestinations: 61 }]);
+    expect(fanOut(engine, 1, T0 + 60_000, 1, 5_000)).toMatchObject([
+      { reason: 'opened', uniqueDestinations: 61 },
+    ]);
     engine.setRules({ ...settings, allowlist: [String(SIM_BOX)] });
     expect(engine.callerStats(SIM_BOX)!.openEpisodes).toEqual([]);
     expect(fanOut(engine, 5, T0 + 61_000, 1, 6_000)).toEqual([]);
@@ -215,7 +250,9 @@ describe('alert lifecycle', () => {
     const before = engine.callerStats(SIM_BOX);
     engine.setRules({ ...sdhfOnly(DAY, 70), cooldownMs: 5 });
     expect(engine.callerStats(SIM_BOX)).toEqual(before);
-    expect(fanOut(engine, 1, T0 + 80_000, 1, 5_000)).toMatchObject([{ reason: 'opened', uniqueDestinations: 81 }]);
+    expect(fanOut(engine, 1, T0 + 80_000, 1, 5_000)).toMatchObject([
+      { reason: 'opened', uniqueDestinations: 81 },
+    ]);
   });
 
   it('gives the same alerts and keys when the same stream is replayed into a fresh engine', () => {
@@ -250,7 +287,9 @@ describe('long-lived callers', () => {
     }
     const stats = engine.callerStats(SIM_BOX)!;
     expect(stats.windows.map((w) => [w.callCount, w.distinctCallees, w.totalDurationSeconds])).toEqual(
-      reference.callerStats(SIM_BOX)!.windows.map((w) => [w.callCount, w.distinctCallees, w.totalDurationSeconds]),
+      reference
+        .callerStats(SIM_BOX)!
+        .windows.map((w) => [w.callCount, w.distinctCallees, w.totalDurationSeconds]),
     );
   });
 });

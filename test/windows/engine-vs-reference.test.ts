@@ -12,7 +12,14 @@ import {
   type CallerStats,
 } from '../../src/windows/index.js';
 import { ReferenceEngine } from './reference-engine.js';
-import { DENSE, HEAVY, scenarioArbitrary, SPARSE, type Scenario, type StreamEvent } from './stream-arbitraries.js';
+import {
+  DENSE,
+  HEAVY,
+  scenarioArbitrary,
+  SPARSE,
+  type Scenario,
+  type StreamEvent,
+} from './stream-arbitraries.js';
 
 const SEVERITY_INDEX = { LOW: 0, MEDIUM: 1, HIGH: 2, CRITICAL: 3 } as const;
 
@@ -32,11 +39,17 @@ function engineView(stats: CallerStats | undefined): unknown {
   };
 }
 
-function newPair(scenario: Scenario, expectedCallers?: number): { engine: DetectionEngine; reference: ReferenceEngine } {
+function newPair(
+  scenario: Scenario,
+  expectedCallers?: number,
+): { engine: DetectionEngine; reference: ReferenceEngine } {
   const options = { windowsMs: scenario.windowsMs, allowedLatenessMs: scenario.latenessMs };
   return {
     // Tiny presizing so tests also cover table growth and slab chunk turnover.
-    engine: new DetectionEngine({ ...options, expectedCallers: expectedCallers ?? 2, expectedEvents: 16 }, scenario.settings),
+    engine: new DetectionEngine(
+      { ...options, expectedCallers: expectedCallers ?? 2, expectedEvents: 16 },
+      scenario.settings,
+    ),
     reference: new ReferenceEngine(scenario.windowsMs, scenario.latenessMs, scenario.settings),
   };
 }
@@ -51,12 +64,19 @@ function expectDrained(engine: DetectionEngine, scenario: Scenario): void {
   const start = Math.max(0, engine.watermarkMs() + scenario.latenessMs) + gap;
   // Day-long calls: no threshold the generators pick can match them.
   for (let i = 0; i < 200; i++) engine.process(424242, 1, start + i * gap, 86_400, []);
-  expect(engine.footprint()).toMatchObject({ callers: 1, eventsHeld: 1, slabLiveBytes: 0, callersWithOpenEpisodes: 0 });
+  expect(engine.footprint()).toMatchObject({
+    callers: 1,
+    eventsHeld: 1,
+    slabLiveBytes: 0,
+    callersWithOpenEpisodes: 0,
+  });
 }
 
 /** Runs the scenario event by event, snapshotting and restoring the engine at the given op indexes. */
 function runEventByEvent(scenario: Scenario, snapshotAt: ReadonlySet<number> = new Set()): void {
-  let { engine, reference } = newPair(scenario);
+  const pair = newPair(scenario);
+  const reference = pair.reference;
+  let engine = pair.engine;
   let settings = scenario.settings;
   scenario.ops.forEach((op, index) => {
     if (snapshotAt.has(index)) engine = DetectionEngine.restore(engine.snapshot(), settings);
@@ -70,10 +90,21 @@ function runEventByEvent(scenario: Scenario, snapshotAt: ReadonlySet<number> = n
     const want: AlertEvent[] = [];
     const outcome = engine.process(op.caller, op.callee, op.t, op.duration, got);
     const expected = reference.process(op.caller, op.callee, op.t, op.duration, want);
-    const actual = [outcome, got, engine.watermarkMs(), op.caller > 0 ? engineView(engine.callerStats(op.caller)) : 0];
-    const wanted = [expected, want, reference.watermarkMs(), op.caller > 0 ? reference.callerStats(op.caller) : 0];
+    const actual = [
+      outcome,
+      got,
+      engine.watermarkMs(),
+      op.caller > 0 ? engineView(engine.callerStats(op.caller)) : 0,
+    ];
+    const wanted = [
+      expected,
+      want,
+      reference.watermarkMs(),
+      op.caller > 0 ? reference.callerStats(op.caller) : 0,
+    ];
     // Cheap comparison first; vitest's deep equality (with its readable diff) only when they differ.
-    if (JSON.stringify(actual) !== JSON.stringify(wanted)) expect(actual, `op ${index} ${JSON.stringify(op)}`).toEqual(wanted);
+    if (JSON.stringify(actual) !== JSON.stringify(wanted))
+      expect(actual, `op ${index} ${JSON.stringify(op)}`).toEqual(wanted);
   });
   expectDrained(engine, scenario);
 }
@@ -82,7 +113,7 @@ describe('DetectionEngine against the brute-force reference', () => {
   it('matches per event on sparse streams (many short-lived callers)', () => {
     fc.assert(
       fc.property(scenarioArbitrary(SPARSE), (scenario) => runEventByEvent(scenario)),
-      { numRuns: 800 },
+      { numRuns: 1500 },
     );
   });
 
@@ -112,14 +143,14 @@ describe('DetectionEngine against the brute-force reference', () => {
       fc.property(fc.oneof(withCuts(SPARSE), withCuts(DENSE)), ([scenario, cuts]) =>
         runEventByEvent(scenario, new Set(cuts)),
       ),
-      { numRuns: 400 },
+      { numRuns: 500 },
     );
   });
 
   it('processBatch gives the same outcomes and alerts as process in order', () => {
-    const arbitrary = fc.oneof(scenarioArbitrary(SPARSE), scenarioArbitrary(DENSE)).chain((scenario) =>
-      fc.tuple(fc.constant(scenario), fc.integer({ min: 1, max: 300 })),
-    );
+    const arbitrary = fc
+      .oneof(scenarioArbitrary(SPARSE), scenarioArbitrary(DENSE))
+      .chain((scenario) => fc.tuple(fc.constant(scenario), fc.integer({ min: 1, max: 300 })));
     fc.assert(
       fc.property(arbitrary, ([scenario, batchSize]) => {
         const { engine, reference } = newPair(scenario);
@@ -139,7 +170,8 @@ describe('DetectionEngine against the brute-force reference', () => {
           engine.processBatch(batch, slice.length, outcomes, got);
           const expected = slice.map((e) => reference.process(e.caller, e.callee, e.t, e.duration, want));
           const actual = [[...outcomes.subarray(0, slice.length)].map((code) => OUTCOME_NAMES[code]), got];
-          if (JSON.stringify(actual) !== JSON.stringify([expected, want])) expect(actual).toEqual([expected, want]);
+          if (JSON.stringify(actual) !== JSON.stringify([expected, want]))
+            expect(actual).toEqual([expected, want]);
         }
         expectDrained(engine, scenario);
       }),

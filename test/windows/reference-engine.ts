@@ -141,7 +141,9 @@ export class ReferenceEngine {
     };
   }
 
-  callerStats(caller: number): { latestEventAtMs: number; windows: RefWindowStats[]; episodes: string[] } | undefined {
+  callerStats(
+    caller: number,
+  ): { latestEventAtMs: number; windows: RefWindowStats[]; episodes: string[] } | undefined {
     const record = this.callers.get(caller);
     if (record === undefined || record.latestMs + this.longestMs <= this.watermarkMs()) return undefined;
     return {
@@ -149,7 +151,9 @@ export class ReferenceEngine {
       windows: this.windowsMs.map((windowMs) => this.windowStats(record, windowMs)),
       episodes: [...record.episodes.entries()]
         .sort(([a], [b]) => a - b)
-        .map(([k, e]) => `sdhf:${this.windowsMs[k]! / 1000}:${caller}:${e.startMs}/${e.emissions}/${e.severity}`),
+        .map(
+          ([k, e]) => `sdhf:${this.windowsMs[k]! / 1000}:${caller}:${e.startMs}/${e.emissions}/${e.severity}`,
+        ),
     };
   }
 

