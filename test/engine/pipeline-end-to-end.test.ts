@@ -91,5 +91,5 @@ describe('pipeline end to end', () => {
       Number(/^sentinel_cdr_records_duplicate_total (\d+)/m.exec(await service.metrics.text())?.[1] ?? 0);
     await eventually('duplicate counter reported', async () => (await duplicates()) >= 25);
     expect(await duplicates()).toBe(25);
-  });
+  }, 120_000);
 });

@@ -135,5 +135,5 @@ describe('Postgres outage', () => {
     );
     await client.end();
     expect(Number(distinct.rows[0]?.n)).toBe(total);
-  });
+  }, 180_000);
 });
