@@ -9,7 +9,14 @@ if (!existsSync(file)) {
 }
 const report = JSON.parse(readFileSync(file, 'utf8'));
 const passed = report.numPassedTests ?? 0;
-const failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+// A failed test counts once. A test file that failed without any failed test (it did not load, or a hook threw)
+// counts as one failure too; numFailedTestSuites alone would count a file and each of its describe blocks.
+const files = Array.isArray(report.testResults) ? report.testResults : [];
+const brokenFiles = files.filter(
+  (file) =>
+    file.status === 'failed' && !(file.assertionResults ?? []).some((test) => test.status === 'failed'),
+).length;
+const failed = (report.numFailedTests ?? 0) + brokenFiles;
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 || passed === 0 || skipped > 0 ? 1 : 0);

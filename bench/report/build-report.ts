@@ -19,7 +19,7 @@ import {
   targetsSection,
 } from './pipeline-sections.js';
 import { classSection, precisionSection, timeToDetectSection } from './quality-sections.js';
-import { loadResults, type PipelineResults, type QualityResults } from './report-data.js';
+import { loadResults, type PipelineResults, type QualityResults, type RunNotes } from './report-data.js';
 import { renderPng } from './render-chart.js';
 
 const LINKED_DOCS: [string, string][] = [
@@ -129,6 +129,20 @@ function missingSizes(runs: readonly PipelineResults[]): string[] {
   );
 }
 
+function notesPart(notes: readonly RunNotes[]): string[] {
+  if (notes.length === 0) return [];
+  return [
+    '## Runs that did not finish',
+    '',
+    ...notes.flatMap((n) => [
+      `From [bench/results/${n.file}](bench/results/${n.file}) (${n.date.slice(0, 10)}):`,
+      '',
+      ...n.notes.map((line) => `- ${line}`),
+      '',
+    ]),
+  ];
+}
+
 function alertedCallers(q: QualityResults): number {
   return q.engine.score.classes.reduce((sum, c) => sum + c.alertedCallers, 0);
 }
@@ -185,7 +199,7 @@ export interface BuildReportOptions {
 
 export async function buildReport(options: BuildReportOptions = {}): Promise<string> {
   const dir = options.resultsDir ?? resultsDir();
-  const { pipelineRuns, latencyRun, quality } = loadResults(dir, options.includeQuick ?? false);
+  const { pipelineRuns, latencyRun, quality, notes } = loadResults(dir, options.includeQuick ?? false);
   const runs = labelRuns(pipelineRuns);
   let chartFile: string | undefined;
   if (runs.length > 0) {
@@ -208,6 +222,7 @@ export async function buildReport(options: BuildReportOptions = {}): Promise<str
     '',
     pipelinePart(runs, latencyRun, chartFile),
     qualityPart(quality),
+    ...notesPart(notes),
     '## Related benchmarks and decisions',
     '',
     ...(links.length > 0 ? links : ['- (none found)']),

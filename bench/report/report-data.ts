@@ -94,26 +94,38 @@ export interface QualityResults {
   ttdBucketsMinutes: string[];
 }
 
+/** Hand-written observations of runs that did not finish (so wrote no results), kept next to the JSON. */
+export interface RunNotes {
+  kind: 'notes';
+  file: string;
+  date: string;
+  notes: string[];
+}
+
 export interface LoadedResults {
   /** Every full (non-quick) pipeline run, oldest first. */
   pipelineRuns: PipelineResults[];
   /** Newest full pipeline run that has latency results (a later run may have skipped them). */
   latencyRun: PipelineResults | undefined;
   quality: QualityResults | undefined;
+  notes: RunNotes[];
 }
 
-function readAll(dir: string): (PipelineResults | QualityResults)[] {
+function readAll(dir: string): (PipelineResults | QualityResults | RunNotes)[] {
   let names: string[];
   try {
     names = readdirSync(dir).filter((name) => name.endsWith('.json'));
   } catch {
     return [];
   }
-  const results: (PipelineResults | QualityResults)[] = [];
+  const results: (PipelineResults | QualityResults | RunNotes)[] = [];
   for (const name of names) {
     try {
-      const parsed = JSON.parse(readFileSync(join(dir, name), 'utf8')) as PipelineResults | QualityResults;
-      if (parsed.kind === 'pipeline' || parsed.kind === 'quality') results.push({ ...parsed, file: name });
+      const parsed = JSON.parse(readFileSync(join(dir, name), 'utf8')) as
+        PipelineResults | QualityResults | RunNotes;
+      if (parsed.kind === 'pipeline' || parsed.kind === 'quality' || parsed.kind === 'notes') {
+        results.push({ ...parsed, file: name });
+      }
     } catch {
       // not one of ours, or half-written: skip it
     }
@@ -125,8 +137,11 @@ export function loadResults(dir: string, includeQuick: boolean): LoadedResults {
   const pipelineRuns: PipelineResults[] = [];
   let quality: QualityResults | undefined;
   let latencyRun: PipelineResults | undefined;
+  const notes: RunNotes[] = [];
   for (const result of readAll(dir)) {
-    if (result.kind === 'pipeline') {
+    if (result.kind === 'notes') {
+      notes.push(result);
+    } else if (result.kind === 'pipeline') {
       if (!includeQuick && result.args.quick) continue;
       pipelineRuns.push(result);
       if ((result.latency?.runs.length ?? 0) > 0) latencyRun = result;
@@ -134,5 +149,5 @@ export function loadResults(dir: string, includeQuick: boolean): LoadedResults {
       quality = result;
     }
   }
-  return { pipelineRuns, latencyRun, quality };
+  return { pipelineRuns, latencyRun, quality, notes };
 }

@@ -71,7 +71,6 @@ function timed(run: () => void): Timing {
 }
 
 const perSecond = (events: number, ms: number): number => Math.round((events / ms) * 1000);
-const mb = (bytes: number): number => Math.round(bytes / 1_048_576);
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 const peakRssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
 
@@ -207,12 +206,10 @@ function main(): void {
 
   // Window + rule update alone, batch path; the engine is kept for its footprint.
   gc();
-  const rssBefore = process.memoryUsage().rss;
   const engine = newEngine();
   const alerts: AlertEvent[] = [];
   const batchTiming = windowsBatch(data, engine, alerts);
   const footprint = engine.footprint();
-  const rssAfterWindows = process.memoryUsage().rss;
   const peakAfterWindows = peakRssMb();
   const hugePagesAfterWindows = hugePagesMb();
   const single = windowsSingle(data, newEngine());
@@ -258,7 +255,6 @@ function main(): void {
       bytesPerWindowedEvent: Math.round((footprint.bytes / footprint.eventsHeld) * 10) / 10,
       liveBytesPerWindowedEvent:
         Math.round(((footprint.callerTableBytes + footprint.slabLiveBytes) / footprint.eventsHeld) * 10) / 10,
-      rssGrowthDuringWindowsMb: mb(rssAfterWindows - rssBefore),
       peakRssAfterWindowsMb: peakAfterWindows,
       peakRssMb: peakRssMb(),
       glibcTunables: process.env.GLIBC_TUNABLES ?? null,

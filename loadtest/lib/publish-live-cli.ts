@@ -5,7 +5,9 @@
  * Prints one JSON line of statistics on stdout. Exit code 0, 1 when messages failed, 2 for bad arguments.
  *
  * The time compression is chosen so the simulated network produces about the requested rate: simulated time
- * then keeps pace with the wall clock and record timestamps stay near now.
+ * then keeps pace with the wall clock and record timestamps stay near now. A record is never published before
+ * its arrival time on the wall clock, so no timestamp lies in the future; when the simulated network runs
+ * faster than the wall clock the achieved rate falls short and `heldForClockMs` says by how much time.
  */
 import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -60,6 +62,8 @@ export interface PublishLiveStats {
   generated: { valid: number; duplicate: number; malformed: number };
   /** Most the sender fell behind its schedule (generator or acks too slow), ms. */
   maxBehindMs: number;
+  /** Total time spent waiting because the next record's arrival was still ahead of the wall clock, ms. */
+  heldForClockMs: number;
   publisher: PublisherStats;
   timeCompression: number;
   subscribers: number;
@@ -156,6 +160,7 @@ export async function runPublishLive(
   let sent = 0;
   let skipped = 0;
   let maxBehindMs = 0;
+  let heldForClockMs = 0;
   // The clock starts at the first record: the warm-up is simulated before it and must not eat the run.
   const iterator = records[Symbol.iterator]();
   let next = iterator.next();
@@ -172,7 +177,12 @@ export async function runPublishLive(
       }
       // Steady schedule: record n is due at n / rate. Sleep when ahead; note how far behind when late.
       const aheadMs = sent * msPerRecord - elapsedMs;
-      if (aheadMs > 2) await sleep(aheadMs);
+      // Live means live: a record never leaves before it reaches the collector on the wall clock, even when
+      // the compression estimate runs the simulated network a little faster than the requested rate.
+      const earlyMs = record.arrivalMs - Date.now();
+      if (earlyMs > 0) heldForClockMs += earlyMs;
+      const waitMs = Math.max(aheadMs, earlyMs);
+      if (waitMs > 2 || earlyMs > 0) await sleep(Math.max(waitMs, 1));
       else if (-aheadMs > maxBehindMs) maxBehindMs = -aheadMs;
       // A record that lost its call_id still needs some Msg-Id; make one that cannot collide with real ids.
       const msgId = record.callId === '' ? `no-call-id-${resolved.seed}-${sent}` : record.callId;
@@ -195,6 +205,7 @@ export async function runPublishLive(
     skipped,
     generated,
     maxBehindMs: Math.round(maxBehindMs),
+    heldForClockMs: Math.round(heldForClockMs),
     publisher: publisher.stats(),
     timeCompression: resolved.timeCompression,
     subscribers: resolved.subscribers,

@@ -37,7 +37,7 @@ export interface AlertEvent {
   windowEndMs: number;
   firstEventAtMs: number;
   lastEventAtMs: number;
-  /** One human line, e.g. `Caller 2348012345678 made 73 calls to 61 distinct numbers in 1h, avg 1.8s`. */
+  /** One human line, e.g. `Caller 2348012345678 made 73 calls to 61 distinct numbers in 1h, avg duration 1.8s`. */
   evidenceSummary: string;
 }
 

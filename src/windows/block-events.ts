@@ -1,9 +1,10 @@
 /**
  * Block mode: a caller holding more than `INLINE_CAPACITY` events keeps them in a slab block:
  *
- *   [window 0 header] … [window n−1 header] [ring entry 0] … [ring entry cap−1]     (16-byte units)
+ *   [window 0 stats] … [window n−1 stats] [tail offsets] [ring entry 0] … [ring entry cap−1]  (16-byte units)
  *
- * A window header is `count u32, distinct u32, sum-of-durations f64`. A ring entry is `callee f64,
+ * Window stats are `count u32, distinct u32, sum-of-durations f64`; the tail offsets unit(s) hold each
+ * window's oldest event time (`t − base`), so expiry reads a ring entry only when it really leaves. A ring entry is `callee f64,
  * t − base u32, duration u32` with bit 31 of the duration word set on the latest event of each callee. The
  * ring is kept sorted by event time (ties in arrival order), so every window is a suffix of it: its tail is
  * `len − count`, expiry walks tails forward, and the longest window's tail is the ring start.
@@ -28,10 +29,10 @@ import { ModeTransitions } from './mode-transitions.js';
 import { DURATION_BITS_MASK, INLINE_CAPACITY, type StoreContext } from './store-context.js';
 
 /** Build the callee index when a ring holds more than this; drop it below `INDEX_DROP_LEN`. */
-/** Build the callee index when a ring holds more than this; drop it below `INDEX_DROP_LEN`. */
 const INDEX_BUILD_LEN = 32;
 const INDEX_DROP_LEN = 16;
 const MAX_TIME_OFFSET = 0xffffffff;
+/** Rings shrink (to twice their length) once a quarter full, but not below this capacity. */
 const MIN_SHRINK_CAP = 16;
 
 /** Copies `units` 16-byte units: a native memmove within one chunk, else a plain loop (subarrays allocate). */
@@ -60,8 +61,8 @@ export class BlockEvents {
   private readonly transitions: ModeTransitions;
 
   constructor(private readonly ctx: StoreContext) {
-    this.headerUnits = ctx.windowCount;
-    this.index = new CalleeIndex(ctx.callers, ctx.slab, ctx.windowCount);
+    this.headerUnits = ctx.blockHeaderUnits;
+    this.index = new CalleeIndex(ctx.callers, ctx.slab, ctx.blockHeaderUnits);
     this.transitions = new ModeTransitions(ctx, this);
   }
 
@@ -106,6 +107,7 @@ export class BlockEvents {
     const len = cu[s + RING_LEN]!;
     const cap = cu[s + RING_CAP]!;
     const base = cf[slot * 8 + 2]!;
+    const tails = (hb + ctx.windowCount) * 4;
     let nextExpiry = Infinity;
     for (let k = 0; k < ctx.windowCount; k++) {
       const h4 = (hb + k) * 4;
@@ -113,10 +115,11 @@ export class BlockEvents {
       if (count === 0) continue;
       const windowMs = ctx.windowsMs[k]!;
       const limit = latestMs - windowMs - base;
-      let pos = start + len - count;
-      if (pos >= cap) pos -= cap;
-      let offset = ru[(rb + pos) * 4 + 2]!;
+      // The header holds the tail's time: a window whose tail stays costs no ring read.
+      let offset = ru[tails + k]!;
       if (offset <= limit) {
+        let pos = start + len - count;
+        if (pos >= cap) pos -= cap;
         let distinct = ru[h4 + 1]!;
         let sum = rf[(hb + k) * 2 + 1]!;
         do {
@@ -130,6 +133,7 @@ export class BlockEvents {
         ru[h4] = count;
         ru[h4 + 1] = distinct;
         rf[(hb + k) * 2 + 1] = sum;
+        ru[tails + k] = offset;
       }
       if (count > 0 && base + offset + windowMs < nextExpiry) nextExpiry = base + offset + windowMs;
     }
@@ -205,6 +209,7 @@ export class BlockEvents {
         cf[slot * 8 + NEXT_EXPIRY_F64] = t + ctx.windowsMs[k]!;
       const h4 = (hb + k) * 4;
       const count = ru[h4]!;
+      if (q === len - count) ru[(hb + ctx.windowCount) * 4 + k] = offset; // the window's new oldest event
       ru[h4] = count + 1;
       rf[(hb + k) * 2 + 1] = rf[(hb + k) * 2 + 1]! + durationSeconds;
       if (becomesLatest && latest < len - count) ru[h4 + 1]!++;
@@ -269,6 +274,11 @@ export class BlockEvents {
       ru[(rb + p) * 4 + 2] = ru[(rb + p) * 4 + 2]! - shift;
       if (++p === cap) p = 0;
     }
+    const hb = ptr & CHUNK_OFFSET_MASK;
+    for (let k = 0; k < this.ctx.windowCount; k++) {
+      if (ru[(hb + k) * 4] !== 0)
+        ru[(hb + this.ctx.windowCount) * 4 + k] = ru[(hb + this.ctx.windowCount) * 4 + k]! - shift;
+    }
     this.ctx.callers.f64[slot * 8 + 2] = newBase;
   }
 
@@ -332,11 +342,8 @@ export class BlockEvents {
     const ptr = cu[s + RING_PTR]!;
     const ru = this.ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
     const hb = ptr & CHUNK_OFFSET_MASK;
-    const count = ru[(hb + k) * 4]!;
-    if (count === 0) return NaN;
-    let p = cu[s + RING_START]! + cu[s + RING_LEN]! - count;
-    if (p >= cu[s + RING_CAP]!) p -= cu[s + RING_CAP]!;
-    return this.ctx.callers.f64[slot * 8 + 2]! + ru[(hb + this.headerUnits + p) * 4 + 2]!;
+    if (ru[(hb + k) * 4] === 0) return NaN;
+    return this.ctx.callers.f64[slot * 8 + 2]! + ru[(hb + this.ctx.windowCount) * 4 + k]!;
   }
 
   /** Batch pre-pass, stage 2: the window headers, the newest ring entry and the callee's index slot. */

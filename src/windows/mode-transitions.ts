@@ -48,12 +48,13 @@ export class ModeTransitions {
       ages[i] = cu[s + 6 + 4 * i]!;
       durations[i] = i === 0 ? control & DURATION_BITS_MASK : cu[s + 7 + 4 * i]!;
     }
-    const units = roundedBlockUnits(this.ctx.windowCount + PROMOTED_CAPACITY);
+    const units = roundedBlockUnits(ctx.blockHeaderUnits + PROMOTED_CAPACITY);
     const ptr = ctx.slab.alloc(units);
     const ru = ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
     const rf = ctx.slab.f64[ptr >>> CHUNK_OFFSET_BITS]!;
     const hb = ptr & CHUNK_OFFSET_MASK;
-    const rb = hb + this.ctx.windowCount;
+    const rb = hb + ctx.blockHeaderUnits;
+    const tails = (hb + ctx.windowCount) * 4;
     for (let k = 0; k < ctx.windowCount; k++) {
       ru[(hb + k) * 4] = 0;
       ru[(hb + k) * 4 + 1] = 0;
@@ -69,6 +70,7 @@ export class ModeTransitions {
       ru[(rb + i) * 4 + 3] = latest ? durations[i]! | LATEST_BIT : durations[i]!;
       for (let k = 0; k < ctx.windowCount; k++) {
         if (age >= ctx.windowsMs[k]!) continue;
+        if (ru[(hb + k) * 4] === 0) ru[tails + k] = ctx.longestMs - age; // oldest first: this is the tail
         ru[(hb + k) * 4]!++;
         if (latest) ru[(hb + k) * 4 + 1]!++;
         rf[(hb + k) * 2 + 1] = rf[(hb + k) * 2 + 1]! + durations[i]!;
@@ -79,7 +81,7 @@ export class ModeTransitions {
     cu[s + CONTROL] = BLOCK_BIT | (control & EPISODES_BIT);
     cu[s + RING_START] = 0;
     cu[s + RING_LEN] = n;
-    cu[s + RING_CAP] = units - this.ctx.windowCount;
+    cu[s + RING_CAP] = units - ctx.blockHeaderUnits;
     cu[s + INDEX_PTR] = NO_BLOCK;
     cu[s + INDEX_CAP] = 0;
     cu[s + INDEX_USED] = 0;
@@ -95,7 +97,7 @@ export class ModeTransitions {
     const ptr = cu[s + RING_PTR]!;
     const ru = ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
     const rf = ctx.slab.f64[ptr >>> CHUNK_OFFSET_BITS]!;
-    const rb = (ptr & CHUNK_OFFSET_MASK) + this.ctx.windowCount;
+    const rb = (ptr & CHUNK_OFFSET_MASK) + ctx.blockHeaderUnits;
     const len = cu[s + RING_LEN]!;
     const cap = cu[s + RING_CAP]!;
     const age = cf[slot * 8 + 1]! - cf[slot * 8 + 2]!;

@@ -4,7 +4,7 @@
  * Why not one ArrayBuffer per caller: ~300k heavy callers would cost an object, a backing store and GC work
  * each. Why not one growable buffer: copying gigabytes to grow it is a long pause, and resizable ArrayBuffers
  * are 2–4× slower to index on Node 20 (measured). So: chunks of up to 2^22 units (64 MiB; the first sized
- * from the expected events, later ones a quarter of what is already held), blocks in
+ * from the expected events, later ones an eighth of what is already held), blocks in
  * size classes growing by 1.5× (4, 6, 8, 12, 16, … units), freed blocks kept on an intrusive free list per
  * class. A block pointer is `chunk << 22 | unitOffset`, a u32.
  */
@@ -118,10 +118,10 @@ export class Slab {
     }
     const units = Math.max(minUnits, this.nextChunkUnits);
     this.addChunk(new ArrayBuffer(units * UNIT_BYTES));
-    // Grow by a quarter of what is held: few chunks, and little allocated beyond what is used.
+    // Grow by an eighth of what is held: a few dozen chunks at most, and little allocated beyond what is used.
     this.nextChunkUnits = Math.min(
       MAX_BLOCK_UNITS,
-      Math.max(MIN_CHUNK_UNITS, Math.ceil(this.allocatedBytes / UNIT_BYTES / 4)),
+      Math.max(MIN_CHUNK_UNITS, Math.ceil(this.allocatedBytes / UNIT_BYTES / 8)),
     );
     this.bumpChunk = this.chunkUnits.length - 1;
     this.bumpOffset = 0;
@@ -165,7 +165,7 @@ export class Slab {
     }
     slab.nextChunkUnits = Math.min(
       MAX_BLOCK_UNITS,
-      Math.max(MIN_CHUNK_UNITS, Math.ceil(slab.allocatedBytes / UNIT_BYTES / 4)),
+      Math.max(MIN_CHUNK_UNITS, Math.ceil(slab.allocatedBytes / UNIT_BYTES / 8)),
     );
     slab.bumpChunk = state.bumpChunk;
     slab.bumpOffset = state.bumpOffset;

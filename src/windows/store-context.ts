@@ -11,6 +11,11 @@ export interface StoreContext {
   /** Window lengths, ascending. */
   readonly windowsMs: Float64Array;
   readonly windowCount: number;
+  /**
+   * Units before a block's ring: one per window (count, distinct, duration sum), then the windows' tail
+   * offsets, four u32 per unit.
+   */
+  readonly blockHeaderUnits: number;
   readonly longestMs: number;
   /** Events held in the longest window, over all callers. */
   eventsHeld: number;

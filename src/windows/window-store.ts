@@ -25,6 +25,7 @@ export class WindowStore implements StoreContext {
   readonly slab: Slab;
   readonly windowsMs: Float64Array;
   readonly windowCount: number;
+  readonly blockHeaderUnits: number;
   readonly longestMs: number;
   eventsHeld = 0;
   private readonly blocks: BlockEvents;
@@ -36,6 +37,7 @@ export class WindowStore implements StoreContext {
   ) {
     this.windowsMs = Float64Array.from(options.windowsMs);
     this.windowCount = this.windowsMs.length;
+    this.blockHeaderUnits = this.windowCount + Math.ceil(this.windowCount / 4);
     this.longestMs = this.windowsMs[this.windowCount - 1]!;
     this.callers = restored?.callers ?? new CallerTable(options.expectedCallers);
     this.slab = restored?.slab ?? new Slab(options.expectedEvents * UNITS_PER_EVENT_ESTIMATE);
