@@ -5,6 +5,8 @@
  * (publish → alert on NATS, publish → row committed) at steady offered rates up to saturation.
  * Prints the results as JSON and writes them to bench/results/. See PIPELINE_USAGE for the flags.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pg from 'pg';
@@ -124,8 +126,12 @@ async function bareCeilings(ctx: Context, expected: number): Promise<void> {
   };
 }
 
+/** Checkpoints of this run only: a previous run's files (same consumer group) must not be restored. */
+const checkpointDir = mkdtempSync(join(tmpdir(), 'sentinel-bench-checkpoints-'));
+
 function engineOptions(ctx: Context, databaseUrl: string, consumerGroup: string): EngineOptions {
   return {
+    env: { CHECKPOINT_DIR: checkpointDir },
     natsUrl: ctx.stack.natsUrl,
     databaseUrl,
     partitions: ctx.args.partitions,
@@ -166,9 +172,17 @@ async function engineDrain(
     }
     ctx.results.sqlVsWindows = comparisons;
     if (!ctx.args.skip.has('restart')) {
+      // A graceful stop writes every partition's checkpoint; the restart resumes from them.
       const restarted = await restartToReady(service, options, DRAIN_TIMEOUT_MS);
       service = restarted.service;
       ctx.results.restart = restarted.result;
+    }
+    if (!ctx.args.skip.has('restart-cold')) {
+      // The same restart with checkpoints off: every partition replays 24 h of the stream.
+      const cold = { ...options, env: { ...options.env, CHECKPOINT_INTERVAL: 'off' } };
+      const restarted = await restartToReady(service, cold, DRAIN_TIMEOUT_MS);
+      service = restarted.service;
+      ctx.results.restartCold = restarted.result;
     }
     return { service, pool, group };
   } catch (error) {

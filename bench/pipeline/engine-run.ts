@@ -203,8 +203,12 @@ function steadyRate(samples: readonly { atMs: number; rows: number }[], events: 
 }
 
 export interface RestartResult {
-  /** startService() call to every worker ready (windows rebuilt from the stream). */
+  /** The previous engine's graceful stop, its final checkpoints included. */
+  stopMs: number;
+  /** startService() call to every worker ready (windows restored and/or rebuilt from the stream). */
   readyMs: number;
+  /** Partitions resumed from a checkpoint; the others replayed 24 h. */
+  partitionsRestored: number;
   eventsReplayed: number;
   replayPerSecond: number;
   window: WindowFootprint;
@@ -216,7 +220,9 @@ export async function restartToReady(
   options: EngineOptions,
   timeoutMs: number,
 ): Promise<{ service: Service; result: RestartResult }> {
+  const stopping = performance.now();
   await service.stop();
+  const stopMs = performance.now() - stopping;
   const started = performance.now();
   const next = await startEngine(options);
   const ready = await next.whenReady(timeoutMs);
@@ -227,11 +233,18 @@ export async function restartToReady(
   }
   await sleep(1_200);
   const window = await windowFootprint(next);
-  const replayed = counterTotal(await next.metrics.text(), 'sentinel_replay_records_total');
+  const metricsText = await next.metrics.text();
+  const replayed = counterTotal(metricsText, 'sentinel_replay_records_total');
+  const restored = metricsText
+    .split('\n')
+    .filter((line) => line.startsWith('sentinel_checkpoint_restores_total{result="restored"}'))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
   return {
     service: next,
     result: {
+      stopMs: Math.round(stopMs),
       readyMs: Math.round(readyMs),
+      partitionsRestored: restored,
       eventsReplayed: replayed,
       replayPerSecond: perSecond(replayed, readyMs),
       window,

@@ -34,7 +34,7 @@ export interface PipelineArgs {
 export const PIPELINE_USAGE = `npm run bench:pipeline -- [--quick] [--events 1000000] [--preload-rows 10000000]
   [--rate 20000] [--rates 2000,5000,10000,40000,60000,80000] [--latency-seconds 20] [--runs 3]
   [--partitions 16] [--workers 2] [--copy-concurrency 1] [--copy-rows 1000000] [--sql-rows 1000000,5000000]
-  [--skip bare,engine,restart,preload,latency] [--out file.json] [--no-report] [--engine-log-level warn]`;
+  [--skip bare,engine,restart,restart-cold,preload,latency] [--out file.json] [--no-report] [--engine-log-level warn]`;
 
 function count(name: string, raw: string | undefined, fallback: number, min = 0): number {
   if (raw === undefined) return fallback;

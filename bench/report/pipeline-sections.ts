@@ -178,18 +178,43 @@ export function sqlSection(runs: readonly PipelineResults[]): string {
 }
 
 export function restartSection(runs: readonly PipelineResults[]): string {
-  const rows = runs
-    .filter((r) => r.restart !== undefined)
-    .map((r) => [
-      r.label ?? size(r.args.events),
-      int(r.restart!.eventsReplayed),
-      ms(r.restart!.readyMs),
-      int(r.restart!.replayPerSecond),
-      int(r.restart!.window.eventsHeld),
-    ]);
+  const rows: string[][] = [];
+  for (const r of runs) {
+    const label = r.label ?? size(r.args.events);
+    const partitions = r.args.partitions;
+    const modes: [string, PipelineResults['restart']][] = [
+      [
+        r.restart?.partitionsRestored === undefined
+          ? 'replay 24 h (before checkpoints)'
+          : `checkpoints (${r.restart.partitionsRestored} of ${partitions} partitions)`,
+        r.restart,
+      ],
+      ['replay 24 h (CHECKPOINT_INTERVAL=off)', r.restartCold],
+    ];
+    for (const [mode, restart] of modes) {
+      if (restart === undefined) continue;
+      rows.push([
+        label,
+        mode,
+        restart.stopMs === undefined ? '–' : ms(restart.stopMs),
+        int(restart.eventsReplayed),
+        ms(restart.readyMs),
+        restart.eventsReplayed === 0 ? '–' : int(restart.replayPerSecond),
+        int(restart.window.eventsHeld),
+      ]);
+    }
+  }
   if (rows.length === 0) return '_No restart in the results yet._';
   return table(
-    ['backlog (24 h of events)', 'events replayed', 'start → ready', 'replay CDR/s', 'windowed events after'],
+    [
+      'backlog (24 h of events)',
+      'state from',
+      'graceful stop (final checkpoints)',
+      'events replayed',
+      'start → ready',
+      'replay CDR/s',
+      'windowed events after',
+    ],
     rows,
   );
 }

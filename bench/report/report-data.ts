@@ -40,7 +40,10 @@ export interface PipelineResults {
   bare?: { consume: Ceiling; copy: Ceiling; consumeCopy: Ceiling; copyConcurrency: number };
   engine?: { drain: DrainResult };
   sqlVsWindows?: SqlVsWindowsResult[];
-  restart?: RestartResult;
+  /** Restart after a graceful stop (from checkpoints; results before checkpoints existed replayed 24 h). */
+  restart?: Partial<RestartResult> & Omit<RestartResult, 'stopMs' | 'partitionsRestored'>;
+  /** The same restart with CHECKPOINT_INTERVAL=off: every partition replays 24 h. */
+  restartCold?: RestartResult;
   preloaded?: { preload: PreloadResult; bareConsumeCopy: CeilingResult; drain: DrainResult };
   latency?: { headlineRate: number; seconds: number; saturatedAt?: number | null; runs: SteadyRunResult[] };
   ratios: {

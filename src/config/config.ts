@@ -78,6 +78,10 @@ export interface Config {
   /** Daily partitions created ahead of today. @default 3 */
   partitionsAheadDays: number;
   shutdownTimeoutMs: number;
+  /** Where partition checkpoints are written (one folder per consumer group). @default .data/checkpoints */
+  checkpointDir: string;
+  /** How often each partition is checkpointed; undefined (`off`) replays 24 h on every start. @default 5 min */
+  checkpointIntervalMs: number | undefined;
   auth: {
     /** `name:sha256hex` entries (from API_KEYS and API_KEYS_FILE). */
     apiKeyHashes: { name: string; sha256: string }[];
@@ -251,6 +255,18 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
       3,
     ),
     shutdownTimeoutMs: opt('SHUTDOWN_TIMEOUT', (raw) => parseDurationMs('SHUTDOWN_TIMEOUT', raw), 30_000),
+    checkpointDir: read(env, 'CHECKPOINT_DIR') ?? '.data/checkpoints',
+    checkpointIntervalMs: opt<number | undefined>(
+      'CHECKPOINT_INTERVAL',
+      (raw) => {
+        if (raw.trim() === 'off') return undefined;
+        const ms = parseDurationMs('CHECKPOINT_INTERVAL', raw);
+        if (ms < 1_000)
+          throw new ConfigError('CHECKPOINT_INTERVAL', raw, 'a duration of at least 1s, or off');
+        return ms;
+      },
+      300_000,
+    ),
     auth: {
       apiKeyHashes: apiKeyRaw === undefined ? [] : parseApiKeys('API_KEYS', apiKeyRaw),
       jwtSecret: readFileKey(env, 'JWT_SECRET', readFile),
@@ -366,6 +382,8 @@ export const CONFIG_KEYS = [
   'RETENTION_DAYS',
   'PARTITIONS_AHEAD_DAYS',
   'SHUTDOWN_TIMEOUT',
+  'CHECKPOINT_DIR',
+  'CHECKPOINT_INTERVAL',
   'API_KEYS',
   'API_KEYS_FILE',
   'JWT_SECRET',

@@ -6,6 +6,9 @@
  *  - the first message stored at or after `replayFromMs` (now − longest window − lateness): rebuilds windows;
  *  - `committedSeq + 1`: anything not yet committed must be written.
  * Messages at or below `committedSeq` then only rebuild state; the rest take the full path.
+ *
+ * With a checkpoint (its state reflects every message up to `resumeAfterSeq`, which is at or below
+ * `committedSeq`), the durable starts right after it instead: no search by time, only the tail is replayed.
  */
 import type { Consumer, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
@@ -18,6 +21,8 @@ export interface PartitionConsumerOptions {
   durableName: string;
   committedSeq: number;
   replayFromMs: number;
+  /** Set when the partition's state was restored from a checkpoint taken at this sequence. */
+  resumeAfterSeq?: number;
   /** Unacked messages the server lets out before it stops delivering: a second bound behind the sink's. */
   maxAckPending: number;
   /** @default 5 minutes: a commit blocked longer than this sees redeliveries, which are ignored by sequence. */
@@ -47,6 +52,15 @@ export async function openPartitionConsumer(
     max_deliver: -1,
   };
   await jsm.consumers.delete(options.stream, options.durableName).catch(() => false);
+  if (options.resumeAfterSeq !== undefined) {
+    const startSeq = Math.min(options.resumeAfterSeq, options.committedSeq) + 1;
+    const info = await jsm.consumers.add(options.stream, {
+      ...base,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: startSeq,
+    });
+    return positioned(js, jsm, options, logger, startSeq, info.num_pending);
+  }
   let info = await jsm.consumers.add(options.stream, {
     ...base,
     deliver_policy: DeliverPolicy.StartTime,
@@ -63,6 +77,17 @@ export async function openPartitionConsumer(
     });
     startSeq = options.committedSeq + 1;
   }
+  return positioned(js, jsm, options, logger, startSeq, info.num_pending);
+}
+
+async function positioned(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  options: PartitionConsumerOptions,
+  logger: Logger,
+  startSeq: number,
+  pending: number,
+): Promise<PositionedConsumer> {
   const caughtUpSeq = await lastSequence(jsm, options.stream, options.subject);
   logger.info(
     {
@@ -70,7 +95,8 @@ export async function openPartitionConsumer(
       startSeq,
       caughtUpSeq,
       committedSeq: options.committedSeq,
-      pending: info.num_pending,
+      resumeAfterSeq: options.resumeAfterSeq,
+      pending,
     },
     'partition consumer positioned',
   );

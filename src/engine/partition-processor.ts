@@ -9,12 +9,14 @@ import { decodeCdr, numberDigits } from '../stream/index.js';
 import type { WorkerMetricsRecorder } from '../metrics/index.js';
 import {
   DetectionEngine,
+  SnapshotError,
   toAlertMessage,
   type AlertEvent,
   type AlertMessage,
   type RuleSettings,
   type WindowEngineOptions,
 } from '../windows/index.js';
+import type { PartitionCheckpoint } from './checkpoint-files.js';
 import { RecentIds } from './recent-ids.js';
 import type { CallerSnapshot } from './protocol.js';
 
@@ -48,6 +50,12 @@ export class PartitionProcessor {
   private waiters: Waiter[] = [];
   lastEventTimeMs = 0;
 
+  private commitWaiters: Waiter[] = [];
+
+  /**
+   * @param restored a checkpoint whose sequence is at or below `committedSeq`: the processor resumes from it
+   *   (throws `SnapshotError` when its engine snapshot does not fit `engineOptions`).
+   */
   constructor(
     readonly partition: number,
     engineOptions: WindowEngineOptions,
@@ -56,13 +64,60 @@ export class PartitionProcessor {
     /** Highest sequence already committed to Postgres: messages at or below it only rebuild state. */
     private committedSeq: number,
     private readonly deps: PartitionProcessorDeps,
+    restored?: PartitionCheckpoint,
   ) {
-    this.engine = new DetectionEngine(engineOptions, rules);
-    this.recentIds = new RecentIds(dedupCapacity);
+    if (restored === undefined) {
+      this.engine = new DetectionEngine(engineOptions, rules);
+      this.recentIds = new RecentIds(dedupCapacity);
+      return;
+    }
+    if (restored.seq > committedSeq)
+      throw new RangeError(`checkpoint at ${restored.seq} is ahead of the committed offset ${committedSeq}`);
+    this.engine = DetectionEngine.restore(restored.engine, rules);
+    const { windowsMs, allowedLatenessMs } = this.engine.windowOptions();
+    if (
+      allowedLatenessMs !== engineOptions.allowedLatenessMs ||
+      windowsMs.length !== engineOptions.windowsMs.length ||
+      windowsMs.some((w, k) => w !== engineOptions.windowsMs[k])
+    )
+      throw new SnapshotError('the checkpoint was taken with other windows or lateness');
+    this.recentIds = RecentIds.from(dedupCapacity, restored.recentIds);
+    this.lastSeq = restored.seq;
   }
 
   get handledSeq(): number {
     return this.lastSeq;
+  }
+
+  /**
+   * The partition's state as of the last handled message, for a checkpoint. Synchronous, so no message
+   * slips in between; write it only once `waitCommitted(seq)` resolves (a checkpoint must never be ahead of
+   * what Postgres holds).
+   */
+  checkpoint(takenAtMs: number): PartitionCheckpoint {
+    return {
+      partition: this.partition,
+      seq: this.lastSeq,
+      takenAtMs,
+      recentIds: this.recentIds.toArray(),
+      engine: this.engine.snapshot(),
+    };
+  }
+
+  /** Resolves true once Postgres committed everything up to `seq`, false after `timeoutMs`. */
+  waitCommitted(seq: number, timeoutMs: number): Promise<boolean> {
+    if (seq <= this.committedSeq) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter: Waiter = { seq, resolve };
+      this.commitWaiters.push(waiter);
+      setTimeout(() => {
+        const at = this.commitWaiters.indexOf(waiter);
+        if (at >= 0) {
+          this.commitWaiters.splice(at, 1);
+          resolve(false);
+        }
+      }, timeoutMs).unref();
+    });
   }
 
   /** Handles one message synchronously. */
@@ -162,6 +217,12 @@ export class PartitionProcessor {
   /** Called after the sink committed everything up to `seq` for this partition. */
   acknowledge(seq: number): void {
     if (seq > this.committedSeq) this.committedSeq = seq;
+    if (this.commitWaiters.length > 0)
+      this.commitWaiters = this.commitWaiters.filter((waiter) => {
+        if (waiter.seq > this.committedSeq) return true;
+        waiter.resolve(true);
+        return false;
+      });
     let newest: JsMsg | undefined;
     while (this.unacked.length > 0 && this.unacked[0]!.seq <= seq) newest = this.unacked.shift();
     newest?.ack();

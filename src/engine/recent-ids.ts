@@ -28,4 +28,21 @@ export class RecentIds {
   get size(): number {
     return this.seen.size;
   }
+
+  /** The remembered ids, oldest first: what a checkpoint keeps. */
+  toArray(): string[] {
+    const ids: string[] = [];
+    for (let i = 0; i < this.capacity; i++) {
+      const id = this.ring[(this.next + i) % this.capacity];
+      if (id !== undefined) ids.push(id);
+    }
+    return ids;
+  }
+
+  /** A set that remembers `ids` (oldest first) as if they had been added in that order. */
+  static from(capacity: number, ids: readonly string[]): RecentIds {
+    const restored = new RecentIds(capacity);
+    for (const id of ids.length > capacity ? ids.slice(ids.length - capacity) : ids) restored.add(id);
+    return restored;
+  }
 }

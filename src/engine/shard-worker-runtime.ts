@@ -4,15 +4,16 @@
  * Lifecycle: starting → replaying (rebuilding windows from the stream) → ready → stopping.
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { WorkerMetricsRecorder } from '../metrics/index.js';
 import { PostgresBatchWriter, SinkBuffer } from '../sinks/index.js';
 import { AlertPublisher, DeadLetterPublisher, cdrSubject } from '../stream/index.js';
 import type { RuleSettings } from '../windows/index.js';
 import { consumerName } from './partition-assignment.js';
+import { CheckpointFiles, type PartitionCheckpoint } from './checkpoint-files.js';
 import { openPartitionConsumer, type PositionedConsumer } from './partition-consumer.js';
-import { PartitionProcessor } from './partition-processor.js';
+import { PartitionProcessor, type PartitionProcessorDeps } from './partition-processor.js';
 import type { MainToWorker, WorkerStartup, WorkerState, WorkerToMain } from './protocol.js';
 
 const FETCH_BATCH = 1_000;
@@ -24,6 +25,8 @@ const FETCH_EXPIRES_MS = 5_000;
 const METRICS_INTERVAL_MS = 1_000;
 /** Consumer info is a server round trip per partition: refresh lag from it less often than metrics. */
 const LAG_REFRESH_INTERVAL_MS = 2_000;
+/** At shutdown the sink has just committed: a checkpoint either is committed at once or is skipped. */
+const STOP_COMMIT_WAIT_MS = 1_000;
 
 interface PartitionRun {
   processor: PartitionProcessor;
@@ -33,6 +36,10 @@ interface PartitionRun {
   caughtUp: boolean;
   pending: number;
   loop: Promise<void>;
+  /** Sequence of the checkpoint on disk (0: none). */
+  checkpointSeq: number;
+  /** When the checkpoint on disk was last known current. */
+  checkpointAtMs: number | undefined;
 }
 
 export class ShardWorker {
@@ -49,6 +56,10 @@ export class ShardWorker {
   /** Alerts acked by the ALERTS stream, as of the last metrics report. */
   private alertsAckedReported = 0;
   private lagTimer: NodeJS.Timeout | undefined;
+  private checkpoints: CheckpointFiles | undefined;
+  private checkpointTimer: NodeJS.Timeout | undefined;
+  private checkpointRound: Promise<void> | undefined;
+  private readonly startedAtMs = Date.now();
 
   constructor(
     private readonly startup: WorkerStartup,
@@ -94,64 +105,193 @@ export class ShardWorker {
       },
     });
     this.setState('replaying');
+    if (config.checkpointIntervalMs !== undefined)
+      this.checkpoints = new CheckpointFiles(config.checkpointDir, this.startup.consumerGroup);
     const longestWindowMs = config.windowsMs[config.windowsMs.length - 1]!;
     const replayFromMs = Date.now() - longestWindowMs - config.allowedLatenessMs;
-    const dedupPerPartition = Math.max(1_000, Math.floor(config.dedupCapacity / partitions.length));
-    for (const partition of partitions) {
-      const processor = new PartitionProcessor(
-        partition,
-        { windowsMs: config.windowsMs, allowedLatenessMs: config.allowedLatenessMs },
-        this.startup.rules,
-        dedupPerPartition,
-        committed.get(partition) ?? 0,
-        {
-          sink: this.sink,
-          metrics: this.metrics,
-          workerId: this.startup.workerId,
-          publishAlert: (alert) => {
-            this.alertPublisher
-              ?.publishAlert(alert)
-              .catch((error: unknown) =>
-                this.logger.error({ err: error, alertKey: alert.alert_key }, 'alert publish failed'),
-              );
-          },
-          publishDeadLetter: (raw, reason, field, subject, seq) => {
-            this.metrics.inc('sentinel_dead_letters_total', { reason });
-            this.deadLetterPublisher
-              ?.publishDeadLetter({ data: raw, reason, field, sourceSubject: subject, sourceSeq: seq })
-              .catch((error: unknown) =>
-                this.logger.error({ err: error, seq }, 'dead-letter publish failed'),
-              );
-          },
-        },
-      );
-      const position = await openPartitionConsumer(
-        js,
-        jsm,
-        {
-          stream: this.startup.streams.cdr,
-          subject: cdrSubject(partition),
-          durableName: `${this.startup.consumerGroup}-${consumerName(partition).replace('sentinel-', '')}`,
-          committedSeq: committed.get(partition) ?? 0,
-          replayFromMs,
-          maxAckPending: Math.max(10_000, config.sink.maxBufferedRows * 2),
-        },
-        this.logger.child({ partition }),
-      );
-      const run: PartitionRun = {
-        processor,
-        batch: undefined,
-        position,
-        caughtUp: false,
-        pending: 0,
-        loop: Promise.resolve(),
-      };
+    // Partitions are positioned side by side: each is a few server round trips, and with no checkpoint the
+    // server's search by start time dominates a restart.
+    const opened = await Promise.all(
+      partitions.map((partition) =>
+        this.openPartition(partition, committed.get(partition) ?? 0, replayFromMs, js, jsm),
+      ),
+    );
+    for (const [partition, run] of opened) {
       this.runs.set(partition, run);
       run.loop = this.consumeLoop(partition, run);
     }
     this.checkCaughtUp();
     this.metricsTimer = setInterval(() => this.reportMetrics(), METRICS_INTERVAL_MS);
     this.lagTimer = setInterval(() => void this.refreshLag(), LAG_REFRESH_INTERVAL_MS);
+    if (config.checkpointIntervalMs !== undefined) {
+      const intervalMs = config.checkpointIntervalMs;
+      this.checkpointTimer = setInterval(() => {
+        this.checkpointRound ??= this.checkpointAll(intervalMs).finally(() => {
+          this.checkpointRound = undefined;
+        });
+      }, intervalMs);
+    }
+  }
+
+  /** Builds a partition's processor (from its checkpoint when there is a usable one) and positions its consumer. */
+  private async openPartition(
+    partition: number,
+    committedSeq: number,
+    replayFromMs: number,
+    js: JetStreamClient,
+    jsm: JetStreamManager,
+  ): Promise<[number, PartitionRun]> {
+    const { config } = this.startup;
+    const logger = this.logger.child({ partition });
+    const engineOptions = { windowsMs: config.windowsMs, allowedLatenessMs: config.allowedLatenessMs };
+    const dedupPerPartition = Math.max(
+      1_000,
+      Math.floor(config.dedupCapacity / this.startup.partitions.length),
+    );
+    const deps = this.processorDeps();
+    const checkpoint = await this.readCheckpoint(partition, committedSeq, logger);
+    let processor: PartitionProcessor | undefined;
+    if (checkpoint !== undefined) {
+      try {
+        processor = new PartitionProcessor(
+          partition,
+          engineOptions,
+          this.startup.rules,
+          dedupPerPartition,
+          committedSeq,
+          deps,
+          checkpoint,
+        );
+        this.metrics.inc('sentinel_checkpoint_restores_total', { result: 'restored' });
+        logger.info(
+          { seq: checkpoint.seq, takenAt: new Date(checkpoint.takenAtMs).toISOString(), committedSeq },
+          'partition state restored from its checkpoint; replaying the tail',
+        );
+      } catch (error) {
+        this.metrics.inc('sentinel_checkpoint_restores_total', { result: 'unusable' });
+        logger.warn({ err: error }, 'checkpoint cannot be restored; replaying the last 24 h instead');
+      }
+    }
+    processor ??= new PartitionProcessor(
+      partition,
+      engineOptions,
+      this.startup.rules,
+      dedupPerPartition,
+      committedSeq,
+      deps,
+    );
+    const position = await openPartitionConsumer(
+      js,
+      jsm,
+      {
+        stream: this.startup.streams.cdr,
+        subject: cdrSubject(partition),
+        durableName: `${this.startup.consumerGroup}-${consumerName(partition).replace('sentinel-', '')}`,
+        committedSeq,
+        replayFromMs,
+        ...(processor.handledSeq > 0 ? { resumeAfterSeq: processor.handledSeq } : {}),
+        maxAckPending: Math.max(10_000, config.sink.maxBufferedRows * 2),
+      },
+      logger,
+    );
+    const run: PartitionRun = {
+      processor,
+      batch: undefined,
+      position,
+      caughtUp: false,
+      pending: 0,
+      loop: Promise.resolve(),
+      checkpointSeq: processor.handledSeq,
+      checkpointAtMs: checkpoint?.takenAtMs,
+    };
+    return [partition, run];
+  }
+
+  /** The partition's checkpoint when it can be used; counts and logs why not otherwise. */
+  private async readCheckpoint(
+    partition: number,
+    committedSeq: number,
+    logger: Logger,
+  ): Promise<PartitionCheckpoint | undefined> {
+    if (this.checkpoints === undefined) return undefined;
+    let checkpoint: PartitionCheckpoint | undefined;
+    try {
+      checkpoint = await this.checkpoints.read(partition);
+    } catch (error) {
+      this.metrics.inc('sentinel_checkpoint_restores_total', { result: 'unusable' });
+      logger.warn({ err: error }, 'checkpoint unreadable; replaying the last 24 h instead');
+      return undefined;
+    }
+    if (checkpoint === undefined) {
+      this.metrics.inc('sentinel_checkpoint_restores_total', { result: 'absent' });
+      return undefined;
+    }
+    if (checkpoint.seq > committedSeq) {
+      // Postgres holds less than the checkpoint saw (a restored database, reset offsets): the state would
+      // run ahead of the rows, so rebuild it from the stream.
+      this.metrics.inc('sentinel_checkpoint_restores_total', { result: 'unusable' });
+      logger.warn(
+        { seq: checkpoint.seq, committedSeq },
+        'checkpoint is ahead of the committed offset; replaying the last 24 h instead',
+      );
+      return undefined;
+    }
+    return checkpoint;
+  }
+
+  private processorDeps(): PartitionProcessorDeps {
+    return {
+      sink: this.sink!,
+      metrics: this.metrics,
+      workerId: this.startup.workerId,
+      publishAlert: (alert) => {
+        this.alertPublisher
+          ?.publishAlert(alert)
+          .catch((error: unknown) =>
+            this.logger.error({ err: error, alertKey: alert.alert_key }, 'alert publish failed'),
+          );
+      },
+      publishDeadLetter: (raw, reason, field, subject, seq) => {
+        this.metrics.inc('sentinel_dead_letters_total', { reason });
+        this.deadLetterPublisher
+          ?.publishDeadLetter({ data: raw, reason, field, sourceSubject: subject, sourceSeq: seq })
+          .catch((error: unknown) => this.logger.error({ err: error, seq }, 'dead-letter publish failed'));
+      },
+    };
+  }
+
+  /**
+   * Checkpoints this worker's partitions one after another, so at most one snapshot is held in memory. A
+   * snapshot is written only once Postgres committed everything it reflects; one that does not get there
+   * within `commitWaitMs` (a sink outage) is dropped and the next round tries again.
+   */
+  private async checkpointAll(commitWaitMs: number): Promise<void> {
+    for (const [partition, run] of this.runs) {
+      if (this.checkpoints === undefined || (this.stopping && commitWaitMs > STOP_COMMIT_WAIT_MS)) return;
+      if (run.processor.handledSeq === run.checkpointSeq) {
+        run.checkpointAtMs = Date.now(); // nothing new: the checkpoint on disk is current
+        continue;
+      }
+      const startedAt = performance.now();
+      const takenAtMs = Date.now();
+      const checkpoint = run.processor.checkpoint(takenAtMs);
+      const committed = await run.processor.waitCommitted(checkpoint.seq, commitWaitMs);
+      if (!committed) {
+        this.metrics.inc('sentinel_checkpoints_written_total', { result: 'uncommitted' });
+        continue;
+      }
+      try {
+        const bytes = await this.checkpoints.write(checkpoint);
+        run.checkpointSeq = checkpoint.seq;
+        run.checkpointAtMs = takenAtMs;
+        this.metrics.inc('sentinel_checkpoints_written_total', { result: 'ok' });
+        this.metrics.observe('sentinel_checkpoint_write_seconds', (performance.now() - startedAt) / 1_000);
+        this.logger.debug({ partition, seq: checkpoint.seq, bytes }, 'checkpoint written');
+      } catch (error) {
+        this.metrics.inc('sentinel_checkpoints_written_total', { result: 'error' });
+        this.logger.error({ err: error, partition }, 'checkpoint write failed');
+      }
+    }
   }
 
   /**
@@ -237,6 +377,12 @@ export class ShardWorker {
       this.metrics.set('sentinel_consumer_pending', { partition: String(partition) }, run.pending);
       lastEventTimeMs = Math.max(lastEventTimeMs, run.processor.lastEventTimeMs);
     }
+    if (this.checkpoints !== undefined) {
+      let oldestMs = Date.now();
+      for (const run of this.runs.values())
+        oldestMs = Math.min(oldestMs, run.checkpointAtMs ?? this.startedAtMs);
+      this.metrics.set('sentinel_checkpoint_age_seconds', { worker }, (Date.now() - oldestMs) / 1_000);
+    }
     this.metrics.set('sentinel_window_callers', { worker }, footprint.callers);
     this.metrics.set('sentinel_window_events', { worker }, footprint.eventsHeld);
     this.metrics.set('sentinel_window_bytes', { worker }, footprint.bytes);
@@ -312,9 +458,19 @@ export class ShardWorker {
     this.setState('stopping');
     clearInterval(this.metricsTimer);
     clearInterval(this.lagTimer);
+    clearInterval(this.checkpointTimer);
     for (const run of this.runs.values()) run.batch?.stop();
     await Promise.allSettled([...this.runs.values()].map((run) => run.loop));
     await this.sink?.close();
+    // A planned restart (deploy, scale) then resumes from here instead of replaying 24 h.
+    await this.checkpointRound?.catch(() => undefined);
+    if (this.checkpoints !== undefined) {
+      const startedAt = performance.now();
+      await this.checkpointAll(STOP_COMMIT_WAIT_MS).catch((error: unknown) =>
+        this.logger.error({ err: error }, 'final checkpoints failed'),
+      );
+      this.logger.info({ ms: Math.round(performance.now() - startedAt) }, 'final checkpoints written');
+    }
     await Promise.allSettled([this.alertPublisher?.close(), this.deadLetterPublisher?.close()]);
     this.reportMetrics();
     await this.nc?.drain().catch(() => undefined);

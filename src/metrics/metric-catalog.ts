@@ -237,6 +237,31 @@ export const METRIC_CATALOG = [
     labels: [],
   },
   {
+    name: 'sentinel_checkpoint_restores_total',
+    kind: 'counter',
+    help: 'Partitions started from a checkpoint (result=restored) or without one (absent, unusable).',
+    labels: ['result'],
+  },
+  {
+    name: 'sentinel_checkpoints_written_total',
+    kind: 'counter',
+    help: 'Partition checkpoints written (result=ok), failed (error) or dropped because Postgres had not committed their records in time (uncommitted).',
+    labels: ['result'],
+  },
+  {
+    name: 'sentinel_checkpoint_write_seconds',
+    kind: 'histogram',
+    help: 'From taking a partition snapshot to its checkpoint file being durable, commit wait included.',
+    labels: [],
+    buckets: LATENCY_BUCKETS_SECONDS,
+  },
+  {
+    name: 'sentinel_checkpoint_age_seconds',
+    kind: 'gauge',
+    help: 'Age of the oldest partition checkpoint of a worker (since its start when a partition has none): how much a restart would replay.',
+    labels: ['worker'],
+  },
+  {
     name: 'sentinel_event_to_alert_seconds',
     kind: 'histogram',
     help: 'From the triggering CDR reaching its worker to the alert being published.',

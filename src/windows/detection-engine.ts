@@ -182,6 +182,11 @@ export class DetectionEngine {
     };
   }
 
+  /** The window lengths and lateness this engine runs with: fixed for its life and kept in its snapshots. */
+  windowOptions(): { windowsMs: readonly number[]; allowedLatenessMs: number } {
+    return { windowsMs: this.options.windowsMs, allowedLatenessMs: this.options.allowedLatenessMs };
+  }
+
   /** The whole state as bytes (rules and settings excepted). Little-endian; the slab is copied as is. */
   snapshot(): Uint8Array {
     return writeSnapshot({

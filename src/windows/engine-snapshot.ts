@@ -1,5 +1,5 @@
 /**
- * Snapshot format (version 1), little-endian, byte offsets 8-aligned:
+ * Snapshot format (version 2: block headers carry window tail times), little-endian, byte offsets 8-aligned:
  *
  *   "SNTW" u32 version | window count u32 | windows f64[] | lateness, expected callers, expected events,
  *   max event time, sweep hand, events held (f64 each) | caller table: size u32, byte length u32, slots |
@@ -18,7 +18,7 @@ import { SnapshotError } from './errors.js';
 import { Slab, type SlabState } from './slab.js';
 
 const MAGIC = 0x57544e53; // "SNTW"
-const VERSION = 1;
+const VERSION = 2;
 
 export interface SnapshotSource {
   options: ResolvedEngineOptions;

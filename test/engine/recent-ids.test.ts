@@ -3,6 +3,26 @@ import { describe, expect, it } from 'vitest';
 import { RecentIds, assignToWorkers, ownedPartitions } from '../../src/engine/index.js';
 
 describe('RecentIds', () => {
+  it('continues from toArray() exactly as the original would, and keeps the newest when capacity shrinks', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(fc.integer({ min: 0, max: 12 }), { maxLength: 60 }),
+        fc.array(fc.integer({ min: 0, max: 12 }), { maxLength: 60 }),
+        (capacity, before, after) => {
+          const original = new RecentIds(capacity);
+          for (const n of before) original.add(String(n));
+          const copy = RecentIds.from(capacity, original.toArray());
+          expect(copy.toArray()).toEqual(original.toArray());
+          for (const n of after) expect(copy.add(String(n))).toBe(original.add(String(n)));
+        },
+      ),
+    );
+    const shrunk = RecentIds.from(2, ['a', 'b', 'c']);
+    expect(shrunk.toArray()).toEqual(['b', 'c']);
+    expect(shrunk.add('a')).toBe(true);
+  });
+
   it('reports duplicates within its capacity and forgets the oldest beyond it', () => {
     const ids = new RecentIds(3);
     expect(ids.add('a')).toBe(true);

@@ -36,6 +36,7 @@ export async function startTestStack(): Promise<TestStack> {
     LOG_FORMAT: 'json',
     SINK_FLUSH_INTERVAL: '50ms',
     ENVIRONMENT: 'test',
+    CHECKPOINT_DIR: join(dir, 'checkpoints'),
   };
   return {
     natsUrl: nats.url,
