@@ -126,6 +126,16 @@ async function bareCeilings(ctx: Context, expected: number): Promise<void> {
   };
 }
 
+/**
+ * A small pool for the benchmark's own queries. Idle clients get "terminating connection" when the stack
+ * stops Postgres at the end; without a listener that error event would crash the run before it writes results.
+ */
+function benchPool(url: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle benchmark database client failed'));
+  return pool;
+}
+
 /** Checkpoints of this run only: a previous run's files (same consumer group) must not be restored. */
 const checkpointDir = mkdtempSync(join(tmpdir(), 'sentinel-bench-checkpoints-'));
 
@@ -147,7 +157,7 @@ async function engineDrain(
   expected: number,
 ): Promise<{ service: Service; pool: pg.Pool; group: string } | undefined> {
   const url = await ctx.stack.freshDatabase('bench_engine', logger);
-  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  const pool = benchPool(url);
   const group = 'bench-drain';
   const options = engineOptions(ctx, url, group);
   const targets = await partitionTargets(ctx.nc, ctx.args.partitions);
@@ -198,7 +208,7 @@ async function preloadedDrain(
   expected: number,
 ): Promise<{ service: Service; pool: pg.Pool; group: string }> {
   const url = await ctx.stack.freshDatabase('bench_preloaded', logger);
-  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  const pool = benchPool(url);
   try {
     const preload = await preloadCallRecords(
       pool,

@@ -36,6 +36,8 @@ interface PartitionRun {
   caughtUp: boolean;
   pending: number;
   loop: Promise<void>;
+  /** Not pulling because the sink is full: the pending count from the last delivery is going stale. */
+  stalled: boolean;
   /** Sequence of the checkpoint on disk (0: none). */
   checkpointSeq: number;
   /** When the checkpoint on disk was last known current. */
@@ -201,6 +203,7 @@ export class ShardWorker {
       caughtUp: false,
       pending: 0,
       loop: Promise.resolve(),
+      stalled: false,
       checkpointSeq: processor.handledSeq,
       checkpointAtMs: checkpoint?.takenAtMs,
     };
@@ -296,11 +299,14 @@ export class ShardWorker {
 
   /**
    * A delivered message carries the pending count as of its delivery, which goes stale when pulling stops
-   * (exactly when lag matters: a slow sink). Consumer info gives the current figure.
+   * (exactly when lag matters: a slow sink). Consumer info gives the current figure, but only for partitions
+   * that stopped pulling: on nats-server 2.9 it recounts a filtered consumer's pending messages over the whole
+   * stream, and asking for every partition every few seconds stalled deliveries on a 10M-message stream.
    */
   private async refreshLag(): Promise<void> {
     for (const run of this.runs.values()) {
       if (this.stopping) return;
+      if (!run.stalled) continue;
       try {
         const info = await run.position.consumer.info(false);
         run.pending = info.num_pending;
@@ -316,9 +322,11 @@ export class ShardWorker {
     while (!this.stopping) {
       try {
         if (!sink.hasCapacity()) {
+          run.stalled = true;
           await sink.waitForCapacity();
           continue;
         }
+        run.stalled = false;
         // Never pull more than the buffer has room for, split between this worker's partitions: the
         // sink's bound then holds to within a message per partition.
         const room = this.startup.config.sink.maxBufferedRows - sink.bufferedRows;
