@@ -5,8 +5,6 @@
  * (publish → alert on NATS, publish → row committed) at steady offered rates up to saturation.
  * Prints the results as JSON and writes them to bench/results/. See PIPELINE_USAGE for the flags.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pg from 'pg';
@@ -136,12 +134,8 @@ function benchPool(url: string): pg.Pool {
   return pool;
 }
 
-/** Checkpoints of this run only: a previous run's files (same consumer group) must not be restored. */
-const checkpointDir = mkdtempSync(join(tmpdir(), 'sentinel-bench-checkpoints-'));
-
 function engineOptions(ctx: Context, databaseUrl: string, consumerGroup: string): EngineOptions {
   return {
-    env: { CHECKPOINT_DIR: checkpointDir },
     natsUrl: ctx.stack.natsUrl,
     databaseUrl,
     partitions: ctx.args.partitions,

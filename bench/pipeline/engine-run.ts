@@ -2,6 +2,9 @@
  * The real engine in this process (`startService`: shard worker threads, NATS consumers, COPY sink) against
  * the benchmark's servers: draining a backlog, restarting with state to replay, and reading its footprint.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import type pg from 'pg';
 import { loadConfig } from '../../src/config/index.js';
@@ -21,8 +24,13 @@ export interface EngineOptions {
   logLevel?: string;
 }
 
+/** Benchmarks never read or write the checkpoints of a developer's own `npm start` (`.data/checkpoints`). */
+let benchCheckpointDir: string | undefined;
+
 export async function startEngine(options: EngineOptions): Promise<Service> {
+  benchCheckpointDir ??= mkdtempSync(join(tmpdir(), 'sentinel-bench-checkpoints-'));
   const config = loadConfig({
+    CHECKPOINT_DIR: benchCheckpointDir,
     NATS_URL: options.natsUrl,
     DATABASE_URL: options.databaseUrl,
     PARTITIONS: String(options.partitions),

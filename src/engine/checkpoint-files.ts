@@ -6,11 +6,12 @@
  * One file per partition, `<dir>/<consumer group>/partition-<p>.ckpt`, replaced atomically (written to a
  * temporary file, flushed, renamed over the old one), so a crash mid-write leaves the previous checkpoint.
  *
- * Layout (little-endian): a 64-byte header —
+ * Layout (little-endian): an 80-byte header —
  *   "SNCK" u32 | version u32 | partition u32 | id count u32 | seq f64 | taken at (epoch ms) f64 |
- *   ids byte length f64 | engine byte length f64 | SHA-256 of the body (16 bytes kept)
- * — then the body: the call_ids (UTF-8, one per line, oldest first; call_ids are printable, so no newline
- * inside one), then the engine snapshot bytes.
+ *   ids byte length f64 | engine byte length f64 | stream identity byte length u32 | reserved u32 |
+ *   SHA-256 of the body (16 bytes kept) | reserved (8 bytes)
+ * — then the body: the stream identity (UTF-8), the call_ids (UTF-8, one per line, oldest first; call_ids
+ * are printable, so no newline inside one), then the engine snapshot bytes.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
@@ -18,11 +19,17 @@ import { join } from 'node:path';
 
 const MAGIC = 0x4b434e53; // "SNCK"
 const VERSION = 1;
-const HEADER_BYTES = 64;
+const HEADER_BYTES = 80;
+const DIGEST_AT = 56;
 const DIGEST_BYTES = 16;
 
 export interface PartitionCheckpoint {
   partition: number;
+  /**
+   * Which stream the sequence numbers belong to (name and creation time): a stream deleted and created again
+   * restarts its sequences, and a checkpoint of the old one must not be applied to the new one.
+   */
+  stream: string;
   /** Highest stream sequence reflected in the state: the replay resumes after it. */
   seq: number;
   takenAtMs: number;
@@ -51,8 +58,9 @@ export class CheckpointFiles {
   /** Writes the checkpoint and returns its size in bytes. */
   async write(checkpoint: PartitionCheckpoint): Promise<number> {
     await mkdir(this.dir, { recursive: true });
+    const stream = Buffer.from(checkpoint.stream, 'utf8');
     const ids = Buffer.from(checkpoint.recentIds.join('\n'), 'utf8');
-    const hash = createHash('sha256').update(ids).update(checkpoint.engine).digest();
+    const hash = createHash('sha256').update(stream).update(ids).update(checkpoint.engine).digest();
     const header = Buffer.alloc(HEADER_BYTES);
     header.writeUInt32LE(MAGIC, 0);
     header.writeUInt32LE(VERSION, 4);
@@ -62,13 +70,14 @@ export class CheckpointFiles {
     header.writeDoubleLE(checkpoint.takenAtMs, 24);
     header.writeDoubleLE(ids.byteLength, 32);
     header.writeDoubleLE(checkpoint.engine.byteLength, 40);
-    hash.copy(header, 48, 0, DIGEST_BYTES);
+    header.writeUInt32LE(stream.byteLength, 48);
+    hash.copy(header, DIGEST_AT, 0, DIGEST_BYTES);
 
     const target = this.fileOf(checkpoint.partition);
     const temporary = `${target}.${process.pid}.tmp`;
     const file = await open(temporary, 'w');
     try {
-      await file.writev([header, ids, checkpoint.engine]);
+      await file.writev([header, stream, ids, checkpoint.engine]);
       await file.datasync();
     } catch (error) {
       await file.close();
@@ -78,7 +87,7 @@ export class CheckpointFiles {
     await file.close();
     await rename(temporary, target);
     await syncDirectory(this.dir);
-    return HEADER_BYTES + ids.byteLength + checkpoint.engine.byteLength;
+    return HEADER_BYTES + stream.byteLength + ids.byteLength + checkpoint.engine.byteLength;
   }
 
   /** The partition's checkpoint; undefined when there is none. Throws `CheckpointError` when it is unusable. */
@@ -102,13 +111,15 @@ export class CheckpointFiles {
     const idCount = bytes.readUInt32LE(12);
     const idsLength = bytes.readDoubleLE(32);
     const engineLength = bytes.readDoubleLE(40);
-    if (HEADER_BYTES + idsLength + engineLength !== bytes.byteLength)
+    const streamLength = bytes.readUInt32LE(48);
+    if (HEADER_BYTES + streamLength + idsLength + engineLength !== bytes.byteLength)
       throw new CheckpointError(`${this.fileOf(partition)} is truncated`);
     const body = bytes.subarray(HEADER_BYTES);
     const digest = createHash('sha256').update(body).digest();
-    if (!digest.subarray(0, DIGEST_BYTES).equals(bytes.subarray(48, 48 + DIGEST_BYTES)))
+    if (!digest.subarray(0, DIGEST_BYTES).equals(bytes.subarray(DIGEST_AT, DIGEST_AT + DIGEST_BYTES)))
       throw new CheckpointError(`${this.fileOf(partition)} fails its checksum`);
-    const idsText = body.toString('utf8', 0, idsLength);
+    const stream = body.toString('utf8', 0, streamLength);
+    const idsText = body.toString('utf8', streamLength, streamLength + idsLength);
     const recentIds = idsText === '' ? [] : idsText.split('\n');
     if (recentIds.length !== idCount)
       throw new CheckpointError(
@@ -116,10 +127,11 @@ export class CheckpointFiles {
       );
     return {
       partition,
+      stream,
       seq: bytes.readDoubleLE(16),
       takenAtMs: bytes.readDoubleLE(24),
       recentIds,
-      engine: body.subarray(idsLength),
+      engine: body.subarray(streamLength + idsLength),
     };
   }
 

@@ -94,9 +94,10 @@ export class PartitionProcessor {
    * slips in between; write it only once `waitCommitted(seq)` resolves (a checkpoint must never be ahead of
    * what Postgres holds).
    */
-  checkpoint(takenAtMs: number): PartitionCheckpoint {
+  checkpoint(takenAtMs: number, stream: string): PartitionCheckpoint {
     return {
       partition: this.partition,
+      stream,
       seq: this.lastSeq,
       takenAtMs,
       recentIds: this.recentIds.toArray(),

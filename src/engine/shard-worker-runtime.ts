@@ -62,6 +62,8 @@ export class ShardWorker {
   private checkpointTimer: NodeJS.Timeout | undefined;
   private checkpointRound: Promise<void> | undefined;
   private readonly startedAtMs = Date.now();
+  /** The CDR stream's name and creation time, kept in checkpoints (a re-created stream restarts sequences). */
+  private streamIdentity = '';
 
   constructor(
     private readonly startup: WorkerStartup,
@@ -107,8 +109,11 @@ export class ShardWorker {
       },
     });
     this.setState('replaying');
-    if (config.checkpointIntervalMs !== undefined)
+    if (config.checkpointIntervalMs !== undefined) {
       this.checkpoints = new CheckpointFiles(config.checkpointDir, this.startup.consumerGroup);
+      const stream = await jsm.streams.info(this.startup.streams.cdr);
+      this.streamIdentity = `${stream.config.name}@${stream.created}`;
+    }
     const longestWindowMs = config.windowsMs[config.windowsMs.length - 1]!;
     const replayFromMs = Date.now() - longestWindowMs - config.allowedLatenessMs;
     // Partitions are positioned side by side: each is a few server round trips, and with no checkpoint the
@@ -229,6 +234,14 @@ export class ShardWorker {
       this.metrics.inc('sentinel_checkpoint_restores_total', { result: 'absent' });
       return undefined;
     }
+    if (checkpoint.stream !== this.streamIdentity) {
+      this.metrics.inc('sentinel_checkpoint_restores_total', { result: 'unusable' });
+      logger.warn(
+        { checkpointStream: checkpoint.stream, stream: this.streamIdentity },
+        'checkpoint belongs to another CDR stream (deleted and created again?); replaying the last 24 h instead',
+      );
+      return undefined;
+    }
     if (checkpoint.seq > committedSeq) {
       // Postgres holds less than the checkpoint saw (a restored database, reset offsets): the state would
       // run ahead of the rows, so rebuild it from the stream.
@@ -277,7 +290,7 @@ export class ShardWorker {
       }
       const startedAt = performance.now();
       const takenAtMs = Date.now();
-      const checkpoint = run.processor.checkpoint(takenAtMs);
+      const checkpoint = run.processor.checkpoint(takenAtMs, this.streamIdentity);
       const committed = await run.processor.waitCommitted(checkpoint.seq, commitWaitMs);
       if (!committed) {
         this.metrics.inc('sentinel_checkpoints_written_total', { result: 'uncommitted' });

@@ -10,6 +10,7 @@ describe('CheckpointFiles', () => {
   let files: CheckpointFiles;
   const checkpoint: PartitionCheckpoint = {
     partition: 3,
+    stream: 'CDR@2026-11-25T12:00:00.123456789Z',
     seq: 123_456_789,
     takenAtMs: 1_795_600_000_123,
     recentIds: ['call-1', 'call-2', 'ünïcode-3'],
@@ -27,7 +28,12 @@ describe('CheckpointFiles', () => {
     const bytes = await files.write(checkpoint);
     expect(bytes).toBe(readFileSync(files.fileOf(3)).byteLength);
     const read = await files.read(3);
-    expect(read).toMatchObject({ partition: 3, seq: 123_456_789, takenAtMs: 1_795_600_000_123 });
+    expect(read).toMatchObject({
+      partition: 3,
+      stream: 'CDR@2026-11-25T12:00:00.123456789Z',
+      seq: 123_456_789,
+      takenAtMs: 1_795_600_000_123,
+    });
     expect(read?.recentIds).toEqual(checkpoint.recentIds);
     expect(Array.from(read?.engine ?? [])).toEqual(Array.from(checkpoint.engine));
     await files.write({ ...checkpoint, seq: 200_000_000, recentIds: [] });

@@ -188,7 +188,7 @@ describe('restart from checkpoints', () => {
     expect(await thirdRun.exited).toBe(0);
   }, 240_000);
 
-  it('starts without checkpoints when they are unusable, and says so', async () => {
+  it('starts without checkpoints when they are unusable (other windows, a re-created stream), and says so', async () => {
     const files = new CheckpointFiles(env.CHECKPOINT_DIR!, 'sentinel');
     expect(existsSync(files.fileOf(0))).toBe(true);
     // Other windows than the checkpoints were taken with: the engine must rebuild from the stream instead.
@@ -199,5 +199,14 @@ describe('restart from checkpoints', () => {
     expect(await metric(engine, 'sentinel_replay_records_total')).toBeGreaterThan(0);
     engine.child.kill('SIGTERM');
     expect(await engine.exited).toBe(0);
+
+    // A CDR stream deleted and created again restarts its sequences: checkpoints of the old one must not apply.
+    await (await jetstreamManager(nc)).streams.delete('CDR');
+    const fresh = await spawnEngine({ ...env, WINDOWS: '10m,1h,12h' });
+    await reported(fresh);
+    expect(await metric(fresh, 'sentinel_checkpoint_restores_total', 'result="unusable"')).toBe(PARTITIONS);
+    expect(fresh.output()).toContain('checkpoint belongs to another CDR stream');
+    fresh.child.kill('SIGTERM');
+    expect(await fresh.exited).toBe(0);
   }, 120_000);
 });

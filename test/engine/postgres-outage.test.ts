@@ -49,6 +49,7 @@ describe('Postgres outage', () => {
       SINK_BREAKER_FAILURES: '3',
       SINK_BREAKER_RESET: '500ms',
       DATABASE_POOL_MAX_SIZE: '2',
+      CHECKPOINT_DIR: join(dir, 'checkpoints'),
     });
     service = await startService(config, { logger: pino({ level: 'error' }), version: 'test', http: false });
     expect(await service.whenReady(60_000)).toBe(true);
