@@ -18,10 +18,13 @@ import type { MainToWorker, WorkerStartup, WorkerState, WorkerToMain } from './p
 
 const FETCH_BATCH = 1_000;
 /**
- * A pull waits this long for messages. Its idle heartbeat is derived from it, and two missed heartbeats fail
- * the pull: much shorter and a busy machine turns that into noise; longer only delays an idle loop's turn.
+ * A pull waits this long for messages. It bounds a stall seen on nats-server 2.9: when traffic resumed after
+ * an idle spell, a partition's pull that was already waiting sometimes got nothing until it expired, and
+ * alerts of that partition came seconds late (with 5 s: 3.6–4.7 s late at 20,000 CDR/s; with 1.5 s, none
+ * over 200 ms in the same benchmark). Its idle heartbeat is derived from it and two missed heartbeats fail
+ * the pull, so much shorter turns a busy machine's scheduling delays into failed pulls.
  */
-const FETCH_EXPIRES_MS = 5_000;
+const FETCH_EXPIRES_MS = 1_500;
 const METRICS_INTERVAL_MS = 1_000;
 /** Consumer info is a server round trip per partition: refresh lag from it less often than metrics. */
 const LAG_REFRESH_INTERVAL_MS = 2_000;
