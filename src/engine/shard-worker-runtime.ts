@@ -16,15 +16,18 @@ import { openPartitionConsumer, type PositionedConsumer } from './partition-cons
 import { PartitionProcessor, type PartitionProcessorDeps } from './partition-processor.js';
 import type { MainToWorker, WorkerStartup, WorkerState, WorkerToMain } from './protocol.js';
 
-const FETCH_BATCH = 1_000;
 /**
- * A pull waits this long for messages. It bounds a stall seen on nats-server 2.9: when traffic resumed after
- * an idle spell, a partition's pull that was already waiting sometimes got nothing until it expired, and
- * alerts of that partition came seconds late (with 5 s: 3.6–4.7 s late at 20,000 CDR/s; with 1.5 s, none
- * over 200 ms in the same benchmark). Its idle heartbeat is derived from it and two missed heartbeats fail
- * the pull, so much shorter turns a busy machine's scheduling delays into failed pulls.
+ * Messages per pull. Not more: with nats.js 3 against nats-server 2.9, a waiting pull for 1,000 messages
+ * sometimes held messages that arrived while it waited until the pull expired (at 5,000 CDR/s over 16
+ * partitions: 3% of messages over 500 ms late, p99 3.6–4.4 s), while pulls of 500 or 800 delivered every
+ * message within 30 ms (`bench/pipeline/pull-batch-latency.ts` reproduces it without the engine).
  */
-const FETCH_EXPIRES_MS = 1_500;
+const FETCH_BATCH = 500;
+/**
+ * A pull waits this long for messages. Its idle heartbeat is derived from it, and two missed heartbeats fail
+ * the pull: much shorter and a busy machine turns that into noise; longer only delays an idle loop's turn.
+ */
+const FETCH_EXPIRES_MS = 5_000;
 const METRICS_INTERVAL_MS = 1_000;
 /** Consumer info is a server round trip per partition: refresh lag from it less often than metrics. */
 const LAG_REFRESH_INTERVAL_MS = 2_000;
