@@ -215,6 +215,13 @@ export class PartitionProcessor {
     });
   }
 
+  /** Resolves every pending `waitCommitted` with false (shutdown). */
+  cancelCommitWaits(): void {
+    const waiters = this.commitWaiters;
+    this.commitWaiters = [];
+    for (const waiter of waiters) waiter.resolve(false);
+  }
+
   /** Called after the sink committed everything up to `seq` for this partition. */
   acknowledge(seq: number): void {
     if (seq > this.committedSeq) this.committedSeq = seq;

@@ -68,6 +68,8 @@ export class ShardWorker {
   private checkpointTimer: NodeJS.Timeout | undefined;
   private checkpointRound: Promise<void> | undefined;
   private readonly startedAtMs = Date.now();
+  /** Resolves when the previous partition's checkpoint restore is done (see openPartition). */
+  private restoreTurn: Promise<void> = Promise.resolve();
   /** The CDR stream's name and creation time, kept in checkpoints (a re-created stream restarts sequences). */
   private streamIdentity = '';
 
@@ -156,43 +158,20 @@ export class ShardWorker {
   ): Promise<[number, PartitionRun]> {
     const { config } = this.startup;
     const logger = this.logger.child({ partition });
-    const engineOptions = { windowsMs: config.windowsMs, allowedLatenessMs: config.allowedLatenessMs };
-    const dedupPerPartition = Math.max(
-      1_000,
-      Math.floor(config.dedupCapacity / this.startup.partitions.length),
-    );
-    const deps = this.processorDeps();
-    const checkpoint = await this.readCheckpoint(partition, committedSeq, logger);
-    let processor: PartitionProcessor | undefined;
-    if (checkpoint !== undefined) {
-      try {
-        processor = new PartitionProcessor(
-          partition,
-          engineOptions,
-          this.startup.rules,
-          dedupPerPartition,
-          committedSeq,
-          deps,
-          checkpoint,
-        );
-        this.metrics.inc('sentinel_checkpoint_restores_total', { result: 'restored' });
-        logger.info(
-          { seq: checkpoint.seq, takenAt: new Date(checkpoint.takenAtMs).toISOString(), committedSeq },
-          'partition state restored from its checkpoint; replaying the tail',
-        );
-      } catch (error) {
-        this.metrics.inc('sentinel_checkpoint_restores_total', { result: 'unusable' });
-        logger.warn({ err: error }, 'checkpoint cannot be restored; replaying the last 24 h instead');
-      }
+    // Checkpoints are read and restored one partition at a time: a file is about the size of the state it
+    // rebuilds, so restoring all at once would briefly need twice the window memory.
+    const turn = this.restoreTurn;
+    let done = (): void => undefined;
+    this.restoreTurn = new Promise<void>((resolve) => (done = resolve));
+    await turn;
+    let processor: PartitionProcessor;
+    let checkpoint: PartitionCheckpoint | undefined;
+    try {
+      checkpoint = await this.readCheckpoint(partition, committedSeq, logger);
+      processor = this.buildProcessor(partition, committedSeq, checkpoint, logger);
+    } finally {
+      done();
     }
-    processor ??= new PartitionProcessor(
-      partition,
-      engineOptions,
-      this.startup.rules,
-      dedupPerPartition,
-      committedSeq,
-      deps,
-    );
     const position = await openPartitionConsumer(
       js,
       jsm,
@@ -219,6 +198,52 @@ export class ShardWorker {
       checkpointAtMs: checkpoint?.takenAtMs,
     };
     return [partition, run];
+  }
+
+  /** The partition's processor, resumed from `checkpoint` when it restores, else empty (24 h replay). */
+  private buildProcessor(
+    partition: number,
+    committedSeq: number,
+    checkpoint: PartitionCheckpoint | undefined,
+    logger: Logger,
+  ): PartitionProcessor {
+    const { config } = this.startup;
+    const engineOptions = { windowsMs: config.windowsMs, allowedLatenessMs: config.allowedLatenessMs };
+    const dedupPerPartition = Math.max(
+      1_000,
+      Math.floor(config.dedupCapacity / this.startup.partitions.length),
+    );
+    const deps = this.processorDeps();
+    if (checkpoint !== undefined) {
+      try {
+        const processor = new PartitionProcessor(
+          partition,
+          engineOptions,
+          this.startup.rules,
+          dedupPerPartition,
+          committedSeq,
+          deps,
+          checkpoint,
+        );
+        this.metrics.inc('sentinel_checkpoint_restores_total', { result: 'restored' });
+        logger.info(
+          { seq: checkpoint.seq, takenAt: new Date(checkpoint.takenAtMs).toISOString(), committedSeq },
+          'partition state restored from its checkpoint; replaying the tail',
+        );
+        return processor;
+      } catch (error) {
+        this.metrics.inc('sentinel_checkpoint_restores_total', { result: 'unusable' });
+        logger.warn({ err: error }, 'checkpoint cannot be restored; replaying the last 24 h instead');
+      }
+    }
+    return new PartitionProcessor(
+      partition,
+      engineOptions,
+      this.startup.rules,
+      dedupPerPartition,
+      committedSeq,
+      deps,
+    );
   }
 
   /** The partition's checkpoint when it can be used; counts and logs why not otherwise. */
@@ -489,7 +514,9 @@ export class ShardWorker {
     for (const run of this.runs.values()) run.batch?.stop();
     await Promise.allSettled([...this.runs.values()].map((run) => run.loop));
     await this.sink?.close();
-    // A planned restart (deploy, scale) then resumes from here instead of replaying 24 h.
+    // A planned restart (deploy, scale) then resumes from here instead of replaying 24 h. A periodic round
+    // still waiting for a commit that will not come (Postgres down) gives up now rather than at its timeout.
+    for (const run of this.runs.values()) run.processor.cancelCommitWaits();
     await this.checkpointRound?.catch(() => undefined);
     if (this.checkpoints !== undefined) {
       const startedAt = performance.now();
