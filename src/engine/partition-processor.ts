@@ -18,6 +18,7 @@ import {
 } from '../windows/index.js';
 import type { PartitionCheckpoint } from './checkpoint-files.js';
 import { RecentIds } from './recent-ids.js';
+import { SeqWaiters } from './seq-waiters.js';
 import type { CallerSnapshot } from './protocol.js';
 
 export interface PartitionProcessorDeps {
@@ -34,11 +35,6 @@ export interface PartitionProcessorDeps {
   workerId: number;
 }
 
-interface Waiter {
-  seq: number;
-  resolve(applied: boolean): void;
-}
-
 export class PartitionProcessor {
   private readonly engine: DetectionEngine;
   private readonly recentIds: RecentIds;
@@ -47,10 +43,12 @@ export class PartitionProcessor {
   private lastSeq = 0;
   /** Messages handled but not yet acked, oldest first (AckAll: acking the newest committed one acks all). */
   private readonly unacked: JsMsg[] = [];
-  private waiters: Waiter[] = [];
+  /** Requests waiting for a sequence to be applied to the windows. */
+  private readonly applied = new SeqWaiters();
   lastEventTimeMs = 0;
 
-  private commitWaiters: Waiter[] = [];
+  /** Checkpoints waiting for Postgres to commit the sequence they reflect. */
+  private readonly committed = new SeqWaiters();
 
   /**
    * @param restored a checkpoint whose sequence is at or below `committedSeq`: the processor resumes from it
@@ -107,18 +105,7 @@ export class PartitionProcessor {
 
   /** Resolves true once Postgres committed everything up to `seq`, false after `timeoutMs`. */
   waitCommitted(seq: number, timeoutMs: number): Promise<boolean> {
-    if (seq <= this.committedSeq) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const waiter: Waiter = { seq, resolve };
-      this.commitWaiters.push(waiter);
-      setTimeout(() => {
-        const at = this.commitWaiters.indexOf(waiter);
-        if (at >= 0) {
-          this.commitWaiters.splice(at, 1);
-          resolve(false);
-        }
-      }, timeoutMs).unref();
-    });
+    return seq <= this.committedSeq ? Promise.resolve(true) : this.committed.wait(seq, timeoutMs);
   }
 
   /** Handles one message synchronously. */
@@ -146,7 +133,7 @@ export class PartitionProcessor {
         streamSeq: seq,
         raw: msg.data,
       });
-      return this.settle(seq);
+      return this.applied.release(seq);
     }
     const cdr = decoded.cdr;
     if (!this.recentIds.add(cdr.callId)) {
@@ -154,7 +141,7 @@ export class PartitionProcessor {
         metrics.inc('sentinel_cdr_records_duplicate_total');
         sink.markProcessed(this.partition, seq);
       }
-      return this.settle(seq);
+      return this.applied.release(seq);
     }
     const alerts = this.alertsOut;
     alerts.length = 0;
@@ -184,7 +171,7 @@ export class PartitionProcessor {
       late,
     });
     if (alerts.length > 0) this.emitAlerts(alerts, msg);
-    this.settle(seq);
+    this.applied.release(seq);
   }
 
   private emitAlerts(alerts: readonly AlertEvent[], msg: JsMsg): void {
@@ -205,32 +192,15 @@ export class PartitionProcessor {
     }
   }
 
-  /** Wakes requests waiting for this sequence to be applied to the windows. */
-  private settle(seq: number): void {
-    if (this.waiters.length === 0) return;
-    this.waiters = this.waiters.filter((waiter) => {
-      if (waiter.seq > seq) return true;
-      waiter.resolve(true);
-      return false;
-    });
-  }
-
   /** Resolves every pending `waitCommitted` with false (shutdown). */
   cancelCommitWaits(): void {
-    const waiters = this.commitWaiters;
-    this.commitWaiters = [];
-    for (const waiter of waiters) waiter.resolve(false);
+    this.committed.cancel();
   }
 
   /** Called after the sink committed everything up to `seq` for this partition. */
   acknowledge(seq: number): void {
     if (seq > this.committedSeq) this.committedSeq = seq;
-    if (this.commitWaiters.length > 0)
-      this.commitWaiters = this.commitWaiters.filter((waiter) => {
-        if (waiter.seq > this.committedSeq) return true;
-        waiter.resolve(true);
-        return false;
-      });
+    this.committed.release(this.committedSeq);
     let newest: JsMsg | undefined;
     while (this.unacked.length > 0 && this.unacked[0]!.seq <= seq) newest = this.unacked.shift();
     newest?.ack();
@@ -243,18 +213,7 @@ export class PartitionProcessor {
   }
 
   waitApplied(seq: number, timeoutMs: number): Promise<boolean> {
-    if (seq <= this.lastSeq) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const waiter: Waiter = { seq, resolve };
-      this.waiters.push(waiter);
-      setTimeout(() => {
-        const at = this.waiters.indexOf(waiter);
-        if (at >= 0) {
-          this.waiters.splice(at, 1);
-          resolve(false);
-        }
-      }, timeoutMs).unref();
-    });
+    return seq <= this.lastSeq ? Promise.resolve(true) : this.applied.wait(seq, timeoutMs);
   }
 
   setRules(rules: RuleSettings): void {

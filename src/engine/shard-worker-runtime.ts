@@ -11,7 +11,8 @@ import { PostgresBatchWriter, SinkBuffer } from '../sinks/index.js';
 import { AlertPublisher, DeadLetterPublisher, cdrSubject } from '../stream/index.js';
 import type { RuleSettings } from '../windows/index.js';
 import { consumerName } from './partition-assignment.js';
-import { CheckpointFiles, type PartitionCheckpoint } from './checkpoint-files.js';
+import type { PartitionCheckpoint } from './checkpoint-files.js';
+import { PartitionCheckpointer } from './partition-checkpointer.js';
 import { openPartitionConsumer, type PositionedConsumer } from './partition-consumer.js';
 import { PartitionProcessor, type PartitionProcessorDeps } from './partition-processor.js';
 import type { MainToWorker, WorkerStartup, WorkerState, WorkerToMain } from './protocol.js';
@@ -31,8 +32,6 @@ const FETCH_EXPIRES_MS = 5_000;
 const METRICS_INTERVAL_MS = 1_000;
 /** Consumer info is a server round trip per partition: refresh lag from it less often than metrics. */
 const LAG_REFRESH_INTERVAL_MS = 2_000;
-/** At shutdown the sink has just committed: a checkpoint either is committed at once or is skipped. */
-const STOP_COMMIT_WAIT_MS = 1_000;
 
 interface PartitionRun {
   processor: PartitionProcessor;
@@ -44,10 +43,6 @@ interface PartitionRun {
   loop: Promise<void>;
   /** Not pulling because the sink is full: the pending count from the last delivery is going stale. */
   stalled: boolean;
-  /** Sequence of the checkpoint on disk (0: none). */
-  checkpointSeq: number;
-  /** When the checkpoint on disk was last known current. */
-  checkpointAtMs: number | undefined;
 }
 
 export class ShardWorker {
@@ -64,14 +59,8 @@ export class ShardWorker {
   /** Alerts acked by the ALERTS stream, as of the last metrics report. */
   private alertsAckedReported = 0;
   private lagTimer: NodeJS.Timeout | undefined;
-  private checkpoints: CheckpointFiles | undefined;
-  private checkpointTimer: NodeJS.Timeout | undefined;
-  private checkpointRound: Promise<void> | undefined;
-  private readonly startedAtMs = Date.now();
-  /** Resolves when the previous partition's checkpoint restore is done (see openPartition). */
-  private restoreTurn: Promise<void> = Promise.resolve();
-  /** The CDR stream's name and creation time, kept in checkpoints (a re-created stream restarts sequences). */
-  private streamIdentity = '';
+  /** Present when CHECKPOINT_INTERVAL is not `off`. */
+  private checkpointer: PartitionCheckpointer | undefined;
 
   constructor(
     private readonly startup: WorkerStartup,
@@ -118,9 +107,15 @@ export class ShardWorker {
     });
     this.setState('replaying');
     if (config.checkpointIntervalMs !== undefined) {
-      this.checkpoints = new CheckpointFiles(config.checkpointDir, this.startup.consumerGroup);
-      const stream = await jsm.streams.info(this.startup.streams.cdr);
-      this.streamIdentity = `${stream.config.name}@${stream.created}`;
+      this.checkpointer = await PartitionCheckpointer.open({
+        dir: config.checkpointDir,
+        intervalMs: config.checkpointIntervalMs,
+        consumerGroup: this.startup.consumerGroup,
+        jsm,
+        stream: this.startup.streams.cdr,
+        metrics: this.metrics,
+        logger: this.logger,
+      });
     }
     const longestWindowMs = config.windowsMs[config.windowsMs.length - 1]!;
     const replayFromMs = Date.now() - longestWindowMs - config.allowedLatenessMs;
@@ -138,14 +133,7 @@ export class ShardWorker {
     this.checkCaughtUp();
     this.metricsTimer = setInterval(() => this.reportMetrics(), METRICS_INTERVAL_MS);
     this.lagTimer = setInterval(() => void this.refreshLag(), LAG_REFRESH_INTERVAL_MS);
-    if (config.checkpointIntervalMs !== undefined) {
-      const intervalMs = config.checkpointIntervalMs;
-      this.checkpointTimer = setInterval(() => {
-        this.checkpointRound ??= this.checkpointAll(intervalMs).finally(() => {
-          this.checkpointRound = undefined;
-        });
-      }, intervalMs);
-    }
+    this.checkpointer?.start();
   }
 
   /** Builds a partition's processor (from its checkpoint when there is a usable one) and positions its consumer. */
@@ -158,20 +146,20 @@ export class ShardWorker {
   ): Promise<[number, PartitionRun]> {
     const { config } = this.startup;
     const logger = this.logger.child({ partition });
-    // Checkpoints are read and restored one partition at a time: a file is about the size of the state it
-    // rebuilds, so restoring all at once would briefly need twice the window memory.
-    const turn = this.restoreTurn;
-    let done = (): void => undefined;
-    this.restoreTurn = new Promise<void>((resolve) => (done = resolve));
-    await turn;
-    let processor: PartitionProcessor;
-    let checkpoint: PartitionCheckpoint | undefined;
-    try {
-      checkpoint = await this.readCheckpoint(partition, committedSeq, logger);
-      processor = this.buildProcessor(partition, committedSeq, checkpoint, logger);
-    } finally {
-      done();
-    }
+    const make = (restored?: PartitionCheckpoint): PartitionProcessor =>
+      new PartitionProcessor(
+        partition,
+        { windowsMs: config.windowsMs, allowedLatenessMs: config.allowedLatenessMs },
+        this.startup.rules,
+        Math.max(1_000, Math.floor(config.dedupCapacity / this.startup.partitions.length)),
+        committedSeq,
+        this.processorDeps(),
+        restored,
+      );
+    const processor =
+      this.checkpointer === undefined
+        ? make()
+        : await this.checkpointer.restore(partition, committedSeq, make, logger);
     const position = await openPartitionConsumer(
       js,
       jsm,
@@ -194,96 +182,8 @@ export class ShardWorker {
       pending: 0,
       loop: Promise.resolve(),
       stalled: false,
-      checkpointSeq: processor.handledSeq,
-      checkpointAtMs: checkpoint?.takenAtMs,
     };
     return [partition, run];
-  }
-
-  /** The partition's processor, resumed from `checkpoint` when it restores, else empty (24 h replay). */
-  private buildProcessor(
-    partition: number,
-    committedSeq: number,
-    checkpoint: PartitionCheckpoint | undefined,
-    logger: Logger,
-  ): PartitionProcessor {
-    const { config } = this.startup;
-    const engineOptions = { windowsMs: config.windowsMs, allowedLatenessMs: config.allowedLatenessMs };
-    const dedupPerPartition = Math.max(
-      1_000,
-      Math.floor(config.dedupCapacity / this.startup.partitions.length),
-    );
-    const deps = this.processorDeps();
-    if (checkpoint !== undefined) {
-      try {
-        const processor = new PartitionProcessor(
-          partition,
-          engineOptions,
-          this.startup.rules,
-          dedupPerPartition,
-          committedSeq,
-          deps,
-          checkpoint,
-        );
-        this.metrics.inc('sentinel_checkpoint_restores_total', { result: 'restored' });
-        logger.info(
-          { seq: checkpoint.seq, takenAt: new Date(checkpoint.takenAtMs).toISOString(), committedSeq },
-          'partition state restored from its checkpoint; replaying the tail',
-        );
-        return processor;
-      } catch (error) {
-        this.metrics.inc('sentinel_checkpoint_restores_total', { result: 'unusable' });
-        logger.warn({ err: error }, 'checkpoint cannot be restored; replaying the last 24 h instead');
-      }
-    }
-    return new PartitionProcessor(
-      partition,
-      engineOptions,
-      this.startup.rules,
-      dedupPerPartition,
-      committedSeq,
-      deps,
-    );
-  }
-
-  /** The partition's checkpoint when it can be used; counts and logs why not otherwise. */
-  private async readCheckpoint(
-    partition: number,
-    committedSeq: number,
-    logger: Logger,
-  ): Promise<PartitionCheckpoint | undefined> {
-    if (this.checkpoints === undefined) return undefined;
-    let checkpoint: PartitionCheckpoint | undefined;
-    try {
-      checkpoint = await this.checkpoints.read(partition);
-    } catch (error) {
-      this.metrics.inc('sentinel_checkpoint_restores_total', { result: 'unusable' });
-      logger.warn({ err: error }, 'checkpoint unreadable; replaying the last 24 h instead');
-      return undefined;
-    }
-    if (checkpoint === undefined) {
-      this.metrics.inc('sentinel_checkpoint_restores_total', { result: 'absent' });
-      return undefined;
-    }
-    if (checkpoint.stream !== this.streamIdentity) {
-      this.metrics.inc('sentinel_checkpoint_restores_total', { result: 'unusable' });
-      logger.warn(
-        { checkpointStream: checkpoint.stream, stream: this.streamIdentity },
-        'checkpoint belongs to another CDR stream (deleted and created again?); replaying the last 24 h instead',
-      );
-      return undefined;
-    }
-    if (checkpoint.seq > committedSeq) {
-      // Postgres holds less than the checkpoint saw (a restored database, reset offsets): the state would
-      // run ahead of the rows, so rebuild it from the stream.
-      this.metrics.inc('sentinel_checkpoint_restores_total', { result: 'unusable' });
-      logger.warn(
-        { seq: checkpoint.seq, committedSeq },
-        'checkpoint is ahead of the committed offset; replaying the last 24 h instead',
-      );
-      return undefined;
-    }
-    return checkpoint;
   }
 
   private processorDeps(): PartitionProcessorDeps {
@@ -308,44 +208,10 @@ export class ShardWorker {
   }
 
   /**
-   * Checkpoints this worker's partitions one after another, so at most one snapshot is held in memory. A
-   * snapshot is written only once Postgres committed everything it reflects; one that does not get there
-   * within `commitWaitMs` (a sink outage) is dropped and the next round tries again.
-   */
-  private async checkpointAll(commitWaitMs: number): Promise<void> {
-    for (const [partition, run] of this.runs) {
-      if (this.checkpoints === undefined || (this.stopping && commitWaitMs > STOP_COMMIT_WAIT_MS)) return;
-      if (run.processor.handledSeq === run.checkpointSeq) {
-        run.checkpointAtMs = Date.now(); // nothing new: the checkpoint on disk is current
-        continue;
-      }
-      const startedAt = performance.now();
-      const takenAtMs = Date.now();
-      const checkpoint = run.processor.checkpoint(takenAtMs, this.streamIdentity);
-      const committed = await run.processor.waitCommitted(checkpoint.seq, commitWaitMs);
-      if (!committed) {
-        this.metrics.inc('sentinel_checkpoints_written_total', { result: 'uncommitted' });
-        continue;
-      }
-      try {
-        const bytes = await this.checkpoints.write(checkpoint);
-        run.checkpointSeq = checkpoint.seq;
-        run.checkpointAtMs = takenAtMs;
-        this.metrics.inc('sentinel_checkpoints_written_total', { result: 'ok' });
-        this.metrics.observe('sentinel_checkpoint_write_seconds', (performance.now() - startedAt) / 1_000);
-        this.logger.debug({ partition, seq: checkpoint.seq, bytes }, 'checkpoint written');
-      } catch (error) {
-        this.metrics.inc('sentinel_checkpoints_written_total', { result: 'error' });
-        this.logger.error({ err: error, partition }, 'checkpoint write failed');
-      }
-    }
-  }
-
-  /**
    * A delivered message carries the pending count as of its delivery, which goes stale when pulling stops
    * (exactly when lag matters: a slow sink). Consumer info gives the current figure, but only for partitions
    * that stopped pulling: on nats-server 2.9 it recounts a filtered consumer's pending messages over the whole
-   * stream, and asking for every partition every few seconds stalled deliveries on a 10M-message stream.
+   * stream, server work not worth doing for partitions whose last delivery already says how far behind they are.
    */
   private async refreshLag(): Promise<void> {
     for (const run of this.runs.values()) {
@@ -429,12 +295,8 @@ export class ShardWorker {
       this.metrics.set('sentinel_consumer_pending', { partition: String(partition) }, run.pending);
       lastEventTimeMs = Math.max(lastEventTimeMs, run.processor.lastEventTimeMs);
     }
-    if (this.checkpoints !== undefined) {
-      let oldestMs = Date.now();
-      for (const run of this.runs.values())
-        oldestMs = Math.min(oldestMs, run.checkpointAtMs ?? this.startedAtMs);
-      this.metrics.set('sentinel_checkpoint_age_seconds', { worker }, (Date.now() - oldestMs) / 1_000);
-    }
+    if (this.checkpointer !== undefined)
+      this.metrics.set('sentinel_checkpoint_age_seconds', { worker }, this.checkpointer.oldestAgeSeconds());
     this.metrics.set('sentinel_window_callers', { worker }, footprint.callers);
     this.metrics.set('sentinel_window_events', { worker }, footprint.eventsHeld);
     this.metrics.set('sentinel_window_bytes', { worker }, footprint.bytes);
@@ -510,21 +372,11 @@ export class ShardWorker {
     this.setState('stopping');
     clearInterval(this.metricsTimer);
     clearInterval(this.lagTimer);
-    clearInterval(this.checkpointTimer);
     for (const run of this.runs.values()) run.batch?.stop();
     await Promise.allSettled([...this.runs.values()].map((run) => run.loop));
     await this.sink?.close();
-    // A planned restart (deploy, scale) then resumes from here instead of replaying 24 h. A periodic round
-    // still waiting for a commit that will not come (Postgres down) gives up now rather than at its timeout.
-    for (const run of this.runs.values()) run.processor.cancelCommitWaits();
-    await this.checkpointRound?.catch(() => undefined);
-    if (this.checkpoints !== undefined) {
-      const startedAt = performance.now();
-      await this.checkpointAll(STOP_COMMIT_WAIT_MS).catch((error: unknown) =>
-        this.logger.error({ err: error }, 'final checkpoints failed'),
-      );
-      this.logger.info({ ms: Math.round(performance.now() - startedAt) }, 'final checkpoints written');
-    }
+    // A planned restart (deploy, scale) then resumes from here instead of replaying 24 h.
+    await this.checkpointer?.stop();
     await Promise.allSettled([this.alertPublisher?.close(), this.deadLetterPublisher?.close()]);
     this.reportMetrics();
     await this.nc?.drain().catch(() => undefined);

@@ -14,15 +14,11 @@ import { CheckpointFiles } from '../../src/engine/index.js';
 import { cdrSubject, partitionOf } from '../../src/stream/index.js';
 import { mixedStream } from '../support/cdr-builders.js';
 import { spawnEngine, type EngineProcess } from '../support/engine-process.js';
-import { referenceAlertKeys } from '../support/reference-alerts.js';
+import { configuredAlertKeys } from '../support/reference-alerts.js';
+import { countOf } from '../support/databases.js';
 import { eventually, startTestStack, type TestStack } from '../support/service-fixture.js';
 
 const PARTITIONS = 4;
-
-async function count(pool: pg.Pool, sql: string): Promise<number> {
-  const result = await pool.query<{ n: string }>(sql);
-  return Number(result.rows[0]?.n ?? 0);
-}
 
 /** Sum of a metric's samples whose label text contains `labels` (e.g. `result="ok"`). */
 async function metric(engine: EngineProcess, name: string, labels = ''): Promise<number> {
@@ -117,12 +113,12 @@ describe('restart from checkpoints', () => {
     await publish(firstCut, secondCut);
     await eventually(
       'rows of the second part committed',
-      async () => (await count(pool, 'SELECT count(*) AS n FROM call_records')) > firstCut,
+      async () => (await countOf(pool, 'SELECT count(*) AS n FROM call_records')) > firstCut,
       60_000,
     );
     first.child.kill('SIGKILL');
     await first.exited;
-    expect(await count(pool, 'SELECT count(*) AS n FROM fraud_alerts')).toBe(0); // none has fired yet
+    expect(await countOf(pool, 'SELECT count(*) AS n FROM fraud_alerts')).toBe(0); // none has fired yet
     const checkpointed = await Promise.all([0, 1, 2, 3].map(async (p) => (await files.read(p))!.seq));
 
     const second = await spawnEngine(env);
@@ -137,34 +133,20 @@ describe('restart from checkpoints', () => {
     await publish(secondCut, stream.records.length);
     await eventually(
       'every valid record committed after the restart',
-      async () => (await count(pool, 'SELECT count(*) AS n FROM call_records')) >= stream.validCallIds.size,
+      async () => (await countOf(pool, 'SELECT count(*) AS n FROM call_records')) >= stream.validCallIds.size,
       60_000,
     );
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect(await count(pool, 'SELECT count(*) AS n FROM call_records')).toBe(stream.validCallIds.size);
-    expect(await count(pool, 'SELECT count(DISTINCT call_id) AS n FROM call_records')).toBe(
+    expect(await countOf(pool, 'SELECT count(*) AS n FROM call_records')).toBe(stream.validCallIds.size);
+    expect(await countOf(pool, 'SELECT count(DISTINCT call_id) AS n FROM call_records')).toBe(
       stream.validCallIds.size,
     );
-    expect(await count(pool, 'SELECT count(*) AS n FROM dead_letters')).toBe(stream.invalidCount);
+    expect(await countOf(pool, 'SELECT count(*) AS n FROM dead_letters')).toBe(stream.invalidCount);
     expect(resent.length).toBeGreaterThan(5);
     expect(await metric(second, 'sentinel_cdr_records_duplicate_total')).toBe(resent.length);
 
     const config = loadConfig(env);
-    const expected = referenceAlertKeys(
-      stream.records,
-      PARTITIONS,
-      config.windowsMs,
-      config.allowedLatenessMs,
-      {
-        sdhf: config.windowsMs.map((windowMs) => ({
-          windowMs,
-          minDistinctCallees: 50,
-          maxAvgDurationSeconds: 3,
-        })),
-        allowlist: [],
-        cooldownMs: config.alertCooldownMs,
-      },
-    );
+    const expected = configuredAlertKeys(stream.records, PARTITIONS, config);
     expect(expected.size).toBeGreaterThan(0);
     const stored = await pool.query<{ alert_key: string }>('SELECT alert_key FROM fraud_alerts');
     expect(new Set(stored.rows.map((r) => r.alert_key))).toEqual(expected);

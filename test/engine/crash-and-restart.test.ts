@@ -11,13 +11,9 @@ import { loadConfig } from '../../src/config/index.js';
 import { cdrSubject, partitionOf } from '../../src/stream/index.js';
 import { mixedStream } from '../support/cdr-builders.js';
 import { spawnEngine } from '../support/engine-process.js';
-import { referenceAlertKeys } from '../support/reference-alerts.js';
+import { configuredAlertKeys } from '../support/reference-alerts.js';
+import { countOf } from '../support/databases.js';
 import { eventually, startTestStack, type TestStack } from '../support/service-fixture.js';
-
-async function count(pool: pg.Pool, sql: string): Promise<number> {
-  const result = await pool.query<{ n: string }>(sql);
-  return Number(result.rows[0]?.n ?? 0);
-}
 
 describe('crash and restart', () => {
   let stack: TestStack;
@@ -50,7 +46,7 @@ describe('crash and restart', () => {
     await publish(0, half);
     await eventually(
       'some rows committed before the crash',
-      async () => (await count(pool, 'SELECT count(*) AS n FROM call_records')) > 0,
+      async () => (await countOf(pool, 'SELECT count(*) AS n FROM call_records')) > 0,
     );
     first.child.kill('SIGKILL');
     await first.exited;
@@ -59,26 +55,18 @@ describe('crash and restart', () => {
     await publish(half, stream.records.length);
     await eventually(
       'every valid record committed after restart',
-      async () => (await count(pool, 'SELECT count(*) AS n FROM call_records')) >= stream.validCallIds.size,
+      async () => (await countOf(pool, 'SELECT count(*) AS n FROM call_records')) >= stream.validCallIds.size,
       60_000,
     );
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect(await count(pool, 'SELECT count(*) AS n FROM call_records')).toBe(stream.validCallIds.size);
-    expect(await count(pool, 'SELECT count(DISTINCT call_id) AS n FROM call_records')).toBe(
+    expect(await countOf(pool, 'SELECT count(*) AS n FROM call_records')).toBe(stream.validCallIds.size);
+    expect(await countOf(pool, 'SELECT count(DISTINCT call_id) AS n FROM call_records')).toBe(
       stream.validCallIds.size,
     );
-    expect(await count(pool, 'SELECT count(*) AS n FROM dead_letters')).toBe(stream.invalidCount);
+    expect(await countOf(pool, 'SELECT count(*) AS n FROM dead_letters')).toBe(stream.invalidCount);
 
     const config = loadConfig(stack.env);
-    const expected = referenceAlertKeys(stream.records, 4, config.windowsMs, config.allowedLatenessMs, {
-      sdhf: config.windowsMs.map((windowMs) => ({
-        windowMs,
-        minDistinctCallees: 50,
-        maxAvgDurationSeconds: 3,
-      })),
-      allowlist: [],
-      cooldownMs: config.alertCooldownMs,
-    });
+    const expected = configuredAlertKeys(stream.records, 4, config);
     expect(expected.size).toBeGreaterThan(0);
     const stored = await pool.query<{ alert_key: string }>('SELECT alert_key FROM fraud_alerts');
     expect(new Set(stored.rows.map((r) => r.alert_key))).toEqual(expected);
@@ -119,10 +107,10 @@ describe('crash and restart', () => {
       );
     });
     // Nothing committed yet: the flush interval is a minute away.
-    expect(await count(pool, "SELECT count(*) AS n FROM call_records WHERE call_id LIKE 'term-%'")).toBe(0);
+    expect(await countOf(pool, "SELECT count(*) AS n FROM call_records WHERE call_id LIKE 'term-%'")).toBe(0);
     engine.child.kill('SIGTERM');
     expect(await engine.exited).toBe(0);
-    expect(await count(pool, "SELECT count(*) AS n FROM call_records WHERE call_id LIKE 'term-%'")).toBe(
+    expect(await countOf(pool, "SELECT count(*) AS n FROM call_records WHERE call_id LIKE 'term-%'")).toBe(
       records.length,
     );
   }, 120_000);

@@ -37,3 +37,9 @@ export async function createTestDatabase(prefix = 'sentinel_test'): Promise<Test
     },
   };
 }
+
+/** The `n` column of a `SELECT count(*) AS n …` query, as a number. */
+export async function countOf(pool: pg.Pool, sql: string): Promise<number> {
+  const result = await pool.query<{ n: string }>(sql);
+  return Number(result.rows[0]?.n ?? 0);
+}

@@ -2,6 +2,7 @@
  * What an uninterrupted engine would alert on for a given publish order: the same decode, dedup and one
  * detection engine per partition, in process. Used to check that a crash and restart change nothing.
  */
+import type { Config } from '../../src/config/index.js';
 import { decodeCdr, partitionOf, numberDigits } from '../../src/stream/index.js';
 import { DetectionEngine, type AlertEvent, type RuleSettings } from '../../src/windows/index.js';
 
@@ -38,4 +39,17 @@ export function referenceAlertKeys(
     for (const alert of out) keys.add(alert.alertKey);
   }
   return keys;
+}
+
+/** `referenceAlertKeys` with the engine's start-up rules from `config` (its windows, SDHF thresholds, allowlist). */
+export function configuredAlertKeys(
+  records: readonly { json: string }[],
+  partitions: number,
+  config: Config,
+): Set<string> {
+  return referenceAlertKeys(records, partitions, config.windowsMs, config.allowedLatenessMs, {
+    sdhf: config.windowsMs.map((windowMs) => ({ windowMs, ...config.sdhf })),
+    allowlist: config.allowlist,
+    cooldownMs: config.alertCooldownMs,
+  });
 }
