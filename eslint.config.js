@@ -3,6 +3,25 @@ import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
+const MODULES = 'codec|stream|windows|sinks|api|config|engine|embedded|metrics|shared|cli|traffic';
+/** What product code (src/) may not import: another module's insides, or test, benchmark and load-test code. */
+const PRODUCT_IMPORT_PATTERNS = [
+  {
+    regex: `^(\\.\\./)+(${MODULES})/(?!index\\.js$).+`,
+    message: 'Import another module through its index.ts, never a deep path.',
+  },
+  {
+    regex: '^(\\.\\./)+(loadtest|bench|test)/',
+    message:
+      'Product code never imports load-test, benchmark or test code; move what the product needs into src/.',
+  },
+];
+/** The thread boundary is a folder boundary: main-thread and worker-thread code share only engine/protocol.ts. */
+const threadBoundary = (other) => ({
+  regex: `^\\.\\./${other}/`,
+  message: 'engine/main and engine/worker run on different threads; they share only ../protocol.ts.',
+});
+
 export default tseslint.config(
   { ignores: ['.scratch/**', 'dist/**', 'node_modules/**', 'coverage/**', '.data/**', 'bench/results/**'] },
   js.configs.recommended,
@@ -19,18 +38,7 @@ export default tseslint.config(
           message: 'Read configuration through src/config (the only module that reads process.env).',
         },
       ],
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex:
-                '^(\\.\\./)+(stream|windows|sinks|api|config|engine|metrics|shared|cli)/(?!index\\.js$).+',
-              message: 'Import another module through its index.ts, never a deep path.',
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': ['error', { patterns: PRODUCT_IMPORT_PATTERNS }],
     },
   },
   {
@@ -43,6 +51,21 @@ export default tseslint.config(
       'vitest.config.ts',
     ],
     rules: { 'no-restricted-syntax': 'off' },
+  },
+  {
+    files: ['src/engine/main/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [...PRODUCT_IMPORT_PATTERNS, threadBoundary('worker')] },
+      ],
+    },
+  },
+  {
+    files: ['src/engine/worker/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [...PRODUCT_IMPORT_PATTERNS, threadBoundary('main')] }],
+    },
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'loadtest/**/*.ts'],

@@ -10,7 +10,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pg from 'pg';
 import pino from 'pino';
 import type { Service } from '../../src/engine/index.js';
-import { partitionOf } from '../../src/stream/index.js';
+import { partitionOf } from '../../src/codec/index.js';
 import { median } from './bench-stats.js';
 import { partitionTargets, prepareStreams, publishBacklog, streamMessages } from './backlog.js';
 import {

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
-import { findNatsServerBinary } from '../../src/engine/embedded/index.js';
+import { findNatsServerBinary } from '../../src/embedded/index.js';
 
 /** bench/results at the repository root, whether we run from bench/ (tsx) or dist/bench/ (compiled). */
 export function resultsDir(): string {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { startEmbeddedPostgres, startNatsServer } from '../../src/engine/index.js';
+import { startEmbeddedPostgres, startNatsServer } from '../../src/embedded/index.js';
 import { DAY_MS, ensureDailyPartitions, migrate } from '../../src/sinks/index.js';
 import { postmasterPid, type ProcessGroups } from './process-usage.js';
 

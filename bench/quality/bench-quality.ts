@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import pino from 'pino';
-import { FLASH_CALL_PREFIX, generateTraffic } from '../../loadtest/lib/index.js';
+import { FLASH_CALL_PREFIX, generateTraffic } from '../../src/traffic/index.js';
 import { partitionTargets, offsetsReached, prepareStreams } from '../pipeline/backlog.js';
 import { perSecond, sleep, summarizeLatencies } from '../pipeline/bench-stats.js';
 import { machineInfo, resultsDir, today, writeResults } from '../pipeline/bench-results.js';

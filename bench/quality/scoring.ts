@@ -5,7 +5,7 @@
  * caller's pattern start to the moment the detector could tell: for the stream, the arrival of the record
  * that triggered its first alert; for the batch job, the hourly run that first flagged it.
  */
-import type { CallerClass, GroundTruth } from '../../loadtest/lib/index.js';
+import type { CallerClass, GroundTruth } from '../../src/traffic/index.js';
 import { round, summarizeLatencies, type LatencySummary } from '../pipeline/bench-stats.js';
 
 export const FRAUD_CLASSES: readonly CallerClass[] = ['sdhf', 'simbox'];

@@ -9,7 +9,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
-import type { GeneratedTraffic } from '../../loadtest/lib/index.js';
+import type { GeneratedTraffic } from '../../src/traffic/index.js';
 import { CdrPublisher } from '../../src/stream/index.js';
 import type { AlertMessage } from '../../src/windows/index.js';
 import { perSecond } from '../pipeline/bench-stats.js';

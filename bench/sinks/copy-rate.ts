@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { pino } from 'pino';
-import { startEmbeddedPostgres } from '../../src/engine/embedded/index.js';
+import { startEmbeddedPostgres } from '../../src/embedded/index.js';
 import {
   PostgresBatchWriter,
   ensureDailyPartitions,

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { decodeCdr } from '../../src/stream/index.js';
+import { decodeCdr } from '../../src/codec/index.js';
 import {
   createEventBatch,
   DEFAULT_RULE_SETTINGS,

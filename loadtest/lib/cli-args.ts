@@ -3,15 +3,10 @@
  * flag and the accepted range. A bad flag is a `CliUsageError` (exit code 2), never a stack trace.
  */
 import { parseDurationMs } from '../../src/config/index.js';
+import { UsageError } from '../../src/shared/index.js';
 
-export class CliUsageError extends Error {
-  static readonly code = 'LOADTEST_USAGE';
-  readonly code = CliUsageError.code;
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'CliUsageError';
-  }
-}
+/** A bad flag: the load-test CLIs print the message and exit with code 2. */
+export class CliUsageError extends UsageError {}
 
 /** An integer flag in `min..max` (underscores allowed: `1_000_000`), or `fallback` when absent. */
 export function intFlag(

@@ -9,8 +9,12 @@ import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { choiceFlag, CliUsageError, instantFlag, intFlag, numberFlag } from './cli-args.js';
 import { CSV_HEADER, cdrJsonToCsvRow } from './csv-rows.js';
-import { generateTraffic } from './traffic-generator.js';
-import { demoTrafficOptions, type TrafficOptions } from './traffic-options.js';
+import { generateTraffic } from '../../src/traffic/traffic-generator.js';
+import {
+  demoTrafficOptions,
+  TrafficOptionsError,
+  type TrafficOptions,
+} from '../../src/traffic/traffic-options.js';
 
 export const GENERATE_USAGE = `Usage: node dist/loadtest/generate.js [options]
 
@@ -204,7 +208,12 @@ export async function generateMain(
   try {
     args = parseGenerateArgs(argv);
   } catch (error) {
-    if (!(error instanceof CliUsageError) && !(error instanceof RangeError)) throw error;
+    if (!(
+      error instanceof CliUsageError ||
+      error instanceof TrafficOptionsError ||
+      error instanceof RangeError
+    ))
+      throw error;
     stderr.write(`${error.message}\n\n${GENERATE_USAGE}`);
     return 2;
   }

@@ -1,14 +1,5 @@
 /**
- * Synthetic CDR traffic: the public surface of `loadtest/lib` (the service's demo mode, benchmarks, the CLIs
- * and tests import from here).
+ * The load-test CLIs' shared pieces. The traffic model itself is product code (`src/traffic`, the demo's
+ * generator); this folder holds what only the CLIs need.
  */
-export { generateTraffic } from './traffic-generator.js';
-export type { GeneratedRecord, GeneratedTraffic, RecordKind } from './traffic-generator.js';
-export { demoTrafficOptions, resolveTrafficOptions, TrafficOptionsError } from './traffic-options.js';
-export type { Range, ResolvedTrafficOptions, TrafficOptions } from './traffic-options.js';
-export { CALLER_CLASSES } from './ground-truth.js';
-export type { CallerClass, GroundTruth, LabelledCaller } from './ground-truth.js';
-export { MALFORMED_FAULTS } from './cdr-json.js';
-export { CALL_CENTRE_PREFIX, FLASH_CALL_PREFIX, PROBE_PREFIX, SWITCHES } from './number-plan.js';
-export { NORMAL_DURATION_MEDIAN_SECONDS, NORMAL_DURATION_SIGMA } from './normal-population.js';
 export { CSV_HEADER, cdrJsonToCsvRow } from './csv-rows.js';

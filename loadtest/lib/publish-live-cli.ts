@@ -16,9 +16,13 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { CdrPublisher, PublishFailedError, type PublisherStats } from '../../src/stream/index.js';
 import { CliUsageError, durationFlag, intFlag, numberFlag } from './cli-args.js';
-import { estimateRecordsPerSecond } from './traffic-estimate.js';
-import { generateTraffic } from './traffic-generator.js';
-import { demoTrafficOptions, resolveTrafficOptions, type TrafficOptions } from './traffic-options.js';
+import { estimateRecordsPerSecond } from '../../src/traffic/traffic-estimate.js';
+import { generateTraffic } from '../../src/traffic/traffic-generator.js';
+import {
+  demoTrafficOptions,
+  resolveTrafficOptions,
+  type TrafficOptions,
+} from '../../src/traffic/traffic-options.js';
 
 export const PUBLISH_LIVE_USAGE = `Usage: node dist/loadtest/publish-live.js --rate N [options]
 

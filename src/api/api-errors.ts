@@ -1,99 +1,88 @@
 /**
- * Errors the API raises on purpose. Each kind is a class with a `static code` (the `error` field of the
- * response body) and an HTTP status; the error handler turns them into `{status:'error', error, message}`
- * bodies. Match them by class or code, never by message text.
+ * Errors the API raises on purpose. Each kind has its code in the one closed list (`ERROR_CODES`), an HTTP
+ * status, and the value the response body's `error` field carries (the seed's lower-case words, a contract);
+ * the error handler turns them into `{status:'error', error, message}` bodies.
  */
+import { SentinelError } from '../shared/index.js';
 
-export const API_ERROR_CODES = [
-  'api_config_invalid',
-  'validation_failed',
-  'bad_request',
-  'unauthorized',
-  'not_found',
-  'conflict',
-  'payload_too_large',
-  'unsupported_media_type',
-  'rate_limited',
-  'unavailable',
-  'internal_error',
-] as const;
-export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+/** Values of the response body's `error` field. */
+export type ApiBodyError =
+  | 'api_config_invalid'
+  | 'validation_failed'
+  | 'bad_request'
+  | 'unauthorized'
+  | 'not_found'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'internal_error';
 
-/** Base class: an error that maps to one HTTP status and one `error` code. */
-export abstract class ApiError extends Error {
+/** Base class: an error that maps to one HTTP status and one body `error` value. */
+export abstract class ApiError extends SentinelError {
   abstract readonly statusCode: number;
-  abstract readonly code: ApiErrorCode;
+  abstract readonly bodyError: ApiBodyError;
 }
 
 /** The server cannot be built as configured (e.g. production without any credential). */
 export class ApiConfigError extends ApiError {
-  static readonly code = 'api_config_invalid' as const;
-  readonly code = ApiConfigError.code;
+  static override readonly code = 'SENTINEL_API_CONFIG_INVALID';
   readonly statusCode = 500;
-  override readonly name = 'ApiConfigError';
+  readonly bodyError = 'api_config_invalid';
 }
 
 /** A request that passed the schema but breaks a rule the schema cannot express. */
 export class ValidationFailedError extends ApiError {
-  static readonly code = 'validation_failed' as const;
-  readonly code = ValidationFailedError.code;
+  static override readonly code = 'SENTINEL_API_VALIDATION_FAILED';
   readonly statusCode = 400;
-  override readonly name = 'ValidationFailedError';
-  /** Where the bad value is, e.g. `body.thresholds.0.window_seconds` or `querystring.cursor`. */
-  readonly field: string;
+  readonly bodyError = 'validation_failed';
 
-  constructor(field: string, message: string, options?: ErrorOptions) {
+  constructor(
+    /** Where the bad value is, e.g. `body.thresholds.0.window_seconds` or `querystring.cursor`. */
+    readonly field: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
-    this.field = field;
   }
 }
 
 export class UnauthorizedError extends ApiError {
-  static readonly code = 'unauthorized' as const;
-  readonly code = UnauthorizedError.code;
+  static override readonly code = 'SENTINEL_API_UNAUTHORIZED';
   readonly statusCode = 401;
-  override readonly name = 'UnauthorizedError';
+  readonly bodyError = 'unauthorized';
 }
 
 export class NotFoundError extends ApiError {
-  static readonly code = 'not_found' as const;
-  readonly code = NotFoundError.code;
+  static override readonly code = 'SENTINEL_API_NOT_FOUND';
   readonly statusCode = 404;
-  override readonly name = 'NotFoundError';
+  readonly bodyError = 'not_found';
 }
 
 export class ConflictError extends ApiError {
-  static readonly code = 'conflict' as const;
-  readonly code = ConflictError.code;
+  static override readonly code = 'SENTINEL_API_CONFLICT';
   readonly statusCode = 409;
-  override readonly name = 'ConflictError';
-}
-
-export class PayloadTooLargeError extends ApiError {
-  static readonly code = 'payload_too_large' as const;
-  readonly code = PayloadTooLargeError.code;
-  readonly statusCode = 413;
-  override readonly name = 'PayloadTooLargeError';
+  readonly bodyError = 'conflict';
 }
 
 /** A dependency the request needs (the engine, NATS) cannot answer now. */
 export class UnavailableError extends ApiError {
-  static readonly code = 'unavailable' as const;
-  readonly code = UnavailableError.code;
+  static override readonly code = 'SENTINEL_API_UNAVAILABLE';
   readonly statusCode = 503;
-  override readonly name = 'UnavailableError';
+  readonly bodyError = 'unavailable';
 }
 
 /** Over the per-principal request rate; `Retry-After` says when to come back. */
 export class RateLimitedError extends ApiError {
-  static readonly code = 'rate_limited' as const;
-  readonly code = RateLimitedError.code;
+  static override readonly code = 'SENTINEL_API_RATE_LIMITED';
   readonly statusCode = 429;
-  override readonly name = 'RateLimitedError';
-  readonly retryAfterSeconds: number;
+  readonly bodyError = 'rate_limited';
 
-  constructor(message: string, retryAfterSeconds: number) {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
     super(message);
-    this.retryAfterSeconds = retryAfterSeconds;
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiApp } from './api-context.js';
-import { ApiError, RateLimitedError, ValidationFailedError } from './api-errors.js';
+import { ApiError, RateLimitedError, ValidationFailedError, type ApiBodyError } from './api-errors.js';
 import { maskForLog } from './log-masking.js';
 
 interface SchemaIssue {
@@ -17,7 +17,7 @@ interface SchemaIssue {
 
 interface ErrorBody {
   status: 'error';
-  error: string;
+  error: ApiBodyError;
   message: string;
   field?: string;
   correlation_id?: string;
@@ -81,7 +81,7 @@ function bodyFor(error: FastifyError, request: FastifyRequest): { status: number
   if (error instanceof ValidationFailedError) {
     return {
       status: 400,
-      body: { status: 'error', error: error.code, message: error.message, field: error.field },
+      body: { status: 'error', error: error.bodyError, message: error.message, field: error.field },
     };
   }
   if (error instanceof RateLimitedError) {
@@ -89,21 +89,24 @@ function bodyFor(error: FastifyError, request: FastifyRequest): { status: number
       status: 429,
       body: {
         status: 'error',
-        error: error.code,
+        error: error.bodyError,
         message: error.message,
         retry_after_seconds: error.retryAfterSeconds,
       },
     };
   }
   if (error instanceof ApiError && error.statusCode < 500) {
-    return { status: error.statusCode, body: { status: 'error', error: error.code, message: error.message } };
+    return {
+      status: error.statusCode,
+      body: { status: 'error', error: error.bodyError, message: error.message },
+    };
   }
   if (error instanceof ApiError && error.statusCode === 503) {
     return {
       status: 503,
       body: {
         status: 'error',
-        error: error.code,
+        error: error.bodyError,
         message: error.message,
         correlation_id: String(request.id),
       },

@@ -10,18 +10,16 @@ export type {
   WorkerHealth,
 } from './engine-port.js';
 export {
-  API_ERROR_CODES,
   ApiConfigError,
   ApiError,
   ConflictError,
   NotFoundError,
-  PayloadTooLargeError,
   RateLimitedError,
   UnauthorizedError,
   UnavailableError,
   ValidationFailedError,
 } from './api-errors.js';
-export type { ApiErrorCode } from './api-errors.js';
+export type { ApiBodyError } from './api-errors.js';
 export { hashApiKey } from './auth/api-key-verifier.js';
 export type { Principal } from './auth/principal.js';
 export { ageLowAlerts, startLowAlertAging, AUTO_AGING_REVIEWER } from './jobs/low-alert-aging.js';

@@ -6,15 +6,12 @@ import type { Writable } from 'node:stream';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { UsageError } from '../shared/index.js';
 import { dropPartitionsBefore, ensureDailyPartitions, migrate } from '../sinks/index.js';
-import { CdrPublisher, decodeCdr, numberDigits } from '../stream/index.js';
+import { CdrPublisher } from '../stream/index.js';
+import { decodeCdr, numberDigits } from '../codec/index.js';
 
 const DAY_MS = 86_400_000;
-
-export class UsageError extends Error {
-  static readonly code = 'SENTINEL_USAGE';
-  readonly code = UsageError.code;
-}
 
 function flag(args: readonly string[], name: string): string | undefined {
   const at = args.indexOf(name);

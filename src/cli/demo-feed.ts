@@ -4,7 +4,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
-import { FLASH_CALL_PREFIX, demoTrafficOptions, generateTraffic } from '../../loadtest/lib/index.js';
+import { FLASH_CALL_PREFIX, demoTrafficOptions, generateTraffic } from '../traffic/index.js';
 import type { Service } from '../engine/index.js';
 import { CdrPublisher } from '../stream/index.js';
 import type { AlertMessage } from '../windows/index.js';

@@ -4,9 +4,9 @@
  * unset); the others are operator tools. Configuration comes from the environment (docs/config.md).
  */
 import { ConfigError, loadProcessConfig } from '../config/index.js';
-import { createLogger } from '../shared/index.js';
-import { runPublishCommand } from '../stream/index.js';
-import { UsageError, runDlqCommand, runMigrateCommand, runPartitionsCommand } from './admin-commands.js';
+import { UsageError, createLogger } from '../shared/index.js';
+import { runPublishCommand } from './publish-command.js';
+import { runDlqCommand, runMigrateCommand, runPartitionsCommand } from './admin-commands.js';
 import { runStartCommand } from './start-command.js';
 import { packageVersion } from './version.js';
 

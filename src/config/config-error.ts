@@ -1,7 +1,8 @@
+import { SentinelError } from '../shared/index.js';
+
 /** A configuration value that cannot be used. `key` is the environment variable, `accepted` what would be. */
-export class ConfigError extends Error {
-  static readonly code = 'SENTINEL_CONFIG_INVALID';
-  readonly code = ConfigError.code;
+export class ConfigError extends SentinelError {
+  static override readonly code = 'SENTINEL_CONFIG_INVALID';
 
   constructor(
     readonly key: string,
@@ -9,6 +10,5 @@ export class ConfigError extends Error {
     readonly accepted: string,
   ) {
     super(`${key}=${JSON.stringify(value)} is not valid: expected ${accepted}`);
-    this.name = 'ConfigError';
   }
 }

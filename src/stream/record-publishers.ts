@@ -7,9 +7,10 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { AlertMessage } from '../windows/index.js';
 import { AckingPublisher, type AckingPublisherOptions, type PublisherStats } from './acking-publisher.js';
-import type { Cdr } from './cdr.js';
-import { encodeCdr } from './cdr-encoder.js';
-import { cdrSubject, partitionOf, partitionOfCaller } from './partitioning.js';
+import type { Cdr } from '../codec/index.js';
+import { encodeCdr } from '../codec/index.js';
+import { partitionOf, partitionOfCaller } from '../codec/index.js';
+import { cdrSubject } from './subjects.js';
 import { DEFAULT_STREAM_NAMES } from './stream-setup.js';
 
 /** Shared plumbing: each typed publisher owns one AckingPublisher and forwards flush/stats/close. */

@@ -1,16 +1,7 @@
 /**
- * Errors the stream module throws. Match them by class or `code`, never by message text. Invalid CDRs are not
- * errors: they are `DecodeResult`s with a reason code.
+ * Errors of the NATS transport. Invalid CDRs are not errors: they are `DecodeResult`s with a reason code.
  */
-
-export const STREAM_ERROR_CODES = [
-  'SENTINEL_PUBLISH_FAILED',
-  'SENTINEL_PUBLISHER_CLOSED',
-  'SENTINEL_STREAM_SETUP_FAILED',
-  'SENTINEL_INVALID_TIME_ZONE',
-  'SENTINEL_PUBLISH_USAGE',
-] as const;
-export type StreamErrorCode = (typeof STREAM_ERROR_CODES)[number];
+import { SentinelError } from '../shared/index.js';
 
 /** One message that could not be stored: the server refused it, or it was never acknowledged. */
 export interface PublishFailure {
@@ -23,9 +14,8 @@ export interface PublishFailure {
 }
 
 /** Some published messages were not stored. `failures` lists the first of them (capped), `failedCount` all. */
-export class PublishFailedError extends Error {
-  static readonly code = 'SENTINEL_PUBLISH_FAILED' satisfies StreamErrorCode;
-  readonly code = PublishFailedError.code;
+export class PublishFailedError extends SentinelError {
+  static override readonly code = 'SENTINEL_PUBLISH_FAILED';
 
   constructor(
     readonly failedCount: number,
@@ -36,25 +26,21 @@ export class PublishFailedError extends Error {
       `${failedCount} message(s) were not stored by JetStream` +
         (first === undefined ? '' : `; first: ${first.subject} ${first.msgId ?? ''} (${first.description})`),
     );
-    this.name = 'PublishFailedError';
   }
 }
 
 /** `publish()` after `close()`, or on a closed connection. */
-export class PublisherClosedError extends Error {
-  static readonly code = 'SENTINEL_PUBLISHER_CLOSED' satisfies StreamErrorCode;
-  readonly code = PublisherClosedError.code;
+export class PublisherClosedError extends SentinelError {
+  static override readonly code = 'SENTINEL_PUBLISHER_CLOSED';
 
   constructor(options?: ErrorOptions) {
     super('the publisher is closed', options);
-    this.name = 'PublisherClosedError';
   }
 }
 
 /** A stream or consumer could not be created or updated. Keeps the JetStream API error as `cause`. */
-export class StreamSetupError extends Error {
-  static readonly code = 'SENTINEL_STREAM_SETUP_FAILED' satisfies StreamErrorCode;
-  readonly code = StreamSetupError.code;
+export class StreamSetupError extends SentinelError {
+  static override readonly code = 'SENTINEL_STREAM_SETUP_FAILED';
 
   constructor(
     readonly resource: string,
@@ -62,31 +48,5 @@ export class StreamSetupError extends Error {
     options?: ErrorOptions,
   ) {
     super(`${resource}: ${message}`, options);
-    this.name = 'StreamSetupError';
-  }
-}
-
-/** A time zone name that `Intl` does not know. */
-export class InvalidTimeZoneError extends RangeError {
-  static readonly code = 'SENTINEL_INVALID_TIME_ZONE' satisfies StreamErrorCode;
-  readonly code = InvalidTimeZoneError.code;
-
-  constructor(
-    readonly timeZone: string,
-    options?: ErrorOptions,
-  ) {
-    super(`unknown IANA time zone ${JSON.stringify(timeZone)}`, options);
-    this.name = 'InvalidTimeZoneError';
-  }
-}
-
-/** Bad arguments to `sentinel publish`. */
-export class PublishUsageError extends Error {
-  static readonly code = 'SENTINEL_PUBLISH_USAGE' satisfies StreamErrorCode;
-  readonly code = PublishUsageError.code;
-
-  constructor(message: string) {
-    super(message);
-    this.name = 'PublishUsageError';
   }
 }

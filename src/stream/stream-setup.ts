@@ -15,7 +15,7 @@ import {
 import type { JetStreamManager, StreamConfig, StreamInfo } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
-import { CDR_SUBJECT_PREFIX } from './partitioning.js';
+import { CDR_SUBJECT_PREFIX } from './subjects.js';
 import { StreamSetupError } from './stream-errors.js';
 
 /** Stream names and subjects; tests override them so they never touch a real deployment's streams. */

@@ -23,11 +23,4 @@ export type { PreparedRule, Rule, WindowStats } from './rule.js';
 export { sdhfRule } from './sdhf-rule.js';
 export { SDHF_SEVERITY_TABLE, sdhfSeverity, severityName } from './severity.js';
 export { windowLabel } from './window-label.js';
-export {
-  RuleSettingsError,
-  SnapshotError,
-  WINDOW_ERROR_CODES,
-  WindowCapacityError,
-  WindowOptionsError,
-} from './errors.js';
-export type { WindowErrorCode } from './errors.js';
+export { RuleSettingsError, SnapshotError, WindowCapacityError, WindowOptionsError } from './errors.js';

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findNatsServerBinary } from '../../src/engine/embedded/index.js';
+import { findNatsServerBinary } from '../../src/embedded/index.js';
 import { runTool } from './deploy-files.js';
 
 /** P in `"cdr.raw.*": "cdr.in.{{partition(P,1)}}"`, or undefined when the mapping is absent. */

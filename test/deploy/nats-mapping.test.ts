@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFreePort, isPortOpen } from '../../src/engine/embedded/index.js';
-import { partitionOf } from '../../src/stream/index.js';
+import { findFreePort, isPortOpen } from '../../src/embedded/index.js';
+import { partitionOf } from '../../src/codec/index.js';
 import { readRepoFile } from './deploy-files.js';
 import { natsConfigProblems, natsServerBinary, partitionMappingCount } from './nats-config.js';
 

@@ -7,7 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEYS } from '../../src/config/index.js';
-import { STREAM_NAMES, consumerName } from '../../src/engine/index.js';
+import { STREAM_NAMES } from '../../src/engine/index.js';
+import { partitionConsumerName } from '../../src/stream/index.js';
 import { METRIC_CATALOG } from '../../src/metrics/index.js';
 import { dig, loadYamlObject, objectAt, readRepoFile, repoPath, stringAt } from './deploy-files.js';
 import { renderKustomization } from './kustomize-render.js';
@@ -81,7 +82,7 @@ describe('docs/runbook.md', () => {
   it('runs sentinel CLI commands and flags that exist', () => {
     const cli = readRepoFile('src/cli/sentinel.ts');
     const commands = new Set([...cli.matchAll(/case '([a-z]+)':/g)].map((match) => match[1]));
-    const flagSource = sourceText('src/cli') + readRepoFile('src/stream/publish-command.ts');
+    const flagSource = sourceText('src/cli');
     const uses = cliUses(code);
     expect(uses.length).toBeGreaterThan(5);
     for (const use of uses) {
@@ -137,7 +138,9 @@ describe('docs/runbook.md', () => {
     const refs = natsRefs(code);
     expect(refs.length).toBeGreaterThan(3);
     const partitions = 16;
-    const consumers = Array.from({ length: partitions }, (_unused, p) => consumerName(p));
+    const consumers = Array.from({ length: partitions }, (_unused, p) =>
+      partitionConsumerName('sentinel', p),
+    );
     for (const ref of refs) {
       expect(Object.values(STREAM_NAMES), ref.stream).toContain(ref.stream);
       if (ref.consumer !== undefined) expect(consumers, ref.consumer).toContain(ref.consumer);

@@ -11,13 +11,10 @@ import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
-import {
-  startEmbeddedPostgres,
-  startNatsServer,
-  startService,
-  type Service,
-} from '../../src/engine/index.js';
-import { cdrSubject, partitionOf } from '../../src/stream/index.js';
+import { startEmbeddedPostgres, startNatsServer } from '../../src/embedded/index.js';
+import { startService, type Service } from '../../src/engine/index.js';
+import { cdrSubject } from '../../src/stream/index.js';
+import { partitionOf } from '../../src/codec/index.js';
 import { eventually } from '../support/service-fixture.js';
 
 const MAX_BUFFERED_ROWS = 500;

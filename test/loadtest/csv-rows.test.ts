@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { cdrJsonToCsvRow, CSV_HEADER, generateTraffic } from '../../loadtest/lib/index.js';
-import { parseCdrCsv } from '../../src/stream/index.js';
-import { HOUR_MS, MONDAY_MS } from './traffic-fixtures.js';
+import { cdrJsonToCsvRow, CSV_HEADER } from '../../loadtest/lib/index.js';
+import { generateTraffic } from '../../src/traffic/index.js';
+import { parseCdrCsv } from '../../src/codec/index.js';
+import { HOUR_MS, MONDAY_MS } from '../traffic/traffic-fixtures.js';
 
 describe('CSV rows', () => {
   it('are accepted by the engine CSV reader for valid records and rejected for malformed ones', () => {

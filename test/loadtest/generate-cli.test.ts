@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateMain } from '../../loadtest/lib/generate-cli.js';
-import { CSV_HEADER, type GroundTruth } from '../../loadtest/lib/index.js';
+import { CSV_HEADER } from '../../loadtest/lib/index.js';
+import { type GroundTruth } from '../../src/traffic/index.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'sentinel-generate-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));

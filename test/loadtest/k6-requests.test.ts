@@ -30,7 +30,7 @@ import {
   fnv1a32,
   parseCdrCsv,
   partitionOf,
-} from '../../src/stream/index.js';
+} from '../../src/codec/index.js';
 
 const NOW_MS = Date.UTC(2025, 5, 2, 12);
 

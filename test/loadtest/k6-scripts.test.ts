@@ -5,7 +5,7 @@
  * request it built (URL, headers, body) and that its checks pass on well-formed answers.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { decodeCdr, parseCdrCsv, partitionOf } from '../../src/stream/index.js';
+import { decodeCdr, parseCdrCsv, partitionOf } from '../../src/codec/index.js';
 
 interface Sent {
   method: string;

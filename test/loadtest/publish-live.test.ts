@@ -7,7 +7,7 @@ import {
   runPublishLive,
   type PublishLiveOptions,
 } from '../../loadtest/lib/publish-live-cli.js';
-import { decodeCdr, partitionOf } from '../../src/stream/index.js';
+import { decodeCdr, partitionOf } from '../../src/codec/index.js';
 import { connectTestNats, uniqueName } from '../support/nats.js';
 
 const PARTITIONS = 4;

@@ -11,11 +11,10 @@ import {
   PublishFailedError,
   PublisherClosedError,
   ensureStreams,
-  partitionOfCaller,
   resolveStreamNames,
-  type Cdr,
   type StreamNames,
 } from '../../src/stream/index.js';
+import { partitionOfCaller, type Cdr } from '../../src/codec/index.js';
 import type { AlertMessage } from '../../src/windows/index.js';
 import { connectTestNats, uniqueName } from '../support/nats.js';
 

@@ -5,7 +5,6 @@ import { pino, type Logger } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   StreamSetupError,
-  ensurePartitionConsumer,
   ensureStreams,
   resolveStreamNames,
   type StreamNames,
@@ -141,70 +140,5 @@ describe('ensureStreams', () => {
     expect(error).toBeInstanceOf(StreamSetupError);
     expect((error as StreamSetupError).resource).toBe('bad.name');
     expect((error as StreamSetupError).cause).toBeInstanceOf(Error);
-  });
-});
-
-describe('ensurePartitionConsumer', () => {
-  let nc: NatsConnection;
-  let jsm: JetStreamManager;
-  let names: StreamNames;
-
-  beforeAll(async () => {
-    nc = await connectTestNats();
-    jsm = await jetstreamManager(nc);
-    names = testNames();
-    await ensureStreams(
-      jsm,
-      { partitions: 4, cdrMaxAgeMs: 3_600_000, duplicateWindowMs: 120_000, names },
-      capturingLogger().logger,
-    );
-  });
-
-  afterAll(async () => {
-    for (const stream of [names.cdrStream, names.dlqStream, names.alertsStream])
-      await jsm.streams.delete(stream).catch(() => false);
-    await nc.close();
-  });
-
-  it('creates a durable pull consumer filtered to one partition, then leaves it alone', async () => {
-    const options = {
-      stream: names.cdrStream,
-      partition: 3,
-      durableName: 'shard-p3',
-      subjectPrefix: names.cdrSubjectPrefix,
-    };
-    const created = await ensurePartitionConsumer(jsm, options);
-    expect(created.action).toBe('created');
-    expect(created.info.config).toMatchObject({
-      durable_name: 'shard-p3',
-      filter_subject: `${names.cdrSubjectPrefix}.3`,
-      ack_policy: 'all',
-      ack_wait: 300_000 * NANOS_PER_MS,
-      deliver_policy: 'all',
-    });
-    expect(created.info.config.deliver_subject).toBeUndefined();
-    expect((await ensurePartitionConsumer(jsm, options)).action).toBe('unchanged');
-
-    const updated = await ensurePartitionConsumer(jsm, { ...options, ackWaitMs: 600_000 });
-    expect(updated).toMatchObject({ action: 'updated', changed: ['ack_wait'] });
-    expect(updated.info.config.ack_wait).toBe(600_000 * NANOS_PER_MS);
-
-    const error = await ensurePartitionConsumer(jsm, { ...options, partition: 2 }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(StreamSetupError);
-  });
-
-  it('starts a new consumer at the given sequence', async () => {
-    const js = jsm.jetstream();
-    for (let i = 0; i < 10; i++) await js.publish(`${names.cdrSubjectPrefix}.1`, new Uint8Array([i]));
-    const first = (await jsm.streams.info(names.cdrStream)).state.first_seq;
-    const info = await ensurePartitionConsumer(jsm, {
-      stream: names.cdrStream,
-      partition: 1,
-      durableName: 'shard-p1-from-6',
-      subjectPrefix: names.cdrSubjectPrefix,
-      startSeq: first + 5,
-    });
-    expect(info.action).toBe('created');
-    expect(info.info.num_pending).toBe(5);
   });
 });

@@ -3,7 +3,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { findFreePort } from '../../src/engine/index.js';
+import { findFreePort } from '../../src/embedded/index.js';
 
 const CLI = fileURLToPath(new URL('../../dist/src/cli/sentinel.js', import.meta.url));
 

@@ -7,7 +7,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres, startNatsServer } from '../../src/engine/embedded/index.js';
+import { startEmbeddedPostgres, startNatsServer } from '../../src/embedded/index.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

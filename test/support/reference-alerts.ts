@@ -3,7 +3,7 @@
  * detection engine per partition, in process. Used to check that a crash and restart change nothing.
  */
 import type { Config } from '../../src/config/index.js';
-import { decodeCdr, partitionOf, numberDigits } from '../../src/stream/index.js';
+import { decodeCdr, partitionOf, numberDigits } from '../../src/codec/index.js';
 import { DetectionEngine, type AlertEvent, type RuleSettings } from '../../src/windows/index.js';
 
 export function referenceAlertKeys(

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { loadConfig, type Config } from '../../src/config/index.js';
-import { startNatsServer, startService, type Service } from '../../src/engine/index.js';
+import { startNatsServer } from '../../src/embedded/index.js';
+import { startService, type Service } from '../../src/engine/index.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
 
 export interface TestStack {

@@ -1,5 +1,5 @@
 /** The only messages crossing the boundary between the API thread and the CSV parsing workers (piscina). */
-import type { CdrJson } from '../../stream/index.js';
+import type { CdrJson } from '../../codec/index.js';
 
 export interface CsvParseTask {
   /** The uploaded file, transferred (not copied) to the worker. */

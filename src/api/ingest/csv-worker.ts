@@ -2,7 +2,7 @@
  * piscina worker: parses and validates one uploaded CSV off the API thread, so a 50 MB upload never stalls
  * the event loop that serves the live feed and the health probes. Pure CPU work, no I/O.
  */
-import { parseCdrCsv } from '../../stream/index.js';
+import { parseCdrCsv } from '../../codec/index.js';
 import type { CsvParseResult, CsvParseTask } from './csv-protocol.js';
 
 export default function parseCsvTask(task: CsvParseTask): CsvParseResult {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Type } from '@fastify/type-provider-typebox';
-import { validateCdrObject } from '../../stream/index.js';
+import { validateCdrObject } from '../../codec/index.js';
 import type { ApiApp, ApiContext } from '../api-context.js';
 import { UnavailableError, ValidationFailedError } from '../api-errors.js';
 import { errorResponses, PhoneNumber, Timestamp } from '../schemas/common-schemas.js';

@@ -6,7 +6,7 @@
  */
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { CdrJson } from '../../stream/index.js';
+import type { CdrJson } from '../../codec/index.js';
 import type { ApiApp, ApiContext } from '../api-context.js';
 import { UnavailableError, ValidationFailedError } from '../api-errors.js';
 import { errorResponses } from '../schemas/common-schemas.js';

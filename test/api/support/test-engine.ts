@@ -18,7 +18,7 @@ import type {
   WorkerHealth,
 } from '../../../src/api/index.js';
 import { sdhfSeverity } from '../../../src/api/index.js';
-import { partitionOf } from '../../../src/stream/index.js';
+import { partitionOf } from '../../../src/codec/index.js';
 import { SEVERITIES, toAlertMessage, type AlertMessage, type Severity } from '../../../src/windows/index.js';
 import { uniqueName } from '../../support/nats.js';
 

@@ -1,0 +1,215 @@
+/**
+ * The engine as the HTTP API sees it (EnginePort). Caller queries go to the worker owning the caller's
+ * partition in this process, or over NATS request/reply to the instance that owns it. Rule changes are
+ * applied here at once and broadcast on a control subject so every other instance applies them too.
+ */
+import type { NatsConnection, Subscription } from '@nats-io/nats-core';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import type { Logger } from 'pino';
+import type { CallerView, EngineHealth, EnginePort, RuleSettingsDoc } from '../../api/index.js';
+import { cdrSubject, type CdrPublisher } from '../../stream/index.js';
+import { partitionOf } from '../../codec/index.js';
+import type { AlertMessage, Severity } from '../../windows/index.js';
+import type { CallerSnapshot } from '../protocol.js';
+import { isAllowlisted, toRuleSettings } from './rules-mapping.js';
+import type { WorkerSupervisor } from './worker-supervisor.js';
+
+export const CONTROL_RULES_SUBJECT = 'sentinel.control.rules';
+export const CALLER_QUERY_PREFIX = 'sentinel.control.caller';
+const SUBMIT_WAIT_MS = 2_000;
+
+export interface EnginePortDeps {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  publisher: CdrPublisher;
+  supervisor: WorkerSupervisor;
+  partitions: number;
+  natsUrl: string;
+  alertsSubjectPrefix: string;
+  logger: Logger;
+  rules: RuleSettingsDoc;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/** Digits of the record's caller for partitioning; records that fail validation still need a partition. */
+function callerDigitsOf(record: Record<string, unknown>): string {
+  const raw =
+    typeof record.caller === 'string' || typeof record.caller === 'number' ? String(record.caller) : '';
+  const digits = raw.replace(/^\+/, '');
+  return /^\d+$/.test(digits) ? digits : '0';
+}
+
+export class EngineRuntimePort implements EnginePort {
+  private readonly encoder = new TextEncoder();
+  private readonly listeners = new Set<(alert: AlertMessage) => void>();
+  private readonly subscriptions: Subscription[] = [];
+  private rules: RuleSettingsDoc;
+
+  constructor(private readonly deps: EnginePortDeps) {
+    this.rules = deps.rules;
+  }
+
+  /** Subscribes to the alert feed, rule broadcasts and caller queries for the partitions owned here. */
+  start(): void {
+    const { nc, logger } = this.deps;
+    const alerts = nc.subscribe(`${this.deps.alertsSubjectPrefix}.>`, {
+      callback: (error, msg) => {
+        if (error) return;
+        let alert: AlertMessage;
+        try {
+          alert = msg.json<AlertMessage>();
+        } catch {
+          return;
+        }
+        for (const listener of this.listeners) {
+          try {
+            listener(alert);
+          } catch (listenerError) {
+            logger.warn({ err: listenerError }, 'alert listener failed');
+          }
+        }
+      },
+    });
+    const rules = nc.subscribe(CONTROL_RULES_SUBJECT, {
+      callback: (error, msg) => {
+        if (error) return;
+        try {
+          this.applyLocally(msg.json<RuleSettingsDoc>());
+        } catch (applyError) {
+          logger.error({ err: applyError }, 'ignoring malformed rule broadcast');
+        }
+      },
+    });
+    const queries = nc.subscribe(`${CALLER_QUERY_PREFIX}.*`, {
+      queue: 'sentinel-caller-query',
+      callback: (error, msg) => {
+        if (error) return;
+        const digits = msg.subject.slice(CALLER_QUERY_PREFIX.length + 1);
+        const partition = partitionOf(digits, this.deps.partitions);
+        if (!this.deps.supervisor.owns(partition)) return; // another instance answers
+        void this.localView(digits).then((view) => msg.respond(JSON.stringify(view ?? null)));
+      },
+    });
+    this.subscriptions.push(alerts, rules, queries);
+  }
+
+  stop(): void {
+    for (const subscription of this.subscriptions) subscription.unsubscribe();
+  }
+
+  get currentRules(): RuleSettingsDoc {
+    return this.rules;
+  }
+
+  private applyLocally(doc: RuleSettingsDoc): void {
+    this.rules = doc;
+    this.deps.supervisor.setRules(toRuleSettings(doc));
+  }
+
+  private async localView(digits: string): Promise<CallerView | undefined> {
+    const partition = partitionOf(digits, this.deps.partitions);
+    const snapshot = await this.deps.supervisor.callerSnapshot(Number(digits), partition);
+    return this.toView(digits, partition, snapshot);
+  }
+
+  private toView(digits: string, partition: number, snapshot: CallerSnapshot | undefined): CallerView {
+    return {
+      number: digits,
+      partition,
+      worker: snapshot?.worker ?? -1,
+      allowlisted: isAllowlisted(digits, this.rules.allowlist),
+      windows: (snapshot?.windows ?? []).map((w) => ({
+        windowSeconds: w.windowSeconds,
+        callCount: w.callCount,
+        uniqueDestinations: w.uniqueDestinations,
+        totalDurationSeconds: w.totalDurationSeconds,
+        avgDurationSeconds: w.avgDurationSeconds,
+        firstEventAt: iso(w.firstEventAtMs),
+        lastEventAt: iso(w.lastEventAtMs),
+      })),
+      openEpisodes: (snapshot?.openEpisodes ?? []).map((e) => ({
+        rule: e.rule,
+        windowSeconds: e.windowSeconds,
+        severity: e.severity as Severity,
+        episodeKey: e.episodeKey,
+        openedAt: new Date(e.openedAtMs).toISOString(),
+      })),
+    };
+  }
+
+  async callerView(callerDigits: string): Promise<CallerView | undefined> {
+    const partition = partitionOf(callerDigits, this.deps.partitions);
+    if (this.deps.supervisor.owns(partition)) return await this.localView(callerDigits);
+    try {
+      const reply = await this.deps.nc.request(`${CALLER_QUERY_PREFIX}.${callerDigits}`, '', {
+        timeout: 2_000,
+      });
+      return reply.json<CallerView | null>() ?? undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async publishCdrs(
+    records: readonly Record<string, unknown>[],
+  ): Promise<{ published: number; duplicates: number }> {
+    const before = this.deps.publisher.stats();
+    for (const record of records) {
+      const callId = typeof record.call_id === 'string' ? record.call_id : '';
+      await this.deps.publisher.publishRaw(
+        this.encoder.encode(JSON.stringify(record)),
+        callId,
+        callerDigitsOf(record),
+      );
+    }
+    await this.deps.publisher.flush();
+    const after = this.deps.publisher.stats();
+    return { published: after.acked - before.acked, duplicates: after.duplicates - before.duplicates };
+  }
+
+  async submitAndView(
+    record: Record<string, unknown>,
+    callerDigits: string,
+  ): Promise<CallerView | undefined> {
+    const partition = partitionOf(callerDigits, this.deps.partitions);
+    const callId = typeof record.call_id === 'string' ? record.call_id : undefined;
+    const ack = await this.deps.js.publish(
+      cdrSubject(partition),
+      JSON.stringify(record),
+      callId === undefined ? {} : { msgID: callId },
+    );
+    if (this.deps.supervisor.owns(partition))
+      await this.deps.supervisor.waitApplied(partition, ack.seq, SUBMIT_WAIT_MS);
+    return await this.callerView(callerDigits);
+  }
+
+  async applyRules(settings: RuleSettingsDoc): Promise<void> {
+    this.applyLocally(settings);
+    this.deps.nc.publish(CONTROL_RULES_SUBJECT, JSON.stringify(settings));
+    await this.deps.nc.flush();
+  }
+
+  async health(): Promise<EngineHealth> {
+    const workers = this.deps.supervisor.statuses().map((s) => ({
+      id: s.id,
+      state: s.state,
+      partitions: s.partitions,
+      restarts: s.restarts,
+      bufferedRows: s.health?.bufferedRows ?? 0,
+      sinkCircuit: s.health?.sinkCircuit ?? 'closed',
+      consumerPending: s.health?.consumerPending ?? {},
+      window: s.health?.window ?? { callers: 0, eventsHeld: 0, bytes: 0 },
+    }));
+    return {
+      nats: { connected: !this.deps.nc.isClosed(), url: this.deps.natsUrl },
+      workers,
+      ready: this.deps.supervisor.allReady(),
+    };
+  }
+
+  onAlert(listener: (alert: AlertMessage) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * The composition root: config in, running engine out. Wires NATS, Postgres, the shard workers, the HTTP
+ * API and the maintenance timers; owns the order of start-up and shutdown.
+ */
+import { availableParallelism } from 'node:os';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import { buildApiServer, loadRuleSettings, startLowAlertAging } from '../../api/index.js';
+import type { Config } from '../../config/index.js';
+import { Metrics } from '../../metrics/index.js';
+import { compiledSibling } from '../../shared/index.js';
+import { maintainPartitions, migrate } from '../../sinks/index.js';
+import { CdrPublisher, ensureStreams } from '../../stream/index.js';
+import { EngineRuntimePort } from './engine-port-impl.js';
+import { resolveInfrastructure, type Infrastructure } from './infrastructure.js';
+import { assignToWorkers, ownedPartitions } from './partition-assignment.js';
+import { defaultRuleSettingsDoc, toRuleSettings } from './rules-mapping.js';
+import { WorkerSupervisor } from './worker-supervisor.js';
+import { randomBytes } from 'node:crypto';
+
+const MAINTENANCE_INTERVAL_MS = 3_600_000;
+export const STREAM_NAMES = { cdr: 'CDR', dlq: 'CDR_DLQ', alerts: 'ALERTS' } as const;
+export const ALERTS_SUBJECT_PREFIX = 'sentinel.alerts';
+
+export interface ServiceOptions {
+  logger: Logger;
+  version: string;
+  /** Listen for HTTP (off in some tests that only need the pipeline). @default true */
+  http?: boolean;
+  /** `sink_offsets.consumer` and durable-name prefix. @default 'sentinel' */
+  consumerGroup?: string;
+}
+
+export interface Service {
+  config: Config;
+  metrics: Metrics;
+  engine: EngineRuntimePort;
+  supervisor: WorkerSupervisor;
+  pool: pg.Pool;
+  nc: NatsConnection;
+  infrastructure: Infrastructure;
+  api: FastifyInstance | undefined;
+  /** http://host:port when listening. */
+  httpUrl: string | undefined;
+  /** Generated when no credential is configured outside production (logged once for the demo). */
+  devApiKey: string | undefined;
+  whenReady(timeoutMs?: number): Promise<boolean>;
+  stop(): Promise<boolean>;
+}
+
+export async function startService(config: Config, options: ServiceOptions): Promise<Service> {
+  const logger = options.logger;
+  const consumerGroup = options.consumerGroup ?? 'sentinel';
+  const infrastructure = await resolveInfrastructure(config, logger);
+  const nc = await connect({
+    servers: infrastructure.natsUrl,
+    name: 'sentinel-main',
+    maxReconnectAttempts: -1,
+  });
+  const metrics = new Metrics(options.version);
+  metrics.gauge('sentinel_nats_connected').set(1);
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect') metrics.gauge('sentinel_nats_connected').set(0);
+      if (status.type === 'reconnect') metrics.gauge('sentinel_nats_connected').set(1);
+      logger.info({ status: status.type }, 'nats connection status');
+    }
+  })();
+  const jsm = await jetstreamManager(nc);
+  const changes = await ensureStreams(
+    jsm,
+    {
+      partitions: config.partitions,
+      cdrMaxAgeMs: config.cdrMaxAgeMs,
+      duplicateWindowMs: config.duplicateWindowMs,
+    },
+    logger,
+  );
+  logger.info({ streams: changes }, 'streams ready');
+
+  const pool = new pg.Pool({
+    connectionString: infrastructure.databaseUrl,
+    max: config.databasePoolMaxSize,
+    min: config.databasePoolMinSize,
+  });
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle Postgres client error'));
+  await migrate(pool, logger);
+  const maintain = (): Promise<unknown> =>
+    maintainPartitions(pool, {
+      nowMs: Date.now(),
+      partitionsAheadDays: config.partitionsAheadDays,
+      retentionDays: config.retentionDays,
+      logger,
+    });
+  await maintain();
+
+  const ruleDoc = await loadRuleSettings(pool, defaultRuleSettingsDoc(config));
+  const owned = ownedPartitions(config.partitions, config.instanceIndex, config.instanceCount);
+  const assignment = assignToWorkers(owned, config.workers);
+  const supervisor = new WorkerSupervisor({
+    assignment,
+    rules: toRuleSettings(ruleDoc),
+    metrics,
+    logger,
+    workerFile: compiledSibling(import.meta.url, '../worker/shard-worker.js'),
+    startupFor: (workerId, partitions, rules) => ({
+      workerId,
+      partitions,
+      config,
+      natsUrl: infrastructure.natsUrl,
+      databaseUrl: infrastructure.databaseUrl,
+      rules,
+      streams: { ...STREAM_NAMES },
+      consumerGroup,
+    }),
+  });
+  supervisor.start();
+  logger.info(
+    {
+      instance: config.instanceIndex,
+      of: config.instanceCount,
+      partitions: owned,
+      workers: assignment.length,
+      cores: availableParallelism(),
+    },
+    'shard workers starting',
+  );
+
+  const publisher = new CdrPublisher(nc, { partitions: config.partitions, logger });
+  const engine = new EngineRuntimePort({
+    nc,
+    js: jetstream(nc),
+    publisher,
+    supervisor,
+    partitions: config.partitions,
+    natsUrl: infrastructure.natsUrl,
+    alertsSubjectPrefix: ALERTS_SUBJECT_PREFIX,
+    logger,
+    rules: ruleDoc,
+  });
+  engine.start();
+
+  const timers: NodeJS.Timeout[] = [];
+  timers.push(
+    setInterval(() => {
+      maintain().catch((error: unknown) => logger.warn({ err: error }, 'partition maintenance failed'));
+    }, MAINTENANCE_INTERVAL_MS),
+  );
+  const stopAging =
+    config.lowAlertAutoReviewAfterMs === undefined
+      ? undefined
+      : startLowAlertAging(pool, config.lowAlertAutoReviewAfterMs, logger);
+
+  const noCredentials =
+    config.auth.apiKeyHashes.length === 0 &&
+    config.auth.jwtSecret === undefined &&
+    config.auth.jwtPublicKey === undefined;
+  const devApiKey =
+    noCredentials && config.environment !== 'production'
+      ? `dev-${randomBytes(16).toString('hex')}`
+      : undefined;
+  let api: FastifyInstance | undefined;
+  let httpUrl: string | undefined;
+  if (options.http !== false) {
+    const server = await buildApiServer({
+      config,
+      pool,
+      engine,
+      metrics,
+      logger,
+      version: options.version,
+      ...(devApiKey === undefined ? {} : { devApiKey }),
+    });
+    api = server;
+    const address = await server.listen({ host: config.httpHost, port: config.httpPort });
+    httpUrl = address.replace('0.0.0.0', '127.0.0.1');
+    logger.info({ url: httpUrl }, 'HTTP API listening');
+    if (devApiKey !== undefined)
+      logger.warn({ apiKey: devApiKey }, 'no API credential configured: generated a development API key');
+  }
+
+  let stopped: Promise<boolean> | undefined;
+  const stop = async (): Promise<boolean> => {
+    logger.info({ deadlineMs: config.shutdownTimeoutMs }, 'shutting down');
+    for (const timer of timers) clearInterval(timer);
+    stopAging?.();
+    await api?.close();
+    engine.stop();
+    const clean = await supervisor.shutdown(config.shutdownTimeoutMs);
+    await publisher.close().catch(() => undefined);
+    await nc.drain().catch(() => undefined);
+    await pool.end().catch(() => undefined);
+    await infrastructure.stop();
+    logger.info({ clean }, 'shutdown complete');
+    return clean;
+  };
+
+  return {
+    config,
+    metrics,
+    engine,
+    supervisor,
+    pool,
+    nc,
+    infrastructure,
+    api,
+    httpUrl,
+    devApiKey,
+    async whenReady(timeoutMs = 120_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!supervisor.allReady()) {
+        if (Date.now() > deadline) return false;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return true;
+    },
+    stop: () => (stopped ??= stop()),
+  };
+}

@@ -1,0 +1,252 @@
+/**
+ * Everything one partition needs on the per-message hot path: decode → dedup → windows and rules → sink rows,
+ * alerts and dead letters. One detection engine per partition keeps replays deterministic: a caller's
+ * results depend only on its own partition's order, whatever the interleaving with other partitions.
+ */
+import type { JsMsg } from '@nats-io/jetstream';
+import type { SinkBuffer } from '../../sinks/index.js';
+import { decodeCdr, numberDigits } from '../../codec/index.js';
+import type { WorkerMetricsRecorder } from '../../metrics/index.js';
+import {
+  DetectionEngine,
+  SnapshotError,
+  toAlertMessage,
+  type AlertEvent,
+  type AlertMessage,
+  type RuleSettings,
+  type WindowEngineOptions,
+} from '../../windows/index.js';
+import type { PartitionCheckpoint } from './checkpoint-files.js';
+import { RecentIds } from './recent-ids.js';
+import { SeqWaiters } from './seq-waiters.js';
+import type { CallerSnapshot } from '../protocol.js';
+
+export interface PartitionProcessorDeps {
+  sink: SinkBuffer;
+  metrics: WorkerMetricsRecorder;
+  publishAlert(alert: AlertMessage): void;
+  publishDeadLetter(
+    raw: Uint8Array,
+    reason: string,
+    field: string | undefined,
+    subject: string,
+    seq: number,
+  ): void;
+  workerId: number;
+}
+
+export class PartitionProcessor {
+  private readonly engine: DetectionEngine;
+  private readonly recentIds: RecentIds;
+  private readonly alertsOut: AlertEvent[] = [];
+  /** Highest stream sequence handled; a redelivery at or below it is already in the sink buffer. */
+  private lastSeq = 0;
+  /** Messages handled but not yet acked, oldest first (AckAll: acking the newest committed one acks all). */
+  private readonly unacked: JsMsg[] = [];
+  /** Requests waiting for a sequence to be applied to the windows. */
+  private readonly applied = new SeqWaiters();
+  lastEventTimeMs = 0;
+
+  /** Checkpoints waiting for Postgres to commit the sequence they reflect. */
+  private readonly committed = new SeqWaiters();
+
+  /**
+   * @param restored a checkpoint whose sequence is at or below `committedSeq`: the processor resumes from it
+   *   (throws `SnapshotError` when its engine snapshot does not fit `engineOptions`).
+   */
+  constructor(
+    readonly partition: number,
+    engineOptions: WindowEngineOptions,
+    rules: RuleSettings,
+    dedupCapacity: number,
+    /** Highest sequence already committed to Postgres: messages at or below it only rebuild state. */
+    private committedSeq: number,
+    private readonly deps: PartitionProcessorDeps,
+    restored?: PartitionCheckpoint,
+  ) {
+    if (restored === undefined) {
+      this.engine = new DetectionEngine(engineOptions, rules);
+      this.recentIds = new RecentIds(dedupCapacity);
+      return;
+    }
+    if (restored.seq > committedSeq)
+      throw new RangeError(`checkpoint at ${restored.seq} is ahead of the committed offset ${committedSeq}`);
+    this.engine = DetectionEngine.restore(restored.engine, rules);
+    const { windowsMs, allowedLatenessMs } = this.engine.windowOptions();
+    if (
+      allowedLatenessMs !== engineOptions.allowedLatenessMs ||
+      windowsMs.length !== engineOptions.windowsMs.length ||
+      windowsMs.some((w, k) => w !== engineOptions.windowsMs[k])
+    )
+      throw new SnapshotError('the checkpoint was taken with other windows or lateness');
+    this.recentIds = RecentIds.from(dedupCapacity, restored.recentIds);
+    this.lastSeq = restored.seq;
+  }
+
+  get handledSeq(): number {
+    return this.lastSeq;
+  }
+
+  /**
+   * The partition's state as of the last handled message, for a checkpoint. Synchronous, so no message
+   * slips in between; write it only once `waitCommitted(seq)` resolves (a checkpoint must never be ahead of
+   * what Postgres holds).
+   */
+  checkpoint(takenAtMs: number, stream: string): PartitionCheckpoint {
+    return {
+      partition: this.partition,
+      stream,
+      seq: this.lastSeq,
+      takenAtMs,
+      recentIds: this.recentIds.toArray(),
+      engine: this.engine.snapshot(),
+    };
+  }
+
+  /** Resolves true once Postgres committed everything up to `seq`, false after `timeoutMs`. */
+  waitCommitted(seq: number, timeoutMs: number): Promise<boolean> {
+    return seq <= this.committedSeq ? Promise.resolve(true) : this.committed.wait(seq, timeoutMs);
+  }
+
+  /** Handles one message synchronously. */
+  handle(msg: JsMsg): void {
+    const seq = msg.seq;
+    if (seq <= this.lastSeq) return; // redelivered while waiting for a commit: already buffered
+    this.lastSeq = seq;
+    const replayOnly = seq <= this.committedSeq;
+    const { sink, metrics } = this.deps;
+    if (!replayOnly) this.unacked.push(msg);
+    metrics.inc('sentinel_records_consumed_total', { phase: replayOnly ? 'replay' : 'live' });
+    if (replayOnly) metrics.inc('sentinel_replay_records_total');
+
+    const decoded = decodeCdr(msg.data);
+    if (!decoded.ok) {
+      if (replayOnly) return;
+      metrics.inc('sentinel_cdr_ingestion_errors_total', { reason: decoded.reason });
+      this.deps.publishDeadLetter(msg.data, decoded.reason, decoded.field, msg.subject, seq);
+      sink.addDeadLetter({
+        reason: decoded.reason,
+        field: decoded.field,
+        message: decoded.message,
+        subject: msg.subject,
+        partition: this.partition,
+        streamSeq: seq,
+        raw: msg.data,
+      });
+      return this.applied.release(seq);
+    }
+    const cdr = decoded.cdr;
+    if (!this.recentIds.add(cdr.callId)) {
+      if (!replayOnly) {
+        metrics.inc('sentinel_cdr_records_duplicate_total');
+        sink.markProcessed(this.partition, seq);
+      }
+      return this.applied.release(seq);
+    }
+    const alerts = this.alertsOut;
+    alerts.length = 0;
+    const outcome = this.engine.process(cdr.caller, cdr.callee, cdr.startMs, cdr.durationSeconds, alerts);
+    if (cdr.startMs > this.lastEventTimeMs) this.lastEventTimeMs = cdr.startMs;
+    if (replayOnly) return; // alerts re-derived here were committed with their batch before: suppress
+
+    const late = outcome === 'late';
+    if (late) metrics.inc('sentinel_late_records_total');
+    sink.addRecord({
+      callId: cdr.callId,
+      caller: numberDigits(cdr.caller),
+      callee: numberDigits(cdr.callee),
+      startMs: cdr.startMs,
+      durationSeconds: cdr.durationSeconds,
+      ...(cdr.answered === undefined ? {} : { answered: cdr.answered }),
+      ...(cdr.direction === undefined ? {} : { direction: cdr.direction }),
+      ...(cdr.cause === undefined ? {} : { cause: cdr.cause }),
+      ...(cdr.cell === undefined ? {} : { cell: cdr.cell }),
+      ...(cdr.imsi === undefined ? {} : { imsi: cdr.imsi }),
+      ...(cdr.imei === undefined ? {} : { imei: cdr.imei }),
+      ...(cdr.switchId === undefined ? {} : { switchId: cdr.switchId }),
+      ...(cdr.trunkIn === undefined ? {} : { trunkIn: cdr.trunkIn }),
+      ...(cdr.trunkOut === undefined ? {} : { trunkOut: cdr.trunkOut }),
+      partition: this.partition,
+      streamSeq: seq,
+      late,
+    });
+    if (alerts.length > 0) this.emitAlerts(alerts, msg);
+    this.applied.release(seq);
+  }
+
+  private emitAlerts(alerts: readonly AlertEvent[], msg: JsMsg): void {
+    const nowMs = Date.now();
+    // The stream's stored timestamp is when the switch's publish landed: the honest start of the latency.
+    const storedMs = msg.info.timestampNanos / 1e6;
+    const eventToAlertMs = Math.max(0, Math.round(nowMs - storedMs));
+    for (const event of alerts) {
+      const message = toAlertMessage(event, nowMs, eventToAlertMs);
+      this.deps.publishAlert(message);
+      this.deps.sink.addAlert(message);
+      this.deps.metrics.inc('sentinel_alerts_generated_total', {
+        rule: event.rule,
+        severity: event.severity,
+      });
+      this.deps.metrics.inc('sentinel_alerts_by_severity_total', { severity: event.severity });
+      this.deps.metrics.recordEventToAlert(eventToAlertMs / 1_000);
+    }
+  }
+
+  /** Resolves every pending `waitCommitted` with false (shutdown). */
+  cancelCommitWaits(): void {
+    this.committed.cancel();
+  }
+
+  /** Called after the sink committed everything up to `seq` for this partition. */
+  acknowledge(seq: number): void {
+    if (seq > this.committedSeq) this.committedSeq = seq;
+    this.committed.release(this.committedSeq);
+    let newest: JsMsg | undefined;
+    while (this.unacked.length > 0 && this.unacked[0]!.seq <= seq) newest = this.unacked.shift();
+    newest?.ack();
+  }
+
+  /** Stored time of the oldest message not yet committed, or +Infinity when none is waiting. */
+  oldestUnackedMs(): number {
+    const oldest = this.unacked[0];
+    return oldest === undefined ? Number.POSITIVE_INFINITY : oldest.info.timestampNanos / 1e6;
+  }
+
+  waitApplied(seq: number, timeoutMs: number): Promise<boolean> {
+    return seq <= this.lastSeq ? Promise.resolve(true) : this.applied.wait(seq, timeoutMs);
+  }
+
+  setRules(rules: RuleSettings): void {
+    this.engine.setRules(rules);
+  }
+
+  callerSnapshot(caller: number): CallerSnapshot | undefined {
+    const stats = this.engine.callerStats(caller);
+    if (stats === undefined) return undefined;
+    return {
+      partition: this.partition,
+      worker: this.deps.workerId,
+      windows: stats.windows.map((w) => ({
+        windowSeconds: Math.round(w.windowMs / 1_000),
+        callCount: w.callCount,
+        uniqueDestinations: w.distinctCallees,
+        totalDurationSeconds: w.totalDurationSeconds,
+        avgDurationSeconds: w.avgDurationSeconds,
+        firstEventAtMs: w.firstEventAtMs,
+        lastEventAtMs: w.lastEventAtMs,
+      })),
+      openEpisodes: stats.openEpisodes.map((e) => ({
+        rule: e.rule,
+        windowSeconds: Math.round(e.windowMs / 1_000),
+        severity: e.severity,
+        episodeKey: e.episodeKey,
+        openedAtMs: e.startedAtMs,
+      })),
+    };
+  }
+
+  footprint(): { callers: number; eventsHeld: number; bytes: number } {
+    const { callers, eventsHeld, bytes } = this.engine.footprint();
+    return { callers, eventsHeld, bytes };
+  }
+}

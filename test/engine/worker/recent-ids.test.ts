@@ -1,0 +1,75 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { assignToWorkers, ownedPartitions } from '../../../src/engine/main/partition-assignment.js';
+import { RecentIds } from '../../../src/engine/worker/recent-ids.js';
+
+describe('RecentIds', () => {
+  it('continues from toArray() exactly as the original would, and keeps the newest when capacity shrinks', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(fc.integer({ min: 0, max: 12 }), { maxLength: 60 }),
+        fc.array(fc.integer({ min: 0, max: 12 }), { maxLength: 60 }),
+        (capacity, before, after) => {
+          const original = new RecentIds(capacity);
+          for (const n of before) original.add(String(n));
+          const copy = RecentIds.from(capacity, original.toArray());
+          expect(copy.toArray()).toEqual(original.toArray());
+          for (const n of after) expect(copy.add(String(n))).toBe(original.add(String(n)));
+        },
+      ),
+    );
+    const shrunk = RecentIds.from(2, ['a', 'b', 'c']);
+    expect(shrunk.toArray()).toEqual(['b', 'c']);
+    expect(shrunk.add('a')).toBe(true);
+  });
+
+  it('reports duplicates within its capacity and forgets the oldest beyond it', () => {
+    const ids = new RecentIds(3);
+    expect(ids.add('a')).toBe(true);
+    expect(ids.add('a')).toBe(false);
+    expect(ids.add('b')).toBe(true);
+    expect(ids.add('c')).toBe(true);
+    expect(ids.add('d')).toBe(true); // evicts a
+    expect(ids.size).toBe(3);
+    expect(ids.add('a')).toBe(true);
+    expect(ids.add('d')).toBe(false);
+  });
+
+  it('matches a sliding-window reference on random id streams', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(fc.integer({ min: 0, max: 12 }), { maxLength: 200 }),
+        (capacity, stream) => {
+          const ids = new RecentIds(capacity);
+          const window: string[] = [];
+          for (const n of stream) {
+            const id = String(n);
+            const expectedNew = !window.includes(id);
+            expect(ids.add(id)).toBe(expectedNew);
+            if (expectedNew) {
+              window.push(id);
+              if (window.length > capacity) window.shift();
+            }
+          }
+        },
+      ),
+    );
+  });
+});
+
+describe('partition ownership', () => {
+  it('splits partitions across replicas without overlap or gaps', () => {
+    const all = [0, 1, 2].flatMap((index) => ownedPartitions(16, index, 3));
+    expect(all.sort((a, b) => a - b)).toEqual(Array.from({ length: 16 }, (_, p) => p));
+  });
+
+  it("deals a replica's partitions round-robin to its workers", () => {
+    expect(assignToWorkers([0, 2, 4, 6, 8], 2)).toEqual([
+      [0, 4, 8],
+      [2, 6],
+    ]);
+    expect(assignToWorkers([5], 4)).toEqual([[5]]);
+  });
+});
