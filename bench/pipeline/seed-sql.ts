@@ -2,7 +2,7 @@
  * The predecessor's SDHF detection as it ran it: one GROUP BY over `call_records` for a trailing window,
  * filtered on `call_timestamp` (its column name; ours is a generated copy of `start_time`), callers with more
  * than N distinct callees and an average duration under D seconds. Written here from its documented
- * behaviour (DESIGN.md §7), not copied.
+ * behaviour (docs/design.md §7), not copied.
  */
 import type pg from 'pg';
 

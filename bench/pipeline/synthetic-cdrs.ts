@@ -1,6 +1,6 @@
 /**
  * Deterministic CDR JSON for the pipeline benchmark: a plain population of callers plus a few short-duration
- * high-fanout (SDHF) callers, ~240 bytes a record in the contract's JSON (DESIGN.md §2). Cheaper and more
+ * high-fanout (SDHF) callers, ~240 bytes a record in the contract's JSON (docs/design.md §2). Cheaper and more
  * controllable than the full network simulator (loadtest/lib), which the quality benchmark uses: here only
  * volume, caller spread and a known SDHF mix matter. Record `i` depends only on (seed, i), so the bare
  * ceiling and the engine read exactly the same bytes.

@@ -293,7 +293,7 @@ export function targetsSection(main: PipelineResults | undefined, runs: readonly
         `consume + COPY into the same table (${int(pre.bareConsumeCopy.perSecond)}; per CPU-second ` +
         `${pct(main.ratios.preloadedEngineToPreloadedBarePerCpuSecond)}), against ` +
         `${int(main.engine?.drain.perSecondFromFirstCommit)} CDR/s on the empty table minutes earlier (the machine's load ` +
-        'moved in between). For scale: a naive uuid-PK + caller-btree schema COPYs ~70k rows/s alone at 5M+ rows (DESIGN.md §6).',
+        'moved in between). For scale: a naive uuid-PK + caller-btree schema COPYs ~70k rows/s alone at 5M+ rows (docs/design.md §6).',
     );
   }
   for (const error of main.errors) lines.push(`- Phase \`${error.phase}\` failed: ${error.message}`);

@@ -1,5 +1,5 @@
 /**
- * The synthetic CDRs as wire bytes: one JSON object per record, shaped like a switch's (DESIGN.md §2, about
+ * The synthetic CDRs as wire bytes: one JSON object per record, shaped like a switch's (docs/design.md §2, about
  * 220 bytes), laid end to end in one buffer with an offset table, so the decode passes time decoding only.
  */
 import type { SyntheticCdrs } from './synthetic-cdrs.js';

@@ -1,5 +1,5 @@
 /**
- * Records as rows of the predecessor's CSV upload format (`POST /ingest`, DESIGN.md §2): `call_date`,
+ * Records as rows of the predecessor's CSV upload format (`POST /ingest`, docs/design.md §2): `call_date`,
  * `call_time` (UTC, no zone), `caller_number`, `callee_number`, `duration_seconds`, `call_direction`,
  * `termination_cause` (Q.850 number), `location_code` (the cell).
  *

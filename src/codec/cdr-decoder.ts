@@ -3,7 +3,7 @@
  * shard workers' hot path, so it allocates nothing beyond the parsed JSON and the result, and never throws:
  * a bad record is data (it goes to the dead-letter stream), not an exception.
  *
- * Rules (DESIGN.md §2): required `call_id`, `caller`, `callee`, `start`, `duration`; optional fields are
+ * Rules (docs/design.md §2): required `call_id`, `caller`, `callee`, `start`, `duration`; optional fields are
  * validated when present. `null` counts as absent, so producers that serialise empty optionals as null are
  * accepted; unknown fields are ignored so switches can add fields without breaking the engine.
  */

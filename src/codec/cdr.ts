@@ -1,5 +1,5 @@
 /**
- * The Call Detail Record as the engine sees it after decoding (DESIGN.md §2, contract). On the wire a CDR is
+ * The Call Detail Record as the engine sees it after decoding (docs/design.md §2, contract). On the wire a CDR is
  * one JSON object per NATS message with snake_case fields (`call_id`, `caller`, `callee`, `start`, `duration`,
  * …); inside the engine numbers are integers and times are epoch milliseconds.
  */
@@ -32,7 +32,7 @@ export interface Cdr {
   trunkOut?: string;
 }
 
-/** The wire form of a CDR (DESIGN.md §2): what switches publish and what `encodeCdr` writes. */
+/** The wire form of a CDR (docs/design.md §2): what switches publish and what `encodeCdr` writes. */
 export interface CdrJson {
   call_id: string;
   caller: string;

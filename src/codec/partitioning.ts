@@ -1,5 +1,5 @@
 /**
- * CDR partitioning (DESIGN.md §2, contract): `p = fnv1a32(caller digits) mod P`, published on `cdr.in.<p>`.
+ * CDR partitioning (docs/design.md §2, contract): `p = fnv1a32(caller digits) mod P`, published on `cdr.in.<p>`.
  *
  * This is exactly what nats-server's `{{partition(P, n)}}` subject mapping computes (server/subject_transform.go,
  * `getHashPartition`): 32-bit FNV-1a over the bytes of the wildcard token, then `% P` on the unsigned

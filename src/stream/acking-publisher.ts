@@ -1,5 +1,5 @@
 /**
- * Fast JetStream publishing without `js.publish()` (DESIGN.md §6; docs/adr/0003-publishing-and-partitions.md).
+ * Fast JetStream publishing without `js.publish()` (docs/design.md §6; docs/adr/0003-publishing-and-partitions.md).
  *
  * `js.publish()` is a request per message: it builds Error objects for async stack traces and for its
  * per-request cancel path, and tops out around 30–50k msg/s here. JetStream only needs a reply subject to

@@ -1,5 +1,5 @@
 /**
- * Idempotent create-or-update of the engine's JetStream streams (DESIGN.md §2, contract):
+ * Idempotent create-or-update of the engine's JetStream streams (docs/design.md §2, contract):
  * - `CDR` on `cdr.in.*` — one subject per partition; file storage, limits retention, discard old.
  * - `CDR_DLQ` on `cdr.dlq` — rejected records with the reason in headers.
  * - `ALERTS` on `sentinel.alerts.>` — `sentinel.alerts.<rule>.<severity>`, Msg-Id = alert key.

@@ -1,5 +1,5 @@
 /**
- * Record text exactly as a switch would send it (DESIGN.md §2, the CDR JSON contract), built by hand from the
+ * Record text exactly as a switch would send it (docs/design.md §2, the CDR JSON contract), built by hand from the
  * pool's columns: a template string is several times faster than `JSON.stringify` of a fresh object, and no
  * field ever needs escaping (digits, fixed names, cell ids). Key order is fixed, so the same call always gives
  * the same bytes — exact duplicates really are byte-identical.

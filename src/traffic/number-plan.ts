@@ -48,7 +48,7 @@ export const REGIONS = [
 
 /**
  * The MSCs and how each formats its records: vendors differ, and the engine must accept both forms of
- * `start` and numbers with or without `+` (DESIGN.md §2).
+ * `start` and numbers with or without `+` (docs/design.md §2).
  */
 export const SWITCHES = [
   { name: 'LAG-MSC-01', epochStart: false, plusNumbers: false },

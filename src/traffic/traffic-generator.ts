@@ -26,7 +26,7 @@ export type RecordKind = 'valid' | 'duplicate' | 'malformed';
 export interface GeneratedRecord {
   /** When the record reaches the collector (call end + collection delay), epoch ms. Non-decreasing. */
   arrivalMs: number;
-  /** Exactly what the switch sends (DESIGN.md §2), or a malformed variant of it. */
+  /** Exactly what the switch sends (docs/design.md §2), or a malformed variant of it. */
   json: string;
   /** The record's `call_id` ('' when the malformed record lost it). */
   callId: string;

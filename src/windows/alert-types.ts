@@ -1,6 +1,6 @@
 /**
  * Alert types shared by the rules (which produce them), the NATS publisher, the Postgres sink and the API.
- * `AlertMessage` is the wire contract (DESIGN.md §2): additive changes only.
+ * `AlertMessage` is the wire contract (docs/design.md §2): additive changes only.
  */
 
 export const SEVERITIES = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;

@@ -1,5 +1,5 @@
 /**
- * SDHF severity, the seed's documented table (DESIGN.md §4). Its code never produced LOW; this one does:
+ * SDHF severity, the seed's documented table (docs/design.md §4). Its code never produced LOW; this one does:
  * anything that meets the rule's thresholds but none of the rows below is LOW.
  */
 import { SEVERITIES, type Severity } from './alert-types.js';

@@ -15,7 +15,7 @@ import {
 import { headingAnchors } from './markdown-text.js';
 import { RULES_FILE, alertRules, metricNamesIn, unknownMetricNames } from './prometheus-rules.js';
 
-/** The predecessor's alert names (DESIGN.md §7): each is kept in rules.yaml or retired in the runbook. */
+/** The predecessor's alert names (docs/design.md §7): each is kept in rules.yaml or retired in the runbook. */
 const SEED_ALERTS = [
   'SentinelHighIngestionErrorRate',
   'SentinelCriticalIngestionErrorRate',

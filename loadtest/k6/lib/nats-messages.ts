@@ -1,5 +1,5 @@
 /**
- * CDR messages for driving NATS directly from k6 (xk6-nats): the JSON contract of DESIGN.md §2, the subject
+ * CDR messages for driving NATS directly from k6 (xk6-nats): the JSON contract of docs/design.md §2, the subject
  * `<prefix>.<fnv1a32(caller digits) mod P>` and `Nats-Msg-Id` = call_id, exactly what the engine's own
  * publisher sends. Import-free like `sentinel-api.ts`, so vitest checks it in Node.
  */

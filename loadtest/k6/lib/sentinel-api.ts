@@ -1,5 +1,5 @@
 /**
- * Request building for the k6 suites against Sentinel's HTTP API (paths under `/api/v1/sentinel`, DESIGN.md
+ * Request building for the k6 suites against Sentinel's HTTP API (paths under `/api/v1/sentinel`, docs/design.md
  * §7): configuration from `__ENV`, auth headers, URLs and query strings, CSV upload bodies, review bodies,
  * response checks, scenario shapes and thresholds.
  *

@@ -55,7 +55,7 @@ export interface DetectResult {
   inserted: AlertRecord[];
 }
 
-/** The seed's documented severity table (DESIGN.md §4); unlike the seed's code it does produce LOW. */
+/** The seed's documented severity table (docs/design.md §4); unlike the seed's code it does produce LOW. */
 export function sdhfSeverity(uniqueDestinations: number, avgDurationSeconds: number): Severity {
   if (uniqueDestinations >= 200 && avgDurationSeconds <= 1.5) return 'CRITICAL';
   if (uniqueDestinations >= 100 && avgDurationSeconds <= 2.0) return 'HIGH';
