@@ -94,14 +94,14 @@ function validateRecord(value: unknown, options: DecodeOptions | undefined): Dec
   const callee = typeof calleeValue === 'string' ? parsePhoneDigits(calleeValue) : -1;
   if (callee < 0) return badPhone('invalid_callee', CDR_FIELDS.callee, calleeValue);
 
-  const startValue = record[CDR_FIELDS.start];
-  if (startValue === undefined || startValue === null) return missing(CDR_FIELDS.start);
+  const startValue = record[CDR_FIELDS.startMs];
+  if (startValue === undefined || startValue === null) return missing(CDR_FIELDS.startMs);
   const startMs = readStartMs(startValue);
   const startProblem = checkStart(startMs, startValue, options);
   if (startProblem !== undefined) return startProblem;
 
-  const duration = record[CDR_FIELDS.duration];
-  if (duration === undefined || duration === null) return missing(CDR_FIELDS.duration);
+  const duration = record[CDR_FIELDS.durationSeconds];
+  if (duration === undefined || duration === null) return missing(CDR_FIELDS.durationSeconds);
   if (
     typeof duration !== 'number' ||
     !Number.isInteger(duration) ||
@@ -110,7 +110,7 @@ function validateRecord(value: unknown, options: DecodeOptions | undefined): Dec
   ) {
     return reject(
       'bad_duration',
-      CDR_FIELDS.duration,
+      CDR_FIELDS.durationSeconds,
       `duration must be whole seconds 0..${MAX_DURATION_SECONDS}, got ${describeValue(duration)}`,
     );
   }
@@ -145,19 +145,19 @@ function checkStart(
   if (Number.isNaN(startMs)) {
     return reject(
       'invalid_start',
-      CDR_FIELDS.start,
+      CDR_FIELDS.startMs,
       `start must be ISO-8601 with a zone (Z or ±hh:mm) or integer epoch milliseconds, got ${describeValue(value)}`,
     );
   }
   if (startMs < MIN_START_MS) {
-    return reject('invalid_start', CDR_FIELDS.start, `start ${describeValue(value)} is before 2000-01-01`);
+    return reject('invalid_start', CDR_FIELDS.startMs, `start ${describeValue(value)} is before 2000-01-01`);
   }
   const nowMs = options?.nowMs ?? Date.now();
   const maxSkewMs = options?.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS;
   if (startMs > nowMs + maxSkewMs) {
     return reject(
       'start_in_future',
-      CDR_FIELDS.start,
+      CDR_FIELDS.startMs,
       `start ${describeValue(value)} is more than ${maxSkewMs} ms ahead of now`,
     );
   }

@@ -30,8 +30,8 @@ export function cdrToJson(cdr: Cdr): string {
     `{"${CDR_FIELDS.callId}":${JSON.stringify(cdr.callId)}` +
     `,"${CDR_FIELDS.caller}":"${numberDigits(cdr.caller)}"` +
     `,"${CDR_FIELDS.callee}":"${numberDigits(cdr.callee)}"` +
-    `,"${CDR_FIELDS.start}":${startJson(cdr.startMs)}` +
-    `,"${CDR_FIELDS.duration}":${JSON.stringify(cdr.durationSeconds)}`;
+    `,"${CDR_FIELDS.startMs}":${startJson(cdr.startMs)}` +
+    `,"${CDR_FIELDS.durationSeconds}":${JSON.stringify(cdr.durationSeconds)}`;
   if (cdr.answered !== undefined) json += `,"${CDR_FIELDS.answered}":${cdr.answered ? 'true' : 'false'}`;
   if (cdr.direction !== undefined) json += `,"${CDR_FIELDS.direction}":"${cdr.direction}"`;
   if (cdr.cause !== undefined) json += `,"${CDR_FIELDS.cause}":${JSON.stringify(cdr.cause)}`;

@@ -32,24 +32,18 @@ export interface Cdr {
   trunkOut?: string;
 }
 
-/** The wire form of a CDR (docs/design.md §2): what switches publish and what `encodeCdr` writes. */
-export interface CdrJson {
-  call_id: string;
-  caller: string;
-  callee: string;
-  /** ISO-8601 with a zone, or epoch milliseconds. */
-  start: string | number;
-  duration: number;
-  answered?: boolean;
-  direction?: CallDirection;
-  cause?: number;
-  cell?: string;
-  imsi?: string;
-  imei?: string;
-  switch?: string;
-  trunk_in?: string;
-  trunk_out?: string;
-}
+/**
+ * The wire form of a CDR (docs/design.md §2): what switches publish and what `encodeCdr` writes. Derived from
+ * `Cdr` through `CDR_FIELDS`: the same fields under their wire names, numbers as digit strings, `start` as
+ * ISO-8601 text or epoch milliseconds.
+ */
+export type CdrJson = {
+  [K in keyof Cdr as (typeof CDR_FIELDS)[K]]: K extends 'caller' | 'callee'
+    ? string
+    : K extends 'startMs'
+      ? string | number
+      : Cdr[K];
+};
 
 export const CALL_DIRECTIONS = ['inbound', 'outbound'] as const;
 export type CallDirection = (typeof CALL_DIRECTIONS)[number];
@@ -86,13 +80,13 @@ export interface DecodeOptions {
   maxBytes?: number;
 }
 
-/** Wire field names, for `field` in results and for the encoder. */
+/** Wire field name of each `Cdr` field, for `field` in results, the encoder and `CdrJson`. */
 export const CDR_FIELDS = {
   callId: 'call_id',
   caller: 'caller',
   callee: 'callee',
-  start: 'start',
-  duration: 'duration',
+  startMs: 'start',
+  durationSeconds: 'duration',
   answered: 'answered',
   direction: 'direction',
   cause: 'cause',
@@ -102,7 +96,7 @@ export const CDR_FIELDS = {
   switchId: 'switch',
   trunkIn: 'trunk_in',
   trunkOut: 'trunk_out',
-} as const;
+} as const satisfies Record<keyof Cdr, string>;
 
 /** Calls cannot start before this (2000-01-01T00:00:00Z): earlier dates are clock or parsing faults. */
 export const MIN_START_MS = 946_684_800_000;

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { ConfigError } from './config-error.js';
+import { LOG_LEVELS, type Config } from './config-types.js';
 import {
   parseBoolean,
   parseDurationList,
@@ -16,93 +17,6 @@ import {
   parseNumber,
   parseUrl,
 } from './env-parsers.js';
-
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
-export interface SdhfThresholds {
-  /** Alert when distinct callees in the window is strictly greater than this. @default 50 */
-  minDistinctCallees: number;
-  /** Alert when the average call duration in the window is strictly below this. @default 3.0 */
-  maxAvgDurationSeconds: number;
-}
-
-export interface Config {
-  environment: 'production' | 'development' | 'test';
-  logLevel: LogLevel;
-  logFormat: 'json' | 'pretty';
-  /** Absent: the engine starts its own nats-server child (embedded mode). */
-  natsUrl: string | undefined;
-  natsDataDir: string;
-  /** Absent: the engine starts an embedded Postgres. */
-  databaseUrl: string | undefined;
-  databasePoolMinSize: number;
-  databasePoolMaxSize: number;
-  postgresDataDir: string;
-  httpHost: string;
-  httpPort: number;
-  /** Number of CDR stream partitions, fixed per deployment. @default 16 */
-  partitions: number;
-  /** Shard worker threads in this process. @default available cores */
-  workers: number;
-  /** This process's index among INSTANCE_COUNT replicas; it owns partitions p with p % count == index. */
-  instanceIndex: number;
-  instanceCount: number;
-  /** Sliding window lengths, ascending. @default [10 min, 1 h, 24 h] */
-  windowsMs: number[];
-  /** @default 5 min */
-  allowedLatenessMs: number;
-  sdhf: SdhfThresholds;
-  /** A new alert for an open (caller, rule, window) only after this long, unless severity escalates. @default 1 h */
-  alertCooldownMs: number;
-  /** Numbers or prefixes (ending in `*`) that never alert. */
-  allowlist: string[];
-  /** Stream retention of `CDR`. @default 26 h */
-  cdrMaxAgeMs: number;
-  /** JetStream duplicate window for `Nats-Msg-Id`. @default 2 min */
-  duplicateWindowMs: number;
-  /** Recent call_ids remembered per worker for dedup. @default 1,000,000 */
-  dedupCapacity: number;
-  sink: {
-    batchMaxRows: number;
-    flushIntervalMs: number;
-    /** Rows buffered per worker before it stops pulling from JetStream. */
-    maxBufferedRows: number;
-    retryBaseMs: number;
-    retryMaxMs: number;
-    breakerFailureThreshold: number;
-    breakerResetMs: number;
-  };
-  /** Days of call_records partitions kept. @default 30 */
-  retentionDays: number;
-  /** Daily partitions created ahead of today. @default 3 */
-  partitionsAheadDays: number;
-  shutdownTimeoutMs: number;
-  /** Where partition checkpoints are written (one folder per consumer group). @default .data/checkpoints */
-  checkpointDir: string;
-  /** How often each partition is checkpointed; undefined (`off`) replays 24 h on every start. @default 5 min */
-  checkpointIntervalMs: number | undefined;
-  auth: {
-    /** `name:sha256hex` entries (from API_KEYS and API_KEYS_FILE). */
-    apiKeyHashes: { name: string; sha256: string }[];
-    jwtSecret: string | undefined;
-    jwtPublicKey: string | undefined;
-    jwtIssuer: string | undefined;
-    jwtAudience: string | undefined;
-  };
-  rateLimit: { ingestPerMinute: number; detectPerMinute: number };
-  ingestMaxBytes: number;
-  websocket: { heartbeatMs: number; clientQueueMax: number };
-  /** LOW alerts older than this are marked reviewed automatically; undefined turns it off. */
-  lowAlertAutoReviewAfterMs: number | undefined;
-  /** Feed the synthetic demo day through NATS after start-up. @default true in embedded mode */
-  demo: boolean;
-  demoSubscribers: number;
-  /** Replicas of the JetStream streams (3 on a NATS cluster). @default 1 */
-  streamReplicas: number;
-  /** PATH, where the embedded mode looks for `nats-server`. */
-  searchPath: string | undefined;
-}
 
 type Env = Record<string, string | undefined>;
 
@@ -345,60 +259,3 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
 export function loadProcessConfig(): Config {
   return loadConfig(process.env, (path) => readFileSync(path, 'utf8'));
 }
-
-/** Every environment variable loadConfig reads; deploy manifests are checked against this list. */
-export const CONFIG_KEYS = [
-  'ENVIRONMENT',
-  'LOG_LEVEL',
-  'LOG_FORMAT',
-  'NATS_URL',
-  'NATS_DATA_DIR',
-  'DATABASE_URL',
-  'DATABASE_POOL_MIN_SIZE',
-  'DATABASE_POOL_MAX_SIZE',
-  'POSTGRES_DATA_DIR',
-  'HTTP_HOST',
-  'HTTP_PORT',
-  'PARTITIONS',
-  'WORKERS',
-  'INSTANCE_INDEX',
-  'INSTANCE_COUNT',
-  'WINDOWS',
-  'ALLOWED_LATENESS',
-  'SDHF_MIN_UNIQUE_DESTINATIONS',
-  'SDHF_MAX_AVG_DURATION_SECONDS',
-  'ALERT_COOLDOWN',
-  'ALLOWLIST',
-  'CDR_MAX_AGE',
-  'DUPLICATE_WINDOW',
-  'DEDUP_CAPACITY',
-  'SINK_BATCH_MAX_ROWS',
-  'SINK_FLUSH_INTERVAL',
-  'SINK_MAX_BUFFERED_ROWS',
-  'SINK_RETRY_BASE',
-  'SINK_RETRY_MAX',
-  'SINK_BREAKER_FAILURES',
-  'SINK_BREAKER_RESET',
-  'RETENTION_DAYS',
-  'PARTITIONS_AHEAD_DAYS',
-  'SHUTDOWN_TIMEOUT',
-  'CHECKPOINT_DIR',
-  'CHECKPOINT_INTERVAL',
-  'API_KEYS',
-  'API_KEYS_FILE',
-  'JWT_SECRET',
-  'JWT_SECRET_FILE',
-  'JWT_PUBLIC_KEY',
-  'JWT_PUBLIC_KEY_FILE',
-  'JWT_ISSUER',
-  'JWT_AUDIENCE',
-  'RATE_LIMIT_INGEST_PER_MINUTE',
-  'RATE_LIMIT_DETECT_PER_MINUTE',
-  'INGEST_MAX_BYTES',
-  'WS_HEARTBEAT_INTERVAL',
-  'WS_CLIENT_QUEUE_MAX',
-  'LOW_ALERT_AUTO_REVIEW_AFTER',
-  'DEMO',
-  'DEMO_SUBSCRIBERS',
-  'PATH',
-] as const;

@@ -1,4 +1,6 @@
-export { loadConfig, loadProcessConfig, CONFIG_KEYS, LOG_LEVELS } from './config.js';
-export type { Config, LogLevel, SdhfThresholds } from './config.js';
+export { loadConfig, loadProcessConfig } from './config.js';
+export { CONFIG_KEYS } from './config-keys.js';
+export { LOG_LEVELS } from './config-types.js';
+export type { Config, LogLevel, SdhfThresholds } from './config-types.js';
 export { ConfigError } from './config-error.js';
 export { parseDurationMs } from './env-parsers.js';

@@ -4,7 +4,7 @@
  */
 import type { Config } from '../config/index.js';
 import type { WorkerMetricsReport } from '../metrics/index.js';
-import type { RuleSettings } from '../windows/index.js';
+import type { CallerStats, RuleSettings } from '../windows/index.js';
 
 export type WorkerState = 'starting' | 'replaying' | 'ready' | 'failed' | 'stopping';
 
@@ -22,27 +22,11 @@ export interface WorkerStartup {
   consumerGroup: string;
 }
 
-export interface CallerWindowStats {
-  windowSeconds: number;
-  callCount: number;
-  uniqueDestinations: number;
-  totalDurationSeconds: number;
-  avgDurationSeconds: number;
-  firstEventAtMs: number | null;
-  lastEventAtMs: number | null;
-}
-
+/** One caller's live windows and open episodes, from the worker that owns its partition. */
 export interface CallerSnapshot {
   partition: number;
   worker: number;
-  windows: CallerWindowStats[];
-  openEpisodes: {
-    rule: string;
-    windowSeconds: number;
-    severity: string;
-    episodeKey: string;
-    openedAtMs: number;
-  }[];
+  stats: CallerStats;
 }
 
 export interface WorkerHealthReport {

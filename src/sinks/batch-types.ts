@@ -3,34 +3,26 @@
  * a dead letter), identified by its (partition, stream sequence); alerts ride along and are deduplicated by
  * their deterministic `alert_key`.
  */
+import type { Cdr } from '../codec/index.js';
 import type { AlertMessage } from '../windows/index.js';
 
-/** A valid CDR as stored in `call_records`. Numbers are digits without `+`. */
-export interface CallRecordRow {
-  callId: string;
+/**
+ * A valid CDR as stored in `call_records`: the decoded `Cdr` with its numbers as digit strings (no `+`), where
+ * it came from in the stream, and whether it was too late to window. `startMs` picks the day partition; `cell`
+ * is stored as `location_code`, `cause` as `termination_cause`.
+ */
+export type CallRecordRow = Omit<Cdr, 'caller' | 'callee' | 'direction'> & {
   caller: string;
   callee: string;
-  /** Call start, epoch milliseconds (event time); picks the day partition. */
-  startMs: number;
-  durationSeconds: number;
-  answered?: boolean;
+  /** A text column: the sink stores what the codec accepted, it does not re-validate the enum. */
   direction?: string;
-  /** Q.850 termination cause. */
-  cause?: number;
-  /** Stored as `location_code`. */
-  cell?: string;
-  imsi?: string;
-  imei?: string;
-  switchId?: string;
-  trunkIn?: string;
-  trunkOut?: string;
   /** Stream partition (`cdr.in.<p>`) the message came from. */
   partition: number;
   /** JetStream stream sequence of the message. */
   streamSeq: number;
   /** Older than the watermark: stored, not windowed. */
   late: boolean;
-}
+};
 
 /** A rejected message, stored with its raw bytes and the reason code. */
 export interface DeadLetterRow {

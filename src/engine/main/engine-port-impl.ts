@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { CallerView, EngineHealth, EnginePort, RuleSettingsDoc } from '../../api/index.js';
 import { cdrSubject, type CdrPublisher } from '../../stream/index.js';
 import { partitionOf } from '../../codec/index.js';
-import type { AlertMessage, Severity } from '../../windows/index.js';
+import type { AlertMessage } from '../../windows/index.js';
 import type { CallerSnapshot } from '../protocol.js';
 import { isAllowlisted, toRuleSettings } from './rules-mapping.js';
 import type { WorkerSupervisor } from './worker-supervisor.js';
@@ -119,21 +119,21 @@ export class EngineRuntimePort implements EnginePort {
       partition,
       worker: snapshot?.worker ?? -1,
       allowlisted: isAllowlisted(digits, this.rules.allowlist),
-      windows: (snapshot?.windows ?? []).map((w) => ({
-        windowSeconds: w.windowSeconds,
+      windows: (snapshot?.stats.windows ?? []).map((w) => ({
+        windowSeconds: Math.round(w.windowMs / 1_000),
         callCount: w.callCount,
-        uniqueDestinations: w.uniqueDestinations,
+        uniqueDestinations: w.distinctCallees,
         totalDurationSeconds: w.totalDurationSeconds,
         avgDurationSeconds: w.avgDurationSeconds,
         firstEventAt: iso(w.firstEventAtMs),
         lastEventAt: iso(w.lastEventAtMs),
       })),
-      openEpisodes: (snapshot?.openEpisodes ?? []).map((e) => ({
+      openEpisodes: (snapshot?.stats.openEpisodes ?? []).map((e) => ({
         rule: e.rule,
-        windowSeconds: e.windowSeconds,
-        severity: e.severity as Severity,
+        windowSeconds: Math.round(e.windowMs / 1_000),
+        severity: e.severity,
         episodeKey: e.episodeKey,
-        openedAt: new Date(e.openedAtMs).toISOString(),
+        openedAt: new Date(e.startedAtMs).toISOString(),
       })),
     };
   }

@@ -13,13 +13,13 @@ import {
   toAlertMessage,
   type AlertEvent,
   type AlertMessage,
+  type CallerStats,
   type RuleSettings,
   type WindowEngineOptions,
 } from '../../windows/index.js';
 import type { PartitionCheckpoint } from './checkpoint-files.js';
 import { RecentIds } from './recent-ids.js';
 import { SeqWaiters } from './seq-waiters.js';
-import type { CallerSnapshot } from '../protocol.js';
 
 export interface PartitionProcessorDeps {
   sink: SinkBuffer;
@@ -152,20 +152,9 @@ export class PartitionProcessor {
     const late = outcome === 'late';
     if (late) metrics.inc('sentinel_late_records_total');
     sink.addRecord({
-      callId: cdr.callId,
+      ...cdr,
       caller: numberDigits(cdr.caller),
       callee: numberDigits(cdr.callee),
-      startMs: cdr.startMs,
-      durationSeconds: cdr.durationSeconds,
-      ...(cdr.answered === undefined ? {} : { answered: cdr.answered }),
-      ...(cdr.direction === undefined ? {} : { direction: cdr.direction }),
-      ...(cdr.cause === undefined ? {} : { cause: cdr.cause }),
-      ...(cdr.cell === undefined ? {} : { cell: cdr.cell }),
-      ...(cdr.imsi === undefined ? {} : { imsi: cdr.imsi }),
-      ...(cdr.imei === undefined ? {} : { imei: cdr.imei }),
-      ...(cdr.switchId === undefined ? {} : { switchId: cdr.switchId }),
-      ...(cdr.trunkIn === undefined ? {} : { trunkIn: cdr.trunkIn }),
-      ...(cdr.trunkOut === undefined ? {} : { trunkOut: cdr.trunkOut }),
       partition: this.partition,
       streamSeq: seq,
       late,
@@ -220,29 +209,9 @@ export class PartitionProcessor {
     this.engine.setRules(rules);
   }
 
-  callerSnapshot(caller: number): CallerSnapshot | undefined {
-    const stats = this.engine.callerStats(caller);
-    if (stats === undefined) return undefined;
-    return {
-      partition: this.partition,
-      worker: this.deps.workerId,
-      windows: stats.windows.map((w) => ({
-        windowSeconds: Math.round(w.windowMs / 1_000),
-        callCount: w.callCount,
-        uniqueDestinations: w.distinctCallees,
-        totalDurationSeconds: w.totalDurationSeconds,
-        avgDurationSeconds: w.avgDurationSeconds,
-        firstEventAtMs: w.firstEventAtMs,
-        lastEventAtMs: w.lastEventAtMs,
-      })),
-      openEpisodes: stats.openEpisodes.map((e) => ({
-        rule: e.rule,
-        windowSeconds: Math.round(e.windowMs / 1_000),
-        severity: e.severity,
-        episodeKey: e.episodeKey,
-        openedAtMs: e.startedAtMs,
-      })),
-    };
+  /** The caller's live windows and open episodes; undefined when it holds nothing. */
+  callerStats(caller: number): CallerStats | undefined {
+    return this.engine.callerStats(caller);
   }
 
   footprint(): { callers: number; eventsHeld: number; bytes: number } {

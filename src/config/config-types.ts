@@ -1,0 +1,87 @@
+/** The validated configuration every other module receives (read once by `loadConfig`). */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface SdhfThresholds {
+  /** Alert when distinct callees in the window is strictly greater than this. @default 50 */
+  minDistinctCallees: number;
+  /** Alert when the average call duration in the window is strictly below this. @default 3.0 */
+  maxAvgDurationSeconds: number;
+}
+
+export interface Config {
+  environment: 'production' | 'development' | 'test';
+  logLevel: LogLevel;
+  logFormat: 'json' | 'pretty';
+  /** Absent: the engine starts its own nats-server child (embedded mode). */
+  natsUrl: string | undefined;
+  natsDataDir: string;
+  /** Absent: the engine starts an embedded Postgres. */
+  databaseUrl: string | undefined;
+  databasePoolMinSize: number;
+  databasePoolMaxSize: number;
+  postgresDataDir: string;
+  httpHost: string;
+  httpPort: number;
+  /** Number of CDR stream partitions, fixed per deployment. @default 16 */
+  partitions: number;
+  /** Shard worker threads in this process. @default available cores */
+  workers: number;
+  /** This process's index among INSTANCE_COUNT replicas; it owns partitions p with p % count == index. */
+  instanceIndex: number;
+  instanceCount: number;
+  /** Sliding window lengths, ascending. @default [10 min, 1 h, 24 h] */
+  windowsMs: number[];
+  /** @default 5 min */
+  allowedLatenessMs: number;
+  sdhf: SdhfThresholds;
+  /** A new alert for an open (caller, rule, window) only after this long, unless severity escalates. @default 1 h */
+  alertCooldownMs: number;
+  /** Numbers or prefixes (ending in `*`) that never alert. */
+  allowlist: string[];
+  /** Stream retention of `CDR`. @default 26 h */
+  cdrMaxAgeMs: number;
+  /** JetStream duplicate window for `Nats-Msg-Id`. @default 2 min */
+  duplicateWindowMs: number;
+  /** Recent call_ids remembered per worker for dedup. @default 1,000,000 */
+  dedupCapacity: number;
+  sink: {
+    batchMaxRows: number;
+    flushIntervalMs: number;
+    /** Rows buffered per worker before it stops pulling from JetStream. */
+    maxBufferedRows: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    breakerFailureThreshold: number;
+    breakerResetMs: number;
+  };
+  /** Days of call_records partitions kept. @default 30 */
+  retentionDays: number;
+  /** Daily partitions created ahead of today. @default 3 */
+  partitionsAheadDays: number;
+  shutdownTimeoutMs: number;
+  /** Where partition checkpoints are written (one folder per consumer group). @default .data/checkpoints */
+  checkpointDir: string;
+  /** How often each partition is checkpointed; undefined (`off`) replays 24 h on every start. @default 5 min */
+  checkpointIntervalMs: number | undefined;
+  auth: {
+    /** `name:sha256hex` entries (from API_KEYS and API_KEYS_FILE). */
+    apiKeyHashes: { name: string; sha256: string }[];
+    jwtSecret: string | undefined;
+    jwtPublicKey: string | undefined;
+    jwtIssuer: string | undefined;
+    jwtAudience: string | undefined;
+  };
+  rateLimit: { ingestPerMinute: number; detectPerMinute: number };
+  ingestMaxBytes: number;
+  websocket: { heartbeatMs: number; clientQueueMax: number };
+  /** LOW alerts older than this are marked reviewed automatically; undefined turns it off. */
+  lowAlertAutoReviewAfterMs: number | undefined;
+  /** Feed the synthetic demo day through NATS after start-up. @default true in embedded mode */
+  demo: boolean;
+  demoSubscribers: number;
+  /** Replicas of the JetStream streams (3 on a NATS cluster). @default 1 */
+  streamReplicas: number;
+  /** PATH, where the embedded mode looks for `nats-server`. */
+  searchPath: string | undefined;
+}
