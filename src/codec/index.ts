@@ -40,3 +40,10 @@ export type {
 } from './formats/csv-cdr.js';
 export { detectFormat, splitLines } from './formats/record-input.js';
 export type { InputLine, RecordFormat } from './formats/record-input.js';
+export type {
+  ContractRecord,
+  CsvInputProfile,
+  InputProfile,
+  JsonInputProfile,
+  ProfileOutcome,
+} from './formats/input-profile.js';
