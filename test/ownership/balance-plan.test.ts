@@ -100,7 +100,7 @@ describe('balancePlan', () => {
   it('converges to a full, even, single-owner assignment from any start', () => {
     fc.assert(
       fc.property(
-        fc.uniqueArray(fc.constantFrom('m1', 'm2', 'm3', 'm4', 'm5'), { minLength: 1, maxLength: 5 }),
+        fc.uniqueArray(fc.constantFrom<string>('m1', 'm2', 'm3', 'm4', 'm5'), { minLength: 1, maxLength: 5 }),
         fc.integer({ min: 1, max: 40 }),
         fc.array(fc.tuple(fc.nat(39), fc.constantFrom('m1', 'm2', 'm3', 'm4', 'm5', 'gone'))),
         (members, partitions, initial) => {
