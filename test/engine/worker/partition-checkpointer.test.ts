@@ -135,6 +135,7 @@ describe('PartitionCheckpointer', () => {
     feed(processor, messages(calls.slice(29), 30, 1)); // seq 30 again, then 31 and 32
     expect(harness.sink.records.slice(before).map((row) => row.streamSeq)).toEqual([31, 32]);
     expect(processor.callerSnapshot(2348011234567)?.windows[0]?.callCount).toBe(32);
+    processor.acknowledge(32);
   });
 
   it.each([
@@ -254,7 +255,6 @@ describe('PartitionCheckpointer', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(written('ok')).toBe(1);
     expect(written('uncommitted')).toBe(uncommittedSoFar);
-    expect(checkpointer.oldestAgeSeconds()).toBeGreaterThanOrEqual(0);
   });
 
   it('stop() gives up a periodic round still waiting for its commit and writes final checkpoints', async () => {
