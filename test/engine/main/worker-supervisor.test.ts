@@ -227,8 +227,8 @@ describe('WorkerSupervisor', () => {
     fixture.supervisor.start();
     await fixture.allReached('ready');
     const thresholdsOn = async (partition: number): Promise<number[] | undefined> =>
-      (await fixture.supervisor.callerSnapshot(2348012345678, partition))?.windows.map(
-        (window) => window.uniqueDestinations,
+      (await fixture.supervisor.callerSnapshot(2348012345678, partition))?.stats.windows.map(
+        (window) => window.distinctCallees,
       );
     expect(await thresholdsOn(0)).toEqual([50, 50, 50]);
 

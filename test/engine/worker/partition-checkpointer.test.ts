@@ -134,7 +134,7 @@ describe('PartitionCheckpointer', () => {
     const calls = burst('2348011234567', 32);
     feed(processor, messages(calls.slice(29), 30, 1)); // seq 30 again, then 31 and 32
     expect(harness.sink.records.slice(before).map((row) => row.streamSeq)).toEqual([31, 32]);
-    expect(processor.callerSnapshot(2348011234567)?.windows[0]?.callCount).toBe(32);
+    expect(processor.callerStats(2348011234567)?.windows[0]?.callCount).toBe(32);
     processor.acknowledge(32);
   });
 

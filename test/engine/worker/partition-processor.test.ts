@@ -144,7 +144,7 @@ describe('PartitionProcessor', () => {
     expect(harness.sink.records.map((row) => row.callId)).toEqual(['same-id', 'other']);
     expect(harness.sink.processed).toEqual([{ partition: 1, streamSeq: 3 }]);
     expect(harness.counter('sentinel_cdr_records_duplicate_total')).toBe(1);
-    expect(processor.callerSnapshot(2348011111111)?.windows[0]?.callCount).toBe(2);
+    expect(processor.callerStats(2348011111111)?.windows[0]?.callCount).toBe(2);
   });
 
   it('ignores a redelivery at or below the last handled sequence', () => {
@@ -162,7 +162,7 @@ describe('PartitionProcessor', () => {
     expect(harness.sink.records.map((row) => row.streamSeq)).toEqual([1, 2]);
     expect(harness.sink.processed).toEqual([]);
     expect(harness.counter('sentinel_records_consumed_total')).toBe(2);
-    expect(processor.callerSnapshot(2348011111111)?.windows[0]?.callCount).toBe(2);
+    expect(processor.callerStats(2348011111111)?.windows[0]?.callCount).toBe(2);
   });
 
   it('rebuilds state from messages at or below the committed sequence without writing or acking them', () => {
@@ -181,9 +181,9 @@ describe('PartitionProcessor', () => {
     expect(harness.sink.deadLetters).toEqual([]);
     expect(harness.publishedDeadLetters).toEqual([]);
     expect(harness.sink.processed).toEqual([{ partition: 0, streamSeq: 4 }]);
-    expect(processor.callerSnapshot(2348011111111)?.windows[0]).toMatchObject({
+    expect(processor.callerStats(2348011111111)?.windows[0]).toMatchObject({
       callCount: 3,
-      uniqueDestinations: 3,
+      distinctCallees: 3,
     });
     expect(harness.counter('sentinel_records_consumed_total', { phase: 'replay' })).toBe(3);
     expect(harness.counter('sentinel_records_consumed_total', { phase: 'live' })).toBe(2);
@@ -223,7 +223,7 @@ describe('PartitionProcessor', () => {
     expect(harness.sink.records).toHaveLength(60);
     expect(harness.counter('sentinel_alerts_generated_total', { rule: 'sdhf', severity: 'MEDIUM' })).toBe(3);
     expect(harness.counter('sentinel_alerts_by_severity_total', { severity: 'MEDIUM' })).toBe(3);
-    expect(processor.callerSnapshot(Number(SDHF_CALLER))?.openEpisodes).toHaveLength(3);
+    expect(processor.callerStats(Number(SDHF_CALLER))?.openEpisodes).toHaveLength(3);
   });
 
   it('publishes no alert for a burst it only replays, and the rebuilt episode keeps live calls quiet', () => {
@@ -235,10 +235,10 @@ describe('PartitionProcessor', () => {
     expect(harness.publishedAlerts).toEqual([]);
     expect(harness.sink.alerts).toEqual([]);
     expect(harness.sink.records.map((row) => row.streamSeq)).toEqual([61, 62, 63, 64, 65]);
-    const snapshot = processor.callerSnapshot(Number(SDHF_CALLER));
-    expect(snapshot?.windows[0]?.uniqueDestinations).toBe(65);
-    expect(snapshot?.openEpisodes.map((episode) => episode.windowSeconds)).toEqual([600, 3_600, 86_400]);
-    expect(snapshot).toMatchObject({ partition: 0, worker: 3 });
+    const snapshot = processor.callerStats(Number(SDHF_CALLER));
+    expect(snapshot?.windows[0]?.distinctCallees).toBe(65);
+    expect(snapshot?.openEpisodes.map((episode) => episode.windowMs / 1_000)).toEqual([600, 3_600, 86_400]);
+    expect(snapshot?.caller).toBe(Number(SDHF_CALLER));
   });
 
   it('acknowledge acks the newest message at or below the sequence (AckAll) and releases commit waits', async () => {
@@ -337,9 +337,7 @@ describe('PartitionProcessor', () => {
     expect(harness.sink.deadLetters.map((row) => row.streamSeq)).toEqual(
       whole.sink.deadLetters.map((row) => row.streamSeq),
     );
-    expect(resumed.callerSnapshot(Number(SDHF_CALLER))).toEqual(
-      uninterrupted.callerSnapshot(Number(SDHF_CALLER)),
-    );
+    expect(resumed.callerStats(Number(SDHF_CALLER))).toEqual(uninterrupted.callerStats(Number(SDHF_CALLER)));
   });
 
   it('refuses a checkpoint ahead of the committed sequence, or one taken with other windows', () => {

@@ -24,16 +24,22 @@ function snapshot(partition) {
   return {
     partition,
     worker: startup.workerId,
-    windows: rules.sdhf.map((threshold) => ({
-      windowSeconds: threshold.windowMs / 1_000,
-      callCount: 0,
-      uniqueDestinations: threshold.minDistinctCallees,
-      totalDurationSeconds: 0,
-      avgDurationSeconds: threshold.maxAvgDurationSeconds,
-      firstEventAtMs: null,
-      lastEventAtMs: null,
-    })),
-    openEpisodes: [],
+    stats: {
+      caller: 0,
+      latestEventAtMs: 0,
+      windows: rules.sdhf.map((threshold) => ({
+        windowMs: threshold.windowMs,
+        callCount: 0,
+        distinctCallees: threshold.minDistinctCallees,
+        totalDurationSeconds: 0,
+        avgDurationSeconds: threshold.maxAvgDurationSeconds,
+        windowStartMs: 0,
+        windowEndMs: 0,
+        firstEventAtMs: null,
+        lastEventAtMs: null,
+      })),
+      openEpisodes: [],
+    },
   };
 }
 
