@@ -121,7 +121,7 @@ export class PartitionProcessor {
 
     const decoded = decodeCdr(msg.data);
     if (!decoded.ok) {
-      if (replayOnly) return;
+      if (replayOnly) return this.applied.release(seq);
       metrics.inc('sentinel_cdr_ingestion_errors_total', { reason: decoded.reason });
       this.deps.publishDeadLetter(msg.data, decoded.reason, decoded.field, msg.subject, seq);
       sink.addDeadLetter({
@@ -147,7 +147,8 @@ export class PartitionProcessor {
     alerts.length = 0;
     const outcome = this.engine.process(cdr.caller, cdr.callee, cdr.startMs, cdr.durationSeconds, alerts);
     if (cdr.startMs > this.lastEventTimeMs) this.lastEventTimeMs = cdr.startMs;
-    if (replayOnly) return; // alerts re-derived here were committed with their batch before: suppress
+    // Alerts re-derived here were committed with their batch before: suppress them.
+    if (replayOnly) return this.applied.release(seq);
 
     const late = outcome === 'late';
     if (late) metrics.inc('sentinel_late_records_total');
