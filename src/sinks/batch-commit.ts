@@ -25,6 +25,7 @@ import {
 } from './row-checks.js';
 
 export interface CommitResult {
+  fencedPartitions: number[];
   recordsWritten: number;
   recordsSkipped: number;
   recordsRejected: number;
@@ -75,12 +76,17 @@ function intArray(values: Iterable<number>): string {
   return `'{${[...values].join(',')}}'::int[]`;
 }
 
+interface LockedOffset {
+  lastSeq: number;
+  epoch: number;
+}
+
 /** BEGIN, then make sure each partition's row exists and lock them all in partition order (no deadlocks). */
 async function beginAndLockOffsets(
   client: pg.ClientBase,
   consumer: string,
   partitions: readonly number[],
-): Promise<Map<number, number>> {
+): Promise<Map<number, LockedOffset>> {
   if (partitions.length === 0) {
     await client.query('BEGIN');
     return new Map();
@@ -91,10 +97,29 @@ async function beginAndLockOffsets(
      INSERT INTO sink_offsets AS o (consumer, partition, last_seq)
      SELECT ${client.escapeLiteral(consumer)}, p, 0 FROM unnest(${intArray(partitions)}) AS p ORDER BY p
      ON CONFLICT (consumer, partition) DO UPDATE SET last_seq = o.last_seq
-     RETURNING partition, last_seq`,
-  )) as unknown as pg.QueryResult<{ partition: number; last_seq: string }>[];
+     RETURNING partition, last_seq, epoch`,
+  )) as unknown as pg.QueryResult<{ partition: number; last_seq: string; epoch: string }>[];
   const rows = results[1]?.rows ?? [];
-  return new Map(rows.map((row) => [row.partition, Number(row.last_seq)]));
+  return new Map(
+    rows.map((row) => [row.partition, { lastSeq: Number(row.last_seq), epoch: Number(row.epoch) }]),
+  );
+}
+
+/** Partitions of the batch whose stored epoch is newer than the one this writer holds them under. */
+function fencedIn(batch: Batch, locked: ReadonlyMap<number, LockedOffset>): Set<number> {
+  const fenced = new Set<number>();
+  if (batch.epochs === undefined) return fenced;
+  for (const [partition, epoch] of batch.epochs) {
+    const stored = locked.get(partition);
+    if (stored !== undefined && stored.epoch > epoch) fenced.add(partition);
+  }
+  return fenced;
+}
+
+function alertsOutside(batch: Batch, fenced: ReadonlySet<number>): readonly AlertMessage[] {
+  const partitions = batch.alertPartitions;
+  if (fenced.size === 0 || partitions === undefined) return batch.alerts;
+  return batch.alerts.filter((_alert, i) => !fenced.has(partitions[i]!));
 }
 
 /** Advance the offsets (never backwards) and COMMIT, in one round trip. */
@@ -231,10 +256,17 @@ export async function commitBatch(
   const offsets = batchOffsets(batch);
   const partitions = [...offsets.keys()].sort((a, b) => a - b);
   try {
-    const committed = await beginAndLockOffsets(client, consumer, partitions);
-    const records = aboveFloor(batch.records, committed);
-    const deadLetters = aboveFloor(batch.deadLetters, committed);
-    const { goodRecords, goodAlerts, letters } = screen(records, batch.alerts);
+    const locked = await beginAndLockOffsets(client, consumer, partitions);
+    const fenced = fencedIn(batch, locked);
+    for (const partition of fenced) offsets.delete(partition);
+    const committed = new Map([...locked].map(([partition, offset]) => [partition, offset.lastSeq]));
+    const live = <T extends { partition: number }>(rows: readonly T[]): readonly T[] =>
+      fenced.size === 0 ? rows : rows.filter((row) => !fenced.has(row.partition));
+    const liveRecords = live(batch.records);
+    const liveLetters = live(batch.deadLetters);
+    const records = aboveFloor(liveRecords, committed);
+    const deadLetters = aboveFloor(liveLetters, committed);
+    const { goodRecords, goodAlerts, letters } = screen(records, alertsOutside(batch, fenced));
     const recordsWritten = await copyRows(
       client,
       'call_records',
@@ -253,11 +285,12 @@ export async function commitBatch(
     const insertedAlertIds = await insertAlerts(client, goodAlerts);
     await advanceOffsetsAndCommit(client, consumer, offsets);
     return {
+      fencedPartitions: [...fenced],
       recordsWritten,
-      recordsSkipped: batch.records.length - records.length,
+      recordsSkipped: liveRecords.length - records.length,
       recordsRejected: records.length - goodRecords.length,
       deadLettersWritten,
-      deadLettersSkipped: batch.deadLetters.length - deadLetters.length,
+      deadLettersSkipped: liveLetters.length - deadLetters.length,
       alertsInserted: insertedAlertIds.size,
       alertsDuplicate: goodAlerts.length - insertedAlertIds.size,
       insertedAlertIds,

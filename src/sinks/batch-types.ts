@@ -39,7 +39,15 @@ export interface DeadLetterRow {
 export interface Batch {
   records: readonly CallRecordRow[];
   alerts: readonly AlertMessage[];
+  /** The partition each alert came from (same order as `alerts`), so a fenced partition's alerts drop out too. */
+  alertPartitions?: readonly number[];
   deadLetters: readonly DeadLetterRow[];
+  /**
+   * Epoch under which this writer owns each partition (its lease's fencing token). A partition whose stored
+   * epoch is larger was claimed by a newer owner: its rows, alerts and offset are left out of the commit and
+   * reported in `BatchStats.fencedPartitions`. Partitions without an entry are not checked.
+   */
+  epochs?: ReadonlyMap<number, number>;
   /**
    * Highest stream sequence fully processed per partition, rows or not. Committed to `sink_offsets` in the
    * same transaction as the rows; the writer also folds in the rows' own sequences.
@@ -61,6 +69,8 @@ export interface BatchStats {
   alertsDuplicate: number;
   /** `fraud_alerts.id` of each alert inserted by this batch, by `alert_key`. */
   insertedAlertIds: ReadonlyMap<string, number>;
+  /** Partitions refused because a newer owner claimed them: nothing of theirs was written. */
+  fencedPartitions: readonly number[];
   /** Transaction attempts it took, 1 when nothing failed. */
   attempts: number;
   /** Wall time of the committing attempt (not of the retries before it). */

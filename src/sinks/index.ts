@@ -33,3 +33,4 @@ export type { MaintainPartitionsOptions, PartitionLockOptions } from './daily-pa
 export type { Database } from './database.js';
 export { SINK_REJECTED_ALERT_REASON, SINK_REJECTED_REASON } from './row-checks.js';
 export { MigrationError, SinkAttemptTimeoutError, SinkClosedError } from './sink-errors.js';
+export type { ClaimResult, PartitionClaim } from './partition-claims.js';

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { commitBatch } from './batch-commit.js';
+import { claimPartition, type ClaimResult, type PartitionClaim } from './partition-claims.js';
 import type { Batch, BatchStats, BatchWriter, BreakerState } from './batch-types.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { dayNumber, ensurePartitionDays } from './daily-partitions.js';
@@ -54,6 +55,11 @@ export class PostgresBatchWriter implements BatchWriter {
   private current: Promise<unknown> | undefined;
   private closed = false;
   private lastBreakerState: BreakerState = 'closed';
+  /**
+   * The one connection carries one transaction at a time: a claim must never run inside a batch's
+   * transaction, so every operation waits for the previous one.
+   */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: PostgresBatchWriterOptions) {
     this.options = options;
@@ -69,7 +75,7 @@ export class PostgresBatchWriter implements BatchWriter {
   async write(batch: Batch): Promise<BatchStats> {
     const days = new Set<number>();
     for (const row of batch.records) if (isStorableTime(row.startMs)) days.add(dayNumber(row.startMs));
-    return await this.withRetries('write', async (client, attempt) => {
+    return await this.exclusive('write', async (client, attempt) => {
       const startedMs = performance.now();
       const missing = [...days].filter((day) => !this.knownDays.has(day));
       if (missing.length > 0) {
@@ -88,7 +94,7 @@ export class PostgresBatchWriter implements BatchWriter {
    * 1). Messages at or below it were written: replay them into the windows, but do not add their rows.
    */
   async loadOffsets(partitions: readonly number[]): Promise<Map<number, number>> {
-    return await this.withRetries('loadOffsets', async (client) => {
+    return await this.exclusive('loadOffsets', async (client) => {
       const result = await client.query<{ partition: number; last_seq: string }>(
         'SELECT partition, last_seq FROM sink_offsets WHERE consumer = $1 AND partition = ANY($2::int[])',
         [this.options.consumer, [...partitions]],
@@ -97,6 +103,25 @@ export class PostgresBatchWriter implements BatchWriter {
       for (const row of result.rows) offsets.set(row.partition, Number(row.last_seq));
       return offsets;
     });
+  }
+
+  /**
+   * Claims a partition under a lease epoch (see partition-claims.ts): retried like a batch until Postgres
+   * answers; resolves with the committed offset, or with `claimed: false` when a newer owner exists.
+   */
+  async claimPartition(claim: Omit<PartitionClaim, 'consumer'>): Promise<ClaimResult> {
+    return await this.exclusive('claimPartition', (client) =>
+      claimPartition(client, { ...claim, consumer: this.options.consumer }),
+    );
+  }
+
+  private exclusive<T>(
+    what: string,
+    attemptOnce: (client: pg.Client, attempt: number) => Promise<T>,
+  ): Promise<T> {
+    const run = this.queue.then(() => this.withRetries(what, attemptOnce));
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   breakerState(): BreakerState {

@@ -40,6 +40,7 @@ class HandCommittedWriter implements BatchWriter {
 
 function statsFor(batch: Batch): BatchStats {
   return {
+    fencedPartitions: [],
     recordsWritten: batch.records.length,
     recordsSkipped: 0,
     recordsRejected: 0,
