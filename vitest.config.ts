@@ -1,13 +1,38 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/** Files that need nats-server, Postgres, worker threads, child processes or the compiled `dist/`. */
+const INTEGRATION_FILES = 'test/**/*.int.test.ts';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/support/global-setup.ts'],
+    // Inherited by both projects (`extends: true`). Only the integration project has a global setup: the root
+    // project's setup would run for every run, `npm run test:unit` included.
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // Integration tests start real servers; two cores cannot run many at once.
+    // Two cores: more workers only make the integration servers and the property tests fight for them.
     maxWorkers: 2,
     fileParallelism: true,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, INTEGRATION_FILES],
+          // Fast feedback first when both projects run (`npm test`).
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: [INTEGRATION_FILES],
+          // In order: build dist/ (workers and the spawned CLI run it), then start the servers.
+          globalSetup: ['test/support/build-dist.ts', 'test/support/global-setup.ts'],
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

@@ -1,7 +1,12 @@
 // Prints vitest's JSON report as one plain line, "N passed, N failed", so a run that executed no test shows.
+// One report covers both vitest projects (unit and integration): `npm test` runs them in one vitest process.
+// The optional second argument is `npm test`'s exit status: vitest fails a run for errors outside any test
+// (an unhandled rejection, a global setup that threw), which its JSON report does not record, so a run whose
+// tests all passed but whose status is not 0 says so on stderr before the summary line.
 import { existsSync, readFileSync } from 'node:fs';
 
 const file = process.argv[2] ?? '.vitest-results.json';
+const runStatus = process.argv[3] === undefined ? 0 : Number(process.argv[3]);
 if (!existsSync(file)) {
   console.log('0 passed, 0 failed');
   console.error(`no vitest report at ${file}: the suite did not run`);
@@ -18,5 +23,11 @@ const brokenFiles = files.filter(
 ).length;
 const failed = (report.numFailedTests ?? 0) + brokenFiles;
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+if (runStatus !== 0 && failed === 0) {
+  console.error(
+    `npm test exited with status ${runStatus} although no test failed: lint, type-check, or an error ` +
+      'outside any test (see "Unhandled Errors" in the output above).',
+  );
+}
 console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 || passed === 0 || skipped > 0 ? 1 : 0);

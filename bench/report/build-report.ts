@@ -1,14 +1,14 @@
 /**
- * Turns the newest results in bench/results/ into BENCHMARKS.md (tables with date, machine and commands)
- * and a PNG chart next to the raw JSON. Run by the pipeline and quality benchmarks when they finish, or by
+ * Turns the newest results in bench/results/ into BENCHMARKS.md (tables with date, machine and commands, and
+ * one Mermaid latency chart GitHub draws itself). Run by the pipeline and quality benchmarks when they finish, or by
  * hand: `npm run build && node dist/bench/report/build-report.js`.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoRoot, resultsDir } from '../pipeline/bench-results.js';
-import { benchmarkChart } from './charts.js';
 import { int, ms, size } from './format.js';
+import { latencyChart } from './latency-chart.js';
 import {
   drainSection,
   latencySection,
@@ -21,7 +21,6 @@ import {
 import { classSection, precisionSection, timeToDetectSection } from './quality-sections.js';
 import { loadResults, type PipelineResults, type QualityResults, type RunNotes } from './report-data.js';
 import { machineNote } from '../pipeline/bench-results.js';
-import { renderPng } from './render-chart.js';
 import { loadWindowsRuns, windowsPart } from './windows-section.js';
 
 const LINKED_DOCS: [string, string][] = [
@@ -38,11 +37,7 @@ function machineLine(r: PipelineResults | QualityResults): string {
   return `${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.natsServer}, ${m.postgres}; load average ${m.loadAverageAtStart} at start — ${machineNote(m.loadAverageAtStart, m.cores)}.`;
 }
 
-function pipelinePart(
-  runs: PipelineResults[],
-  latencyRun: PipelineResults | undefined,
-  chartFile: string | undefined,
-): string {
+function pipelinePart(runs: PipelineResults[], latencyRun: PipelineResults | undefined): string {
   if (runs.length === 0) return '## Pipeline\n\n_No full `bench:pipeline` run in bench/results/ yet._\n';
   // The newest 1M run carries the targets; older runs and other sizes are rows beside it.
   const main = runs.filter((r) => r.args.events === 1_000_000).at(-1) ?? runs.at(-1)!;
@@ -59,7 +54,6 @@ function pipelinePart(
     'Runs:',
     ...sources,
     '',
-    chartFile === undefined ? '' : `![throughput and latency](bench/results/${chartFile})\n`,
     '### Targets',
     '',
     newestPerSize(runs)
@@ -88,6 +82,7 @@ function pipelinePart(
     'second via `js.publish`, visible once `sink_offsets` for their partition reaches their sequence (polled every 10 ms).',
     'One table per run, newest last; the window state the engine held is the run’s backlog.',
     '',
+    latencyChart(latencyRun, runs.find((r) => r.file === latencyRun?.file)?.label),
     ...runs
       .filter((r) => (r.latency?.runs.length ?? 0) > 0)
       .flatMap((r) => [`${r.label ?? size(r.args.events)} run:`, '', latencySection(r), '']),
@@ -218,11 +213,6 @@ export async function buildReport(options: BuildReportOptions = {}): Promise<str
   const dir = options.resultsDir ?? resultsDir();
   const { pipelineRuns, latencyRun, quality, notes } = loadResults(dir, options.includeQuick ?? false);
   const runs = labelRuns(pipelineRuns);
-  let chartFile: string | undefined;
-  if (runs.length > 0) {
-    chartFile = `pipeline-${(latencyRun ?? runs[0]!).date.slice(0, 10)}.png`;
-    writeFileSync(join(dir, chartFile), await renderPng(benchmarkChart(runs, latencyRun), 1_600));
-  }
   const path = options.outPath ?? join(repoRoot(), 'BENCHMARKS.md');
   // Links are relative to the report, so check them from its folder.
   const links = LINKED_DOCS.filter(([doc]) => existsSync(join(dirname(path), doc))).map(
@@ -239,7 +229,7 @@ export async function buildReport(options: BuildReportOptions = {}): Promise<str
     '`npm run bench:pipeline -- --events 10000000` (see `--help`); the report alone: `node dist/bench/report/build-report.js`.',
     '',
     windowsPart(loadWindowsRuns(dir)),
-    pipelinePart(runs, latencyRun, chartFile),
+    pipelinePart(runs, latencyRun),
     qualityPart(quality),
     ...notesPart(notes),
     '## Related benchmarks and decisions',

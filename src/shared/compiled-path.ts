@@ -1,7 +1,8 @@
 /**
  * Worker threads (shard workers, piscina tasks) need a JavaScript file. In production the caller already runs
- * from `dist/`; under vitest it runs from the TypeScript sources, so the compiled twin in `dist/` (built by
- * `npm test`'s pretest step) is used instead.
+ * from `dist/`; under vitest it runs from the TypeScript sources, so the compiled twin in `dist/` is used
+ * instead. The integration tests' global setup (test/support/build-dist.ts) rebuilds `dist/` before any test,
+ * so that twin is never older than its source.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
