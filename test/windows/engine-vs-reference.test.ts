@@ -2,6 +2,7 @@
  * Property tests: random streams through the engine and the brute-force reference must give identical
  * outcomes, per-event stats and alert sequences — event by event, in batches, and across snapshot/restore.
  */
+import { propertyRuns } from '../support/property-runs.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -113,21 +114,21 @@ describe('DetectionEngine against the brute-force reference', () => {
   it('matches per event on sparse streams (many short-lived callers)', () => {
     fc.assert(
       fc.property(scenarioArbitrary(SPARSE), (scenario) => runEventByEvent(scenario)),
-      { numRuns: 1500 },
+      { numRuns: propertyRuns(1500) },
     );
   });
 
   it('matches per event on dense streams (busy callers, callee index, out-of-order shifts)', () => {
     fc.assert(
       fc.property(scenarioArbitrary(DENSE), (scenario) => runEventByEvent(scenario)),
-      { numRuns: 400 },
+      { numRuns: propertyRuns(400) },
     );
   });
 
   it('matches per event on heavy streams (hundreds of distinct callees, every severity)', () => {
     fc.assert(
       fc.property(scenarioArbitrary(HEAVY), (scenario) => runEventByEvent(scenario)),
-      { numRuns: 30 },
+      { numRuns: propertyRuns(30) },
     );
   });
 
@@ -143,7 +144,7 @@ describe('DetectionEngine against the brute-force reference', () => {
       fc.property(fc.oneof(withCuts(SPARSE), withCuts(DENSE)), ([scenario, cuts]) =>
         runEventByEvent(scenario, new Set(cuts)),
       ),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     );
   });
 
@@ -175,7 +176,7 @@ describe('DetectionEngine against the brute-force reference', () => {
         }
         expectDrained(engine, scenario);
       }),
-      { numRuns: 200 },
+      { numRuns: propertyRuns(200) },
     );
   });
 });
