@@ -8,7 +8,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { UsageError } from '../shared/index.js';
 import { dropPartitionsBefore, ensureDailyPartitions, migrate } from '../sinks/index.js';
-import { CdrPublisher } from '../stream/index.js';
+import { CdrPublisher, natsServers } from '../stream/index.js';
 import { decodeCdr, numberDigits } from '../codec/index.js';
 
 const DAY_MS = 86_400_000;
@@ -95,7 +95,7 @@ export async function runDlqCommand(
     }
     if (action !== 'replay') throw new UsageError('sentinel dlq expects list or replay');
     // Replay republishes records that now decode (e.g. after a validation fix); the rest stay where they are.
-    const nc = await connect({ servers: deps.natsUrl, name: 'sentinel-dlq-replay' });
+    const nc = await connect({ servers: natsServers(deps.natsUrl), name: 'sentinel-dlq-replay' });
     const publisher = new CdrPublisher(nc, { partitions: deps.partitions, logger: deps.logger });
     let replayed = 0;
     let stillInvalid = 0;

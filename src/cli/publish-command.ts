@@ -20,7 +20,7 @@ import { decodeCdr } from '../codec/index.js';
 import { numberDigits } from '../codec/index.js';
 import { CsvCdrConverter } from '../codec/index.js';
 import { detectFormat, splitLines, type RecordFormat } from '../codec/index.js';
-import { CdrPublisher } from '../stream/index.js';
+import { CdrPublisher, natsServers } from '../stream/index.js';
 import { UsageError } from '../shared/index.js';
 import { PublishFailedError } from '../stream/index.js';
 import { isValidTimeZone } from '../codec/index.js';
@@ -304,7 +304,7 @@ export async function runPublishCommand(
         ? await detectFormat(input)
         : { format: detected, chunks: input as AsyncIterable<unknown> };
     state.summary.format = format;
-    nc = await connect({ servers: deps.natsUrl, name: 'sentinel-publish' });
+    nc = await connect({ servers: natsServers(deps.natsUrl), name: 'sentinel-publish' });
     publisher = new CdrPublisher(nc, {
       partitions: deps.partitions,
       subjectPrefix: parsed.subjectPrefix,

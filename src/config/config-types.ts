@@ -27,9 +27,15 @@ export interface Config {
   partitions: number;
   /** Shard worker threads in this process. @default available cores */
   workers: number;
-  /** This process's index among INSTANCE_COUNT replicas; it owns partitions p with p % count == index. */
-  instanceIndex: number;
-  instanceCount: number;
+  /** This instance in logs, metrics and `sink_offsets.owner` (a unique token is added per process). @default hostname */
+  instanceName: string;
+  /**
+   * Partition lease term: an instance that stops renewing loses its partitions this long after its last
+   * renewal, and another takes them over. @default 6 s
+   */
+  leaseTtlMs: number;
+  /** NATS KV bucket of the partition leases and member heartbeats. @default SENTINEL_OWNERSHIP */
+  ownershipBucket: string;
   /** Sliding window lengths, ascending. @default [10 min, 1 h, 24 h] */
   windowsMs: number[];
   /** @default 5 min */
@@ -60,7 +66,11 @@ export interface Config {
   /** Daily partitions created ahead of today. @default 3 */
   partitionsAheadDays: number;
   shutdownTimeoutMs: number;
-  /** Where partition checkpoints are written (one folder per consumer group). @default .data/checkpoints */
+  /** `nats`: a replicated object store any instance can read (`CHECKPOINT_BUCKET`); `local`: files in `checkpointDir`. @default nats */
+  checkpointStore: 'nats' | 'local';
+  /** NATS object store bucket of the checkpoints. @default SENTINEL_CHECKPOINTS */
+  checkpointBucket: string;
+  /** Where partition checkpoints are written with `checkpointStore: local` (one folder per group). @default .data/checkpoints */
   checkpointDir: string;
   /** How often each partition is checkpointed; undefined (`off`) replays 24 h on every start. @default 5 min */
   checkpointIntervalMs: number | undefined;
@@ -80,7 +90,7 @@ export interface Config {
   /** Feed the synthetic demo day through NATS after start-up. @default true in embedded mode */
   demo: boolean;
   demoSubscribers: number;
-  /** Replicas of the JetStream streams (3 on a NATS cluster). @default 1 */
+  /** Replicas of the JetStream streams, the ownership KV and the checkpoint bucket (3 on a NATS cluster). @default 1 */
   streamReplicas: number;
   /** PATH, where the embedded mode looks for `nats-server`. */
   searchPath: string | undefined;

@@ -4,7 +4,7 @@
  * (DATABASE_URL, DATABASE_POOL_MAX_SIZE, LOG_LEVEL, ENVIRONMENT). Every key is documented in docs/config.md.
  */
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { ConfigError } from './config-error.js';
 import { LOG_LEVELS, type Config } from './config-types.js';
 import {
@@ -19,6 +19,29 @@ import {
 } from './env-parsers.js';
 
 type Env = Record<string, string | undefined>;
+
+/** A name that can go into NATS KV keys and logs: letters, digits, `-` and `_`, at most 64. */
+function parseName(key: string, raw: string): string {
+  const name = raw.trim();
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(name))
+    throw new ConfigError(key, raw, 'letters, digits, - and _ (1 to 64)');
+  return name;
+}
+
+/** A JetStream KV / object store bucket name. */
+function parseBucket(key: string, raw: string): string {
+  const name = raw.trim();
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(name))
+    throw new ConfigError(key, raw, 'a bucket name: letters, digits, - and _');
+  return name;
+}
+
+function parseDurationInRange(key: string, raw: string, minMs: number, maxMs: number): number {
+  const ms = parseDurationMs(key, raw);
+  if (ms < minMs || ms > maxMs)
+    throw new ConfigError(key, raw, `a duration from ${minMs / 1_000}s to ${maxMs / 1_000}s`);
+  return ms;
+}
 
 function read(env: Env, key: string): string | undefined {
   const value = env[key];
@@ -54,9 +77,13 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
     const raw = read(env, key);
     return raw === undefined ? fallback : parse(raw);
   };
+  // A NATS cluster is given as its seed servers, comma-separated; the client fails over between them.
   const natsUrl = opt<string | undefined>(
     'NATS_URL',
-    (raw) => parseUrl('NATS_URL', raw, ['nats:', 'tls:']),
+    (raw) =>
+      parseList(raw)
+        .map((url) => parseUrl('NATS_URL', url, ['nats:', 'tls:']))
+        .join(','),
     undefined,
   );
   const databaseUrl = opt<string | undefined>(
@@ -66,12 +93,16 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
   );
   const embedded = natsUrl === undefined && databaseUrl === undefined;
   const partitions = opt('PARTITIONS', (raw) => parseInteger('PARTITIONS', raw, 1, 1024), 16);
-  const instanceCount = opt('INSTANCE_COUNT', (raw) => parseInteger('INSTANCE_COUNT', raw, 1, partitions), 1);
-  const instanceIndex = opt(
-    'INSTANCE_INDEX',
-    (raw) => parseInteger('INSTANCE_INDEX', raw, 0, instanceCount - 1),
-    0,
-  );
+  // Static ownership is gone: a leftover setting would suggest it still decides something.
+  for (const key of ['INSTANCE_INDEX', 'INSTANCE_COUNT']) {
+    const raw = read(env, key);
+    if (raw !== undefined)
+      throw new ConfigError(
+        key,
+        raw,
+        'unset: partitions are now claimed through leases (docs/runbook.md, "Scale out/in")',
+      );
+  }
   const poolMax = opt(
     'DATABASE_POOL_MAX_SIZE',
     (raw) => parseInteger('DATABASE_POOL_MAX_SIZE', raw, 1, 1000),
@@ -111,8 +142,13 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
       (raw) => parseInteger('WORKERS', raw, 1, 256),
       Math.max(1, availableParallelism()),
     ),
-    instanceIndex,
-    instanceCount,
+    instanceName: opt('INSTANCE_NAME', (raw) => parseName('INSTANCE_NAME', raw), hostname()),
+    leaseTtlMs: opt('LEASE_TTL', (raw) => parseDurationInRange('LEASE_TTL', raw, 2_000, 300_000), 6_000),
+    ownershipBucket: opt(
+      'OWNERSHIP_BUCKET',
+      (raw) => parseBucket('OWNERSHIP_BUCKET', raw),
+      'SENTINEL_OWNERSHIP',
+    ),
     windowsMs: opt('WINDOWS', (raw) => parseDurationList('WINDOWS', raw), [600_000, 3_600_000, 86_400_000]),
     allowedLatenessMs: opt('ALLOWED_LATENESS', (raw) => parseDurationMs('ALLOWED_LATENESS', raw), 300_000),
     sdhf: {
@@ -169,6 +205,16 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
       3,
     ),
     shutdownTimeoutMs: opt('SHUTDOWN_TIMEOUT', (raw) => parseDurationMs('SHUTDOWN_TIMEOUT', raw), 30_000),
+    checkpointStore: opt(
+      'CHECKPOINT_STORE',
+      (raw) => parseEnum('CHECKPOINT_STORE', raw, ['nats', 'local'] as const),
+      'nats',
+    ),
+    checkpointBucket: opt(
+      'CHECKPOINT_BUCKET',
+      (raw) => parseBucket('CHECKPOINT_BUCKET', raw),
+      'SENTINEL_CHECKPOINTS',
+    ),
     checkpointDir: read(env, 'CHECKPOINT_DIR') ?? '.data/checkpoints',
     checkpointIntervalMs: opt<number | undefined>(
       'CHECKPOINT_INTERVAL',

@@ -1,17 +1,29 @@
 /**
  * Every message that crosses the main ↔ shard-worker boundary, as discriminated unions. Nothing else is
  * posted between threads. CDR traffic never crosses it: each worker has its own NATS and Postgres connections.
+ *
+ * Partitions come and go at run time: the main thread holds the leases (src/ownership) and tells a worker to
+ * `assign` a partition under a lease epoch, to `release` it gracefully (commit, checkpoint, then report
+ * `released`), or to `drop` it at once when the lease was lost. A worker reports each partition's progress
+ * and, when Postgres refused its commit because a newer owner claimed the partition, that it was `fenced`.
  */
 import type { Config } from '../config/index.js';
 import type { WorkerMetricsReport } from '../metrics/index.js';
 import type { CallerStats, RuleSettings } from '../windows/index.js';
 
-export type WorkerState = 'starting' | 'replaying' | 'ready' | 'failed' | 'stopping';
+/** A worker as a whole: its connections are up (`ready`) or it is on its way there or out. */
+export type WorkerState = 'starting' | 'ready' | 'failed' | 'stopping';
+
+/**
+ * One partition inside a worker: `opening` (claiming it in Postgres, restoring, positioning the consumer),
+ * `replaying` (rebuilding windows up to the stream's end at opening), `ready`, then one of the ends:
+ * `released` (handed off or dropped), `fenced` (a newer owner claimed it), `failed` (could not open; retried).
+ */
+export type PartitionState = 'opening' | 'replaying' | 'ready' | 'released' | 'fenced' | 'failed';
 
 /** Passed as `workerData` when a shard worker starts. */
 export interface WorkerStartup {
   workerId: number;
-  partitions: number[];
   config: Config;
   natsUrl: string;
   databaseUrl: string;
@@ -20,6 +32,8 @@ export interface WorkerStartup {
   streams: { cdr: string; dlq: string; alerts: string };
   /** `sink_offsets.consumer` and the durable consumer prefix. */
   consumerGroup: string;
+  /** This process in `sink_offsets.owner`: instance name and its unique token. */
+  owner: string;
 }
 
 /** One caller's live windows and open episodes, from the worker that owns its partition. */
@@ -36,16 +50,22 @@ export interface WorkerHealthReport {
   window: { callers: number; eventsHeld: number; bytes: number };
   /** Newest event time the worker's windows have seen (epoch ms), 0 before the first. */
   lastEventTimeMs: number;
+  /** Wall-clock time (epoch ms) the worker last evaluated a live CDR, 0 before the first. */
+  lastEvaluatedAtMs: number;
 }
 
 export type MainToWorker =
   | { type: 'rules'; rules: RuleSettings }
+  | { type: 'assign'; partition: number; epoch: number }
+  | { type: 'release'; partition: number }
+  | { type: 'drop'; partition: number }
   | { type: 'caller-query'; requestId: number; caller: number; partition: number }
   | { type: 'wait-applied'; requestId: number; partition: number; seq: number; timeoutMs: number }
   | { type: 'shutdown' };
 
 export type WorkerToMain =
   | { type: 'state'; state: WorkerState; detail?: string }
+  | { type: 'partition'; partition: number; state: PartitionState; detail?: string }
   | { type: 'metrics'; report: WorkerMetricsReport; health: WorkerHealthReport }
   | { type: 'caller-result'; requestId: number; snapshot: CallerSnapshot | undefined }
   | { type: 'applied'; requestId: number; applied: boolean }

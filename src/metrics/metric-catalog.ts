@@ -221,7 +221,7 @@ export const METRIC_CATALOG = [
   {
     name: 'sentinel_worker_state',
     kind: 'gauge',
-    help: '1 for the state each shard worker is in (starting, replaying, ready, failed, stopping).',
+    help: '1 for the state each shard worker is in (starting, ready, failed, stopping).',
     labels: ['worker', 'state'],
   },
   {
@@ -283,8 +283,58 @@ export const METRIC_CATALOG = [
   {
     name: 'sentinel_nats_connected',
     kind: 'gauge',
-    help: '1 when the main thread is connected to NATS.',
+    help: '1 when the main thread is connected to NATS, 0 while it is disconnected or reconnecting.',
     labels: [],
+  },
+  // --- partition ownership (leases, fencing, rebalancing) ---
+  {
+    name: 'sentinel_partition_leases_held',
+    kind: 'gauge',
+    help: 'Partition leases this instance holds (hand-offs in progress included).',
+    labels: [],
+  },
+  {
+    name: 'sentinel_partition_state',
+    kind: 'gauge',
+    help: '1 for the state each partition this instance holds is in (opening, replaying, ready).',
+    labels: ['partition', 'state'],
+  },
+  {
+    name: 'sentinel_ownership_members',
+    kind: 'gauge',
+    help: 'Engine instances of this consumer group with a live heartbeat, as this instance sees them.',
+    labels: [],
+  },
+  {
+    name: 'sentinel_partitions_unowned',
+    kind: 'gauge',
+    help: 'Partitions with no live lease, as this instance last saw them (0 when the group is healthy).',
+    labels: [],
+  },
+  {
+    name: 'sentinel_rebalances_total',
+    kind: 'counter',
+    help: 'Partitions this instance took (reason=claimed), handed off (released), or lost because its lease lapsed or was taken (lost).',
+    labels: ['reason'],
+  },
+  {
+    name: 'sentinel_fenced_commits_total',
+    kind: 'counter',
+    help: 'Claims or commits Postgres refused because a newer owner holds the partition (stage=claim|commit); the partition is stopped.',
+    labels: ['stage'],
+  },
+  {
+    name: 'sentinel_offset_resets_total',
+    kind: 'counter',
+    help: 'Partitions whose committed offset belonged to an earlier stream of the same name and was started over.',
+    labels: [],
+  },
+  {
+    name: 'sentinel_partition_takeover_seconds',
+    kind: 'histogram',
+    help: 'From winning a partition lease to the partition being caught up (claim, restore, replay of the tail).',
+    labels: [],
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
   },
   {
     name: 'sentinel_build_info',

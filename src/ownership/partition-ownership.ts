@@ -158,6 +158,17 @@ export class PartitionOwnership {
       });
   }
 
+  /**
+   * Forgets a lease without releasing it: Postgres reported a newer owner for the partition (fenced), so the
+   * lease in the store, if any, is not ours to renew or delete.
+   */
+  abandon(partition: number): void {
+    if (!this.leases.delete(partition)) return;
+    this.releasing.delete(partition);
+    this.options.logger.warn({ partition }, 'partition lease abandoned: a newer owner was found in Postgres');
+    this.tick();
+  }
+
   /** Hands off every partition and leaves the group. Resolves when all leases are released. */
   async stop(): Promise<void> {
     this.stopped = true;

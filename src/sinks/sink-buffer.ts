@@ -19,7 +19,10 @@ export interface SinkBufferOptions {
   flushIntervalMs?: number;
   /** Rows held (pending plus in flight) before `hasCapacity()` turns false. @default 50_000 */
   maxBufferedRows?: number;
-  /** After each commit, with the highest processed sequence per partition: ack JetStream up to there. */
+  /**
+   * After each commit, with the highest processed sequence per partition that was written (fenced partitions
+   * are not in it; `stats.fencedPartitions` names them): ack JetStream up to there.
+   */
   onCommitted: (offsets: ReadonlyMap<number, number>, stats: BatchStats) => void;
   logger: Logger;
 }
@@ -27,8 +30,11 @@ export interface SinkBufferOptions {
 class PendingBatch implements Batch {
   readonly records: CallRecordRow[] = [];
   readonly alerts: AlertMessage[] = [];
+  readonly alertPartitions: number[] = [];
   readonly deadLetters: DeadLetterRow[] = [];
   readonly offsets = new Map<number, number>();
+  /** Filled when the batch goes in flight: the epoch of every partition this writer holds. */
+  readonly epochs = new Map<number, number>();
   /** Wall-clock time of the first add, for the sink-lag gauge. */
   firstAddedAtMs = 0;
 
@@ -59,6 +65,8 @@ export class SinkBuffer {
   private readonly logger: Logger;
 
   private pending = new PendingBatch();
+  /** Lease epoch per partition this buffer writes for (see `Batch.epochs`). */
+  private readonly epochs = new Map<number, number>();
   /** Generation number of `pending`; a batch keeps its number when it goes in flight. */
   private pendingGeneration = 1;
   private committedGeneration = 0;
@@ -98,10 +106,17 @@ export class SinkBuffer {
     this.added();
   }
 
-  addAlert(alert: AlertMessage): void {
+  /** Adds an alert derived from `partition`'s records (it is left out with them if the partition is fenced). */
+  addAlert(alert: AlertMessage, partition = -1): void {
     this.throwIfClosed('addAlert');
     this.pending.alerts.push(alert);
+    this.pending.alertPartitions.push(partition);
     this.added();
+  }
+
+  /** Writes for `partition` from now on carry this lease epoch; a newer owner's claim fences them. */
+  setEpoch(partition: number, epoch: number): void {
+    this.epochs.set(partition, epoch);
   }
 
   addDeadLetter(row: DeadLetterRow): void {
@@ -186,6 +201,7 @@ export class SinkBuffer {
     if (this.inFlight || this.failure !== undefined || this.pending.isEmpty) return;
     if (!(this.aged || this.flushRequested || this.pending.rows >= this.batchMaxRows)) return;
     const batch = this.pending;
+    for (const [partition, epoch] of this.epochs) batch.epochs.set(partition, epoch);
     const generation = this.pendingGeneration;
     this.pending = new PendingBatch();
     this.pendingGeneration += 1;
@@ -205,8 +221,18 @@ export class SinkBuffer {
     this.inFlight = false;
     this.inFlightRows = 0;
     this.committedGeneration = generation;
+    let offsets: ReadonlyMap<number, number> = batch.offsets;
+    if (stats.fencedPartitions.length > 0) {
+      const committed = new Map(batch.offsets);
+      for (const partition of stats.fencedPartitions) {
+        committed.delete(partition);
+        // A fenced partition stays fenced: its later rows can only be refused too.
+        if (this.epochs.get(partition) === batch.epochs.get(partition)) this.epochs.delete(partition);
+      }
+      offsets = committed;
+    }
     try {
-      this.onCommitted(batch.offsets, stats);
+      this.onCommitted(offsets, stats);
     } catch (error) {
       this.logger.error({ err: error }, 'sink onCommitted callback threw');
     }

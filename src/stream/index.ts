@@ -2,7 +2,7 @@
  * NATS transport: stream setup, subjects, and the acking publishers for CDRs, dead letters and alerts. The CDR
  * codec lives in `src/codec`; this module moves bytes. Other modules import only from here.
  */
-export { CDR_SUBJECT_PREFIX, cdrSubject, partitionConsumerName } from './subjects.js';
+export { CDR_SUBJECT_PREFIX, cdrSubject, natsServers, partitionConsumerName } from './subjects.js';
 export {
   DEFAULT_STREAM_NAMES,
   MIN_DUPLICATE_WINDOW_MS,

@@ -15,3 +15,8 @@ export function cdrSubject(partition: number, prefix: string = CDR_SUBJECT_PREFI
 export function partitionConsumerName(consumerGroup: string, partition: number): string {
   return `${consumerGroup}-p${String(partition).padStart(2, '0')}`;
 }
+
+/** NATS_URL as the client wants it: one URL, or a cluster's seed URLs separated by commas. */
+export function natsServers(natsUrl: string): string[] {
+  return natsUrl.split(',').filter((url) => url !== '');
+}

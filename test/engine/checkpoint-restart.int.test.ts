@@ -51,7 +51,7 @@ describe('restart from checkpoints', () => {
 
   beforeAll(async () => {
     stack = await startTestStack();
-    env = { ...stack.env, CHECKPOINT_INTERVAL: '1s' };
+    env = { ...stack.env, CHECKPOINT_INTERVAL: '1s', CHECKPOINT_STORE: 'local' };
     nc = await connect({ servers: stack.natsUrl });
     pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 2 });
   });

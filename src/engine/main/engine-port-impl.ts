@@ -1,7 +1,8 @@
 /**
- * The engine as the HTTP API sees it (EnginePort). Caller queries go to the worker owning the caller's
- * partition in this process, or over NATS request/reply to the instance that owns it. Rule changes are
- * applied here at once and broadcast on a control subject so every other instance applies them too.
+ * The engine as the HTTP API sees it (EnginePort). Caller queries go to the worker running the caller's
+ * partition in this process, or over NATS request/reply to the instance that owns it (partition-queries.ts).
+ * Rule changes are applied here at once and broadcast on a control subject so every other instance applies
+ * them too.
  */
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import type { JetStreamClient } from '@nats-io/jetstream';
@@ -11,12 +12,11 @@ import { cdrSubject, type CdrPublisher } from '../../stream/index.js';
 import { partitionOf } from '../../codec/index.js';
 import type { AlertMessage } from '../../windows/index.js';
 import type { CallerSnapshot } from '../protocol.js';
+import { PartitionQueries, OWNER_ANSWER_TIMEOUT_MS, type ViewQuestion } from './partition-queries.js';
 import { isAllowlisted, toRuleSettings } from './rules-mapping.js';
 import type { WorkerSupervisor } from './worker-supervisor.js';
 
 export const CONTROL_RULES_SUBJECT = 'sentinel.control.rules';
-export const CALLER_QUERY_PREFIX = 'sentinel.control.caller';
-const SUBMIT_WAIT_MS = 2_000;
 
 export interface EnginePortDeps {
   nc: NatsConnection;
@@ -24,7 +24,10 @@ export interface EnginePortDeps {
   publisher: CdrPublisher;
   supervisor: WorkerSupervisor;
   partitions: number;
+  consumerGroup: string;
   natsUrl: string;
+  /** Whether the main connection is up now (false while it reconnects). */
+  natsConnected(): boolean;
   alertsSubjectPrefix: string;
   logger: Logger;
   rules: RuleSettingsDoc;
@@ -45,9 +48,17 @@ export class EngineRuntimePort implements EnginePort {
   private readonly listeners = new Set<(alert: AlertMessage) => void>();
   private readonly subscriptions: Subscription[] = [];
   private rules: RuleSettingsDoc;
+  /** Answers questions about callers of the partitions running here; asks the owners of the others. */
+  readonly queries: PartitionQueries;
 
   constructor(private readonly deps: EnginePortDeps) {
     this.rules = deps.rules;
+    this.queries = new PartitionQueries(
+      deps.nc,
+      deps.consumerGroup,
+      (question) => this.answer(question),
+      deps.logger,
+    );
   }
 
   /** Subscribes to the alert feed, rule broadcasts and caller queries for the partitions owned here. */
@@ -81,21 +92,20 @@ export class EngineRuntimePort implements EnginePort {
         }
       },
     });
-    const queries = nc.subscribe(`${CALLER_QUERY_PREFIX}.*`, {
-      queue: 'sentinel-caller-query',
-      callback: (error, msg) => {
-        if (error) return;
-        const digits = msg.subject.slice(CALLER_QUERY_PREFIX.length + 1);
-        const partition = partitionOf(digits, this.deps.partitions);
-        if (!this.deps.supervisor.owns(partition)) return; // another instance answers
-        void this.localView(digits).then((view) => msg.respond(JSON.stringify(view ?? null)));
-      },
-    });
-    this.subscriptions.push(alerts, rules, queries);
+    this.subscriptions.push(alerts, rules);
   }
 
   stop(): void {
     for (const subscription of this.subscriptions) subscription.unsubscribe();
+    this.queries.stopAll();
+  }
+
+  /** The owner's side of a question: wait until the event is applied when asked to, then the live view. */
+  private async answer(question: ViewQuestion): Promise<CallerView | undefined> {
+    const partition = partitionOf(question.digits, this.deps.partitions);
+    if (question.waitSeq !== undefined)
+      await this.deps.supervisor.waitApplied(partition, question.waitSeq, OWNER_ANSWER_TIMEOUT_MS);
+    return await this.localView(question.digits);
   }
 
   get currentRules(): RuleSettingsDoc {
@@ -141,14 +151,7 @@ export class EngineRuntimePort implements EnginePort {
   async callerView(callerDigits: string): Promise<CallerView | undefined> {
     const partition = partitionOf(callerDigits, this.deps.partitions);
     if (this.deps.supervisor.owns(partition)) return await this.localView(callerDigits);
-    try {
-      const reply = await this.deps.nc.request(`${CALLER_QUERY_PREFIX}.${callerDigits}`, '', {
-        timeout: 2_000,
-      });
-      return reply.json<CallerView | null>() ?? undefined;
-    } catch {
-      return undefined;
-    }
+    return await this.queries.ask(partition, { digits: callerDigits });
   }
 
   async publishCdrs(
@@ -180,8 +183,8 @@ export class EngineRuntimePort implements EnginePort {
       callId === undefined ? {} : { msgID: callId },
     );
     if (this.deps.supervisor.owns(partition))
-      await this.deps.supervisor.waitApplied(partition, ack.seq, SUBMIT_WAIT_MS);
-    return await this.callerView(callerDigits);
+      return await this.answer({ digits: callerDigits, waitSeq: ack.seq });
+    return await this.queries.ask(partition, { digits: callerDigits, waitSeq: ack.seq });
   }
 
   async applyRules(settings: RuleSettingsDoc): Promise<void> {
@@ -202,7 +205,7 @@ export class EngineRuntimePort implements EnginePort {
       window: s.health?.window ?? { callers: 0, eventsHeld: 0, bytes: 0 },
     }));
     return {
-      nats: { connected: !this.deps.nc.isClosed(), url: this.deps.natsUrl },
+      nats: { connected: this.deps.natsConnected(), url: this.deps.natsUrl },
       workers,
       ready: this.deps.supervisor.allReady(),
     };

@@ -13,10 +13,10 @@ import type { Config } from '../../config/index.js';
 import { Metrics } from '../../metrics/index.js';
 import { compiledSibling } from '../../shared/index.js';
 import { maintainPartitions, migrate } from '../../sinks/index.js';
-import { CdrPublisher, ensureStreams } from '../../stream/index.js';
+import { CdrPublisher, ensureStreams, natsServers } from '../../stream/index.js';
 import { EngineRuntimePort } from './engine-port-impl.js';
 import { resolveInfrastructure, type Infrastructure } from './infrastructure.js';
-import { assignToWorkers, ownedPartitions } from './partition-assignment.js';
+import { InstanceOwnership, instanceToken } from './instance-ownership.js';
 import { defaultRuleSettingsDoc, toRuleSettings } from './rules-mapping.js';
 import { WorkerSupervisor } from './worker-supervisor.js';
 import { randomBytes } from 'node:crypto';
@@ -56,17 +56,20 @@ export async function startService(config: Config, options: ServiceOptions): Pro
   const consumerGroup = options.consumerGroup ?? 'sentinel';
   const infrastructure = await resolveInfrastructure(config, logger);
   const nc = await connect({
-    servers: infrastructure.natsUrl,
+    servers: natsServers(infrastructure.natsUrl),
     name: 'sentinel-main',
     maxReconnectAttempts: -1,
   });
   const metrics = new Metrics(options.version);
+  // `isClosed()` stays false while the client reconnects: the status events are the truth.
+  let natsConnected = true;
   metrics.gauge('sentinel_nats_connected').set(1);
   void (async () => {
     for await (const status of nc.status()) {
-      if (status.type === 'disconnect') metrics.gauge('sentinel_nats_connected').set(0);
-      if (status.type === 'reconnect') metrics.gauge('sentinel_nats_connected').set(1);
-      logger.info({ status: status.type }, 'nats connection status');
+      if (status.type === 'disconnect' || status.type === 'reconnecting') natsConnected = false;
+      if (status.type === 'reconnect') natsConnected = true;
+      metrics.gauge('sentinel_nats_connected').set(natsConnected ? 1 : 0);
+      if (status.type !== 'reconnecting') logger.info({ status: status.type }, 'nats connection status');
     }
   })();
   const jsm = await jetstreamManager(nc);
@@ -76,6 +79,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
       partitions: config.partitions,
       cdrMaxAgeMs: config.cdrMaxAgeMs,
       duplicateWindowMs: config.duplicateWindowMs,
+      replicas: config.streamReplicas,
     },
     logger,
   );
@@ -98,35 +102,31 @@ export async function startService(config: Config, options: ServiceOptions): Pro
   await maintain();
 
   const ruleDoc = await loadRuleSettings(pool, defaultRuleSettingsDoc(config));
-  const owned = ownedPartitions(config.partitions, config.instanceIndex, config.instanceCount);
-  const assignment = assignToWorkers(owned, config.workers);
+  const token = instanceToken(config.instanceName);
+  let ownership: InstanceOwnership | undefined;
   const supervisor = new WorkerSupervisor({
-    assignment,
+    workers: Math.min(config.workers, config.partitions),
     rules: toRuleSettings(ruleDoc),
     metrics,
     logger,
     workerFile: compiledSibling(import.meta.url, '../worker/shard-worker.js'),
-    startupFor: (workerId, partitions, rules) => ({
+    startupFor: (workerId, rules) => ({
       workerId,
-      partitions,
       config,
       natsUrl: infrastructure.natsUrl,
       databaseUrl: infrastructure.databaseUrl,
       rules,
       streams: { ...STREAM_NAMES },
       consumerGroup,
+      owner: token,
     }),
+    onPartitionState: (partition, state) =>
+      ownership?.partitionState(partition, state, supervisor.placedAtMs(partition)),
   });
   supervisor.start();
   logger.info(
-    {
-      instance: config.instanceIndex,
-      of: config.instanceCount,
-      partitions: owned,
-      workers: assignment.length,
-      cores: availableParallelism(),
-    },
-    'shard workers starting',
+    { instance: config.instanceName, token, workers: config.workers, cores: availableParallelism() },
+    'shard workers starting; partitions are claimed through leases',
   );
 
   const publisher = new CdrPublisher(nc, { partitions: config.partitions, logger });
@@ -136,12 +136,24 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     publisher,
     supervisor,
     partitions: config.partitions,
+    consumerGroup,
     natsUrl: infrastructure.natsUrl,
+    natsConnected: () => natsConnected,
     alertsSubjectPrefix: ALERTS_SUBJECT_PREFIX,
     logger,
     rules: ruleDoc,
   });
   engine.start();
+  ownership = new InstanceOwnership({
+    config,
+    token,
+    consumerGroup,
+    supervisor,
+    queries: engine.queries,
+    metrics,
+    logger,
+  });
+  await ownership.start(nc, jsm);
 
   const timers: NodeJS.Timeout[] = [];
   timers.push(
@@ -188,6 +200,14 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     for (const timer of timers) clearInterval(timer);
     stopAging?.();
     await api?.close();
+    // Hand every partition off first (commit, final checkpoint, release the lease): the instances that take
+    // them over start at once from the checkpoint, instead of waiting for the leases to lapse.
+    const handOff = ownership?.stop();
+    const handedOff = await Promise.race([
+      handOff?.then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), config.shutdownTimeoutMs).unref()),
+    ]);
+    if (handedOff === false) logger.warn('partition hand-offs did not finish before the deadline');
     engine.stop();
     const clean = await supervisor.shutdown(config.shutdownTimeoutMs);
     await publisher.close().catch(() => undefined);
@@ -211,7 +231,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     devApiKey,
     async whenReady(timeoutMs = 120_000) {
       const deadline = Date.now() + timeoutMs;
-      while (!supervisor.allReady()) {
+      while (!(ownership?.settled() === true && supervisor.allReady())) {
         if (Date.now() > deadline) return false;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }

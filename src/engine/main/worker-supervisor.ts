@@ -1,7 +1,8 @@
 /**
  * Main-thread side of the shard workers: starts them, restarts a crashed one with backoff (the others keep
- * running), routes caller queries to the owner of the caller's partition, broadcasts rule changes and folds
- * the workers' metric reports into the one registry.
+ * running), places the partitions this instance holds leases for on the least busy worker and moves them back
+ * onto a restarted one, routes caller queries to the worker running the caller's partition, broadcasts rule
+ * changes and folds the workers' metric reports into the one registry.
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
@@ -10,14 +11,18 @@ import type { RuleSettings } from '../../windows/index.js';
 import type {
   CallerSnapshot,
   MainToWorker,
+  PartitionState,
   WorkerHealthReport,
   WorkerStartup,
   WorkerState,
   WorkerToMain,
 } from '../protocol.js';
+import { PartitionPlacement, type PlacedPartition } from './partition-placement.js';
 
-const WORKER_STATES: readonly WorkerState[] = ['starting', 'replaying', 'ready', 'failed', 'stopping'];
+const WORKER_STATES: readonly WorkerState[] = ['starting', 'ready', 'failed', 'stopping'];
 const REQUEST_TIMEOUT_MS = 5_000;
+/** A partition that failed to open (Postgres or NATS unreachable) is tried again after this long. */
+const REOPEN_DELAY_MS = 2_000;
 
 export interface WorkerStatus {
   id: number;
@@ -32,7 +37,7 @@ interface PendingRequest {
   timer: NodeJS.Timeout;
 }
 
-class WorkerHandle {
+export class WorkerHandle {
   worker: Worker | undefined;
   state: WorkerState = 'starting';
   restarts = 0;
@@ -40,35 +45,38 @@ class WorkerHandle {
   readonly pending = new Map<number, PendingRequest>();
   exited: Promise<void> = Promise.resolve();
 
-  constructor(
-    readonly id: number,
-    readonly partitions: number[],
-  ) {}
+  constructor(readonly id: number) {}
+
+  post(message: MainToWorker): void {
+    this.worker?.postMessage(message);
+  }
 }
 
 export interface SupervisorOptions {
-  assignment: number[][];
-  startupFor(workerId: number, partitions: number[], rules: RuleSettings): WorkerStartup;
+  workers: number;
+  startupFor(workerId: number, rules: RuleSettings): WorkerStartup;
   rules: RuleSettings;
   metrics: Metrics;
   logger: Logger;
   workerFile: string;
-  /** Called on every state change (readiness, logs). */
-  onStateChange?: (workerId: number, state: WorkerState) => void;
+  /** Every partition state a worker reports (ownership reacts to `fenced`; metrics and readiness to all). */
+  onPartitionState?: (partition: number, state: PartitionState, detail: string | undefined) => void;
 }
 
 export class WorkerSupervisor {
   private readonly handles: WorkerHandle[];
-  private readonly owner = new Map<number, WorkerHandle>();
+  private readonly placement: PartitionPlacement;
   private rules: RuleSettings;
   private shuttingDown = false;
   private nextRequestId = 1;
 
   constructor(private readonly options: SupervisorOptions) {
     this.rules = options.rules;
-    this.handles = options.assignment.map((partitions, id) => new WorkerHandle(id, partitions));
-    for (const handle of this.handles)
-      for (const partition of handle.partitions) this.owner.set(partition, handle);
+    this.handles = Array.from(
+      { length: Math.max(1, options.workers) },
+      (_unused, id) => new WorkerHandle(id),
+    );
+    this.placement = new PartitionPlacement(this.handles);
   }
 
   start(): void {
@@ -78,7 +86,7 @@ export class WorkerSupervisor {
   private spawn(handle: WorkerHandle): void {
     const { logger, metrics } = this.options;
     const worker = new Worker(this.options.workerFile, {
-      workerData: this.options.startupFor(handle.id, handle.partitions, this.rules),
+      workerData: this.options.startupFor(handle.id, this.rules),
       name: `sentinel-shard-${handle.id}`,
     });
     handle.worker = worker;
@@ -94,10 +102,13 @@ export class WorkerSupervisor {
         handle.pending.clear();
         metrics.forgetWorker(String(handle.id));
         resolve();
+        // Hand-offs waiting on this worker are over: nothing more of those partitions can be committed.
+        for (const placed of this.placement.on(handle)) if (placed.releasing) this.settleRelease(placed);
         if (this.shuttingDown) return;
         handle.restarts++;
         metrics.counter('sentinel_worker_restarts_total').inc();
         this.setState(handle, 'failed');
+        for (const placed of this.placement.on(handle)) placed.state = 'opening';
         const delayMs = Math.min(30_000, 500 * 2 ** Math.min(handle.restarts - 1, 6));
         logger.error(
           { worker: handle.id, code, delayMs, restarts: handle.restarts },
@@ -114,14 +125,19 @@ export class WorkerSupervisor {
     switch (message.type) {
       case 'state':
         this.setState(handle, message.state);
+        // A (re)started worker gets back the partitions this instance still holds for it.
+        if (message.state === 'ready')
+          for (const placed of this.placement.on(handle))
+            if (!placed.releasing)
+              handle.post({ type: 'assign', partition: placed.partition, epoch: placed.epoch });
+        return;
+      case 'partition':
+        this.onPartitionState(handle, message.partition, message.state, message.detail);
         return;
       case 'metrics':
         handle.health = message.health;
         this.options.metrics.applyWorkerReport(String(handle.id), message.report);
-        if (message.health.lastEventTimeMs > 0) {
-          const gauge = this.options.metrics.gauge('sentinel_last_detection_timestamp');
-          gauge.set(Math.floor(Date.now() / 1_000));
-        }
+        this.refreshLastDetection();
         return;
       case 'caller-result':
         this.settle(handle, message.requestId, message.snapshot);
@@ -134,13 +150,41 @@ export class WorkerSupervisor {
     }
   }
 
+  private onPartitionState(
+    handle: WorkerHandle,
+    partition: number,
+    state: PartitionState,
+    detail: string | undefined,
+  ): void {
+    const placed = this.placement.get(partition);
+    if (placed === undefined || placed.handle !== handle) return; // a report about a partition moved since
+    placed.state = state;
+    if (state === 'released' || state === 'fenced') {
+      this.placement.remove(partition);
+      if (placed.releasing) this.settleRelease(placed);
+    }
+    if (state === 'failed' && !placed.releasing) {
+      setTimeout(() => {
+        if (this.placement.get(partition) === placed && placed.state === 'failed' && !this.shuttingDown)
+          handle.post({ type: 'assign', partition, epoch: placed.epoch });
+      }, REOPEN_DELAY_MS).unref();
+    }
+    this.options.onPartitionState?.(partition, state, detail);
+  }
+
+  /** The latest wall-clock time any worker evaluated a live CDR: the detection heartbeat (seed metric). */
+  private refreshLastDetection(): void {
+    const latestMs = Math.max(0, ...this.handles.map((h) => h.health?.lastEvaluatedAtMs ?? 0));
+    if (latestMs > 0)
+      this.options.metrics.gauge('sentinel_last_detection_timestamp').set(Math.floor(latestMs / 1_000));
+  }
+
   private setState(handle: WorkerHandle, state: WorkerState): void {
     handle.state = state;
     const gauge = this.options.metrics.gauge('sentinel_worker_state');
     for (const candidate of WORKER_STATES) {
       gauge.set({ worker: String(handle.id), state: candidate }, candidate === state ? 1 : 0);
     }
-    this.options.onStateChange?.(handle.id, state);
   }
 
   private settle(handle: WorkerHandle, requestId: number, value: unknown): void {
@@ -149,6 +193,12 @@ export class WorkerSupervisor {
     clearTimeout(request.timer);
     handle.pending.delete(requestId);
     request.resolve(value);
+  }
+
+  private settleRelease(placed: PlacedPartition): void {
+    this.placement.remove(placed.partition);
+    placed.releasing?.resolve();
+    placed.releasing = undefined;
   }
 
   private request<T>(
@@ -169,26 +219,64 @@ export class WorkerSupervisor {
     });
   }
 
-  /** Whether this process owns the partition. */
+  /** Starts `partition` on the least busy worker, under the lease epoch `epoch`. */
+  assign(partition: number, epoch: number): void {
+    const placed = this.placement.place(partition, epoch);
+    if (placed.handle.state === 'ready') placed.handle.post({ type: 'assign', partition, epoch });
+  }
+
+  /** Graceful hand-off; resolves when the worker has committed and checkpointed the partition (or is gone). */
+  release(partition: number): Promise<void> {
+    const placed = this.placement.get(partition);
+    if (placed === undefined) return Promise.resolve();
+    if (placed.releasing !== undefined) return placed.releasing.promise;
+    let resolve = (): void => undefined;
+    const promise = new Promise<void>((done) => (resolve = done));
+    placed.releasing = { promise, resolve };
+    if (placed.handle.worker === undefined || placed.handle.state === 'failed') this.settleRelease(placed);
+    else placed.handle.post({ type: 'release', partition });
+    return promise;
+  }
+
+  /** The lease is gone: the worker stops the partition at once and keeps nothing of it. */
+  drop(partition: number): void {
+    const placed = this.placement.get(partition);
+    if (placed === undefined) return;
+    this.placement.remove(partition);
+    placed.handle.post({ type: 'drop', partition });
+    placed.releasing?.resolve();
+  }
+
+  /** Whether a worker of this process runs the partition now. */
   owns(partition: number): boolean {
-    return this.owner.has(partition);
+    const placed = this.placement.get(partition);
+    return placed !== undefined && placed.releasing === undefined;
+  }
+
+  partitionState(partition: number): PartitionState | undefined {
+    return this.placement.get(partition)?.state;
+  }
+
+  /** When the partition was placed here (its lease won), if it is here. */
+  placedAtMs(partition: number): number | undefined {
+    return this.placement.get(partition)?.placedAtMs;
   }
 
   async callerSnapshot(caller: number, partition: number): Promise<CallerSnapshot | undefined> {
-    const handle = this.owner.get(partition);
-    if (handle === undefined) return undefined;
+    const placed = this.placement.get(partition);
+    if (placed === undefined) return undefined;
     return await this.request<CallerSnapshot>(
-      handle,
+      placed.handle,
       (requestId) => ({ type: 'caller-query', requestId, caller, partition }),
       REQUEST_TIMEOUT_MS,
     );
   }
 
   async waitApplied(partition: number, seq: number, timeoutMs: number): Promise<boolean> {
-    const handle = this.owner.get(partition);
-    if (handle === undefined) return false;
+    const placed = this.placement.get(partition);
+    if (placed === undefined) return false;
     const applied = await this.request<boolean>(
-      handle,
+      placed.handle,
       (requestId) => ({ type: 'wait-applied', requestId, partition, seq, timeoutMs }),
       timeoutMs + 1_000,
     );
@@ -197,29 +285,30 @@ export class WorkerSupervisor {
 
   setRules(rules: RuleSettings): void {
     this.rules = rules;
-    for (const handle of this.handles)
-      handle.worker?.postMessage({ type: 'rules', rules } satisfies MainToWorker);
+    for (const handle of this.handles) handle.post({ type: 'rules', rules });
   }
 
   statuses(): WorkerStatus[] {
     return this.handles.map((h) => ({
       id: h.id,
       state: h.state,
-      partitions: h.partitions,
+      partitions: this.placement.on(h).map((placed) => placed.partition),
       restarts: h.restarts,
       health: h.health,
     }));
   }
 
+  /** Every worker is up and every partition placed on one has caught up. */
   allReady(): boolean {
-    return this.handles.every((h) => h.state === 'ready');
+    return (
+      this.handles.every((h) => h.state === 'ready') && this.placement.all().every((p) => p.state === 'ready')
+    );
   }
 
   /** Asks every worker to flush and stop; terminates those still running at the deadline. */
   async shutdown(deadlineMs: number): Promise<boolean> {
     this.shuttingDown = true;
-    for (const handle of this.handles)
-      handle.worker?.postMessage({ type: 'shutdown' } satisfies MainToWorker);
+    for (const handle of this.handles) handle.post({ type: 'shutdown' });
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<false>((resolve) => {
       timer = setTimeout(() => resolve(false), deadlineMs);

@@ -1,11 +1,11 @@
 /**
- * A shard worker's side of the partition checkpoints (ADR 0006): restoring each partition's processor from
- * its file at start-up, writing them every interval and once more at shutdown, and how old they are.
+ * A shard worker's side of the partition checkpoints (ADR 0006): restoring a partition's processor when the
+ * worker takes the partition, writing every partition's checkpoint each interval, a final one when the
+ * partition is handed off or the worker stops, and how old they are.
  */
-import type { JetStreamManager } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { WorkerMetricsRecorder } from '../../metrics/index.js';
-import { CheckpointFiles, type PartitionCheckpoint } from './checkpoint-files.js';
+import type { CheckpointStore, PartitionCheckpoint } from './checkpoint-format.js';
 import type { PartitionProcessor } from './partition-processor.js';
 
 /** At shutdown the sink has just committed: a checkpoint either is committed at once or is skipped. */
@@ -13,6 +13,8 @@ const STOP_COMMIT_WAIT_MS = 1_000;
 
 interface Tracked {
   processor: PartitionProcessor;
+  /** Identity of the stream the partition's sequence numbers belong to. */
+  stream: string;
   /** Sequence of the checkpoint on disk (0: none). */
   seq: number;
   /** When the checkpoint on disk was last known current; undefined while there is none. */
@@ -20,13 +22,9 @@ interface Tracked {
 }
 
 export interface CheckpointerOptions {
-  dir: string;
+  store: CheckpointStore;
   /** CHECKPOINT_INTERVAL. */
   intervalMs: number;
-  consumerGroup: string;
-  jsm: JetStreamManager;
-  /** The CDR stream's name. */
-  stream: string;
   metrics: WorkerMetricsRecorder;
   logger: Logger;
 }
@@ -40,24 +38,16 @@ export class PartitionCheckpointer {
   private round: Promise<void> | undefined;
   private stopping = false;
 
-  private constructor(
-    private readonly files: CheckpointFiles,
-    /** The CDR stream's name and creation time, kept in checkpoints (a re-created stream restarts sequences). */
-    private readonly streamIdentity: string,
-    private readonly intervalMs: number,
-    private readonly metrics: WorkerMetricsRecorder,
-    private readonly logger: Logger,
-  ) {}
+  private readonly store: CheckpointStore;
+  private readonly intervalMs: number;
+  private readonly metrics: WorkerMetricsRecorder;
+  private readonly logger: Logger;
 
-  static async open(options: CheckpointerOptions): Promise<PartitionCheckpointer> {
-    const stream = await options.jsm.streams.info(options.stream);
-    return new PartitionCheckpointer(
-      new CheckpointFiles(options.dir, options.consumerGroup),
-      `${stream.config.name}@${stream.created}`,
-      options.intervalMs,
-      options.metrics,
-      options.logger,
-    );
+  constructor(options: CheckpointerOptions) {
+    this.store = options.store;
+    this.intervalMs = options.intervalMs;
+    this.metrics = options.metrics;
+    this.logger = options.logger;
   }
 
   /**
@@ -68,6 +58,8 @@ export class PartitionCheckpointer {
   async restore(
     partition: number,
     committedSeq: number,
+    /** Identity of the stream the partition is read from now: a checkpoint of another is refused. */
+    stream: string,
     make: (restored?: PartitionCheckpoint) => PartitionProcessor,
     logger: Logger,
   ): Promise<PartitionProcessor> {
@@ -76,7 +68,7 @@ export class PartitionCheckpointer {
     this.restoreTurn = new Promise<void>((resolve) => (done = resolve));
     await turn;
     try {
-      const checkpoint = await this.usable(partition, committedSeq, logger);
+      const checkpoint = await this.usable(partition, committedSeq, stream, logger);
       let processor: PartitionProcessor | undefined;
       let restoredAtMs: number | undefined;
       if (checkpoint !== undefined) {
@@ -94,7 +86,7 @@ export class PartitionCheckpointer {
         }
       }
       processor ??= make();
-      this.partitions.set(partition, { processor, seq: processor.handledSeq, atMs: restoredAtMs });
+      this.partitions.set(partition, { processor, stream, seq: processor.handledSeq, atMs: restoredAtMs });
       return processor;
     } finally {
       done();
@@ -105,11 +97,12 @@ export class PartitionCheckpointer {
   private async usable(
     partition: number,
     committedSeq: number,
+    stream: string,
     logger: Logger,
   ): Promise<PartitionCheckpoint | undefined> {
     let checkpoint: PartitionCheckpoint | undefined;
     try {
-      checkpoint = await this.files.read(partition);
+      checkpoint = await this.store.read(partition);
     } catch (error) {
       this.metrics.inc('sentinel_checkpoint_restores_total', { result: 'unusable' });
       logger.warn({ err: error }, 'checkpoint unreadable; replaying the last 24 h instead');
@@ -119,10 +112,10 @@ export class PartitionCheckpointer {
       this.metrics.inc('sentinel_checkpoint_restores_total', { result: 'absent' });
       return undefined;
     }
-    if (checkpoint.stream !== this.streamIdentity) {
+    if (checkpoint.stream !== stream) {
       this.metrics.inc('sentinel_checkpoint_restores_total', { result: 'unusable' });
       logger.warn(
-        { checkpointStream: checkpoint.stream, stream: this.streamIdentity },
+        { checkpointStream: checkpoint.stream, stream },
         'checkpoint belongs to another CDR stream (deleted and created again?); replaying the last 24 h instead',
       );
       return undefined;
@@ -158,6 +151,24 @@ export class PartitionCheckpointer {
   }
 
   /**
+   * A final checkpoint of one partition that is being handed off (call once the sink has committed its last
+   * rows), then stops tracking it: the next owner restores from here and replays nothing.
+   */
+  async finalize(partition: number): Promise<void> {
+    const tracked = this.partitions.get(partition);
+    if (tracked === undefined) return;
+    this.partitions.delete(partition);
+    tracked.processor.cancelCommitWaits();
+    await this.writeOne(partition, tracked, STOP_COMMIT_WAIT_MS);
+  }
+
+  /** Stops tracking a partition without writing (its lease was lost: its state may be stale). */
+  forget(partition: number): void {
+    this.partitions.get(partition)?.processor.cancelCommitWaits();
+    this.partitions.delete(partition);
+  }
+
+  /**
    * Call once the sink has made its final commit: ends the periodic round (one still waiting for a commit
    * that will not come gives up now) and writes a current checkpoint of every partition, so a planned restart
    * resumes from here.
@@ -182,29 +193,33 @@ export class PartitionCheckpointer {
   private async writeAll(commitWaitMs: number): Promise<void> {
     for (const [partition, tracked] of this.partitions) {
       if (this.stopping && commitWaitMs > STOP_COMMIT_WAIT_MS) return; // a periodic round, overtaken by stop()
-      const { processor } = tracked;
-      if (processor.handledSeq === tracked.seq) {
-        tracked.atMs = Date.now(); // nothing new: the checkpoint on disk is current
-        continue;
-      }
-      const startedAt = performance.now();
-      const takenAtMs = Date.now();
-      const checkpoint = processor.checkpoint(takenAtMs, this.streamIdentity);
-      if (!(await processor.waitCommitted(checkpoint.seq, commitWaitMs))) {
-        this.metrics.inc('sentinel_checkpoints_written_total', { result: 'uncommitted' });
-        continue;
-      }
-      try {
-        const bytes = await this.files.write(checkpoint);
-        tracked.seq = checkpoint.seq;
-        tracked.atMs = takenAtMs;
-        this.metrics.inc('sentinel_checkpoints_written_total', { result: 'ok' });
-        this.metrics.observe('sentinel_checkpoint_write_seconds', (performance.now() - startedAt) / 1_000);
-        this.logger.debug({ partition, seq: checkpoint.seq, bytes }, 'checkpoint written');
-      } catch (error) {
-        this.metrics.inc('sentinel_checkpoints_written_total', { result: 'error' });
-        this.logger.error({ err: error, partition }, 'checkpoint write failed');
-      }
+      await this.writeOne(partition, tracked, commitWaitMs);
+    }
+  }
+
+  private async writeOne(partition: number, tracked: Tracked, commitWaitMs: number): Promise<void> {
+    const { processor } = tracked;
+    if (processor.handledSeq === tracked.seq) {
+      tracked.atMs = Date.now(); // nothing new: the stored checkpoint is current
+      return;
+    }
+    const startedAt = performance.now();
+    const takenAtMs = Date.now();
+    const checkpoint = processor.checkpoint(takenAtMs, tracked.stream);
+    if (!(await processor.waitCommitted(checkpoint.seq, commitWaitMs))) {
+      this.metrics.inc('sentinel_checkpoints_written_total', { result: 'uncommitted' });
+      return;
+    }
+    try {
+      const bytes = await this.store.write(checkpoint);
+      tracked.seq = checkpoint.seq;
+      tracked.atMs = takenAtMs;
+      this.metrics.inc('sentinel_checkpoints_written_total', { result: 'ok' });
+      this.metrics.observe('sentinel_checkpoint_write_seconds', (performance.now() - startedAt) / 1_000);
+      this.logger.debug({ partition, seq: checkpoint.seq, bytes }, 'checkpoint written');
+    } catch (error) {
+      this.metrics.inc('sentinel_checkpoints_written_total', { result: 'error' });
+      this.logger.error({ err: error, partition }, 'checkpoint write failed');
     }
   }
 }

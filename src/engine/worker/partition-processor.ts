@@ -46,6 +46,8 @@ export class PartitionProcessor {
   /** Requests waiting for a sequence to be applied to the windows. */
   private readonly applied = new SeqWaiters();
   lastEventTimeMs = 0;
+  /** Live CDRs run through the windows and rules so far (replays excluded): the detection heartbeat. */
+  evaluated = 0;
 
   /** Checkpoints waiting for Postgres to commit the sequence they reflect. */
   private readonly committed = new SeqWaiters();
@@ -150,6 +152,7 @@ export class PartitionProcessor {
     // Alerts re-derived here were committed with their batch before: suppress them.
     if (replayOnly) return this.applied.release(seq);
 
+    this.evaluated++;
     const late = outcome === 'late';
     if (late) metrics.inc('sentinel_late_records_total');
     sink.addRecord({

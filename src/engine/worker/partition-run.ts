@@ -34,7 +34,7 @@ export interface PartitionRunContext {
   config: Config;
   consumerGroup: string;
   cdrStream: string;
-  /** Partitions this worker runs: the dedup capacity and the sink's room are shared between them. */
+  /** Partitions this worker runs now: the sink's room is shared between them. */
   partitionCount(): number;
   sink: SinkBuffer;
   processorDeps: PartitionProcessorDeps;
@@ -71,6 +71,8 @@ export class PartitionRun {
     committedSeq: number,
     rules: RuleSettings,
     replayFromMs: number,
+    /** Identity of the stream the partition is read from (checkpoints of another are refused). */
+    stream: string,
     ctx: PartitionRunContext,
   ): Promise<PartitionRun> {
     const { config } = ctx;
@@ -80,7 +82,8 @@ export class PartitionRun {
         partition,
         { windowsMs: config.windowsMs, allowedLatenessMs: config.allowedLatenessMs },
         rules,
-        Math.max(1_000, Math.floor(config.dedupCapacity / ctx.partitionCount())),
+        // DEDUP_CAPACITY is shared by all partitions, wherever they run.
+        Math.max(1_000, Math.floor(config.dedupCapacity / config.partitions)),
         committedSeq,
         ctx.processorDeps,
         restored,
@@ -88,7 +91,7 @@ export class PartitionRun {
     const processor =
       ctx.checkpointer === undefined
         ? make()
-        : await ctx.checkpointer.restore(partition, committedSeq, make, logger);
+        : await ctx.checkpointer.restore(partition, committedSeq, stream, make, logger);
     const position = await openPartitionConsumer(
       ctx.js,
       ctx.jsm,

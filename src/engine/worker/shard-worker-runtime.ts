@@ -1,13 +1,17 @@
 /**
- * One shard worker: owns a set of partitions end to end — its own NATS connection and pull consumers, one
- * detection engine per partition, its own Postgres sink — so no CDR ever crosses a thread boundary.
- * Lifecycle: starting → replaying (rebuilding windows from the stream) → ready → stopping. This file is the
- * order of things; each piece lives in its own file (connections, sink, partition runs, lag, metrics report).
+ * One shard worker: runs the partitions the main thread assigns to it end to end — its own NATS connection
+ * and consumers, one detection engine per partition, its own Postgres sink — so no CDR ever crosses a thread
+ * boundary. Partitions arrive (`assign`, under a lease epoch), leave gracefully (`release`: commit,
+ * checkpoint, report) or are dropped at once (`drop`: the lease was lost); a commit Postgres refuses because
+ * a newer owner claimed the partition stops that partition (`fenced`). This file is the order of things; each
+ * piece lives in its own file (connections, sink, partition runs, lag, metrics report, checkpoints).
  */
 import type { Logger } from 'pino';
 import { WorkerMetricsRecorder } from '../../metrics/index.js';
+import type { BatchStats } from '../../sinks/index.js';
 import type { RuleSettings } from '../../windows/index.js';
-import type { MainToWorker, WorkerStartup, WorkerState, WorkerToMain } from '../protocol.js';
+import type { MainToWorker, PartitionState, WorkerStartup, WorkerState, WorkerToMain } from '../protocol.js';
+import { openCheckpointStore } from './checkpoint-store.js';
 import { LagRefresher } from './lag-refresher.js';
 import { PartitionCheckpointer } from './partition-checkpointer.js';
 import type { PartitionProcessorDeps } from './partition-processor.js';
@@ -25,13 +29,15 @@ const METRICS_INTERVAL_MS = 1_000;
 export class ShardWorker {
   private readonly metrics = new WorkerMetricsRecorder();
   private readonly runs = new Map<number, PartitionRun>();
+  /** Per partition, the end of its last assign/release/drop: they run one after another, in order. */
+  private readonly turns = new Map<number, Promise<void>>();
   private readonly reporter: WorkerMetricsReporter;
   private readonly lag = new LagRefresher(() => this.runs.values());
-  private state: WorkerState = 'starting';
   private stopping = false;
   private rules: RuleSettings;
   private connections: WorkerConnections | undefined;
   private io: WorkerSink | undefined;
+  private context: PartitionRunContext | undefined;
   private metricsTimer: NodeJS.Timeout | undefined;
   /** Present when CHECKPOINT_INTERVAL is not `off`. */
   private checkpointer: PartitionCheckpointer | undefined;
@@ -46,7 +52,7 @@ export class ShardWorker {
   }
 
   async start(): Promise<void> {
-    const { config, partitions } = this.startup;
+    const { config } = this.startup;
     const connections = await openWorkerConnections(this.startup.natsUrl, this.startup.workerId, this.logger);
     this.connections = connections;
     const io = openWorkerSink({
@@ -56,50 +62,23 @@ export class ShardWorker {
       metrics: this.metrics,
       logger: this.logger,
       onCommitted: (partition, seq) => this.runs.get(partition)?.processor.acknowledge(seq),
+      onFenced: (stats) => this.fenced(stats),
     });
     this.io = io;
-    const committed = await io.writer.loadOffsets(partitions);
-    this.setState('replaying');
     if (config.checkpointIntervalMs !== undefined) {
-      this.checkpointer = await PartitionCheckpointer.open({
-        dir: config.checkpointDir,
+      this.checkpointer = new PartitionCheckpointer({
+        store: await openCheckpointStore(config, connections.nc, this.startup.consumerGroup),
         intervalMs: config.checkpointIntervalMs,
-        consumerGroup: this.startup.consumerGroup,
-        jsm: connections.jsm,
-        stream: this.startup.streams.cdr,
         metrics: this.metrics,
         logger: this.logger,
       });
+      this.checkpointer.start();
     }
-    const context = this.runContext(connections, io);
-    const longestWindowMs = config.windowsMs[config.windowsMs.length - 1]!;
-    const replayFromMs = Date.now() - longestWindowMs - config.allowedLatenessMs;
-    // Partitions are positioned side by side: each is a few server round trips, and with no checkpoint the
-    // server's search by start time dominates a restart.
-    const rulesAtOpen = this.rules;
-    const opened = await Promise.all(
-      partitions.map((partition) =>
-        PartitionRun.open(partition, committed.get(partition) ?? 0, rulesAtOpen, replayFromMs, context),
-      ),
-    );
-    for (const run of opened) {
-      // Rules that changed while the partition was being opened reach it before its first record.
-      if (this.rules !== rulesAtOpen) run.processor.setRules(this.rules);
-      this.runs.set(run.partition, run);
-    }
-    for (const run of opened) run.start(() => this.checkCaughtUp());
-    this.checkCaughtUp();
-    this.metricsTimer = setInterval(() => this.reportMetrics(), METRICS_INTERVAL_MS);
-    this.lag.start();
-    this.checkpointer?.start();
-  }
-
-  private runContext(connections: WorkerConnections, io: WorkerSink): PartitionRunContext {
-    return {
-      config: this.startup.config,
+    this.context = {
+      config,
       consumerGroup: this.startup.consumerGroup,
       cdrStream: this.startup.streams.cdr,
-      partitionCount: () => this.startup.partitions.length,
+      partitionCount: () => Math.max(1, this.runs.size),
       sink: io.sink,
       processorDeps: this.processorDeps(connections, io),
       checkpointer: this.checkpointer,
@@ -107,6 +86,9 @@ export class ShardWorker {
       jsm: connections.jsm,
       logger: this.logger,
     };
+    this.metricsTimer = setInterval(() => this.reportMetrics(), METRICS_INTERVAL_MS);
+    this.lag.start();
+    this.setState('ready');
   }
 
   private processorDeps(connections: WorkerConnections, io: WorkerSink): PartitionProcessorDeps {
@@ -130,15 +112,122 @@ export class ShardWorker {
     };
   }
 
-  private checkCaughtUp(): void {
-    let all = true;
-    for (const run of this.runs.values()) all = run.checkCaughtUp() && all;
-    if (all && this.state === 'replaying') this.setState('ready');
+  /** Runs `step` for the partition after whatever was asked of it before. */
+  private inTurn(partition: number, step: () => Promise<void>): void {
+    const previous = this.turns.get(partition) ?? Promise.resolve();
+    const next = previous.then(step).catch((error: unknown) => {
+      this.logger.error({ err: error, partition }, 'partition step failed');
+    });
+    this.turns.set(partition, next);
+    void next.finally(() => {
+      if (this.turns.get(partition) === next) this.turns.delete(partition);
+    });
+  }
+
+  /**
+   * Claims the partition in Postgres under the lease epoch (fencing every older owner), restores or rebuilds
+   * its state and starts consuming. Reports `replaying`, then `ready` once it has caught up.
+   */
+  private async open(partition: number, epoch: number): Promise<void> {
+    if (this.stopping || this.runs.has(partition)) return;
+    const context = this.context!;
+    const io = this.io!;
+    const logger = this.logger.child({ partition });
+    this.report(partition, 'opening');
+    try {
+      const stream = await this.streamIdentity();
+      const claim = await io.writer.claimPartition({ partition, epoch, stream, owner: this.startup.owner });
+      if (!claim.claimed) {
+        logger.warn(
+          { epoch, storedEpoch: claim.storedEpoch, storedOwner: claim.storedOwner },
+          'claim fenced',
+        );
+        this.metrics.inc('sentinel_fenced_commits_total', { stage: 'claim' });
+        this.report(partition, 'fenced', `a newer owner (epoch ${claim.storedEpoch}) holds it`);
+        return;
+      }
+      if (claim.reset) {
+        this.metrics.inc('sentinel_offset_resets_total');
+        logger.warn({ stream }, 'stored offset belonged to an earlier stream of that name: starting over');
+      }
+      io.sink.setEpoch(partition, epoch);
+      const { config } = this.startup;
+      const longestWindowMs = config.windowsMs[config.windowsMs.length - 1]!;
+      const replayFromMs = Date.now() - longestWindowMs - config.allowedLatenessMs;
+      const rulesAtOpen = this.rules;
+      const run = await PartitionRun.open(
+        partition,
+        claim.committedSeq,
+        rulesAtOpen,
+        replayFromMs,
+        stream,
+        context,
+      );
+      // Rules that changed while the partition was being opened reach it before its first record.
+      if (this.rules !== rulesAtOpen) run.processor.setRules(this.rules);
+      if (this.stopping) return;
+      this.runs.set(partition, run);
+      this.report(partition, 'replaying');
+      run.start(() => this.checkCaughtUp(run));
+      this.checkCaughtUp(run);
+    } catch (error) {
+      logger.error({ err: error }, 'partition could not be opened');
+      this.report(partition, 'failed', error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  private async streamIdentity(): Promise<string> {
+    const info = await this.connections!.jsm.streams.info(this.startup.streams.cdr);
+    return `${info.config.name}@${info.created}`;
+  }
+
+  private checkCaughtUp(run: PartitionRun): void {
+    if (run.caughtUp || !run.checkCaughtUp()) return;
+    this.report(run.partition, 'ready');
+  }
+
+  /** Hand-off: stop pulling, commit what is buffered, write a final checkpoint, report `released`. */
+  private async release(partition: number): Promise<void> {
+    const run = this.runs.get(partition);
+    if (run !== undefined) {
+      await run.stop();
+      await this.io?.sink.flush().catch((error: unknown) => {
+        this.logger.warn({ err: error, partition }, 'final commit before hand-off failed');
+      });
+      this.runs.delete(partition);
+      await this.checkpointer?.finalize(partition);
+    }
+    this.report(partition, 'released');
+  }
+
+  /** The lease is gone: stop at once and keep nothing (what is buffered commits only if still ours). */
+  private async drop(partition: number, state: PartitionState): Promise<void> {
+    const run = this.runs.get(partition);
+    this.runs.delete(partition);
+    this.checkpointer?.forget(partition);
+    await run?.stop();
+    this.report(partition, state);
+  }
+
+  private fenced(stats: BatchStats): void {
+    for (const partition of stats.fencedPartitions) {
+      if (!this.runs.has(partition)) continue;
+      this.metrics.inc('sentinel_fenced_commits_total', { stage: 'commit' });
+      this.logger.warn({ partition }, 'commit fenced: a newer owner claimed the partition; stopping it');
+      this.inTurn(partition, () => this.drop(partition, 'fenced'));
+    }
+  }
+
+  private report(partition: number, state: PartitionState, detail?: string): void {
+    this.post(
+      detail === undefined
+        ? { type: 'partition', partition, state }
+        : { type: 'partition', partition, state, detail },
+    );
   }
 
   private setState(state: WorkerState, detail?: string): void {
-    this.state = state;
-    this.logger.info({ state, partitions: this.startup.partitions }, `worker ${state}`);
+    this.logger.info({ state }, `worker ${state}`);
     this.post(detail === undefined ? { type: 'state', state } : { type: 'state', state, detail });
   }
 
@@ -158,6 +247,15 @@ export class ShardWorker {
     switch (message.type) {
       case 'rules':
         this.applyRules(message.rules);
+        return;
+      case 'assign':
+        this.inTurn(message.partition, () => this.open(message.partition, message.epoch));
+        return;
+      case 'release':
+        this.inTurn(message.partition, () => this.release(message.partition));
+        return;
+      case 'drop':
+        this.inTurn(message.partition, () => this.drop(message.partition, 'released'));
         return;
       case 'caller-query': {
         const stats = this.runs.get(message.partition)?.processor.callerStats(message.caller);
@@ -198,10 +296,12 @@ export class ShardWorker {
     this.setState('stopping');
     clearInterval(this.metricsTimer);
     this.lag.stop();
+    await Promise.allSettled([...this.turns.values()]);
     await Promise.allSettled([...this.runs.values()].map((run) => run.stop()));
     await this.io?.sink.close();
     // A planned restart (deploy, scale) then resumes from here instead of replaying 24 h.
     await this.checkpointer?.stop();
+    for (const partition of this.runs.keys()) this.report(partition, 'released');
     if (this.connections !== undefined) await closeWorkerConnections(this.connections);
     this.reportMetrics();
     await this.io?.writer.close();

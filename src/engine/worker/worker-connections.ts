@@ -5,7 +5,7 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import { AlertPublisher, DeadLetterPublisher } from '../../stream/index.js';
+import { AlertPublisher, DeadLetterPublisher, natsServers } from '../../stream/index.js';
 
 /** Publishes in flight per publisher before `publish()` waits: bounds memory when the stream is slow. */
 const PUBLISHER_MAX_IN_FLIGHT = 256;
@@ -24,7 +24,7 @@ export async function openWorkerConnections(
   logger: Logger,
 ): Promise<WorkerConnections> {
   const nc = await connect({
-    servers: natsUrl,
+    servers: natsServers(natsUrl),
     name: `sentinel-worker-${workerId}`,
     maxReconnectAttempts: -1,
   });

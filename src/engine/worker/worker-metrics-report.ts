@@ -23,6 +23,9 @@ const CIRCUIT_GAUGE = { closed: 0, 'half-open': 1, open: 2 } as const;
 export class WorkerMetricsReporter {
   /** Alerts acked by the ALERTS stream, as of the last report. */
   private alertsAckedReported = 0;
+  /** Live CDRs evaluated over all partitions as of the last report, and when that count last moved. */
+  private evaluatedReported = 0;
+  private lastEvaluatedAtMs = 0;
 
   constructor(
     private readonly workerId: number,
@@ -37,7 +40,9 @@ export class WorkerMetricsReporter {
     const consumerPending: Record<string, number> = {};
     let lastEventTimeMs = 0;
     let oldestUnackedMs = Number.POSITIVE_INFINITY;
+    let evaluated = 0;
     for (const run of sources.runs) {
+      evaluated += run.processor.evaluated;
       const f = run.processor.footprint();
       footprint.callers += f.callers;
       footprint.eventsHeld += f.eventsHeld;
@@ -56,6 +61,9 @@ export class WorkerMetricsReporter {
     const alertsAcked = sources.alertPublisher?.stats().acked ?? 0;
     metrics.inc('sentinel_alerts_published_total', {}, alertsAcked - this.alertsAckedReported);
     this.alertsAckedReported = alertsAcked;
+    // A partition leaving takes its count with it: only growth means a CDR was evaluated since last time.
+    if (evaluated > this.evaluatedReported) this.lastEvaluatedAtMs = Date.now();
+    this.evaluatedReported = evaluated;
     const bufferedRows = sink?.bufferedRows ?? 0;
     metrics.set('sentinel_sink_buffered_rows', { worker }, bufferedRows);
     const sinkLagSeconds = Number.isFinite(oldestUnackedMs)
@@ -67,7 +75,14 @@ export class WorkerMetricsReporter {
     return {
       type: 'metrics',
       report: metrics.drain(),
-      health: { bufferedRows, sinkCircuit: circuit, consumerPending, window: footprint, lastEventTimeMs },
+      health: {
+        bufferedRows,
+        sinkCircuit: circuit,
+        consumerPending,
+        window: footprint,
+        lastEventTimeMs,
+        lastEvaluatedAtMs: this.lastEvaluatedAtMs,
+      },
     };
   }
 }

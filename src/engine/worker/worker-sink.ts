@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config/index.js';
 import type { WorkerMetricsRecorder } from '../../metrics/index.js';
-import { PostgresBatchWriter, SinkBuffer } from '../../sinks/index.js';
+import { PostgresBatchWriter, SinkBuffer, type BatchStats } from '../../sinks/index.js';
 
 export interface WorkerSink {
   writer: PostgresBatchWriter;
@@ -20,6 +20,8 @@ export function openWorkerSink(options: {
   metrics: WorkerMetricsRecorder;
   logger: Logger;
   onCommitted(partition: number, seq: number): void;
+  /** A commit left partitions out because newer owners claimed them (`stats.fencedPartitions`). */
+  onFenced(stats: BatchStats): void;
 }): WorkerSink {
   const { config, metrics, logger } = options;
   const writer = new PostgresBatchWriter({
@@ -40,6 +42,7 @@ export function openWorkerSink(options: {
     logger,
     onCommitted: (offsets, stats) => {
       for (const [partition, seq] of offsets) options.onCommitted(partition, seq);
+      if (stats.fencedPartitions.length > 0) options.onFenced(stats);
       metrics.inc('sentinel_copy_rows_total', {}, stats.recordsWritten);
       metrics.inc('sentinel_cdr_records_ingested_total', {}, stats.recordsWritten);
       metrics.observe('sentinel_copy_batch_rows', stats.recordsWritten);

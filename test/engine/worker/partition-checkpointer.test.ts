@@ -6,7 +6,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { JetStreamManager } from '@nats-io/jetstream';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CheckpointFiles, type PartitionCheckpoint } from '../../../src/engine/worker/checkpoint-files.js';
@@ -19,16 +18,6 @@ const GROUP = 'sentinel-test';
 const STREAM_CREATED = '2025-06-01T00:00:00.000000001Z';
 const STREAM_IDENTITY = `CDR@${STREAM_CREATED}`;
 
-/** The one call the checkpointer makes on the JetStream manager: the CDR stream's name and creation time. */
-function fakeJsm(): JetStreamManager {
-  const jsm = {
-    streams: {
-      info: (name: string) => Promise.resolve({ config: { name }, created: STREAM_CREATED }),
-    },
-  };
-  return jsm as unknown as JetStreamManager;
-}
-
 describe('PartitionCheckpointer', () => {
   let dir: string;
   let files: CheckpointFiles;
@@ -36,12 +25,9 @@ describe('PartitionCheckpointer', () => {
   const opened: PartitionCheckpointer[] = [];
 
   async function open(intervalMs = 60_000): Promise<PartitionCheckpointer> {
-    const checkpointer = await PartitionCheckpointer.open({
-      dir,
+    const checkpointer = new PartitionCheckpointer({
+      store: new CheckpointFiles(dir, GROUP),
       intervalMs,
-      consumerGroup: GROUP,
-      jsm: fakeJsm(),
-      stream: 'CDR',
       metrics: harness.metrics,
       logger,
     });
@@ -81,6 +67,7 @@ describe('PartitionCheckpointer', () => {
     const processor = await checkpointer.restore(
       partition,
       committedSeq,
+      STREAM_IDENTITY,
       (restored) => {
         restoredFrom.push(restored?.seq);
         return harness.processor({
@@ -170,6 +157,7 @@ describe('PartitionCheckpointer', () => {
     const processor = await checkpointer.restore(
       3,
       40,
+      STREAM_IDENTITY,
       (restored) => {
         restoredFrom.push(restored?.seq);
         if (restored !== undefined) throw new Error('snapshot does not fit');
@@ -212,7 +200,9 @@ describe('PartitionCheckpointer', () => {
       };
 
     const all = Promise.all(
-      [0, 1, 2].map((partition) => checkpointer.restore(partition, 100, maker(partition), logger)),
+      [0, 1, 2].map((partition) =>
+        checkpointer.restore(partition, 100, STREAM_IDENTITY, maker(partition), logger),
+      ),
     );
     await vi.waitFor(() => expect(events).toEqual(['read 0']));
     await new Promise((resolve) => setTimeout(resolve, 20));

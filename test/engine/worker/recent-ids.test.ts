@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assignToWorkers, ownedPartitions } from '../../../src/engine/main/partition-assignment.js';
 import { RecentIds } from '../../../src/engine/worker/recent-ids.js';
 
 describe('RecentIds', () => {
@@ -56,20 +55,5 @@ describe('RecentIds', () => {
         },
       ),
     );
-  });
-});
-
-describe('partition ownership', () => {
-  it('splits partitions across replicas without overlap or gaps', () => {
-    const all = [0, 1, 2].flatMap((index) => ownedPartitions(16, index, 3));
-    expect(all.sort((a, b) => a - b)).toEqual(Array.from({ length: 16 }, (_, p) => p));
-  });
-
-  it("deals a replica's partitions round-robin to its workers", () => {
-    expect(assignToWorkers([0, 2, 4, 6, 8], 2)).toEqual([
-      [0, 4, 8],
-      [2, 6],
-    ]);
-    expect(assignToWorkers([5], 4)).toEqual([[5]]);
   });
 });
