@@ -103,7 +103,8 @@ export async function startService(config: Config, options: ServiceOptions): Pro
 
   const ruleDoc = await loadRuleSettings(pool, defaultRuleSettingsDoc(config));
   const token = instanceToken(config.instanceName);
-  let ownership: InstanceOwnership | undefined;
+  // The supervisor reports partition states to the ownership, which needs the supervisor: built right after.
+  const late: { ownership?: InstanceOwnership } = {};
   const supervisor = new WorkerSupervisor({
     workers: Math.min(config.workers, config.partitions),
     rules: toRuleSettings(ruleDoc),
@@ -121,7 +122,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
       owner: token,
     }),
     onPartitionState: (partition, state) =>
-      ownership?.partitionState(partition, state, supervisor.placedAtMs(partition)),
+      late.ownership?.partitionState(partition, state, supervisor.placedAtMs(partition)),
   });
   supervisor.start();
   logger.info(
@@ -144,7 +145,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     rules: ruleDoc,
   });
   engine.start();
-  ownership = new InstanceOwnership({
+  const ownership = new InstanceOwnership({
     config,
     token,
     consumerGroup,
@@ -153,6 +154,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     metrics,
     logger,
   });
+  late.ownership = ownership;
   await ownership.start(nc, jsm);
 
   const timers: NodeJS.Timeout[] = [];
@@ -202,9 +204,9 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     await api?.close();
     // Hand every partition off first (commit, final checkpoint, release the lease): the instances that take
     // them over start at once from the checkpoint, instead of waiting for the leases to lapse.
-    const handOff = ownership?.stop();
+    const handOff = ownership.stop();
     const handedOff = await Promise.race([
-      handOff?.then(() => true),
+      handOff.then(() => true),
       new Promise<false>((resolve) => setTimeout(() => resolve(false), config.shutdownTimeoutMs).unref()),
     ]);
     if (handedOff === false) logger.warn('partition hand-offs did not finish before the deadline');
@@ -231,7 +233,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     devApiKey,
     async whenReady(timeoutMs = 120_000) {
       const deadline = Date.now() + timeoutMs;
-      while (!(ownership?.settled() === true && supervisor.allReady())) {
+      while (!(ownership.settled() && supervisor.allReady())) {
         if (Date.now() > deadline) return false;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
