@@ -49,7 +49,7 @@ describe('kamailio input profile', () => {
   });
 
   it('accepts every captured record', () => {
-    expect(CAPTURED).toHaveLength(6);
+    expect(CAPTURED).toHaveLength(7);
     for (const record of CAPTURED) expect(convert(record)).toMatchObject({ ok: true });
   });
 
@@ -93,6 +93,16 @@ describe('kamailio input profile', () => {
       caller: 441632960003,
       callee: 442079460103,
     });
+  });
+
+  it('replaces a Call-ID longer than the contract allows by a digest, the same each time', () => {
+    const longId =
+      'a84b4c76e66710-1-13596-0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a6978@sbc-edge-7.example.net';
+    const cdr = convertOk(captured(longId));
+    expect(cdr.callId).toMatch(/^sha256-[0-9a-f]{48}$/);
+    expect(convertOk({ ...captured(longId) }).callId).toBe(cdr.callId);
+    expect(convertOk({ ...captured(longId), call_id: `${longId}x` }).callId).not.toBe(cdr.callId);
+    expect(cdr).toMatchObject({ caller: 441632960006, durationSeconds: 2, answered: true });
   });
 
   it('reads the same record spelled as strings', () => {

@@ -8,11 +8,14 @@
  *  "switch":"kamailio-edge-1"}
  * ```
  *
- * Only the unit conversions the contract cannot know about happen here: epoch seconds become epoch
- * milliseconds, the millisecond duration becomes whole seconds, the SIP final reply becomes a Q.850 cause.
+ * Only the conversions the contract cannot know about happen here: epoch seconds become epoch milliseconds,
+ * the millisecond duration becomes whole seconds, the SIP final reply becomes a Q.850 cause, and a Call-ID
+ * longer than the contract's 64 characters becomes a digest of it.
  * A value that cannot be converted is handed on as written, so the contract validator rejects or drops it
  * with its own reason code; this profile never rejects a record itself.
  */
+import { createHash } from 'node:crypto';
+import { MAX_CALL_ID_LENGTH } from '../cdr.js';
 import type { ContractRecord, JsonInputProfile, ProfileOutcome } from './input-profile.js';
 
 /** The record as the Kamailio configuration writes it. */
@@ -120,6 +123,15 @@ function durationOf(record: Record<string, unknown>): unknown {
   return seconds === undefined ? record.duration : Math.round(seconds);
 }
 
+/**
+ * SIP sets no length limit on Call-IDs and SBCs write 100 characters and more; the contract allows 64. A longer
+ * one is replaced by a digest of it, so the call is kept, and a re-sent record still gets the same id.
+ */
+function callIdOf(value: unknown): unknown {
+  if (typeof value !== 'string' || value.length <= MAX_CALL_ID_LENGTH) return value;
+  return `sha256-${createHash('sha256').update(value).digest('hex').slice(0, 48)}`;
+}
+
 function phoneText(value: unknown): unknown {
   return typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
 }
@@ -129,7 +141,7 @@ export const kamailioJsonProfile: JsonInputProfile = {
   format: 'json',
   fromJson(value: Record<string, unknown>): ProfileOutcome {
     const record: ContractRecord = {
-      call_id: value.call_id,
+      call_id: callIdOf(value.call_id),
       caller: phoneText(value.caller),
       callee: phoneText(value.callee),
       start: startOf(value),
