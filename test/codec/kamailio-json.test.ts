@@ -21,8 +21,8 @@ const CAPTURED = readFileSync(
   .filter((line) => line !== '')
   .map((line) => JSON.parse(line) as Record<string, unknown>);
 
-/** Shortly after the capture, so the validator's future-skew check sees the records as recent. */
-const NOW_MS = 1_796_533_600_000;
+/** Just after the last captured call, so the validator's future-skew check sees the records as recent. */
+const NOW_MS = Math.max(...CAPTURED.map((record) => Number(record.end))) * 1000 + 60_000;
 
 function convert(value: Record<string, unknown>): DecodeResult {
   const outcome = kamailioJsonProfile.fromJson(value);
@@ -36,11 +36,15 @@ function convertOk(value: Record<string, unknown>): Cdr {
   return result.cdr;
 }
 
-function captured(callId: string): Record<string, unknown> {
-  const record = CAPTURED.find((r) => r.call_id === callId);
-  if (record === undefined) throw new Error(`no captured record ${callId}`);
+/** The captured record of the call placed by `caller` (each case has its own calling number). */
+function capturedFrom(caller: string): Record<string, unknown> {
+  const record = CAPTURED.find((r) => r.caller === caller);
+  if (record === undefined) throw new Error(`no captured record from ${caller}`);
   return record;
 }
+
+const epochMs = (record: Record<string, unknown>, field: 'setup' | 'start'): number =>
+  Number(record[field]) * 1000;
 
 describe('kamailio input profile', () => {
   it('is the JSON profile named kamailio', () => {
@@ -49,31 +53,36 @@ describe('kamailio input profile', () => {
   });
 
   it('accepts every captured record', () => {
-    expect(CAPTURED).toHaveLength(7);
+    expect(CAPTURED).toHaveLength(8);
     for (const record of CAPTURED) expect(convert(record)).toMatchObject({ ok: true });
   });
 
   it('maps an answered call: answer time, duration rounded from milliseconds, normal clearing', () => {
-    expect(convertOk(captured('1-972@127.0.0.1'))).toEqual({
-      callId: '1-972@127.0.0.1',
+    const record = capturedFrom('441632960001');
+    expect(record).toMatchObject({ duration_ms: expect.any(Number), ended_by: 'caller' });
+    expect(convertOk(record)).toEqual({
+      callId: record.call_id,
       caller: 441632960001,
       callee: 442079460101,
-      startMs: 1_796_533_544_000,
-      durationSeconds: 3,
+      startMs: epochMs(record, 'start'),
+      durationSeconds: Math.round(Number(record.duration_ms) / 1000),
       answered: true,
       cause: 16,
       switchId: 'kamailio-lab-1',
     });
-    // 505 ms: the whole-second clock readings say 1 s, the measured duration rounds to 1 s as well.
-    expect(convertOk(captured('q"b\\\\s-1-1039@127.0.0.1')).durationSeconds).toBe(1);
+    expect(convertOk(record).durationSeconds).toBe(3);
+    // Held 0.5 s: rounds to 1 s, whatever the whole-second clock readings said.
+    expect(convertOk(capturedFrom('441632960004')).durationSeconds).toBe(1);
   });
 
   it('maps a busy call as an unanswered attempt of 0 s with cause 17', () => {
-    expect(convertOk(captured('1-1007@127.0.0.1'))).toEqual({
-      callId: '1-1007@127.0.0.1',
+    const record = capturedFrom('441632960002');
+    expect(record).toMatchObject({ sip_code: 486, ended_by: 'callee' });
+    expect(convertOk(record)).toEqual({
+      callId: record.call_id,
       caller: 441632960002,
       callee: 442079460486,
-      startMs: 1_796_533_548_000,
+      startMs: epochMs(record, 'setup'),
       durationSeconds: 0,
       answered: false,
       cause: 17,
@@ -81,27 +90,40 @@ describe('kamailio input profile', () => {
     });
   });
 
-  it('maps a call nobody answered (tm timed out: 408) to cause 102', () => {
-    const cdr = convertOk(captured('1-1583@127.0.0.1'));
-    expect(cdr).toMatchObject({ answered: false, durationSeconds: 0, cause: 102 });
-    expect(cdr.startMs).toBe(1_796_533_571_000);
+  it('maps a call nobody answered (Kamailio timed it out: 408) to cause 102', () => {
+    const record = capturedFrom('441632960005');
+    expect(record).toMatchObject({ sip_code: 408, ended_by: 'timeout' });
+    expect(convertOk(record)).toMatchObject({
+      answered: false,
+      durationSeconds: 0,
+      cause: 102,
+      startMs: epochMs(record, 'setup'),
+    });
+  });
+
+  it('maps an answered call that the dialog timeout ended like any answered call', () => {
+    const record = capturedFrom('441632960007');
+    expect(record).toMatchObject({ ended_by: 'timeout', answered: true });
+    expect(convertOk(record)).toMatchObject({ answered: true, cause: 16 });
   });
 
   it('keeps a Call-ID with quotes and backslashes exactly, and strips + from numbers', () => {
-    expect(convertOk(captured('q"b\\\\s-1-1039@127.0.0.1')).callId).toBe('q"b\\\\s-1-1039@127.0.0.1');
-    expect(convertOk(captured('1-1014@127.0.0.1'))).toMatchObject({
+    const quoted = capturedFrom('441632960004');
+    expect(quoted.call_id).toMatch(/^q"b\\s-/);
+    expect(convertOk(quoted).callId).toBe(quoted.call_id);
+    expect(convertOk(capturedFrom('+441632960003'))).toMatchObject({
       caller: 441632960003,
       callee: 442079460103,
     });
   });
 
   it('replaces a Call-ID longer than the contract allows by a digest, the same each time', () => {
-    const longId =
-      'a84b4c76e66710-1-13596-0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a6978@sbc-edge-7.example.net';
-    const cdr = convertOk(captured(longId));
+    const record = capturedFrom('441632960006');
+    expect(String(record.call_id).length).toBeGreaterThan(64);
+    const cdr = convertOk(record);
     expect(cdr.callId).toMatch(/^sha256-[0-9a-f]{48}$/);
-    expect(convertOk({ ...captured(longId) }).callId).toBe(cdr.callId);
-    expect(convertOk({ ...captured(longId), call_id: `${longId}x` }).callId).not.toBe(cdr.callId);
+    expect(convertOk({ ...record }).callId).toBe(cdr.callId);
+    expect(convertOk({ ...record, call_id: `${String(record.call_id)}x` }).callId).not.toBe(cdr.callId);
     expect(cdr).toMatchObject({ caller: 441632960006, durationSeconds: 2, answered: true });
   });
 
@@ -113,15 +135,16 @@ describe('kamailio input profile', () => {
   });
 
   it('falls back to setup for start and to whole-second duration when the precise fields are missing', () => {
-    const { start: _start, duration_ms: _durationMs, ...rest } = captured('1-1002@127.0.0.1');
+    const record = capturedFrom('447700900123');
+    const { start: _start, duration_ms: _durationMs, ...rest } = record;
     expect(convertOk({ ...rest, duration: 2 })).toMatchObject({
-      startMs: 1_796_533_547_000,
+      startMs: epochMs(record, 'setup'),
       durationSeconds: 2,
     });
   });
 
   it('hands values it cannot convert to the validator, which names the reason', () => {
-    const base = captured('1-1002@127.0.0.1');
+    const base = capturedFrom('447700900123');
     expect(convert({ ...base, start: 'yesterday', setup: undefined })).toMatchObject({
       ok: false,
       reason: 'invalid_start',
@@ -131,12 +154,13 @@ describe('kamailio input profile', () => {
       reason: 'bad_duration',
     });
     expect(convert({ ...base, caller: 'anonymous' })).toMatchObject({ ok: false, reason: 'invalid_caller' });
+    expect(convert({ ...base, caller: '' })).toMatchObject({ ok: false, reason: 'invalid_caller' });
     const { call_id: _callId, ...withoutId } = base;
     expect(convert(withoutId)).toMatchObject({ ok: false, reason: 'missing_field', field: 'call_id' });
   });
 
   it('leaves the cause out when the reply or its mapping is unknown', () => {
-    const busy = captured('1-1007@127.0.0.1');
+    const busy = capturedFrom('441632960002');
     expect(convertOk({ ...busy, sip_code: 487 }).cause).toBeUndefined();
     expect(convertOk({ ...busy, sip_code: 'none' }).cause).toBeUndefined();
   });

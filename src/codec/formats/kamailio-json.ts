@@ -5,7 +5,7 @@
  * ```json
  * {"call_id":"1-4711@10.0.0.5","caller":"441632960001","callee":"442079460101","setup":1796533340,
  *  "start":1796533340,"end":1796533343,"duration":3,"duration_ms":3004,"answered":true,"sip_code":200,
- *  "switch":"kamailio-edge-1"}
+ *  "ended_by":"caller","switch":"kamailio-edge-1"}
  * ```
  *
  * Only the conversions the contract cannot know about happen here: epoch seconds become epoch milliseconds,
@@ -39,6 +39,11 @@ export interface KamailioCdr {
   answered: boolean;
   /** The final reply to the INVITE: 200, or the failure (486, 487, 408 when no reply came, …). */
   sip_code: number;
+  /**
+   * Who ended the call: the side that sent the BYE; for a failed call the callee (its error reply), the caller
+   * (487, it cancelled) or `timeout` (no reply); `timeout` too when an answered call outlived the dialog timeout.
+   */
+  ended_by: 'caller' | 'callee' | 'timeout';
   /** The proxy's configured name (SWITCH_NAME). */
   switch: string;
 }
