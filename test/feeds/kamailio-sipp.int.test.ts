@@ -198,10 +198,17 @@ describe('Kamailio + sipp feeding the engine', () => {
       expect(record.end).toBeGreaterThanOrEqual(record.start);
       expect(record.end).toBeLessThanOrEqual(callsEndedS);
       if (busy) {
-        expect(record).toMatchObject({ answered: false, sip_code: 486, duration: 0, duration_ms: 0 });
+        expect(record).toMatchObject({
+          answered: false,
+          sip_code: 486,
+          ended_by: 'callee',
+          duration: 0,
+          duration_ms: 0,
+        });
         expect(record.start).toBe(record.setup);
       } else {
-        expect(record).toMatchObject({ answered: true, sip_code: 200 });
+        // sipp's caller hangs up every answered call.
+        expect(record).toMatchObject({ answered: true, sip_code: 200, ended_by: 'caller' });
         expect(record.duration).toBe(record.end - record.start);
         // The caller holds the call for holdMs after its ACK; the proxy measures from the 200 OK to the BYE.
         expect(record.duration_ms).toBeGreaterThanOrEqual(holdMs - 100);
