@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what Sentinel needs on a fresh Debian machine with Node 20 and nothing else: the npm
 # dependencies (from package-lock.json), Debian's nats-server when absent (and, with the argument `test`,
-# the prometheus package for promtool, which the test suite uses),
-# and the TypeScript build. Safe to run again: every step is skipped when already done.
+# what the test suite uses: the prometheus package for promtool, and a real SIP switch for the feed tests —
+# kamailio with its NATS module, and sipp from sip-tester), and the TypeScript build. Safe to run again:
+# every step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +18,14 @@ fi
 apt_packages=()
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/bin/$1" ]; }
 have nats-server || apt_packages+=(nats-server)
-if [ "${1:-}" = test ]; then have promtool || apt_packages+=(prometheus); fi
+# A Kamailio module is a shared object in the package's module folder, not a command.
+have_kamailio_module() { compgen -G "/usr/lib/*/kamailio/modules/$1.so" >/dev/null || compgen -G "/usr/lib*/kamailio/modules/$1.so" >/dev/null; }
+if [ "${1:-}" = test ]; then
+  have promtool || apt_packages+=(prometheus)
+  have kamailio || apt_packages+=(kamailio)
+  have_kamailio_module nats || apt_packages+=(kamailio-nats-modules)
+  have sipp || apt_packages+=(sip-tester)
+fi
 if [ ${#apt_packages[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     say "installing Debian packages: ${apt_packages[*]}"
@@ -30,7 +38,7 @@ if [ ${#apt_packages[@]} -gt 0 ]; then
     [ "$had_policy" = 1 ] || rm -f /usr/sbin/policy-rc.d
   else
     say "missing: ${apt_packages[*]}. Install them with: sudo apt-get install -y ${apt_packages[*]}"
-    say "(or set NATS_URL to an existing nats-server; promtool is only needed by the test suite)"
+    say "(or set NATS_URL to an existing nats-server; promtool, kamailio and sipp are only needed by the test suite)"
   fi
 fi
 

@@ -47,3 +47,5 @@ export type {
   JsonInputProfile,
   ProfileOutcome,
 } from './formats/input-profile.js';
+export { kamailioJsonProfile, q850CauseOfSipCode } from './formats/kamailio-json.js';
+export type { KamailioCdr } from './formats/kamailio-json.js';
