@@ -11,9 +11,14 @@ export function cdrSubject(partition: number, prefix: string = CDR_SUBJECT_PREFI
   return `${prefix}.${partition}`;
 }
 
-/** The durable consumer that reads one partition for a consumer group, e.g. `sentinel-p03`. */
-export function partitionConsumerName(consumerGroup: string, partition: number): string {
-  return `${consumerGroup}-p${String(partition).padStart(2, '0')}`;
+/**
+ * The consumer that reads one partition for a consumer group under one lease epoch, e.g. `sentinel-p03-e1234`
+ * (without an epoch, the prefix every epoch's name starts with). Each owner reads through its own consumer: an
+ * old owner that has not noticed it lost the partition can never take messages from the new owner's.
+ */
+export function partitionConsumerName(consumerGroup: string, partition: number, epoch?: number): string {
+  const base = `${consumerGroup}-p${String(partition).padStart(2, '0')}`;
+  return epoch === undefined ? base : `${base}-e${epoch}`;
 }
 
 /** NATS_URL as the client wants it: one URL, or a cluster's seed URLs separated by commas. */

@@ -19,6 +19,11 @@ export interface PartitionConsumerOptions {
   stream: string;
   subject: string;
   durableName: string;
+  /**
+   * Consumers of earlier owners of this partition start with this prefix: they are deleted, so a stale owner's
+   * pulls fail instead of reading on, and old consumers do not pile up.
+   */
+  stalePrefix: string;
   committedSeq: number;
   replayFromMs: number;
   /** Set when the partition's state was restored from a checkpoint taken at this sequence. */
@@ -51,7 +56,7 @@ export async function openPartitionConsumer(
     max_ack_pending: options.maxAckPending,
     max_deliver: -1,
   };
-  await jsm.consumers.delete(options.stream, options.durableName).catch(() => false);
+  await deleteStaleConsumers(jsm, options);
   if (options.resumeAfterSeq !== undefined) {
     const startSeq = Math.min(options.resumeAfterSeq, options.committedSeq) + 1;
     const info = await jsm.consumers.add(options.stream, {
@@ -110,4 +115,13 @@ async function lastSequence(jsm: JetStreamManager, stream: string, subject: stri
   } catch {
     return 0; // no message on this subject yet
   }
+}
+
+async function deleteStaleConsumers(jsm: JetStreamManager, options: PartitionConsumerOptions): Promise<void> {
+  const stale: string[] = [];
+  for await (const info of jsm.consumers.list(options.stream)) {
+    const name = info.name;
+    if (name === options.durableName || name.startsWith(`${options.stalePrefix}-`)) stale.push(name);
+  }
+  await Promise.all(stale.map((name) => jsm.consumers.delete(options.stream, name).catch(() => false)));
 }

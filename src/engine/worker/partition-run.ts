@@ -73,6 +73,8 @@ export class PartitionRun {
     replayFromMs: number,
     /** Identity of the stream the partition is read from (checkpoints of another are refused). */
     stream: string,
+    /** The lease epoch: the consumer is this owner's own. */
+    epoch: number,
     ctx: PartitionRunContext,
   ): Promise<PartitionRun> {
     const { config } = ctx;
@@ -98,7 +100,8 @@ export class PartitionRun {
       {
         stream: ctx.cdrStream,
         subject: cdrSubject(partition),
-        durableName: partitionConsumerName(ctx.consumerGroup, partition),
+        durableName: partitionConsumerName(ctx.consumerGroup, partition, epoch),
+        stalePrefix: partitionConsumerName(ctx.consumerGroup, partition),
         committedSeq,
         replayFromMs,
         ...(processor.handledSeq > 0 ? { resumeAfterSeq: processor.handledSeq } : {}),

@@ -161,6 +161,7 @@ export class ShardWorker {
         rulesAtOpen,
         replayFromMs,
         stream,
+        epoch,
         context,
       );
       // Rules that changed while the partition was being opened reach it before its first record.
