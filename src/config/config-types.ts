@@ -1,4 +1,6 @@
 /** The validated configuration every other module receives (read once by `loadConfig`). */
+import type { FeedConfig } from './feed-config.js';
+
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -80,6 +82,8 @@ export interface Config {
   /** Feed the synthetic demo day through NATS after start-up. @default true in embedded mode */
   demo: boolean;
   demoSubscribers: number;
+  /** Input profiles served on `cdr.feed.<profile>` and what they need (FEED_* keys, docs/feeds.md). */
+  feed: FeedConfig;
   /** Replicas of the JetStream streams (3 on a NATS cluster). @default 1 */
   streamReplicas: number;
   /** PATH, where the embedded mode looks for `nats-server`. */
