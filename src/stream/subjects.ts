@@ -1,6 +1,7 @@
 /**
  * Names on the NATS side: a partition's records are published on `cdr.in.<partition>` (contract), and each
- * partition is read by one durable pull consumer named after the consumer group and the partition.
+ * partition is read by one durable pull consumer named after the consumer group and the partition. Switch
+ * feeds arrive on `cdr.feed.<profile>`, one shared durable consumer per profile.
  */
 
 /** Default subject prefix of the CDR stream. */
@@ -14,4 +15,17 @@ export function cdrSubject(partition: number, prefix: string = CDR_SUBJECT_PREFI
 /** The durable consumer that reads one partition for a consumer group, e.g. `sentinel-p03`. */
 export function partitionConsumerName(consumerGroup: string, partition: number): string {
   return `${consumerGroup}-p${String(partition).padStart(2, '0')}`;
+}
+
+/** Default subject prefix of the feed stream: switches publish their own records on `cdr.feed.<profile>`. */
+export const FEED_SUBJECT_PREFIX = 'cdr.feed';
+
+/** The subject a profile's raw records are published on, e.g. `cdr.feed.freeswitch`. */
+export function feedSubject(profile: string, prefix: string = FEED_SUBJECT_PREFIX): string {
+  return `${prefix}.${profile}`;
+}
+
+/** The durable consumer every engine instance shares for one feed profile, e.g. `sentinel-feed-freeswitch`. */
+export function feedConsumerName(consumerGroup: string, profile: string): string {
+  return `${consumerGroup}-feed-${profile}`;
 }

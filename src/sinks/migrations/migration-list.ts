@@ -3,6 +3,7 @@
  * version. Kept as TS modules so `tsc` ships them with the build.
  */
 import { initialSchema } from './0001-initial.js';
+import { deadLetterReplays } from './0003-dead-letter-replays.js';
 
 export interface Migration {
   /** Positive, unique, ascending. */
@@ -13,4 +14,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, deadLetterReplays];
