@@ -15,6 +15,7 @@ import { compiledSibling } from '../../shared/index.js';
 import { maintainPartitions, migrate } from '../../sinks/index.js';
 import { CdrPublisher, ensureStreams } from '../../stream/index.js';
 import { EngineRuntimePort } from './engine-port-impl.js';
+import { FeedSupervisor } from './feed-supervisor.js';
 import { resolveInfrastructure, type Infrastructure } from './infrastructure.js';
 import { assignToWorkers, ownedPartitions } from './partition-assignment.js';
 import { defaultRuleSettingsDoc, toRuleSettings } from './rules-mapping.js';
@@ -22,7 +23,7 @@ import { WorkerSupervisor } from './worker-supervisor.js';
 import { randomBytes } from 'node:crypto';
 
 const MAINTENANCE_INTERVAL_MS = 3_600_000;
-export const STREAM_NAMES = { cdr: 'CDR', dlq: 'CDR_DLQ', alerts: 'ALERTS' } as const;
+export const STREAM_NAMES = { cdr: 'CDR', dlq: 'CDR_DLQ', alerts: 'ALERTS', feed: 'CDR_FEED' } as const;
 export const ALERTS_SUBJECT_PREFIX = 'sentinel.alerts';
 
 export interface ServiceOptions {
@@ -39,6 +40,8 @@ export interface Service {
   metrics: Metrics;
   engine: EngineRuntimePort;
   supervisor: WorkerSupervisor;
+  /** The feed normaliser thread; undefined when FEED_PROFILES is empty. */
+  feed: FeedSupervisor | undefined;
   pool: pg.Pool;
   nc: NatsConnection;
   infrastructure: Infrastructure;
@@ -113,11 +116,27 @@ export async function startService(config: Config, options: ServiceOptions): Pro
       natsUrl: infrastructure.natsUrl,
       databaseUrl: infrastructure.databaseUrl,
       rules,
-      streams: { ...STREAM_NAMES },
+      streams: { cdr: STREAM_NAMES.cdr, dlq: STREAM_NAMES.dlq, alerts: STREAM_NAMES.alerts },
       consumerGroup,
     }),
   });
   supervisor.start();
+  const feed =
+    config.feed.profiles.length === 0
+      ? undefined
+      : new FeedSupervisor({
+          startup: {
+            config,
+            natsUrl: infrastructure.natsUrl,
+            databaseUrl: infrastructure.databaseUrl,
+            streams: { feed: STREAM_NAMES.feed },
+            consumerGroup,
+          },
+          workerFile: compiledSibling(import.meta.url, '../feed/feed-thread.js'),
+          metrics,
+          logger,
+        });
+  feed?.start();
   logger.info(
     {
       instance: config.instanceIndex,
@@ -189,13 +208,16 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     stopAging?.();
     await api?.close();
     engine.stop();
-    const clean = await supervisor.shutdown(config.shutdownTimeoutMs);
+    const [clean, feedClean] = await Promise.all([
+      supervisor.shutdown(config.shutdownTimeoutMs),
+      feed?.shutdown(config.shutdownTimeoutMs) ?? true,
+    ]);
     await publisher.close().catch(() => undefined);
     await nc.drain().catch(() => undefined);
     await pool.end().catch(() => undefined);
     await infrastructure.stop();
-    logger.info({ clean }, 'shutdown complete');
-    return clean;
+    logger.info({ clean: clean && feedClean }, 'shutdown complete');
+    return clean && feedClean;
   };
 
   return {
@@ -203,6 +225,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     metrics,
     engine,
     supervisor,
+    feed,
     pool,
     nc,
     infrastructure,

@@ -6,6 +6,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { SinkBuffer } from '../../sinks/index.js';
 import { decodeCdr, numberDigits } from '../../codec/index.js';
+import { SENTINEL_HEADERS } from '../../stream/index.js';
 import type { WorkerMetricsRecorder } from '../../metrics/index.js';
 import {
   DetectionEngine,
@@ -33,6 +34,17 @@ export interface PartitionProcessorDeps {
     seq: number,
   ): void;
   workerId: number;
+}
+
+/**
+ * The `dead_letters.id` a replayed record came from (`sentinel dlq replay` sets `Sentinel-Replay-Of`), so the
+ * sink stores it at most once. Read only for records about to be written, not for replays of the stream.
+ */
+function replayedDeadLetter(msg: JsMsg): number | undefined {
+  const value = msg.headers?.get(SENTINEL_HEADERS.replayOf);
+  if (value === undefined || value === '') return undefined;
+  const id = Number(value);
+  return Number.isSafeInteger(id) && id > 0 ? id : undefined;
 }
 
 export class PartitionProcessor {
@@ -151,6 +163,7 @@ export class PartitionProcessor {
 
     const late = outcome === 'late';
     if (late) metrics.inc('sentinel_late_records_total');
+    const replayOf = replayedDeadLetter(msg);
     sink.addRecord({
       ...cdr,
       caller: numberDigits(cdr.caller),
@@ -158,6 +171,7 @@ export class PartitionProcessor {
       partition: this.partition,
       streamSeq: seq,
       late,
+      ...(replayOf === undefined ? {} : { replayOf }),
     });
     if (alerts.length > 0) this.emitAlerts(alerts, msg);
     this.applied.release(seq);
