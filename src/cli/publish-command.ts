@@ -1,7 +1,8 @@
 /**
  * `sentinel publish [FILE|-] [options]`: reads CDRs as NDJSON (one JSON object per line) or CSV in the
- * predecessor's columns, validates each with the engine's own rules, and publishes the valid ones to their
- * partition subject with bounded in-flight acks. Invalid records are reported (line or row number and reason)
+ * predecessor's columns — or, with `--profile`, in a switch's own format (publish-profile-input.ts) — validates
+ * each with the engine's own rules, and publishes the valid ones to their partition subject with bounded
+ * in-flight acks. Invalid records are reported (line or row number and reason)
  * and not published: the dead-letter stream is for what switches send, not for a file the operator can fix.
  * Prints one JSON summary on stdout. Exit code 0 when every record was stored, 1 when some were invalid or
  * not stored, 2 for bad arguments or unreadable input.
@@ -23,20 +24,28 @@ import { detectFormat, splitLines, type RecordFormat } from '../codec/index.js';
 import { CdrPublisher } from '../stream/index.js';
 import { UsageError } from '../shared/index.js';
 import { PublishFailedError } from '../stream/index.js';
-import { isValidTimeZone } from '../codec/index.js';
+import {
+  PROFILE_FLAGS_USAGE,
+  profileFromFlags,
+  readProfileFlag,
+  type ProfileFlags,
+} from './profile-flags.js';
+import { publishThroughProfile } from './publish-profile-input.js';
 
 export const PUBLISH_USAGE = `Usage: sentinel publish [FILE|-] [options]
 
 Publishes CDRs to the CDR stream, each on cdr.in.<fnv1a32(caller) mod PARTITIONS>, Msg-Id = call_id.
 FILE is NDJSON (one CDR JSON object per line) or CSV with the columns call_date, call_time,
 caller_number, callee_number, duration_seconds[, call_direction, termination_cause, location_code].
-Reads stdin when FILE is - or absent. The engine must have created the streams.
+With --profile, FILE is in that switch's own format (FreeSWITCH JSON CDRs, Asterisk Master.csv, JSON
+through a mapping file), converted here before publishing. Reads stdin when FILE is - or absent.
+The engine must have created the streams.
 
 Options:
-  --format csv|ndjson   input format (default: detected from the first line)
+  --format csv|ndjson   input format without --profile (default: detected from the first line)
+${PROFILE_FLAGS_USAGE}
   --rate N              at most N records per second (default: as fast as acks allow)
   --max-in-flight N     unacknowledged messages at once (default 1024)
-  --time-zone ZONE      IANA zone of CSV call_date/call_time (default UTC)
   --subject-prefix P    subject prefix of the CDR stream (default cdr.in)
   --max-errors N        invalid records listed in the summary (default 100; all are counted)
   --help                show this text
@@ -58,9 +67,10 @@ export interface PublishCommandDeps {
 interface PublishArgs {
   file: string;
   format: RecordFormat | undefined;
+  /** --profile and the options profiles take (--time-zone also applies to the seed CSV without a profile). */
+  profile: ProfileFlags;
   ratePerSecond: number | undefined;
   maxInFlight: number;
-  timeZone: string;
   subjectPrefix: string;
   maxErrors: number;
   help: boolean;
@@ -68,6 +78,8 @@ interface PublishArgs {
 
 export interface PublishSummary {
   format: RecordFormat;
+  /** The input profile used, when --profile was given. */
+  profile?: string;
   /** Records read (blank lines and the CSV header excluded). */
   records: number;
   published: number;
@@ -94,9 +106,9 @@ export function parsePublishArgs(args: readonly string[]): PublishArgs {
   const parsed: PublishArgs = {
     file: '-',
     format: undefined,
+    profile: {},
     ratePerSecond: undefined,
     maxInFlight: 1024,
-    timeZone: 'UTC',
     subjectPrefix: 'cdr.in',
     maxErrors: 100,
     help: false,
@@ -109,6 +121,7 @@ export function parsePublishArgs(args: readonly string[]): PublishArgs {
         ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
         : [arg, undefined];
     const value = (): string | undefined => inline ?? args[++i];
+    if (readProfileFlag(flag, value, parsed.profile)) continue;
     switch (flag) {
       case '--help':
       case '-h':
@@ -130,13 +143,6 @@ export function parsePublishArgs(args: readonly string[]): PublishArgs {
       case '--max-errors':
         parsed.maxErrors = positiveInteger('--max-errors', value());
         break;
-      case '--time-zone': {
-        const zone = value() ?? '';
-        if (!isValidTimeZone(zone))
-          throw new UsageError(`--time-zone: unknown IANA zone ${JSON.stringify(zone)}`);
-        parsed.timeZone = zone;
-        break;
-      }
       case '--subject-prefix': {
         const prefix = value() ?? '';
         if (!/^[^\s*>]+$/.test(prefix) || prefix.startsWith('.') || prefix.endsWith('.')) {
@@ -297,13 +303,23 @@ export async function runPublishCommand(
   };
   let exitCode = 0;
   try {
+    const profile =
+      parsed.profile.profile === undefined
+        ? undefined
+        : await profileFromFlags(parsed.profile, undefined, Date.now());
     const input = await openInput(parsed.file, io.stdin);
-    const detected = parsed.format ?? formatFromName(parsed.file);
+    const detected =
+      profile !== undefined
+        ? profile.format === 'csv'
+          ? 'csv'
+          : 'ndjson'
+        : (parsed.format ?? formatFromName(parsed.file));
     const { format, chunks } =
       detected === undefined
         ? await detectFormat(input)
         : { format: detected, chunks: input as AsyncIterable<unknown> };
     state.summary.format = format;
+    if (profile !== undefined) state.summary.profile = profile.name;
     nc = await connect({ servers: deps.natsUrl, name: 'sentinel-publish' });
     publisher = new CdrPublisher(nc, {
       partitions: deps.partitions,
@@ -312,11 +328,29 @@ export async function runPublishCommand(
       logger: deps.logger,
     });
     deps.logger.info(
-      { file: parsed.file, format, partitions: deps.partitions, rate: parsed.ratePerSecond },
+      {
+        file: parsed.file,
+        format,
+        profile: profile?.name,
+        partitions: deps.partitions,
+        rate: parsed.ratePerSecond,
+      },
       'publishing CDRs',
     );
     const pace = createPacer(parsed.ratePerSecond);
-    if (format === 'csv') await publishCsv(chunks, publisher, state, pace, parsed.timeZone);
+    if (profile !== undefined) {
+      await publishThroughProfile(
+        chunks,
+        profile,
+        publisher,
+        {
+          record: () => state.summary.records++,
+          invalid: (text) => recordInvalid(state, text),
+        },
+        pace,
+      );
+    } else if (format === 'csv')
+      await publishCsv(chunks, publisher, state, pace, parsed.profile.timeZone ?? 'UTC');
     else await publishNdjson(chunks, publisher, state, pace);
     await publisher.flush();
   } catch (error) {
