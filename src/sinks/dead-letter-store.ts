@@ -53,7 +53,10 @@ export async function insertFeedDeadLetters(
 
 export interface DeadLetterFilter {
   reason?: string | undefined;
-  /** Only rows rejected by this input profile (`dead_letters.profile`). */
+  /**
+   * Only rows rejected by this input profile (`dead_letters.profile`); `contract` also matches the shard workers'
+   * rows, which carry no profile because they were rejected as contract JSON.
+   */
   profile?: string | undefined;
   /** Only rows received at or after this time (epoch ms). */
   sinceMs?: number | undefined;
@@ -100,7 +103,7 @@ export async function selectDeadLetters(db: Database, filter: DeadLetterFilter):
               replayed_profile, raw
          FROM dead_letters
         WHERE ($1::text IS NULL OR reason = $1)
-          AND ($2::text IS NULL OR profile = $2)
+          AND ($2::text IS NULL OR coalesce(profile, 'contract') = $2)
           AND ($3::timestamptz IS NULL OR received_at >= $3)
           AND ($4::boolean OR replayed_at IS NULL)
         ORDER BY id ${filter.newestFirst === true ? 'DESC' : 'ASC'}
