@@ -22,34 +22,11 @@ import { numberDigits } from '../codec/index.js';
 import { CsvCdrConverter } from '../codec/index.js';
 import { detectFormat, splitLines, type RecordFormat } from '../codec/index.js';
 import { CdrPublisher } from '../stream/index.js';
-import { UsageError } from '../shared/index.js';
 import { PublishFailedError } from '../stream/index.js';
-import {
-  PROFILE_FLAGS_USAGE,
-  profileFromFlags,
-  readProfileFlag,
-  type ProfileFlags,
-} from './profile-flags.js';
+import { UsageError } from '../shared/index.js';
+import { parsePublishArgs, PUBLISH_USAGE, type PublishArgs } from './publish-args.js';
+import { profileFromFlags } from './profile-flags.js';
 import { publishThroughProfile } from './publish-profile-input.js';
-
-export const PUBLISH_USAGE = `Usage: sentinel publish [FILE|-] [options]
-
-Publishes CDRs to the CDR stream, each on cdr.in.<fnv1a32(caller) mod PARTITIONS>, Msg-Id = call_id.
-FILE is NDJSON (one CDR JSON object per line) or CSV with the columns call_date, call_time,
-caller_number, callee_number, duration_seconds[, call_direction, termination_cause, location_code].
-With --profile, FILE is in that switch's own format (FreeSWITCH JSON CDRs, Asterisk Master.csv, JSON
-through a mapping file), converted here before publishing. Reads stdin when FILE is - or absent.
-The engine must have created the streams.
-
-Options:
-  --format csv|ndjson   input format without --profile (default: detected from the first line)
-${PROFILE_FLAGS_USAGE}
-  --rate N              at most N records per second (default: as fast as acks allow)
-  --max-in-flight N     unacknowledged messages at once (default 1024)
-  --subject-prefix P    subject prefix of the CDR stream (default cdr.in)
-  --max-errors N        invalid records listed in the summary (default 100; all are counted)
-  --help                show this text
-`;
 
 export interface PublishCommandIo {
   stdin: Readable;
@@ -64,20 +41,24 @@ export interface PublishCommandDeps {
   logger: Logger;
 }
 
-interface PublishArgs {
-  file: string;
-  format: RecordFormat | undefined;
-  /** --profile and the options profiles take (--time-zone also applies to the seed CSV without a profile). */
-  profile: ProfileFlags;
-  ratePerSecond: number | undefined;
-  maxInFlight: number;
-  subjectPrefix: string;
-  maxErrors: number;
-  help: boolean;
+/** What the publish loops need of a publisher; a dry run counts instead of publishing. */
+type RecordPublisher = Pick<CdrPublisher, 'publishCdr' | 'publishRaw' | 'flush' | 'close' | 'stats'>;
+
+function dryRunPublisher(): RecordPublisher {
+  const stats = { published: 0, acked: 0, duplicates: 0, failed: 0, retries: 0, inFlight: 0 };
+  return {
+    publishCdr: async () => undefined,
+    publishRaw: async () => undefined,
+    flush: async () => undefined,
+    close: async () => undefined,
+    stats: () => ({ ...stats }),
+  };
 }
 
 export interface PublishSummary {
   format: RecordFormat;
+  /** Set on a dry run: records were converted and validated, nothing was published. */
+  dryRun?: boolean;
   /** The input profile used, when --profile was given. */
   profile?: string;
   /** Records read (blank lines and the CSV header excluded). */
@@ -92,75 +73,6 @@ export interface PublishSummary {
   publishFailures: string[];
   elapsedSeconds: number;
   ratePerSecond: number;
-}
-
-function positiveInteger(flag: string, raw: string | undefined): number {
-  const value = Number(raw);
-  if (raw === undefined || !Number.isInteger(value) || value < 1) {
-    throw new UsageError(`${flag} needs a positive integer, got ${raw ?? 'nothing'}`);
-  }
-  return value;
-}
-
-export function parsePublishArgs(args: readonly string[]): PublishArgs {
-  const parsed: PublishArgs = {
-    file: '-',
-    format: undefined,
-    profile: {},
-    ratePerSecond: undefined,
-    maxInFlight: 1024,
-    subjectPrefix: 'cdr.in',
-    maxErrors: 100,
-    help: false,
-  };
-  let fileSeen = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    const [flag, inline] =
-      arg.startsWith('--') && arg.includes('=')
-        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
-        : [arg, undefined];
-    const value = (): string | undefined => inline ?? args[++i];
-    if (readProfileFlag(flag, value, parsed.profile)) continue;
-    switch (flag) {
-      case '--help':
-      case '-h':
-        parsed.help = true;
-        break;
-      case '--format': {
-        const format = value();
-        if (format !== 'csv' && format !== 'ndjson')
-          throw new UsageError(`--format must be csv or ndjson, got ${format ?? 'nothing'}`);
-        parsed.format = format;
-        break;
-      }
-      case '--rate':
-        parsed.ratePerSecond = positiveInteger('--rate', value());
-        break;
-      case '--max-in-flight':
-        parsed.maxInFlight = positiveInteger('--max-in-flight', value());
-        break;
-      case '--max-errors':
-        parsed.maxErrors = positiveInteger('--max-errors', value());
-        break;
-      case '--subject-prefix': {
-        const prefix = value() ?? '';
-        if (!/^[^\s*>]+$/.test(prefix) || prefix.startsWith('.') || prefix.endsWith('.')) {
-          throw new UsageError(
-            `--subject-prefix must be a subject without wildcards, got ${JSON.stringify(prefix)}`,
-          );
-        }
-        parsed.subjectPrefix = prefix;
-        break;
-      }
-      default:
-        if (arg.startsWith('--') || fileSeen)
-          throw new UsageError(`unexpected argument ${JSON.stringify(arg)}`);
-        parsed.file = arg;
-        fileSeen = true;
-    }
-  }
-  return parsed;
 }
 
 function formatFromName(file: string): RecordFormat | undefined {
@@ -194,7 +106,7 @@ function recordInvalid(state: RunState, text: string): void {
 
 async function publishNdjson(
   chunks: AsyncIterable<unknown>,
-  publisher: CdrPublisher,
+  publisher: RecordPublisher,
   state: RunState,
   pace: () => Promise<void>,
 ): Promise<void> {
@@ -218,7 +130,7 @@ async function publishNdjson(
 
 async function publishCsv(
   chunks: AsyncIterable<unknown>,
-  publisher: CdrPublisher,
+  publisher: RecordPublisher,
   state: RunState,
   pace: () => Promise<void>,
   timeZone: string,
@@ -284,7 +196,7 @@ export async function runPublishCommand(
   }
   const startedMs = performance.now();
   let nc: NatsConnection | undefined;
-  let publisher: CdrPublisher | undefined;
+  let publisher: RecordPublisher | undefined;
   const state: RunState = {
     maxErrors: parsed.maxErrors,
     summary: {
@@ -320,13 +232,18 @@ export async function runPublishCommand(
         : { format: detected, chunks: input as AsyncIterable<unknown> };
     state.summary.format = format;
     if (profile !== undefined) state.summary.profile = profile.name;
-    nc = await connect({ servers: deps.natsUrl, name: 'sentinel-publish' });
-    publisher = new CdrPublisher(nc, {
-      partitions: deps.partitions,
-      subjectPrefix: parsed.subjectPrefix,
-      maxInFlight: parsed.maxInFlight,
-      logger: deps.logger,
-    });
+    if (parsed.dryRun) {
+      state.summary.dryRun = true;
+      publisher = dryRunPublisher();
+    } else {
+      nc = await connect({ servers: deps.natsUrl, name: 'sentinel-publish' });
+      publisher = new CdrPublisher(nc, {
+        partitions: deps.partitions,
+        subjectPrefix: parsed.subjectPrefix,
+        maxInFlight: parsed.maxInFlight,
+        logger: deps.logger,
+      });
+    }
     deps.logger.info(
       {
         file: parsed.file,

@@ -14,12 +14,16 @@ import {
   headerMap,
   maxRecordBytesOf,
   splitJsonValues,
+  type Cdr,
   type CsvInputProfile,
   type DecodeResult,
   type InputProfile,
   type JsonInputProfile,
 } from '../codec/index.js';
-import type { CdrPublisher } from '../stream/index.js';
+/** Where converted records go: the CDR publisher, or a dry run's counter. */
+interface CdrSink {
+  publishCdr(cdr: Cdr): Promise<void>;
+}
 import { UsageError } from '../shared/index.js';
 
 export interface ProfileRunState {
@@ -36,7 +40,7 @@ function describe(result: Extract<DecodeResult, { ok: false }>): string {
 async function publishJsonValues(
   chunks: AsyncIterable<unknown>,
   profile: JsonInputProfile,
-  publisher: CdrPublisher,
+  publisher: CdrSink,
   state: ProfileRunState,
   pace: () => Promise<void>,
 ): Promise<void> {
@@ -55,7 +59,7 @@ async function publishJsonValues(
 async function publishCsvRows(
   chunks: AsyncIterable<unknown>,
   profile: CsvInputProfile,
-  publisher: CdrPublisher,
+  publisher: CdrSink,
   state: ProfileRunState,
   pace: () => Promise<void>,
 ): Promise<void> {
@@ -99,7 +103,7 @@ async function publishCsvRows(
 export async function publishThroughProfile(
   chunks: AsyncIterable<unknown>,
   profile: InputProfile,
-  publisher: CdrPublisher,
+  publisher: CdrSink,
   state: ProfileRunState,
   pace: () => Promise<void>,
 ): Promise<void> {

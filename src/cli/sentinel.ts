@@ -51,7 +51,12 @@ async function main(argv: string[]): Promise<number> {
       return await runPublishCommand(
         args,
         { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
-        { natsUrl: needUrl(config.natsUrl, 'NATS_URL'), partitions: config.partitions, logger },
+        {
+          // A dry run converts and validates only; it needs no NATS.
+          natsUrl: args.includes('--dry-run') ? (config.natsUrl ?? '') : needUrl(config.natsUrl, 'NATS_URL'),
+          partitions: config.partitions,
+          logger,
+        },
       );
     case 'migrate':
       await runMigrateCommand(needUrl(config.databaseUrl, 'DATABASE_URL'), process.stdout, logger);

@@ -170,6 +170,27 @@ describe('sentinel publish --profile', () => {
     expect((await stored('MSC1-000002')).caller).toBe(2348031234567);
   });
 
+  it('checks a mapping file without publishing in a dry run', async () => {
+    const mapping = join(folder, 'check.yaml');
+    writeFileSync(mapping, fixtureText('mediation.yaml'));
+    const before = (await jsm.streams.info(names.cdrStream)).state.messages;
+    const result = await run(
+      ['--profile', 'mapping', '--mapping', mapping, '--dry-run', '--subject-prefix', names.cdrSubjectPrefix],
+      fixtureBytes('mediation-records.ndjson'),
+    );
+    expect(result.summary).toMatchObject({
+      dryRun: true,
+      profile: 'mediation',
+      records: 3,
+      invalid: 1,
+      published: 0,
+    });
+    expect(result.summary?.invalidRecords).toEqual([
+      'Record 3 (line 3): invalid_start (start): start "2024-05-29T18:02:00" does not match the format DD/MM/YYYY HH:mm:ss',
+    ]);
+    expect((await jsm.streams.info(names.cdrStream)).state.messages).toBe(before);
+  });
+
   it('refuses unknown profiles and broken mapping files with exit code 2, naming the key', async () => {
     const unknown = await run(['--profile', 'cisco', '--subject-prefix', names.cdrSubjectPrefix]);
     expect(unknown.code).toBe(2);
