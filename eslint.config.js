@@ -22,7 +22,8 @@ const PRODUCT_IMPORT_PATTERNS = [
  */
 const threadBoundary = (other) => ({
   regex: `^\\.\\./${other}/`,
-  message: 'engine/main, engine/worker and engine/feed run on different threads; they share only ../protocol.ts.',
+  message:
+    'engine/main, engine/worker and engine/feed run on different threads; they share only ../protocol.ts.',
 });
 
 export default tseslint.config(
