@@ -120,9 +120,22 @@ export function parseDlqArgs(args: readonly string[], nowMs: number): DlqArgs {
 }
 
 async function list(pool: pg.Pool, filter: DeadLetterFilter, out: Writable): Promise<void> {
+  // snake_case, as the columns and as `dlq list` always printed them (runbooks pipe this to jq).
   for (const row of await selectDeadLetters(pool, { ...filter, newestFirst: true })) {
-    const { raw, ...rest } = row;
-    out.write(`${JSON.stringify({ ...rest, raw_preview: raw.toString('utf8', 0, 200) })}\n`);
+    const line = {
+      id: row.id,
+      reason: row.reason,
+      field: row.field,
+      message: row.message,
+      subject: row.subject,
+      profile: row.profile,
+      received_at: row.receivedAt,
+      replayed_at: row.replayedAt,
+      replay_count: row.replayCount,
+      replayed_profile: row.replayedProfile,
+      raw_preview: row.raw.toString('utf8', 0, 200),
+    };
+    out.write(`${JSON.stringify(line)}\n`);
   }
 }
 

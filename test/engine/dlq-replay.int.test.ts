@@ -102,9 +102,9 @@ describe('dead-letter replay', () => {
       return dead >= 2 && (await callRows()) >= 1;
     });
     const listed = (await dlq(['list', '--rejected-by', 'mediation'])).lines.map(
-      (line) => JSON.parse(line) as { reason: string; profile: string; replayCount: number },
+      (line) => JSON.parse(line) as { reason: string; profile: string; replay_count: number },
     );
-    expect(listed.map((row) => [row.reason, row.profile, row.replayCount])).toEqual([
+    expect(listed.map((row) => [row.reason, row.profile, row.replay_count])).toEqual([
       ['invalid_start', 'mediation', 0],
       ['invalid_start', 'mediation', 0],
     ]);
