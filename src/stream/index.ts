@@ -30,6 +30,7 @@ export type {
 } from './record-publishers.js';
 
 export { ensureFeedConsumer } from './feed-consumers.js';
+export { canPeekRawHeaders, headerNeedle, peekHeader } from './header-peek.js';
 export type { FeedConsumerOptions } from './feed-consumers.js';
 
 export { PublishFailedError, PublisherClosedError, StreamSetupError } from './stream-errors.js';

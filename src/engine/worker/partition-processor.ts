@@ -6,7 +6,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { SinkBuffer } from '../../sinks/index.js';
 import { decodeCdr, numberDigits } from '../../codec/index.js';
-import { SENTINEL_HEADERS } from '../../stream/index.js';
+import { SENTINEL_HEADERS, headerNeedle, peekHeader } from '../../stream/index.js';
 import type { WorkerMetricsRecorder } from '../../metrics/index.js';
 import {
   DetectionEngine,
@@ -36,13 +36,16 @@ export interface PartitionProcessorDeps {
   workerId: number;
 }
 
+const REPLAY_OF_NEEDLE = headerNeedle(SENTINEL_HEADERS.replayOf);
+
 /**
  * The `dead_letters.id` a replayed record came from (`sentinel dlq replay` sets `Sentinel-Replay-Of`), so the
- * sink stores it at most once. Read only for records about to be written, not for replays of the stream.
+ * sink stores it at most once. Read only for records about to be written, and without decoding the header
+ * block (peekHeader: decoding it would cost ~8 µs on every CDR for a header almost none carry).
  */
 function replayedDeadLetter(msg: JsMsg): number | undefined {
-  const value = msg.headers?.get(SENTINEL_HEADERS.replayOf);
-  if (value === undefined || value === '') return undefined;
+  const value = peekHeader(msg, SENTINEL_HEADERS.replayOf, REPLAY_OF_NEEDLE);
+  if (value === undefined) return undefined;
   const id = Number(value);
   return Number.isSafeInteger(id) && id > 0 ? id : undefined;
 }
