@@ -16,10 +16,14 @@ const PRODUCT_IMPORT_PATTERNS = [
       'Product code never imports load-test, benchmark or test code; move what the product needs into src/.',
   },
 ];
-/** The thread boundary is a folder boundary: main-thread and worker-thread code share only engine/protocol.ts. */
+/**
+ * The thread boundary is a folder boundary: main-thread, shard-worker and feed-normaliser code share only
+ * engine/protocol.ts.
+ */
 const threadBoundary = (other) => ({
   regex: `^\\.\\./${other}/`,
-  message: 'engine/main and engine/worker run on different threads; they share only ../protocol.ts.',
+  message:
+    'engine/main, engine/worker and engine/feed run on different threads; they share only ../protocol.ts.',
 });
 
 export default tseslint.config(
@@ -57,14 +61,26 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [...PRODUCT_IMPORT_PATTERNS, threadBoundary('worker')] },
+        { patterns: [...PRODUCT_IMPORT_PATTERNS, threadBoundary('worker'), threadBoundary('feed')] },
       ],
     },
   },
   {
     files: ['src/engine/worker/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [...PRODUCT_IMPORT_PATTERNS, threadBoundary('main')] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [...PRODUCT_IMPORT_PATTERNS, threadBoundary('main'), threadBoundary('feed')] },
+      ],
+    },
+  },
+  {
+    files: ['src/engine/feed/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [...PRODUCT_IMPORT_PATTERNS, threadBoundary('main'), threadBoundary('worker')] },
+      ],
     },
   },
   {

@@ -1,7 +1,8 @@
 /**
  * `sentinel publish [FILE|-] [options]`: reads CDRs as NDJSON (one JSON object per line) or CSV in the
- * predecessor's columns, validates each with the engine's own rules, and publishes the valid ones to their
- * partition subject with bounded in-flight acks. Invalid records are reported (line or row number and reason)
+ * predecessor's columns — or, with `--profile`, in a switch's own format (publish-profile-input.ts) — validates
+ * each with the engine's own rules, and publishes the valid ones to their partition subject with bounded
+ * in-flight acks. Invalid records are reported (line or row number and reason)
  * and not published: the dead-letter stream is for what switches send, not for a file the operator can fix.
  * Prints one JSON summary on stdout. Exit code 0 when every record was stored, 1 when some were invalid or
  * not stored, 2 for bad arguments or unreadable input.
@@ -20,27 +21,11 @@ import { decodeCdr } from '../codec/index.js';
 import { numberDigits } from '../codec/index.js';
 import { CsvCdrConverter } from '../codec/index.js';
 import { detectFormat, splitLines, type RecordFormat } from '../codec/index.js';
-import { CdrPublisher, natsServers } from '../stream/index.js';
+import { CdrPublisher, natsServers, PublishFailedError } from '../stream/index.js';
 import { UsageError } from '../shared/index.js';
-import { PublishFailedError } from '../stream/index.js';
-import { isValidTimeZone } from '../codec/index.js';
-
-export const PUBLISH_USAGE = `Usage: sentinel publish [FILE|-] [options]
-
-Publishes CDRs to the CDR stream, each on cdr.in.<fnv1a32(caller) mod PARTITIONS>, Msg-Id = call_id.
-FILE is NDJSON (one CDR JSON object per line) or CSV with the columns call_date, call_time,
-caller_number, callee_number, duration_seconds[, call_direction, termination_cause, location_code].
-Reads stdin when FILE is - or absent. The engine must have created the streams.
-
-Options:
-  --format csv|ndjson   input format (default: detected from the first line)
-  --rate N              at most N records per second (default: as fast as acks allow)
-  --max-in-flight N     unacknowledged messages at once (default 1024)
-  --time-zone ZONE      IANA zone of CSV call_date/call_time (default UTC)
-  --subject-prefix P    subject prefix of the CDR stream (default cdr.in)
-  --max-errors N        invalid records listed in the summary (default 100; all are counted)
-  --help                show this text
-`;
+import { parsePublishArgs, PUBLISH_USAGE, type PublishArgs } from './publish-args.js';
+import { profileFromFlags } from './profile-flags.js';
+import { publishThroughProfile } from './publish-profile-input.js';
 
 export interface PublishCommandIo {
   stdin: Readable;
@@ -55,19 +40,26 @@ export interface PublishCommandDeps {
   logger: Logger;
 }
 
-interface PublishArgs {
-  file: string;
-  format: RecordFormat | undefined;
-  ratePerSecond: number | undefined;
-  maxInFlight: number;
-  timeZone: string;
-  subjectPrefix: string;
-  maxErrors: number;
-  help: boolean;
+/** What the publish loops need of a publisher; a dry run counts instead of publishing. */
+type RecordPublisher = Pick<CdrPublisher, 'publishCdr' | 'publishRaw' | 'flush' | 'close' | 'stats'>;
+
+function dryRunPublisher(): RecordPublisher {
+  const stats = { published: 0, acked: 0, duplicates: 0, failed: 0, retries: 0, inFlight: 0 };
+  return {
+    publishCdr: async () => undefined,
+    publishRaw: async () => undefined,
+    flush: async () => undefined,
+    close: async () => undefined,
+    stats: () => ({ ...stats }),
+  };
 }
 
 export interface PublishSummary {
   format: RecordFormat;
+  /** Set on a dry run: records were converted and validated, nothing was published. */
+  dryRun?: boolean;
+  /** The input profile used, when --profile was given. */
+  profile?: string;
   /** Records read (blank lines and the CSV header excluded). */
   records: number;
   published: number;
@@ -80,81 +72,6 @@ export interface PublishSummary {
   publishFailures: string[];
   elapsedSeconds: number;
   ratePerSecond: number;
-}
-
-function positiveInteger(flag: string, raw: string | undefined): number {
-  const value = Number(raw);
-  if (raw === undefined || !Number.isInteger(value) || value < 1) {
-    throw new UsageError(`${flag} needs a positive integer, got ${raw ?? 'nothing'}`);
-  }
-  return value;
-}
-
-export function parsePublishArgs(args: readonly string[]): PublishArgs {
-  const parsed: PublishArgs = {
-    file: '-',
-    format: undefined,
-    ratePerSecond: undefined,
-    maxInFlight: 1024,
-    timeZone: 'UTC',
-    subjectPrefix: 'cdr.in',
-    maxErrors: 100,
-    help: false,
-  };
-  let fileSeen = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    const [flag, inline] =
-      arg.startsWith('--') && arg.includes('=')
-        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
-        : [arg, undefined];
-    const value = (): string | undefined => inline ?? args[++i];
-    switch (flag) {
-      case '--help':
-      case '-h':
-        parsed.help = true;
-        break;
-      case '--format': {
-        const format = value();
-        if (format !== 'csv' && format !== 'ndjson')
-          throw new UsageError(`--format must be csv or ndjson, got ${format ?? 'nothing'}`);
-        parsed.format = format;
-        break;
-      }
-      case '--rate':
-        parsed.ratePerSecond = positiveInteger('--rate', value());
-        break;
-      case '--max-in-flight':
-        parsed.maxInFlight = positiveInteger('--max-in-flight', value());
-        break;
-      case '--max-errors':
-        parsed.maxErrors = positiveInteger('--max-errors', value());
-        break;
-      case '--time-zone': {
-        const zone = value() ?? '';
-        if (!isValidTimeZone(zone))
-          throw new UsageError(`--time-zone: unknown IANA zone ${JSON.stringify(zone)}`);
-        parsed.timeZone = zone;
-        break;
-      }
-      case '--subject-prefix': {
-        const prefix = value() ?? '';
-        if (!/^[^\s*>]+$/.test(prefix) || prefix.startsWith('.') || prefix.endsWith('.')) {
-          throw new UsageError(
-            `--subject-prefix must be a subject without wildcards, got ${JSON.stringify(prefix)}`,
-          );
-        }
-        parsed.subjectPrefix = prefix;
-        break;
-      }
-      default:
-        if (arg.startsWith('--') || fileSeen)
-          throw new UsageError(`unexpected argument ${JSON.stringify(arg)}`);
-        parsed.file = arg;
-        fileSeen = true;
-    }
-  }
-  return parsed;
 }
 
 function formatFromName(file: string): RecordFormat | undefined {
@@ -188,7 +105,7 @@ function recordInvalid(state: RunState, text: string): void {
 
 async function publishNdjson(
   chunks: AsyncIterable<unknown>,
-  publisher: CdrPublisher,
+  publisher: RecordPublisher,
   state: RunState,
   pace: () => Promise<void>,
 ): Promise<void> {
@@ -212,7 +129,7 @@ async function publishNdjson(
 
 async function publishCsv(
   chunks: AsyncIterable<unknown>,
-  publisher: CdrPublisher,
+  publisher: RecordPublisher,
   state: RunState,
   pace: () => Promise<void>,
   timeZone: string,
@@ -278,7 +195,7 @@ export async function runPublishCommand(
   }
   const startedMs = performance.now();
   let nc: NatsConnection | undefined;
-  let publisher: CdrPublisher | undefined;
+  let publisher: RecordPublisher | undefined;
   const state: RunState = {
     maxErrors: parsed.maxErrors,
     summary: {
@@ -297,26 +214,59 @@ export async function runPublishCommand(
   };
   let exitCode = 0;
   try {
+    const profile =
+      parsed.profile.profile === undefined
+        ? undefined
+        : await profileFromFlags(parsed.profile, undefined, Date.now());
     const input = await openInput(parsed.file, io.stdin);
-    const detected = parsed.format ?? formatFromName(parsed.file);
+    const detected =
+      profile !== undefined
+        ? profile.format === 'csv'
+          ? 'csv'
+          : 'ndjson'
+        : (parsed.format ?? formatFromName(parsed.file));
     const { format, chunks } =
       detected === undefined
         ? await detectFormat(input)
         : { format: detected, chunks: input as AsyncIterable<unknown> };
     state.summary.format = format;
-    nc = await connect({ servers: natsServers(deps.natsUrl), name: 'sentinel-publish' });
-    publisher = new CdrPublisher(nc, {
-      partitions: deps.partitions,
-      subjectPrefix: parsed.subjectPrefix,
-      maxInFlight: parsed.maxInFlight,
-      logger: deps.logger,
-    });
+    if (profile !== undefined) state.summary.profile = profile.name;
+    if (parsed.dryRun) {
+      state.summary.dryRun = true;
+      publisher = dryRunPublisher();
+    } else {
+      nc = await connect({ servers: natsServers(deps.natsUrl), name: 'sentinel-publish' });
+      publisher = new CdrPublisher(nc, {
+        partitions: deps.partitions,
+        subjectPrefix: parsed.subjectPrefix,
+        maxInFlight: parsed.maxInFlight,
+        logger: deps.logger,
+      });
+    }
     deps.logger.info(
-      { file: parsed.file, format, partitions: deps.partitions, rate: parsed.ratePerSecond },
+      {
+        file: parsed.file,
+        format,
+        profile: profile?.name,
+        partitions: deps.partitions,
+        rate: parsed.ratePerSecond,
+      },
       'publishing CDRs',
     );
     const pace = createPacer(parsed.ratePerSecond);
-    if (format === 'csv') await publishCsv(chunks, publisher, state, pace, parsed.timeZone);
+    if (profile !== undefined) {
+      await publishThroughProfile(
+        chunks,
+        profile,
+        publisher,
+        {
+          record: () => state.summary.records++,
+          invalid: (text) => recordInvalid(state, text),
+        },
+        pace,
+      );
+    } else if (format === 'csv')
+      await publishCsv(chunks, publisher, state, pace, parsed.profile.timeZone ?? 'UTC');
     else await publishNdjson(chunks, publisher, state, pace);
     await publisher.flush();
   } catch (error) {

@@ -6,19 +6,21 @@
 import { ConfigError, loadProcessConfig } from '../config/index.js';
 import { UsageError, createLogger } from '../shared/index.js';
 import { runPublishCommand } from './publish-command.js';
-import { runDlqCommand, runMigrateCommand, runPartitionsCommand } from './admin-commands.js';
+import { runMigrateCommand, runPartitionsCommand } from './admin-commands.js';
+import { runDlqCommand } from './dlq-command.js';
 import { runStartCommand } from './start-command.js';
 import { packageVersion } from './version.js';
 
 const USAGE = `usage: sentinel <command>
   start                              run the engine (HTTP on HTTP_PORT, default 8000)
-  publish <file|-> [--format csv|ndjson] [--rate N]
-                                     publish CDRs to the CDR stream (partitioned, deduplicated by call_id)
+  publish <file|-> [--format csv|ndjson] [--profile NAME [--mapping FILE]] [--rate N]
+                                     publish CDRs (or a switch's own records through an input profile) to the
+                                     CDR stream, partitioned and deduplicated by call_id
   migrate                            apply database migrations
   partitions [--ensure-ahead DAYS] [--drop-before YYYY-MM-DD]
                                      create future / drop old call_records day partitions
-  dlq list|replay [--reason R] [--limit N]
-                                     inspect or republish dead letters
+  dlq list|replay [--reason R] [--since T] [--limit N] [--profile NAME [--mapping FILE]] [--dry-run]
+                                     inspect dead letters, or republish them after a fix (stored at most once)
   version                            print the version`;
 
 async function main(argv: string[]): Promise<number> {
@@ -49,7 +51,12 @@ async function main(argv: string[]): Promise<number> {
       return await runPublishCommand(
         args,
         { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
-        { natsUrl: needUrl(config.natsUrl, 'NATS_URL'), partitions: config.partitions, logger },
+        {
+          // A dry run converts and validates only; it needs no NATS.
+          natsUrl: args.includes('--dry-run') ? (config.natsUrl ?? '') : needUrl(config.natsUrl, 'NATS_URL'),
+          partitions: config.partitions,
+          logger,
+        },
       );
     case 'migrate':
       await runMigrateCommand(needUrl(config.databaseUrl, 'DATABASE_URL'), process.stdout, logger);
@@ -58,14 +65,14 @@ async function main(argv: string[]): Promise<number> {
       await runPartitionsCommand(args, needUrl(config.databaseUrl, 'DATABASE_URL'), process.stdout);
       return 0;
     case 'dlq':
-      await runDlqCommand(args, {
+      return await runDlqCommand(args, {
         databaseUrl: needUrl(config.databaseUrl, 'DATABASE_URL'),
         natsUrl: needUrl(config.natsUrl, 'NATS_URL'),
         partitions: config.partitions,
+        feed: config.feed,
         logger,
         out: process.stdout,
       });
-      return 0;
     default:
       process.stderr.write(`unknown command: ${command}\n${USAGE}\n`);
       return 2;

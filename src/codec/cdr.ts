@@ -65,6 +65,8 @@ export const CDR_REASONS = [
   'start_in_future',
   'bad_duration',
   'invalid_optional_field',
+  // A CSV line an input profile could not read (bad quoting, too few columns).
+  'invalid_csv',
 ] as const;
 export type CdrReason = (typeof CDR_REASONS)[number];
 

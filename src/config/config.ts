@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { ConfigError } from './config-error.js';
 import { LOG_LEVELS, type Config } from './config-types.js';
+import { loadFeedConfig } from './feed-config.js';
 import {
   parseBoolean,
   parseDurationList,
@@ -273,6 +274,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
       (raw) => parseInteger('DEMO_SUBSCRIBERS', raw, 100, 10_000_000),
       20_000,
     ),
+    feed: loadFeedConfig((key) => read(env, key), readFile),
     streamReplicas: opt('STREAM_REPLICAS', (raw) => parseInteger('STREAM_REPLICAS', raw, 1, 5), 1),
     searchPath: read(env, 'PATH'),
   };

@@ -1,11 +1,7 @@
 /**
- * Every message that crosses the main ↔ shard-worker boundary, as discriminated unions. Nothing else is
- * posted between threads. CDR traffic never crosses it: each worker has its own NATS and Postgres connections.
- *
- * Partitions come and go at run time: the main thread holds the leases (src/ownership) and tells a worker to
- * `assign` a partition under a lease epoch, to `release` it gracefully (commit, checkpoint, then report
- * `released`), or to `drop` it at once when the lease was lost. A worker reports each partition's progress
- * and, when Postgres refused its commit because a newer owner claimed the partition, that it was `fenced`.
+ * Every message that crosses a thread boundary — main ↔ shard worker, main ↔ feed normaliser — as discriminated
+ * unions. Nothing else is posted between threads. CDR traffic never crosses them: each thread has its own NATS
+ * and Postgres connections.
  */
 import type { Config } from '../config/index.js';
 import type { WorkerMetricsReport } from '../metrics/index.js';
@@ -69,4 +65,23 @@ export type WorkerToMain =
   | { type: 'metrics'; report: WorkerMetricsReport; health: WorkerHealthReport }
   | { type: 'caller-result'; requestId: number; snapshot: CallerSnapshot | undefined }
   | { type: 'applied'; requestId: number; applied: boolean }
+  | { type: 'stopped' };
+
+/** Passed as `workerData` when the feed normaliser thread starts. */
+export interface FeedStartup {
+  /** Carries `feed` (profiles, mapping files already parsed, zone, numbering plan). */
+  config: Config;
+  natsUrl: string;
+  databaseUrl: string;
+  /** Names of the JetStream streams (overridable so tests can isolate themselves). */
+  streams: { feed: string };
+  /** Prefix of the shared feed consumers' durable names. */
+  consumerGroup: string;
+}
+
+export type MainToFeed = { type: 'shutdown' };
+
+export type FeedToMain =
+  | { type: 'state'; state: WorkerState; detail?: string }
+  | { type: 'metrics'; report: WorkerMetricsReport }
   | { type: 'stopped' };

@@ -151,6 +151,18 @@ export const METRIC_CATALOG = [
     labels: ['reason'],
   },
   {
+    name: 'sentinel_feed_records_total',
+    kind: 'counter',
+    help: 'Switch records taken from CDR_FEED by the feed normaliser, by profile and outcome (published, rejected, retried).',
+    labels: ['profile', 'outcome'],
+  },
+  {
+    name: 'sentinel_feed_pending',
+    kind: 'gauge',
+    help: 'Records waiting in CDR_FEED for the feed normaliser, per profile (as of the last delivery).',
+    labels: ['profile'],
+  },
+  {
     name: 'sentinel_consumer_pending',
     kind: 'gauge',
     help: 'Messages in the CDR stream not yet delivered to the partition consumer (lag).',

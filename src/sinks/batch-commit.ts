@@ -1,6 +1,7 @@
 /**
- * One batch, one transaction: lock the partitions' offsets, drop rows at or below them, COPY call records and
- * dead letters, insert alerts (ON CONFLICT DO NOTHING), advance the offsets, commit. Because the offsets move
+ * One batch, one transaction: lock the partitions' offsets, drop rows at or below them, claim replayed records
+ * in `dead_letter_replays`, COPY call records and dead letters, insert alerts (ON CONFLICT DO NOTHING),
+ * advance the offsets, commit. Because the offsets move
  * in the same transaction as the rows, a batch is stored exactly once however often it is retried — even when
  * a COMMIT succeeded but its reply was lost, the retry finds the offsets advanced and writes nothing.
  */
@@ -29,6 +30,7 @@ export interface CommitResult {
   recordsWritten: number;
   recordsSkipped: number;
   recordsRejected: number;
+  replaysDuplicate: number;
   deadLettersWritten: number;
   deadLettersSkipped: number;
   alertsInserted: number;
@@ -245,6 +247,38 @@ function screen(records: readonly CallRecordRow[], alerts: readonly AlertMessage
 }
 
 /**
+ * Claims each replayed record's dead letter in `dead_letter_replays` and returns the records to write: every
+ * ordinary record, and a replayed one only when its claim is new (a dead letter replayed twice in one batch is
+ * claimed once). Runs inside the batch's transaction, so a claim and its record commit or vanish together.
+ */
+async function claimReplays(
+  client: pg.ClientBase,
+  records: readonly CallRecordRow[],
+): Promise<CallRecordRow[]> {
+  const claims = new Map<number, CallRecordRow>();
+  for (const row of records)
+    if (row.replayOf !== undefined && !claims.has(row.replayOf)) claims.set(row.replayOf, row);
+  if (claims.size === 0) return [...records];
+  const rows = [...claims.values()];
+  const result = await client.query<{ dead_letter_id: string }>(
+    `INSERT INTO dead_letter_replays (dead_letter_id, call_id, stream_partition, stream_seq)
+     SELECT * FROM unnest($1::bigint[], $2::text[], $3::smallint[], $4::bigint[])
+     ON CONFLICT (dead_letter_id) DO NOTHING
+     RETURNING dead_letter_id`,
+    [
+      rows.map((row) => row.replayOf),
+      rows.map((row) => row.callId),
+      rows.map((row) => row.partition),
+      rows.map((row) => row.streamSeq),
+    ],
+  );
+  const claimed = new Set(result.rows.map((row) => Number(row.dead_letter_id)));
+  return records.filter(
+    (row) => row.replayOf === undefined || (claimed.has(row.replayOf) && claims.get(row.replayOf) === row),
+  );
+}
+
+/**
  * Commits the batch in one transaction on `client` (which must not be in one). The day partitions its records
  * need must already exist. Rolls back and rethrows on any failure; the caller decides about retrying.
  */
@@ -267,11 +301,12 @@ export async function commitBatch(
     const records = aboveFloor(liveRecords, committed);
     const deadLetters = aboveFloor(liveLetters, committed);
     const { goodRecords, goodAlerts, letters } = screen(records, alertsOutside(batch, fenced));
+    const storable = await claimReplays(client, goodRecords);
     const recordsWritten = await copyRows(
       client,
       'call_records',
       CALL_RECORD_COPY_COLUMNS,
-      goodRecords,
+      storable,
       encodeCallRecord,
     );
     const allLetters = letters.length === 0 ? deadLetters : [...deadLetters, ...letters];
@@ -289,6 +324,7 @@ export async function commitBatch(
       recordsWritten,
       recordsSkipped: liveRecords.length - records.length,
       recordsRejected: records.length - goodRecords.length,
+      replaysDuplicate: goodRecords.length - storable.length,
       deadLettersWritten,
       deadLettersSkipped: liveLetters.length - deadLetters.length,
       alertsInserted: insertedAlertIds.size,

@@ -22,6 +22,11 @@ export type CallRecordRow = Omit<Cdr, 'caller' | 'callee' | 'direction'> & {
   streamSeq: number;
   /** Older than the watermark: stored, not windowed. */
   late: boolean;
+  /**
+   * Set on records replayed from `dead_letters` (header `Sentinel-Replay-Of`): that row's id. The sink stores
+   * the record only if no record was stored for this dead letter before (`dead_letter_replays`).
+   */
+  replayOf?: number;
 };
 
 /** A rejected message, stored with its raw bytes and the reason code. */
@@ -62,6 +67,8 @@ export interface BatchStats {
   recordsSkipped: number;
   /** Rows Postgres could not store (e.g. a start outside years 1..9999): written to `dead_letters` instead. */
   recordsRejected: number;
+  /** Replayed records whose dead letter already had its record stored: not written again. */
+  replaysDuplicate: number;
   deadLettersWritten: number;
   deadLettersSkipped: number;
   alertsInserted: number;

@@ -1,6 +1,7 @@
 /**
- * The Postgres sink: schema migrations, daily partitions of `call_records`, and the batched COPY writer with
- * exactly-once offsets. See docs/adr/0004-postgres-schema-and-exactly-once.md.
+ * The Postgres sink: schema migrations, daily partitions of `call_records`, the batched COPY writer with
+ * exactly-once offsets (and replayed dead letters stored at most once), and the dead-letter queries of the feed
+ * normaliser and `sentinel dlq`. See docs/adr/0004-postgres-schema-and-exactly-once.md.
  */
 export type {
   Batch,
@@ -32,5 +33,7 @@ export {
 export type { MaintainPartitionsOptions, PartitionLockOptions } from './daily-partitions.js';
 export type { Database } from './database.js';
 export { SINK_REJECTED_ALERT_REASON, SINK_REJECTED_REASON } from './row-checks.js';
+export { insertFeedDeadLetters, markDeadLettersReplayed, selectDeadLetters } from './dead-letter-store.js';
+export type { DeadLetterFilter, FeedDeadLetterRow, StoredDeadLetter } from './dead-letter-store.js';
 export { MigrationError, SinkAttemptTimeoutError, SinkClosedError } from './sink-errors.js';
 export type { ClaimResult, PartitionClaim } from './partition-claims.js';

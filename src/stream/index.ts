@@ -1,8 +1,17 @@
 /**
- * NATS transport: stream setup, subjects, and the acking publishers for CDRs, dead letters and alerts. The CDR
- * codec lives in `src/codec`; this module moves bytes. Other modules import only from here.
+ * NATS transport: stream setup, subjects, the acking publishers for CDRs, dead letters and alerts, and the
+ * shared feed consumers. The CDR codec lives in `src/codec`; this module moves bytes. Other modules import only
+ * from here.
  */
-export { CDR_SUBJECT_PREFIX, cdrSubject, natsServers, partitionConsumerName } from './subjects.js';
+export {
+  CDR_SUBJECT_PREFIX,
+  FEED_SUBJECT_PREFIX,
+  cdrSubject,
+  feedConsumerName,
+  feedSubject,
+  natsServers,
+  partitionConsumerName,
+} from './subjects.js';
 export {
   DEFAULT_STREAM_NAMES,
   MIN_DUPLICATE_WINDOW_MS,
@@ -13,13 +22,17 @@ export type { StreamChange, StreamNames, StreamSettings } from './stream-setup.j
 
 export { AckingPublisher } from './acking-publisher.js';
 export type { AckingPublisherOptions, PublisherStats } from './acking-publisher.js';
-export { AlertPublisher, CdrPublisher, DeadLetterPublisher } from './record-publishers.js';
+export { AlertPublisher, CdrPublisher, DeadLetterPublisher, SENTINEL_HEADERS } from './record-publishers.js';
 export type {
   AlertPublisherOptions,
   CdrPublisherOptions,
   DeadLetter,
   DeadLetterPublisherOptions,
 } from './record-publishers.js';
+
+export { ensureFeedConsumer } from './feed-consumers.js';
+export { canPeekRawHeaders, headerNeedle, peekHeader } from './header-peek.js';
+export type { FeedConsumerOptions } from './feed-consumers.js';
 
 export { PublishFailedError, PublisherClosedError, StreamSetupError } from './stream-errors.js';
 export type { PublishFailure } from './stream-errors.js';

@@ -1,6 +1,7 @@
 /**
- * Publishers for the engine's three streams, all on the AckingPublisher mechanism:
- * - CdrPublisher: `cdr.in.<fnv1a32(caller) mod P>`, Msg-Id = call_id (switches, `sentinel publish`, load tests).
+ * Publishers for the engine's streams, all on the AckingPublisher mechanism:
+ * - CdrPublisher: `cdr.in.<fnv1a32(caller) mod P>`, Msg-Id = call_id (switches, `sentinel publish`, load tests,
+ *   the feed normaliser); dead-letter replays with Msg-Id `dlq-<id>` and `Sentinel-Replay-Of: <id>`.
  * - AlertPublisher: `sentinel.alerts.<rule>.<severity>`, Msg-Id = alert_key, body = AlertMessage JSON.
  * - DeadLetterPublisher: `cdr.dlq`, the raw bytes with the reason in `Sentinel-*` headers.
  */
@@ -12,6 +13,23 @@ import { encodeCdr } from '../codec/index.js';
 import { partitionOf, partitionOfCaller } from '../codec/index.js';
 import { cdrSubject } from './subjects.js';
 import { DEFAULT_STREAM_NAMES } from './stream-setup.js';
+
+/**
+ * Headers Sentinel sets on the messages it publishes. A contract: dashboards, `nats` CLI users and the shard
+ * workers read them.
+ */
+export const SENTINEL_HEADERS = {
+  /** Dead letters: the CdrReason. */
+  reason: 'Sentinel-Reason',
+  field: 'Sentinel-Field',
+  message: 'Sentinel-Message',
+  sourceSubject: 'Sentinel-Source-Subject',
+  sourceSeq: 'Sentinel-Source-Seq',
+  /** Dead letters from a feed: the input profile that rejected the record. */
+  profile: 'Sentinel-Profile',
+  /** Replayed dead letters: the `dead_letters.id` the record was replayed from. */
+  replayOf: 'Sentinel-Replay-Of',
+} as const;
 
 /** Shared plumbing: each typed publisher owns one AckingPublisher and forwards flush/stats/close. */
 abstract class PublisherFacade {
@@ -72,6 +90,18 @@ export class CdrPublisher extends PublisherFacade {
     const subject = this.subjects[partitionOf(callerDigits, this.partitions)] as string;
     return this.publisher.publish(subject, bytes, callId);
   }
+
+  /**
+   * Publishes a CDR recovered from `dead_letters` row `deadLetterId`: Msg-Id `dlq-<id>` (a replay repeated
+   * within the duplicate window is dropped by JetStream) and header `Sentinel-Replay-Of`, which the sink uses to
+   * store each dead letter's record at most once however often and however late it is replayed.
+   */
+  publishReplay(cdr: Cdr, deadLetterId: number): Promise<void> {
+    const subject = this.subjects[partitionOfCaller(cdr.caller, this.partitions)] as string;
+    return this.publisher.publish(subject, encodeCdr(cdr), `dlq-${deadLetterId}`, {
+      [SENTINEL_HEADERS.replayOf]: String(deadLetterId),
+    });
+  }
 }
 
 export interface AlertPublisherOptions extends AckingPublisherOptions {
@@ -120,6 +150,8 @@ export interface DeadLetter {
   message?: string | undefined;
   sourceSubject?: string | undefined;
   sourceSeq?: number | undefined;
+  /** The input profile that rejected the record (feed dead letters). */
+  profile?: string | undefined;
 }
 
 export interface DeadLetterPublisherOptions extends AckingPublisherOptions {
@@ -145,18 +177,20 @@ export class DeadLetterPublisher extends PublisherFacade {
 
   /**
    * Publishes the raw record with headers `Sentinel-Reason`, `Sentinel-Field`, `Sentinel-Message`,
-   * `Sentinel-Source-Subject`, `Sentinel-Source-Seq` (those known). When the source subject and sequence are
-   * given they form the Msg-Id, so re-processing the same message after a restart does not dead-letter it twice.
+   * `Sentinel-Source-Subject`, `Sentinel-Source-Seq`, `Sentinel-Profile` (those known). When the source subject
+   * and sequence are given they form the Msg-Id, so re-processing the same message after a restart does not
+   * dead-letter it twice.
    */
   publishDeadLetter(letter: DeadLetter): Promise<void> {
-    const headers: Record<string, string> = { 'Sentinel-Reason': headerValue(letter.reason) };
+    const headers: Record<string, string> = { [SENTINEL_HEADERS.reason]: headerValue(letter.reason) };
     if (letter.field !== undefined && letter.field !== '')
-      headers['Sentinel-Field'] = headerValue(letter.field);
+      headers[SENTINEL_HEADERS.field] = headerValue(letter.field);
     if (letter.message !== undefined && letter.message !== '')
-      headers['Sentinel-Message'] = headerValue(letter.message);
+      headers[SENTINEL_HEADERS.message] = headerValue(letter.message);
     if (letter.sourceSubject !== undefined)
-      headers['Sentinel-Source-Subject'] = headerValue(letter.sourceSubject);
-    if (letter.sourceSeq !== undefined) headers['Sentinel-Source-Seq'] = String(letter.sourceSeq);
+      headers[SENTINEL_HEADERS.sourceSubject] = headerValue(letter.sourceSubject);
+    if (letter.sourceSeq !== undefined) headers[SENTINEL_HEADERS.sourceSeq] = String(letter.sourceSeq);
+    if (letter.profile !== undefined) headers[SENTINEL_HEADERS.profile] = headerValue(letter.profile);
     const msgId =
       letter.sourceSubject !== undefined && letter.sourceSeq !== undefined
         ? `dlq:${letter.sourceSubject}:${letter.sourceSeq}`

@@ -3,6 +3,9 @@
  * - `CDR` on `cdr.in.*` — one subject per partition; file storage, limits retention, discard old.
  * - `CDR_DLQ` on `cdr.dlq` — rejected records with the reason in headers.
  * - `ALERTS` on `sentinel.alerts.>` — `sentinel.alerts.<rule>.<severity>`, Msg-Id = alert key.
+ * - `CDR_FEED` on `cdr.feed.*` — switches' own records, `cdr.feed.<profile>`, waiting for the feed normaliser.
+ *   Work-queue retention: a record is removed once normalised and acked, and one durable consumer per profile
+ *   (non-overlapping filters, which a work queue requires) is shared by every engine instance.
  * Works on nats-server 2.9: no subject transforms, no multi-filter consumers, no metadata or compression.
  */
 import {
@@ -15,7 +18,7 @@ import {
 import type { JetStreamManager, StreamConfig, StreamInfo } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
-import { CDR_SUBJECT_PREFIX } from './subjects.js';
+import { CDR_SUBJECT_PREFIX, FEED_SUBJECT_PREFIX } from './subjects.js';
 import { StreamSetupError } from './stream-errors.js';
 
 /** Stream names and subjects; tests override them so they never touch a real deployment's streams. */
@@ -32,6 +35,10 @@ export interface StreamNames {
   alertsStream: string;
   /** Alerts go to `<prefix>.<rule>.<severity>`. @default 'sentinel.alerts' */
   alertsSubjectPrefix: string;
+  /** @default 'CDR_FEED' */
+  feedStream: string;
+  /** Raw switch records go to `<prefix>.<profile>`. @default 'cdr.feed' */
+  feedSubjectPrefix: string;
 }
 
 export const DEFAULT_STREAM_NAMES: Readonly<StreamNames> = Object.freeze({
@@ -41,6 +48,8 @@ export const DEFAULT_STREAM_NAMES: Readonly<StreamNames> = Object.freeze({
   dlqSubject: 'cdr.dlq',
   alertsStream: 'ALERTS',
   alertsSubjectPrefix: 'sentinel.alerts',
+  feedStream: 'CDR_FEED',
+  feedSubjectPrefix: FEED_SUBJECT_PREFIX,
 });
 
 const DAY_MS = 86_400_000;
@@ -62,6 +71,10 @@ export interface StreamSettings {
   alertsDuplicateWindowMs?: number;
   /** @default 14 days */
   dlqMaxAgeMs?: number;
+  /** How long an unconsumed feed record is kept (no engine serves its profile). @default `cdrMaxAgeMs` */
+  feedMaxAgeMs?: number;
+  /** Duplicate window of CDR_FEED (switches setting Nats-Msg-Id). @default `duplicateWindowMs` */
+  feedDuplicateWindowMs?: number;
   names?: Partial<StreamNames>;
 }
 
@@ -110,6 +123,7 @@ function desiredStreams(settings: StreamSettings): DesiredStream[] {
   const window = (maxAgeMs: number, wantedMs: number): number => nanos(Math.min(wantedMs, maxAgeMs));
   const dlqMaxAgeMs = settings.dlqMaxAgeMs ?? 14 * DAY_MS;
   const alertsMaxAgeMs = settings.alertsMaxAgeMs ?? 30 * DAY_MS;
+  const feedMaxAgeMs = settings.feedMaxAgeMs ?? settings.cdrMaxAgeMs;
   return [
     {
       ...common,
@@ -127,6 +141,18 @@ function desiredStreams(settings: StreamSettings): DesiredStream[] {
       description: 'Sentinel rejected CDRs: raw bytes, reason in Sentinel-Reason',
       max_age: nanos(dlqMaxAgeMs),
       duplicate_window: window(dlqMaxAgeMs, duplicateWindowMs),
+    },
+    {
+      ...common,
+      name: names.feedStream,
+      subjects: [`${names.feedSubjectPrefix}.*`],
+      retention: RetentionPolicy.Workqueue,
+      description: `Sentinel switch feeds: ${names.feedSubjectPrefix}.<profile>, normalised to ${names.cdrSubjectPrefix}.<p>`,
+      max_age: nanos(feedMaxAgeMs),
+      duplicate_window: window(
+        feedMaxAgeMs,
+        Math.max(settings.feedDuplicateWindowMs ?? duplicateWindowMs, MIN_DUPLICATE_WINDOW_MS),
+      ),
     },
     {
       ...common,
@@ -209,7 +235,7 @@ async function ensureStream(
 }
 
 /**
- * Creates the CDR, CDR_DLQ and ALERTS streams, or brings their mutable settings (subjects, max_age,
+ * Creates the CDR, CDR_DLQ, CDR_FEED and ALERTS streams, or brings their mutable settings (subjects, max_age,
  * duplicate window, replicas, discard, description) in line. Safe to run on every start and from several
  * processes. Logs every change at info. Throws StreamSetupError (with the API error as `cause`).
  */

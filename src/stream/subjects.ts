@@ -1,6 +1,7 @@
 /**
  * Names on the NATS side: a partition's records are published on `cdr.in.<partition>` (contract), and each
- * partition is read by one durable pull consumer named after the consumer group and the partition.
+ * partition is read by one durable pull consumer named after the consumer group and the partition. Switch
+ * feeds arrive on `cdr.feed.<profile>`, one shared durable consumer per profile.
  */
 
 /** Default subject prefix of the CDR stream. */
@@ -24,4 +25,17 @@ export function partitionConsumerName(consumerGroup: string, partition: number, 
 /** NATS_URL as the client wants it: one URL, or a cluster's seed URLs separated by commas. */
 export function natsServers(natsUrl: string): string[] {
   return natsUrl.split(',').filter((url) => url !== '');
+}
+
+/** Default subject prefix of the feed stream: switches publish their own records on `cdr.feed.<profile>`. */
+export const FEED_SUBJECT_PREFIX = 'cdr.feed';
+
+/** The subject a profile's raw records are published on, e.g. `cdr.feed.freeswitch`. */
+export function feedSubject(profile: string, prefix: string = FEED_SUBJECT_PREFIX): string {
+  return `${prefix}.${profile}`;
+}
+
+/** The durable consumer every engine instance shares for one feed profile, e.g. `sentinel-feed-freeswitch`. */
+export function feedConsumerName(consumerGroup: string, profile: string): string {
+  return `${consumerGroup}-feed-${profile}`;
 }

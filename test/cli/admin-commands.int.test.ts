@@ -1,15 +1,12 @@
 /**
- * `sentinel migrate`, `sentinel partitions` and `sentinel dlq` against the suite's Postgres and nats-server.
- * Each describe has its own database; the dlq replay publishes to a uniquely named CDR stream.
+ * `sentinel migrate` and `sentinel partitions` against the suite's Postgres; each describe has its own database.
+ * `sentinel dlq` has its own tests (test/engine/dlq-replay.int.test.ts).
  */
 import { Writable } from 'node:stream';
-import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/nats-core';
 import pg from 'pg';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runDlqCommand, runMigrateCommand, runPartitionsCommand } from '../../src/cli/admin-commands.js';
-import { partitionOf } from '../../src/codec/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMigrateCommand, runPartitionsCommand } from '../../src/cli/admin-commands.js';
 import { UsageError } from '../../src/shared/index.js';
 import {
   DAY_MS,
@@ -20,19 +17,9 @@ import {
   migrate,
   partitionName,
 } from '../../src/sinks/index.js';
-import { ensureStreams, resolveStreamNames, type StreamNames } from '../../src/stream/index.js';
-import { cdr } from '../support/cdr-builders.js';
-import { countOf, createTestDatabase, type TestDatabase } from '../support/databases.js';
-import { connectTestNats, uniqueName } from '../support/nats.js';
+import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 
 const logger = pino({ level: 'silent' });
-const PARTITIONS = 4;
-
-interface StoredCdr {
-  subject: string;
-  data: string;
-  msgId: string;
-}
 
 /** A stdout stand-in that keeps what was written. */
 class Output extends Writable {
@@ -167,195 +154,5 @@ describe('sentinel partitions', () => {
     await expect(runPartitionsCommand(args, db.url, out)).rejects.toThrow(UsageError);
     expect(out.text).toBe('');
     expect(await listDailyPartitions(pool)).toEqual(before);
-  });
-});
-
-describe('sentinel dlq', () => {
-  let db: TestDatabase;
-  let pool: pg.Pool;
-  let nc: NatsConnection;
-  let jsm: JetStreamManager;
-  let names: StreamNames;
-
-  const startIso = new Date(Date.now() - 3_600_000).toISOString();
-  /** Dead letters as the workers store them, oldest first. B and C decode now (a validation fix, say). */
-  const letters = {
-    brokenJson: { reason: 'invalid_json', field: null, raw: '{"call_id": "dlq-a", "caller": ' },
-    nowValid: {
-      reason: 'invalid_caller',
-      field: 'caller',
-      raw: JSON.stringify({ ...cdr('dlq-b', '2348012345678', '2349011111111', 0, 2), start: startIso }),
-    },
-    nowValidLong: {
-      reason: 'invalid_caller',
-      field: 'caller',
-      raw: JSON.stringify({
-        ...cdr('dlq-c', '15551234567', '2349011111112', 0, 3),
-        start: startIso,
-        note: 'x'.repeat(300),
-      }),
-    },
-    badDuration: {
-      reason: 'invalid_duration',
-      field: 'duration',
-      raw: JSON.stringify({ ...cdr('dlq-d', '2348012345679', '2349011111113', 0, -3), start: startIso }),
-    },
-  };
-
-  beforeAll(async () => {
-    db = await createTestDatabase('sentinel_cli_dlq');
-    pool = new pg.Pool({ connectionString: db.url, max: 2 });
-    await migrate(pool, logger);
-    for (const letter of Object.values(letters)) {
-      await pool.query(
-        `INSERT INTO dead_letters (reason, field, message, subject, stream_partition, stream_seq, raw)
-         VALUES ($1, $2, $3, 'cdr.in.0', 0, 1, $4)`,
-        [letter.reason, letter.field, `rejected: ${letter.reason}`, Buffer.from(letter.raw)],
-      );
-    }
-
-    nc = await connectTestNats();
-    jsm = await jetstreamManager(nc);
-    const id = uniqueName('c').toLowerCase();
-    // `dlq replay` publishes on the default `cdr.in.<p>` subjects (it has no prefix option): only the stream
-    // name can be unique, so this stream owns `cdr.in.*` on the shared server while the describe runs.
-    names = resolveStreamNames({
-      cdrStream: uniqueName('CDR'),
-      dlqStream: uniqueName('CDR_DLQ'),
-      dlqSubject: `test.${id}.cdr.dlq`,
-      alertsStream: uniqueName('ALERTS'),
-      alertsSubjectPrefix: `test.${id}.alerts`,
-    });
-    await ensureStreams(
-      jsm,
-      { partitions: PARTITIONS, cdrMaxAgeMs: 3 * 3_600_000, duplicateWindowMs: 120_000, names },
-      logger,
-    );
-  });
-
-  afterAll(async () => {
-    for (const stream of [names.cdrStream, names.dlqStream, names.alertsStream])
-      await jsm.streams.delete(stream).catch(() => false);
-    await nc.close();
-    await pool.end();
-    await db.drop();
-  });
-
-  async function run(args: string[]): Promise<Record<string, unknown>[]> {
-    const out = new Output();
-    await runDlqCommand(args, {
-      databaseUrl: db.url,
-      natsUrl: inject('natsUrl'),
-      partitions: PARTITIONS,
-      logger,
-      out,
-    });
-    return out.json();
-  }
-
-  async function storedCdrs(): Promise<StoredCdr[]> {
-    const { state } = await jsm.streams.info(names.cdrStream);
-    const stored: StoredCdr[] = [];
-    for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
-      const message = await jsm.streams.getMessage(names.cdrStream, { seq });
-      if (message === null) continue;
-      stored.push({
-        subject: message.subject,
-        data: new TextDecoder().decode(message.data),
-        msgId: message.header.get('Nats-Msg-Id'),
-      });
-    }
-    return stored;
-  }
-
-  it('list prints one JSON line per dead letter, newest first, with a 200-byte raw preview', async () => {
-    const lines = await run(['list']);
-    expect(lines.map((line) => line.reason)).toEqual([
-      'invalid_duration',
-      'invalid_caller',
-      'invalid_caller',
-      'invalid_json',
-    ]);
-    const [duration, long, , broken] = lines;
-    expect(duration).toMatchObject({
-      reason: 'invalid_duration',
-      field: 'duration',
-      message: 'rejected: invalid_duration',
-      raw_preview: letters.badDuration.raw,
-    });
-    expect(Object.keys(duration ?? {}).sort()).toEqual(
-      ['field', 'id', 'message', 'raw_preview', 'reason', 'received_at'].sort(),
-    );
-    expect(Number.isNaN(Date.parse(String(duration?.received_at)))).toBe(false);
-    expect(long?.raw_preview).toBe(letters.nowValidLong.raw.slice(0, 200));
-    expect(broken).toMatchObject({ field: null, raw_preview: letters.brokenJson.raw });
-    const ids = lines.map((line) => Number(line.id));
-    expect(ids).toEqual([...ids].sort((a, b) => b - a));
-  });
-
-  it('list --reason keeps that reason only, and --limit the newest N', async () => {
-    const callers = await run(['list', '--reason', 'invalid_caller']);
-    expect(callers.map((line) => line.raw_preview)).toEqual([
-      letters.nowValidLong.raw.slice(0, 200),
-      letters.nowValid.raw,
-    ]);
-    expect(await run(['list', '--reason', 'no_such_reason'])).toEqual([]);
-    expect((await run(['list', '--limit', '1'])).map((line) => line.reason)).toEqual(['invalid_duration']);
-    expect(
-      (await run(['list', '--reason', 'invalid_caller', '--limit', '1'])).map((line) => line.raw_preview),
-    ).toEqual([letters.nowValidLong.raw.slice(0, 200)]);
-  });
-
-  it.each([
-    ['--limit 0', ['list', '--limit', '0']],
-    ['a word for --limit', ['list', '--limit', 'all']],
-    ['a fraction for --limit', ['list', '--limit', '2.5']],
-    ['--limit above a million', ['replay', '--limit', '1000001']],
-    ['an unknown action', ['purge']],
-    ['no action', []],
-  ])('refuses %s with a UsageError', async (_what, args) => {
-    const out = new Output();
-    await expect(
-      runDlqCommand(args, {
-        databaseUrl: db.url,
-        natsUrl: inject('natsUrl'),
-        partitions: PARTITIONS,
-        logger,
-        out,
-      }),
-    ).rejects.toThrow(UsageError);
-    expect(out.text).toBe('');
-  });
-
-  it('replay --reason replays only that reason; a record that still fails is counted and not sent', async () => {
-    const before = (await storedCdrs()).length;
-    expect(await run(['replay', '--reason', 'invalid_duration'])).toEqual([{ replayed: 0, stillInvalid: 1 }]);
-    expect(await storedCdrs()).toHaveLength(before);
-  });
-
-  it('replay republishes the records that now decode on their partition subject, Msg-Id = call_id', async () => {
-    expect(await run(['replay'])).toEqual([{ replayed: 2, stillInvalid: 2 }]);
-    const stored = await storedCdrs();
-    expect(stored).toHaveLength(2);
-    expect(stored).toEqual(
-      expect.arrayContaining([
-        {
-          subject: `cdr.in.${partitionOf('2348012345678', PARTITIONS)}`,
-          data: letters.nowValid.raw,
-          msgId: 'dlq-b',
-        },
-        {
-          subject: `cdr.in.${partitionOf('15551234567', PARTITIONS)}`,
-          data: letters.nowValidLong.raw,
-          msgId: 'dlq-c',
-        },
-      ]),
-    );
-
-    // Replayed rows stay in dead_letters: a second run sends them again, and only the stream's duplicate
-    // window (Msg-Id = call_id) keeps them from being stored twice.
-    expect(await countOf(pool, 'SELECT count(*) AS n FROM dead_letters')).toBe(4);
-    expect(await run(['replay'])).toEqual([{ replayed: 2, stillInvalid: 2 }]);
-    expect(await storedCdrs()).toEqual(stored);
   });
 });

@@ -73,6 +73,8 @@ describe('sentinel publish', () => {
       dlqSubject: `test.${id}.cdr.dlq`,
       alertsStream: uniqueName('ALERTS'),
       alertsSubjectPrefix: `test.${id}.alerts`,
+      feedStream: uniqueName('CDR_FEED'),
+      feedSubjectPrefix: `test.${id}.cdr.feed`,
     });
     await ensureStreams(
       jsm,
@@ -83,7 +85,7 @@ describe('sentinel publish', () => {
   });
 
   afterAll(async () => {
-    for (const stream of [names.cdrStream, names.dlqStream, names.alertsStream])
+    for (const stream of [names.cdrStream, names.dlqStream, names.alertsStream, names.feedStream])
       await jsm.streams.delete(stream).catch(() => false);
     await nc.close();
     rmSync(folder, { recursive: true, force: true });

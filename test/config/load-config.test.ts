@@ -80,3 +80,59 @@ describe('loadConfig', () => {
     ]);
   });
 });
+
+describe('feed settings', () => {
+  const mappingYaml = 'name: mediation\nfields:\n  caller: a\n  callee: b\n  start: t\n  duration: d\n';
+  const files = (path: string): string => {
+    if (path === '/etc/sentinel/mediation.yaml') return mappingYaml;
+    if (path === '/etc/sentinel/broken.yaml') return 'fields:\n  caller: a\n';
+    throw new Error(`ENOENT ${path}`);
+  };
+
+  it('has no feed profiles by default, times in UTC and no country code', () => {
+    expect(loadConfig({}).feed).toEqual({ profiles: [], timeZone: 'UTC', numberPlan: {} });
+  });
+
+  it('reads profiles, mapping files and the numbering plan', () => {
+    const feed = loadConfig(
+      {
+        FEED_PROFILES: 'freeswitch, asterisk-csv,mapping:/etc/sentinel/mediation.yaml',
+        FEED_TIME_ZONE: 'Africa/Lagos',
+        FEED_COUNTRY_CODE: '+234',
+        FEED_TRUNK_PREFIX: '0',
+      },
+      files,
+    ).feed;
+    expect(feed.profiles.map((profile) => [profile.name, profile.profile])).toEqual([
+      ['freeswitch', 'freeswitch'],
+      ['asterisk-csv', 'asterisk-csv'],
+      ['mediation', 'mapping'],
+    ]);
+    expect(feed.profiles[2]?.mapping?.fields.caller).toEqual({ paths: ['a'] });
+    expect(feed.timeZone).toBe('Africa/Lagos');
+    expect(feed.numberPlan).toEqual({ countryCode: '234', trunkPrefix: '0' });
+  });
+
+  it.each([
+    [{ FEED_PROFILES: 'cisco' }, 'FEED_PROFILES', 'contract, freeswitch, asterisk-csv or mapping:'],
+    [{ FEED_PROFILES: 'seed-csv' }, 'FEED_PROFILES', 'needs a header row'],
+    [{ FEED_PROFILES: 'kamailio' }, 'FEED_PROFILES', 'not part of this build'],
+    [{ FEED_PROFILES: 'mapping' }, 'FEED_PROFILES', 'mapping:/path/to/file.yaml'],
+    [{ FEED_PROFILES: 'mapping:/etc/sentinel/missing.yaml' }, 'FEED_PROFILES', 'a readable mapping file'],
+    [{ FEED_PROFILES: 'mapping:/etc/sentinel/broken.yaml' }, 'FEED_PROFILES', 'fields.callee: is required'],
+    [{ FEED_PROFILES: 'freeswitch,freeswitch' }, 'FEED_PROFILES', 'each profile once'],
+    [{ FEED_TIME_ZONE: 'Lagos' }, 'FEED_TIME_ZONE', 'an IANA time zone'],
+    [{ FEED_COUNTRY_CODE: '0234' }, 'FEED_COUNTRY_CODE', '1-3 digits'],
+    [{ FEED_TRUNK_PREFIX: 'zero' }, 'FEED_TRUNK_PREFIX', '1-4 digits'],
+  ])('names the bad feed key: %o', (env, key, accepted) => {
+    let error: unknown;
+    try {
+      loadConfig(env, files);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).key).toBe(key);
+    expect((error as ConfigError).message).toContain(accepted);
+  });
+});

@@ -50,6 +50,7 @@ describe('migrate', () => {
     for (const name of [
       'fraud_alerts',
       'dead_letters',
+      'dead_letter_replays',
       'sink_offsets',
       'rule_settings',
       'allowlist',

@@ -44,6 +44,7 @@ function statsFor(batch: Batch): BatchStats {
     recordsWritten: batch.records.length,
     recordsSkipped: 0,
     recordsRejected: 0,
+    replaysDuplicate: 0,
     deadLettersWritten: batch.deadLetters.length,
     deadLettersSkipped: 0,
     alertsInserted: batch.alerts.length,

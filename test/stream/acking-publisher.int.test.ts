@@ -75,6 +75,8 @@ describe('acking publishers against JetStream', () => {
       dlqSubject: `test.${id}.cdr.dlq`,
       alertsStream: uniqueName('ALERTS'),
       alertsSubjectPrefix: `test.${id}.alerts`,
+      feedStream: uniqueName('CDR_FEED'),
+      feedSubjectPrefix: `test.${id}.cdr.feed`,
     });
     await ensureStreams(
       jsm,
@@ -84,7 +86,7 @@ describe('acking publishers against JetStream', () => {
   });
 
   afterAll(async () => {
-    for (const stream of [names.cdrStream, names.dlqStream, names.alertsStream])
+    for (const stream of [names.cdrStream, names.dlqStream, names.alertsStream, names.feedStream])
       await jsm.streams.delete(stream).catch(() => false);
     await nc.close();
   });

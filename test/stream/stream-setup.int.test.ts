@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { jetstreamManager, StorageType, type JetStreamManager } from '@nats-io/jetstream';
+import { jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { pino, type Logger } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +35,8 @@ function testNames(): StreamNames {
     dlqSubject: `test.${id}.cdr.dlq`,
     alertsStream: uniqueName('ALERTS'),
     alertsSubjectPrefix: `test.${id}.alerts`,
+    feedStream: uniqueName('CDR_FEED'),
+    feedSubjectPrefix: `test.${id}.cdr.feed`,
   });
 }
 
@@ -54,22 +56,24 @@ describe('ensureStreams', () => {
   });
 
   function settingsFor(names: StreamNames, overrides: Partial<StreamSettings> = {}): StreamSettings {
-    created.push(names.cdrStream, names.dlqStream, names.alertsStream);
+    created.push(names.cdrStream, names.dlqStream, names.feedStream, names.alertsStream);
     return { partitions: 8, cdrMaxAgeMs: 26 * 3_600_000, duplicateWindowMs: 120_000, names, ...overrides };
   }
 
-  it('creates the three streams, then reports them unchanged', async () => {
+  it('creates the four streams, then reports them unchanged', async () => {
     const names = testNames();
     const { logger, lines } = capturingLogger();
     const first = await ensureStreams(jsm, settingsFor(names), logger);
     expect(first).toEqual([
       { stream: names.cdrStream, action: 'created' },
       { stream: names.dlqStream, action: 'created' },
+      { stream: names.feedStream, action: 'created' },
       { stream: names.alertsStream, action: 'created' },
     ]);
     expect(lines.filter((line) => line.msg === 'stream created').map((line) => line.stream)).toEqual([
       names.cdrStream,
       names.dlqStream,
+      names.feedStream,
       names.alertsStream,
     ]);
 
@@ -85,10 +89,19 @@ describe('ensureStreams', () => {
     const alerts = (await jsm.streams.info(names.alertsStream)).config;
     expect(alerts.subjects).toEqual([`${names.alertsSubjectPrefix}.>`]);
     expect(alerts.duplicate_window).toBeGreaterThanOrEqual(120_000 * NANOS_PER_MS);
+    const feed = (await jsm.streams.info(names.feedStream)).config;
+    expect(feed.subjects).toEqual([`${names.feedSubjectPrefix}.*`]);
+    expect(feed.retention).toBe(RetentionPolicy.Workqueue);
+    expect(feed.max_age).toBe(26 * 3_600_000 * NANOS_PER_MS);
 
     lines.length = 0;
     const second = await ensureStreams(jsm, settingsFor(names), logger);
-    expect(second.map((change) => change.action)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+    expect(second.map((change) => change.action)).toEqual([
+      'unchanged',
+      'unchanged',
+      'unchanged',
+      'unchanged',
+    ]);
     expect(lines).toEqual([]);
   });
 
@@ -100,6 +113,8 @@ describe('ensureStreams', () => {
     expect(changes).toEqual([
       { stream: names.cdrStream, action: 'updated', changed: ['max_age'] },
       { stream: names.dlqStream, action: 'unchanged' },
+      // The feed keeps records as long as the CDR stream by default.
+      { stream: names.feedStream, action: 'updated', changed: ['max_age'] },
       { stream: names.alertsStream, action: 'unchanged' },
     ]);
     expect((await jsm.streams.info(names.cdrStream)).config.max_age).toBe(48 * 3_600_000 * NANOS_PER_MS);

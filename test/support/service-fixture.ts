@@ -2,7 +2,7 @@
  * A real engine for integration tests: its own nats-server (so stream names and subjects are isolated from
  * every other test), a fresh database, the real shard workers (compiled JS in dist/).
  */
-import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -54,7 +54,10 @@ export async function startTestStack(): Promise<TestStack> {
 }
 
 export function testConfig(stack: TestStack, overrides: Record<string, string> = {}): Config {
-  return loadConfig({ PATH: process.env.PATH ?? '', ...stack.env, ...overrides });
+  // Real files, as the process config reads them (FEED_PROFILES mapping files).
+  return loadConfig({ PATH: process.env.PATH ?? '', ...stack.env, ...overrides }, (path) =>
+    readFileSync(path, 'utf8'),
+  );
 }
 
 export async function startTestService(

@@ -1,11 +1,14 @@
 /**
- * A small piscina pool for CSV parsing. One thread by default: uploads are occasional, and the cores belong
+ * A small piscina pool for parsing uploads (CSV, or JSON through an input profile). One thread by default: uploads are occasional, and the cores belong
  * to the shard workers. The queue is bounded; a full queue is a 503, not unbounded memory held in uploads.
  */
 import { Piscina } from 'piscina';
 import { compiledSibling } from '../../shared/index.js';
 import { UnavailableError } from '../api-errors.js';
 import type { CsvParseResult, CsvParseTask } from './csv-protocol.js';
+
+/** What an upload is read with: everything in the task but the bytes and the clock. */
+export type UploadReading = Omit<CsvParseTask, 'csv' | 'nowMs'>;
 
 export interface CsvParsePoolOptions {
   /** @default 1 */
@@ -30,19 +33,14 @@ export class CsvParsePool {
     });
   }
 
-  async parse(csv: Buffer, options: { timeZone: string; maxErrors: number }): Promise<CsvParseResult> {
+  async parse(csv: Buffer, reading: UploadReading): Promise<CsvParseResult> {
     if (this.pool.queueSize >= this.maxQueue) {
       throw new UnavailableError('too many uploads are being parsed; retry shortly');
     }
     // Hand the bytes over without a copy when the Buffer owns its whole ArrayBuffer (large uploads do).
     const owned = csv.byteOffset === 0 && csv.byteLength === csv.buffer.byteLength;
     const bytes = owned ? new Uint8Array(csv.buffer, 0, csv.byteLength) : new Uint8Array(csv);
-    const task: CsvParseTask = {
-      csv: bytes,
-      timeZone: options.timeZone,
-      maxErrors: options.maxErrors,
-      nowMs: Date.now(),
-    };
+    const task: CsvParseTask = { ...reading, csv: bytes, nowMs: Date.now() };
     return await this.pool.run(task, { transferList: [bytes.buffer as ArrayBuffer] });
   }
 

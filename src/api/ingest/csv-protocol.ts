@@ -1,11 +1,16 @@
-/** The only messages crossing the boundary between the API thread and the CSV parsing workers (piscina). */
-import type { CdrJson } from '../../codec/index.js';
+/** The only messages crossing the boundary between the API thread and the upload parsing workers (piscina). */
+import type { CdrJson, MappingSpec, NumberPlan } from '../../codec/index.js';
 
 export interface CsvParseTask {
   /** The uploaded file, transferred (not copied) to the worker. */
   csv: Uint8Array;
-  /** IANA zone for the zone-less `call_date`/`call_time`. */
+  /** Input profile the file is read with (`seed-csv` unless the upload names another). */
+  profile: string;
+  /** IANA zone of times written without one (the seed's `call_date`/`call_time`, Master.csv). */
   timeZone: string;
+  numberPlan: NumberPlan;
+  /** The configured mapping file, for a mapping profile. */
+  mapping: MappingSpec | undefined;
   /** `Row N: …` messages kept; the count goes on. */
   maxErrors: number;
   /** The clock the future-start check uses, taken on the API thread. */

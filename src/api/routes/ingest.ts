@@ -1,24 +1,35 @@
 /**
- * CSV upload in the predecessor's format. The file is parsed and validated in a piscina worker; valid rows
- * are published to the CDR stream, so they take exactly the path switch traffic takes (dedup, windows,
- * alerts, the Postgres sink). `records_inserted` therefore counts records the stream accepted: they reach
- * `call_records` moments later. `?dry_run=true` (or POST /ingest/validate) only validates.
+ * CSV upload in the predecessor's format — or, with `?profile=`, a switch's own export (Asterisk Master.csv,
+ * FreeSWITCH JSON CDRs, JSON through a configured mapping file). The file is parsed and validated in a piscina
+ * worker; valid rows are published to the CDR stream, so they take exactly the path switch traffic takes
+ * (dedup, windows, alerts, the Postgres sink). `records_inserted` therefore counts records the stream
+ * accepted: they reach `call_records` moments later. `?dry_run=true` (or POST /ingest/validate) only validates.
  */
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { CdrJson } from '../../codec/index.js';
+import { profileEntry, type CdrJson, type ProfileEntry } from '../../codec/index.js';
 import type { ApiApp, ApiContext } from '../api-context.js';
 import { UnavailableError, ValidationFailedError } from '../api-errors.js';
 import { errorResponses } from '../schemas/common-schemas.js';
 import { rateLimitFor } from '../rate-limits.js';
 
 const CSV_FIELD = 'cdr_file';
+const DEFAULT_PROFILE = 'seed-csv';
+/** File names an upload may have, by the profile's format. */
+const FILE_NAME = { csv: /\.csv$/i, json: /\.(json|ndjson|jsonl)$/i } as const;
 const MAX_ERRORS_REPORTED = 1_000;
 /** Records per publishCdrs call: bounds what is in flight to NATS at once. */
 const PUBLISH_CHUNK = 5_000;
 
 const IngestQuery = Type.Object({
   dry_run: Type.Boolean({ default: false, description: 'Validate only; publish nothing' }),
+  profile: Type.String({
+    default: DEFAULT_PROFILE,
+    maxLength: 64,
+    description:
+      'Input profile: seed-csv (default), asterisk-csv, freeswitch, contract, or the name of a mapping file in ' +
+      'FEED_PROFILES (docs/feeds.md)',
+  }),
 });
 
 const IngestResponse = Type.Object({
@@ -44,8 +55,8 @@ const IngestResponse = Type.Object({
 });
 type IngestResponseBody = Static<typeof IngestResponse>;
 
-async function readUpload(request: FastifyRequest, maxBytes: number): Promise<Buffer> {
-  if (Buffer.isBuffer(request.body)) return request.body; // text/csv body
+async function readUpload(request: FastifyRequest, maxBytes: number, entry: ProfileEntry): Promise<Buffer> {
+  if (Buffer.isBuffer(request.body)) return request.body; // text/csv or application/x-ndjson body
   if (!request.isMultipart()) {
     throw new ValidationFailedError(
       `body.${CSV_FIELD}`,
@@ -57,9 +68,13 @@ async function readUpload(request: FastifyRequest, maxBytes: number): Promise<Bu
     file?.file.resume();
     throw new ValidationFailedError(`body.${CSV_FIELD}`, `body.${CSV_FIELD} is required (a .csv file)`);
   }
-  if (!/\.csv$/i.test(file.filename)) {
+  if (!FILE_NAME[entry.format].test(file.filename)) {
     file.file.resume();
-    throw new ValidationFailedError(`body.${CSV_FIELD}`, `body.${CSV_FIELD} must be a .csv file`);
+    const expected = entry.format === 'csv' ? 'a .csv file' : 'a .json, .ndjson or .jsonl file';
+    throw new ValidationFailedError(
+      `body.${CSV_FIELD}`,
+      `body.${CSV_FIELD} must be ${expected} for the ${entry.name} profile`,
+    );
   }
   return await file.toBuffer();
 }
@@ -100,10 +115,30 @@ function outcome(
 
 export function registerIngestRoutes(app: ApiApp, ctx: ApiContext): void {
   const maxBytes = ctx.config.ingestMaxBytes;
-  app.addContentTypeParser('text/csv', { parseAs: 'buffer', bodyLimit: maxBytes }, (_request, body, done) => {
-    done(null, body);
-  });
+  for (const type of ['text/csv', 'application/x-ndjson']) {
+    app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: maxBytes }, (_request, body, done) => {
+      done(null, body);
+    });
+  }
   const duration = ctx.metrics.histogram('sentinel_ingestion_duration_seconds');
+  const feed = ctx.config.feed;
+  /** The registry entry for `name` and the mapping it needs; a 400 naming query.profile when unusable. */
+  const uploadProfile = (name: string) => {
+    const mapping = feed.profiles.find((profile) => profile.name === name)?.mapping;
+    const entry = profileEntry(name, { mapping });
+    if (
+      entry === undefined ||
+      (entry.name === 'mapping' && mapping === undefined) ||
+      entry.name === 'kamailio'
+    ) {
+      const mappings = feed.profiles
+        .filter((profile) => profile.mapping !== undefined)
+        .map((profile) => profile.name);
+      const known = ['seed-csv', 'asterisk-csv', 'freeswitch', 'contract', ...mappings];
+      throw new ValidationFailedError('query.profile', `query.profile must be one of ${known.join(', ')}`);
+    }
+    return { entry, mapping };
+  };
 
   const handle = async (
     request: FastifyRequest,
@@ -111,9 +146,17 @@ export function registerIngestRoutes(app: ApiApp, ctx: ApiContext): void {
     dryRun: boolean,
   ): Promise<IngestResponseBody> => {
     const startedAt = performance.now();
-    const upload = await readUpload(request, maxBytes);
+    const profileName = (request.query as { profile?: string }).profile ?? DEFAULT_PROFILE;
+    const { entry, mapping } = uploadProfile(profileName);
+    const upload = await readUpload(request, maxBytes, entry);
     const bytes = upload.byteLength;
-    const parsed = await ctx.csv.parse(upload, { timeZone: 'UTC', maxErrors: MAX_ERRORS_REPORTED });
+    const parsed = await ctx.csv.parse(upload, {
+      profile: profileName,
+      timeZone: feed.timeZone,
+      numberPlan: feed.numberPlan,
+      mapping,
+      maxErrors: MAX_ERRORS_REPORTED,
+    });
     if (parsed.fileError !== undefined)
       throw new ValidationFailedError(`body.${CSV_FIELD}`, parsed.fileError);
     const { published, duplicates } = dryRun
@@ -135,8 +178,17 @@ export function registerIngestRoutes(app: ApiApp, ctx: ApiContext): void {
       processing_time_seconds: Math.round(seconds * 1_000) / 1_000,
     };
     request.log.info(
-      { bytes, rows: parsed.rowCount, valid, invalid: parsed.errorCount, published, duplicates, dryRun },
-      'CSV upload processed',
+      {
+        bytes,
+        profile: profileName,
+        rows: parsed.rowCount,
+        valid,
+        invalid: parsed.errorCount,
+        published,
+        duplicates,
+        dryRun,
+      },
+      'upload processed',
     );
     // No valid row at all: 422 so `curl -f` and scripts notice, with the same body listing the row errors.
     if (body.status === 'error') void reply.code(422);
@@ -147,7 +199,7 @@ export function registerIngestRoutes(app: ApiApp, ctx: ApiContext): void {
     summary,
     description,
     tags: ['ingest'],
-    consumes: ['multipart/form-data', 'text/csv'],
+    consumes: ['multipart/form-data', 'text/csv', 'application/x-ndjson'],
     querystring: IngestQuery,
     response: { 200: IngestResponse, ...errorResponses(413, 415, 429, 503), 422: IngestResponse },
   });
@@ -163,7 +215,10 @@ export function registerIngestRoutes(app: ApiApp, ctx: ApiContext): void {
         'Upload a CSV of CDRs',
         `multipart/form-data with the file in field \`${CSV_FIELD}\` (.csv), or a text/csv body. Columns: ` +
           'call_date (YYYY-MM-DD), call_time (HH:MM:SS, UTC), caller_number, callee_number, duration_seconds ' +
-          '[, call_direction, termination_cause, location_code]. Valid rows go to the CDR stream.',
+          '[, call_direction, termination_cause, location_code]. Valid rows go to the CDR stream. With ' +
+          '`profile=asterisk-csv` the file is an Asterisk Master.csv; with a JSON profile (freeswitch, contract, a ' +
+          'configured mapping) it is NDJSON or concatenated JSON documents (.json/.ndjson/.jsonl). Times without ' +
+          'a zone are read in FEED_TIME_ZONE, national numbers use FEED_COUNTRY_CODE.',
       ),
     },
     async (request, reply) => await handle(request, reply, request.query.dry_run),

@@ -20,6 +20,7 @@ import {
   type CallDirection,
   type Cdr,
   type CdrJson,
+  type CdrReason,
 } from '../cdr.js';
 import { validateCdrObject } from '../cdr-decoder.js';
 import { isPrintableText, parsePhoneDigits } from '../cdr-fields.js';
@@ -54,7 +55,31 @@ export interface CsvCdrRecord {
   json: CdrJson;
 }
 
-export type CsvRowResult = { ok: true; record: CsvCdrRecord } | { ok: false; row: number; error: string };
+export type CsvRowResult =
+  | { ok: true; record: CsvCdrRecord }
+  | {
+      ok: false;
+      row: number;
+      /** `Row N: message`, the predecessor's wording. */
+      error: string;
+      /** The message without the row number. */
+      message: string;
+      reason: CdrReason;
+      /** The contract field the problem is in, when there is one. */
+      field: string | undefined;
+    };
+
+/** Contract field and reason of each seed column's problems. */
+const COLUMN_PROBLEMS: Record<CsvColumn, { field: string; reason: CdrReason }> = {
+  call_date: { field: 'start', reason: 'invalid_start' },
+  call_time: { field: 'start', reason: 'invalid_start' },
+  caller_number: { field: 'caller', reason: 'invalid_caller' },
+  callee_number: { field: 'callee', reason: 'invalid_callee' },
+  duration_seconds: { field: 'duration', reason: 'bad_duration' },
+  call_direction: { field: 'direction', reason: 'invalid_optional_field' },
+  termination_cause: { field: 'cause', reason: 'invalid_optional_field' },
+  location_code: { field: 'cell', reason: 'invalid_optional_field' },
+};
 
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME_PATTERN = /^(\d{1,2}):(\d{2}):(\d{2})$/;
@@ -110,15 +135,24 @@ export class CsvCdrConverter {
       const at = this.columnIndex[column];
       return at < 0 ? '' : (values[at] ?? '').trim();
     };
-    const fail = (error: string): CsvRowResult => ({ ok: false, row, error: `Row ${row}: ${error}` });
+    const fail = (message: string, column: CsvColumn, reason?: CdrReason): CsvRowResult => ({
+      ok: false,
+      row,
+      error: `Row ${row}: ${message}`,
+      message,
+      reason: reason ?? COLUMN_PROBLEMS[column].reason,
+      field: COLUMN_PROBLEMS[column].field,
+    });
 
-    for (const column of CSV_REQUIRED_COLUMNS) if (cell(column) === '') return fail(`Missing ${column}`);
+    for (const column of CSV_REQUIRED_COLUMNS)
+      if (cell(column) === '') return fail(`Missing ${column}`, column, 'missing_field');
     const dateText = cell('call_date');
     const timeText = cell('call_time');
     const date = DATE_PATTERN.exec(dateText);
-    if (date === null) return fail(`Invalid call_date: ${shown(dateText)} (expected YYYY-MM-DD)`);
+    if (date === null)
+      return fail(`Invalid call_date: ${shown(dateText)} (expected YYYY-MM-DD)`, 'call_date');
     const time = TIME_PATTERN.exec(timeText);
-    if (time === null) return fail(`Invalid call_time: ${shown(timeText)} (expected HH:MM:SS)`);
+    if (time === null) return fail(`Invalid call_time: ${shown(timeText)} (expected HH:MM:SS)`, 'call_time');
     const civil = {
       year: Number(date[1]),
       month: Number(date[2]),
@@ -128,33 +162,40 @@ export class CsvCdrConverter {
       second: Number(time[3]),
     };
     if (!validCivilFields(civil.year, civil.month, civil.day, 0, 0, 0)) {
-      return fail(`Invalid call_date: ${shown(dateText)} (expected YYYY-MM-DD)`);
+      return fail(`Invalid call_date: ${shown(dateText)} (expected YYYY-MM-DD)`, 'call_date');
     }
     if (!validCivilFields(2000, 1, 1, civil.hour, civil.minute, civil.second)) {
-      return fail(`Invalid call_time: ${shown(timeText)} (expected HH:MM:SS)`);
+      return fail(`Invalid call_time: ${shown(timeText)} (expected HH:MM:SS)`, 'call_time');
     }
     const startMs = this.clock(civil);
-    if (startMs < MIN_START_MS) return fail(`call_date ${dateText} is before 2000-01-01`);
+    if (startMs < MIN_START_MS) return fail(`call_date ${dateText} is before 2000-01-01`, 'call_date');
     if (startMs > this.nowMs + this.maxFutureSkewMs)
-      return fail(`call_date/call_time ${dateText} ${timeText} is in the future`);
+      return fail(
+        `call_date/call_time ${dateText} ${timeText} is in the future`,
+        'call_date',
+        'start_in_future',
+      );
 
     const callerText = cell('caller_number');
     const caller = parsePhoneDigits(callerText);
-    if (caller < 0) return fail(`Invalid phone number format: ${shown(callerText)} (caller_number)`);
+    if (caller < 0)
+      return fail(`Invalid phone number format: ${shown(callerText)} (caller_number)`, 'caller_number');
     const calleeText = cell('callee_number');
     const callee = parsePhoneDigits(calleeText);
-    if (callee < 0) return fail(`Invalid phone number format: ${shown(calleeText)} (callee_number)`);
+    if (callee < 0)
+      return fail(`Invalid phone number format: ${shown(calleeText)} (callee_number)`, 'callee_number');
 
     const durationText = cell('duration_seconds');
     const duration = WHOLE_NUMBER_PATTERN.test(durationText) ? Number(durationText) : -1;
     if (duration < 0 || duration > MAX_DURATION_SECONDS) {
       return fail(
         `Invalid duration_seconds: ${shown(durationText)} (expected whole seconds 0..${MAX_DURATION_SECONDS})`,
+        'duration_seconds',
       );
     }
 
     const optional = this.readOptional(cell);
-    if (typeof optional === 'string') return fail(optional);
+    if ('problem' in optional) return fail(optional.problem, optional.column);
 
     const json: CdrJson = {
       call_id: this.callId(startMs, caller, callee, duration, optional),
@@ -168,33 +209,40 @@ export class CsvCdrConverter {
     if (optional.cell !== undefined) json.cell = optional.cell;
     // The same rules the engine applies to what switches send: a row accepted here is never dead-lettered.
     const checked = validateCdrObject(json, { nowMs: this.nowMs, maxFutureSkewMs: this.maxFutureSkewMs });
-    if (!checked.ok) return fail(checked.message);
+    if (!checked.ok) {
+      const { message, reason, field } = checked;
+      return { ok: false, row, error: `Row ${row}: ${message}`, message, reason, field };
+    }
     return { ok: true, record: { row, cdr: checked.cdr, json } };
   }
 
   private readOptional(
     cell: (column: CsvColumn) => string,
-  ): string | { direction?: CallDirection; cause?: number; cell?: string } {
+  ): { problem: string; column: CsvColumn } | { direction?: CallDirection; cause?: number; cell?: string } {
     const result: { direction?: CallDirection; cause?: number; cell?: string } = {};
     const directionText = cell('call_direction');
     if (directionText !== '') {
       const direction = directionText.toLowerCase();
       if (direction !== 'inbound' && direction !== 'outbound') {
-        return `Invalid call_direction: ${shown(directionText)} (expected inbound or outbound)`;
+        const problem = `Invalid call_direction: ${shown(directionText)} (expected inbound or outbound)`;
+        return { problem, column: 'call_direction' };
       }
       result.direction = direction;
     }
     const causeText = cell('termination_cause');
     if (causeText !== '') {
       const cause = WHOLE_NUMBER_PATTERN.test(causeText) ? Number(causeText) : -1;
-      if (cause < 0 || cause > 127)
-        return `Invalid termination_cause: ${shown(causeText)} (expected a Q.850 cause 0..127)`;
+      if (cause < 0 || cause > 127) {
+        const problem = `Invalid termination_cause: ${shown(causeText)} (expected a Q.850 cause 0..127)`;
+        return { problem, column: 'termination_cause' };
+      }
       result.cause = cause;
     }
     const location = cell('location_code');
     if (location !== '') {
       if (!isPrintableText(location, MAX_SHORT_TEXT_LENGTH)) {
-        return `Invalid location_code: ${shown(location)} (expected up to ${MAX_SHORT_TEXT_LENGTH} printable characters)`;
+        const problem = `Invalid location_code: ${shown(location)} (expected up to ${MAX_SHORT_TEXT_LENGTH} printable characters)`;
+        return { problem, column: 'location_code' };
       }
       result.cell = location;
     }

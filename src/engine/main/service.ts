@@ -15,6 +15,7 @@ import { compiledSibling } from '../../shared/index.js';
 import { maintainPartitions, migrate } from '../../sinks/index.js';
 import { CdrPublisher, ensureStreams, natsServers } from '../../stream/index.js';
 import { EngineRuntimePort } from './engine-port-impl.js';
+import { FeedSupervisor } from './feed-supervisor.js';
 import { resolveInfrastructure, type Infrastructure } from './infrastructure.js';
 import { InstanceOwnership, instanceToken } from './instance-ownership.js';
 import { defaultRuleSettingsDoc, toRuleSettings } from './rules-mapping.js';
@@ -22,7 +23,7 @@ import { WorkerSupervisor } from './worker-supervisor.js';
 import { randomBytes } from 'node:crypto';
 
 const MAINTENANCE_INTERVAL_MS = 3_600_000;
-export const STREAM_NAMES = { cdr: 'CDR', dlq: 'CDR_DLQ', alerts: 'ALERTS' } as const;
+export const STREAM_NAMES = { cdr: 'CDR', dlq: 'CDR_DLQ', alerts: 'ALERTS', feed: 'CDR_FEED' } as const;
 export const ALERTS_SUBJECT_PREFIX = 'sentinel.alerts';
 
 export interface ServiceOptions {
@@ -39,6 +40,8 @@ export interface Service {
   metrics: Metrics;
   engine: EngineRuntimePort;
   supervisor: WorkerSupervisor;
+  /** The feed normaliser thread; undefined when FEED_PROFILES is empty. */
+  feed: FeedSupervisor | undefined;
   pool: pg.Pool;
   nc: NatsConnection;
   infrastructure: Infrastructure;
@@ -117,7 +120,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
       natsUrl: infrastructure.natsUrl,
       databaseUrl: infrastructure.databaseUrl,
       rules,
-      streams: { ...STREAM_NAMES },
+      streams: { cdr: STREAM_NAMES.cdr, dlq: STREAM_NAMES.dlq, alerts: STREAM_NAMES.alerts },
       consumerGroup,
       owner: token,
     }),
@@ -125,6 +128,22 @@ export async function startService(config: Config, options: ServiceOptions): Pro
       late.ownership?.partitionState(partition, state, supervisor.placedAtMs(partition)),
   });
   supervisor.start();
+  const feed =
+    config.feed.profiles.length === 0
+      ? undefined
+      : new FeedSupervisor({
+          startup: {
+            config,
+            natsUrl: infrastructure.natsUrl,
+            databaseUrl: infrastructure.databaseUrl,
+            streams: { feed: STREAM_NAMES.feed },
+            consumerGroup,
+          },
+          workerFile: compiledSibling(import.meta.url, '../feed/feed-thread.js'),
+          metrics,
+          logger,
+        });
+  feed?.start();
   logger.info(
     { instance: config.instanceName, token, workers: config.workers, cores: availableParallelism() },
     'shard workers starting; partitions are claimed through leases',
@@ -211,13 +230,16 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     ]);
     if (handedOff === false) logger.warn('partition hand-offs did not finish before the deadline');
     engine.stop();
-    const clean = await supervisor.shutdown(config.shutdownTimeoutMs);
+    const [clean, feedClean] = await Promise.all([
+      supervisor.shutdown(config.shutdownTimeoutMs),
+      feed?.shutdown(config.shutdownTimeoutMs) ?? true,
+    ]);
     await publisher.close().catch(() => undefined);
     await nc.drain().catch(() => undefined);
     await pool.end().catch(() => undefined);
     await infrastructure.stop();
-    logger.info({ clean }, 'shutdown complete');
-    return clean;
+    logger.info({ clean: clean && feedClean }, 'shutdown complete');
+    return clean && feedClean;
   };
 
   return {
@@ -225,6 +247,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     metrics,
     engine,
     supervisor,
+    feed,
     pool,
     nc,
     infrastructure,

@@ -4,6 +4,7 @@
  */
 import { initialSchema } from './0001-initial.js';
 import { partitionFencing } from './0002-partition-fencing.js';
+import { deadLetterReplays } from './0003-dead-letter-replays.js';
 
 export interface Migration {
   /** Positive, unique, ascending. */
@@ -14,4 +15,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema, partitionFencing];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, partitionFencing, deadLetterReplays];

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 /**
  * One API under test: a fresh Postgres database (migrated), the suite's nats-server, the engine port and a
  * server from `buildApiServer`. Requests go through `app.inject()`; feed tests `listen({ port: 0 })`.
@@ -66,17 +67,20 @@ export interface HarnessOptions {
 }
 
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({
-    ENVIRONMENT: 'test',
-    API_KEYS: `analyst:${hashApiKey(ANALYST_KEY)},ops:${hashApiKey(OPS_KEY)}`,
-    JWT_SECRET,
-    JWT_ISSUER,
-    JWT_AUDIENCE,
-    WINDOWS: '10m,1h,24h',
-    WORKERS: '1',
-    PARTITIONS: '4',
-    ...env,
-  });
+  return loadConfig(
+    {
+      ENVIRONMENT: 'test',
+      API_KEYS: `analyst:${hashApiKey(ANALYST_KEY)},ops:${hashApiKey(OPS_KEY)}`,
+      JWT_SECRET,
+      JWT_ISSUER,
+      JWT_AUDIENCE,
+      WINDOWS: '10m,1h,24h',
+      WORKERS: '1',
+      PARTITIONS: '4',
+      ...env,
+    },
+    (path) => readFileSync(path, 'utf8'),
+  );
 }
 
 export async function startApiHarness(options: HarnessOptions = {}): Promise<ApiHarness> {
