@@ -39,7 +39,8 @@ export interface FeedConfig {
   numberPlan: NumberPlan;
 }
 
-const FEED_PROFILE_CHOICES = 'a list of contract, freeswitch, asterisk-csv or mapping:/path/to/file.yaml';
+const FEED_PROFILE_CHOICES =
+  'a list of contract, freeswitch, asterisk-csv, kamailio or mapping:/path/to/file.yaml';
 
 function readMapping(entry: string, path: string, readFile: (path: string) => string): MappingSpec {
   let text: string;

@@ -46,7 +46,10 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', 'one of trace, debug, info, warn, error, fatal, silent'],
     [{ WINDOWS: '10 minutes' }, 'WINDOWS', 'a duration such as'],
     [{ NATS_URL: 'http://localhost' }, 'NATS_URL', 'nats: or tls:'],
-    [{ INSTANCE_COUNT: '4', INSTANCE_INDEX: '4' }, 'INSTANCE_INDEX', 'an integer from 0 to 3'],
+    [{ INSTANCE_INDEX: '0' }, 'INSTANCE_INDEX', 'unset: partitions are now claimed through leases'],
+    [{ LEASE_TTL: '1s' }, 'LEASE_TTL', 'a duration from 2s to 300s'],
+    [{ CHECKPOINT_STORE: 's3' }, 'CHECKPOINT_STORE', 'nats, local'],
+    [{ INSTANCE_NAME: 'a b' }, 'INSTANCE_NAME', 'letters, digits, - and _'],
     [{ ALLOWLIST: '12ab' }, 'ALLOWLIST', 'E.164 numbers or prefixes'],
     [{ CDR_MAX_AGE: '1h' }, 'CDR_MAX_AGE', 'at least the longest window'],
     [{ DEMO: 'maybe' }, 'DEMO', 'true or false'],
@@ -114,9 +117,8 @@ describe('feed settings', () => {
   });
 
   it.each([
-    [{ FEED_PROFILES: 'cisco' }, 'FEED_PROFILES', 'contract, freeswitch, asterisk-csv or mapping:'],
+    [{ FEED_PROFILES: 'cisco' }, 'FEED_PROFILES', 'contract, freeswitch, asterisk-csv, kamailio or mapping:'],
     [{ FEED_PROFILES: 'seed-csv' }, 'FEED_PROFILES', 'needs a header row'],
-    [{ FEED_PROFILES: 'kamailio' }, 'FEED_PROFILES', 'not part of this build'],
     [{ FEED_PROFILES: 'mapping' }, 'FEED_PROFILES', 'mapping:/path/to/file.yaml'],
     [{ FEED_PROFILES: 'mapping:/etc/sentinel/missing.yaml' }, 'FEED_PROFILES', 'a readable mapping file'],
     [{ FEED_PROFILES: 'mapping:/etc/sentinel/broken.yaml' }, 'FEED_PROFILES', 'fields.callee: is required'],
