@@ -5,17 +5,16 @@
  * callees, about a second each. Checked twice: what Kamailio published (one record per call, fields right),
  * then what the engine made of it (every call stored once; the burst's caller alerted, nobody else).
  *
- * Kamailio publishes to the engine's own nats-server, where the feed normaliser will read `cdr.feed.<profile>`;
- * until it lands, `normaliseKamailioFeed` below does its job.
+ * Kamailio publishes to the engine's own nats-server, where the engine's feed normaliser (FEED_PROFILES=kamailio)
+ * reads `cdr.feed.kamailio`, converts each record with the `kamailio` profile and republishes it partitioned.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { kamailioJsonProfile, validateCdrObject, type KamailioCdr } from '../../src/codec/index.js';
+import type { KamailioCdr } from '../../src/codec/index.js';
 import type { Service } from '../../src/engine/index.js';
-import { CdrPublisher } from '../../src/stream/index.js';
 import { countOf } from '../support/databases.js';
 import { startKamailio, type KamailioProcess } from '../support/kamailio-process.js';
 import { requireSipTools } from '../support/sip-tools.js';
@@ -49,47 +48,6 @@ const BURST_CALLS: readonly PlannedCall[] = Array.from({ length: 60 }, (_, i) =>
 }));
 const ALL_CALLS = [...NORMAL_CALLS, ...BURST_CALLS];
 
-/**
- * Stand-in for the engine's feed normaliser, for `cdr.feed.kamailio` only: convert each record with the
- * `kamailio` profile, validate it with the contract's validator, publish it on its partition `cdr.in.<p>`.
- * When the real normaliser lands, delete this function and its uses (start, `rejected`, stop): the engine then
- * reads `cdr.feed.kamailio` itself, and the engine-side assertions stay as they are.
- */
-function normaliseKamailioFeed(
-  nc: NatsConnection,
-  partitions: number,
-): { rejected: string[]; stop(): Promise<void> } {
-  const publisher = new CdrPublisher(nc, { partitions });
-  const rejected: string[] = [];
-  const subscription = nc.subscribe(FEED_SUBJECT);
-  const pump = (async () => {
-    for await (const message of subscription) {
-      let value: unknown;
-      try {
-        value = JSON.parse(message.string());
-      } catch {
-        rejected.push(`invalid_json: ${message.string()}`);
-        continue;
-      }
-      const outcome =
-        typeof value === 'object' && value !== null && !Array.isArray(value)
-          ? kamailioJsonProfile.fromJson(value as Record<string, unknown>)
-          : { ok: false as const, reason: 'not_an_object', message: 'not a JSON object' };
-      const result = outcome.ok ? validateCdrObject(outcome.record) : outcome;
-      if (result.ok) await publisher.publishCdr(result.cdr);
-      else rejected.push(`${result.reason}: ${result.message} in ${message.string()}`);
-    }
-  })();
-  return {
-    rejected,
-    async stop() {
-      subscription.unsubscribe();
-      await pump;
-      await publisher.close();
-    },
-  };
-}
-
 /** Collects every record Kamailio publishes, as parsed JSON. */
 function collectFeed(nc: NatsConnection): { records: KamailioCdr[]; subscription: Subscription } {
   const records: KamailioCdr[] = [];
@@ -110,7 +68,6 @@ describe('Kamailio + sipp feeding the engine', () => {
   let service: Service;
   let nc: NatsConnection;
   let feed: ReturnType<typeof collectFeed>;
-  let normaliser: ReturnType<typeof normaliseKamailioFeed>;
   let callee: SippCallee;
   let kamailio: KamailioProcess;
   let callsStartedS: number;
@@ -125,10 +82,9 @@ describe('Kamailio + sipp feeding the engine', () => {
     requireSipTools();
     workDir = mkdtempSync(join(tmpdir(), 'sentinel-sipp-'));
     stack = await startTestStack();
-    service = await startTestService(stack);
+    service = await startTestService(stack, { FEED_PROFILES: 'kamailio' });
     nc = await connect({ servers: stack.natsUrl, name: 'kamailio-feed-test' });
     feed = collectFeed(nc);
-    normaliser = normaliseKamailioFeed(nc, Number(stack.env.PARTITIONS));
     await nc.flush();
 
     callee = await startSippCallee(workDir);
@@ -169,7 +125,6 @@ describe('Kamailio + sipp feeding the engine', () => {
   afterAll(async () => {
     await callee?.stop();
     await kamailio?.stop();
-    await normaliser?.stop();
     feed?.subscription.unsubscribe();
     await nc?.close();
     await service?.stop();
@@ -232,7 +187,6 @@ describe('Kamailio + sipp feeding the engine', () => {
           `SELECT count(*) AS n FROM fraud_alerts WHERE suspect_number = '${SIM_BOX_CALLER}'`,
         )) > 0,
     );
-    expect(normaliser.rejected).toEqual([]);
     expect(await countOf(service.pool, 'SELECT count(*) AS n FROM dead_letters')).toBe(0);
 
     const stored = await service.pool.query<{
