@@ -46,7 +46,11 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', 'one of trace, debug, info, warn, error, fatal, silent'],
     [{ WINDOWS: '10 minutes' }, 'WINDOWS', 'a duration such as'],
     [{ NATS_URL: 'http://localhost' }, 'NATS_URL', 'nats: or tls:'],
-    [{ INSTANCE_COUNT: '4', INSTANCE_INDEX: '4' }, 'INSTANCE_INDEX', 'an integer from 0 to 3'],
+    // Static ownership is gone: a leftover key fails fast instead of seeming to decide anything.
+    [{ INSTANCE_INDEX: '0' }, 'INSTANCE_INDEX', 'partitions are now claimed through leases'],
+    [{ INSTANCE_COUNT: '4' }, 'INSTANCE_COUNT', 'partitions are now claimed through leases'],
+    [{ LEASE_TTL: '1s' }, 'LEASE_TTL', 'a duration from 2s to 300s'],
+    [{ CHECKPOINT_STORE: 's3' }, 'CHECKPOINT_STORE', 'nats, local'],
     [{ ALLOWLIST: '12ab' }, 'ALLOWLIST', 'E.164 numbers or prefixes'],
     [{ CDR_MAX_AGE: '1h' }, 'CDR_MAX_AGE', 'at least the longest window'],
     [{ DEMO: 'maybe' }, 'DEMO', 'true or false'],
