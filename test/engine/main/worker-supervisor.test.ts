@@ -448,7 +448,7 @@ describe('WorkerSupervisor', () => {
 
   it('keeps sentinel_last_detection_timestamp at the latest evaluation any worker reports, not the clock', async () => {
     const evaluatedAtMs = [1_700_000_000_000, 1_700_000_500_900];
-    const fixture = new Fixture((workerId) => ({ lastEvaluatedAtMs: evaluatedAtMs[workerId] }));
+    const fixture = new Fixture((workerId) => ({ lastEvaluatedAtMs: evaluatedAtMs[workerId] ?? 0 }));
     await fixture.started();
     await until(() => fixture.supervisor.statuses().every((s) => s.health !== undefined), 'health reported');
     expect(await fixture.lastDetection()).toBe(1_700_000_500);
