@@ -46,7 +46,9 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', 'one of trace, debug, info, warn, error, fatal, silent'],
     [{ WINDOWS: '10 minutes' }, 'WINDOWS', 'a duration such as'],
     [{ NATS_URL: 'http://localhost' }, 'NATS_URL', 'nats: or tls:'],
-    [{ INSTANCE_INDEX: '0' }, 'INSTANCE_INDEX', 'unset: partitions are now claimed through leases'],
+    // Static ownership is gone: a leftover key fails fast instead of seeming to decide anything.
+    [{ INSTANCE_INDEX: '0' }, 'INSTANCE_INDEX', 'partitions are now claimed through leases'],
+    [{ INSTANCE_COUNT: '4' }, 'INSTANCE_COUNT', 'partitions are now claimed through leases'],
     [{ LEASE_TTL: '1s' }, 'LEASE_TTL', 'a duration from 2s to 300s'],
     [{ CHECKPOINT_STORE: 's3' }, 'CHECKPOINT_STORE', 'nats, local'],
     [{ INSTANCE_NAME: 'a b' }, 'INSTANCE_NAME', 'letters, digits, - and _'],

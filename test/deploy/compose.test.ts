@@ -1,6 +1,7 @@
 /**
  * deploy/docker-compose.yaml cannot be started here (no Docker daemon), so these checks hold it to what
- * the engine and the other files expect: engine env vars, partition split, mounts, targets, shutdown.
+ * the engine and the other files expect: engine env vars, `--scale engine=N` (nothing per replica), mounts,
+ * scrape targets, shutdown.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -44,38 +45,47 @@ const engineNames = Object.keys(services).filter(
   (name) => dig(services[name], 'build', 'dockerfile') === 'deploy/Dockerfile',
 );
 
+const engine = services.engine;
+
 describe('docker compose stack', () => {
-  it('has NATS, Postgres, Prometheus, Grafana and engine replicas built from deploy/Dockerfile', () => {
-    expect(Object.keys(services).sort()).toEqual(
-      ['engine-0', 'engine-1', 'grafana', 'nats', 'postgres', 'prometheus'].sort(),
-    );
-    expect(engineNames).toEqual(['engine-0', 'engine-1']);
-    for (const name of engineNames) {
-      expect(dig(services[name], 'build', 'context')).toBe('..');
-      expect(existsSync(repoPath('deploy/Dockerfile'))).toBe(true);
-    }
+  it('has NATS, Postgres, Prometheus, Grafana and one engine service built from deploy/Dockerfile', () => {
+    expect(Object.keys(services).sort()).toEqual(['engine', 'grafana', 'nats', 'postgres', 'prometheus']);
+    expect(engineNames).toEqual(['engine']);
+    expect(dig(engine, 'build', 'context')).toBe('..');
+    expect(existsSync(repoPath('deploy/Dockerfile'))).toBe(true);
   });
 
-  it("engine replicas set only variables the engine reads, and each one's config validates", () => {
-    const indexes: number[] = [];
-    for (const name of engineNames) {
-      const env = environment(services[name]);
-      expect(
-        Object.keys(env).filter((key) => !(CONFIG_KEYS as readonly string[]).includes(key)),
-        name,
-      ).toEqual([]);
-      const config = loadConfig(env);
-      expect(config.instanceCount, name).toBe(engineNames.length);
-      indexes.push(config.instanceIndex);
-      expect(config.natsUrl).toBe('nats://nats:4222');
-      expect(config.environment).toBe('production');
-      expect(config.auth.apiKeyHashes.length, `${name} needs a credential in production`).toBeGreaterThan(0);
-    }
-    expect(indexes.sort()).toEqual(engineNames.map((_name, i) => i));
+  it('scales with --scale engine=N: no container name, no fixed host port, no volume, nothing per replica', () => {
+    expect(dig(engine, 'container_name')).toBeUndefined();
+    expect(dig(engine, 'hostname')).toBeUndefined();
+    // A container port alone: Docker picks a free host port for each replica.
+    const ports = arrayAt(engine, 'ports');
+    expect(ports).toEqual(['8000']);
+    expect(arrayAt(engine, 'volumes')).toEqual([]);
+    expect(Object.keys(objectAt(compose, 'volumes')).filter((name) => name.includes('engine'))).toEqual([]);
+    const env = environment(engine);
+    for (const key of ['INSTANCE_INDEX', 'INSTANCE_COUNT', 'INSTANCE_NAME'])
+      expect(Object.keys(env)).not.toContain(key);
+  });
+
+  it('sets only variables the engine reads, and the config every replica gets validates', () => {
+    const env = environment(engine);
+    expect(Object.keys(env).filter((key) => !(CONFIG_KEYS as readonly string[]).includes(key))).toEqual([]);
+    // Each replica names itself after its container's host name (unique per container).
+    const config = loadConfig({ ...env, INSTANCE_NAME: '3f9c2a7be1d4' });
+    expect(config.natsUrl).toBe('nats://nats:4222');
+    expect(config.environment).toBe('production');
+    expect(config.auth.apiKeyHashes.length, 'production needs a credential').toBeGreaterThan(0);
+    // Checkpoints in NATS, where whichever replica takes a partition over finds them.
+    expect(config.checkpointStore).toBe('nats');
+    // One NATS node: one copy of everything, and the runbook must not claim more.
+    expect(config.streamReplicas).toBe(1);
+    // A demo day from every replica would be published N times: off unless asked for.
+    expect(config.demo).toBe(false);
   });
 
   it('the demo API key the docs give matches the hash the stack accepts', () => {
-    const env = environment(services['engine-0']);
+    const env = environment(engine);
     const demoHash = createHash('sha256').update('sentinel-demo-key').digest('hex');
     expect(env.API_KEYS).toBe(`demo:${demoHash}`);
     expect(readRepoFile('docs/deploy.md')).toContain('X-API-Key: sentinel-demo-key');
@@ -83,7 +93,7 @@ describe('docker compose stack', () => {
 
   it('points the engine at the Postgres service with its credentials and database', () => {
     const postgres = environment(services.postgres);
-    const url = new URL(environment(services['engine-0']).DATABASE_URL ?? '');
+    const url = new URL(environment(engine).DATABASE_URL ?? '');
     expect(url.hostname).toBe('postgres');
     expect(url.username).toBe(postgres.POSTGRES_USER);
     expect(url.password).toBe(postgres.POSTGRES_PASSWORD);
@@ -96,8 +106,7 @@ describe('docker compose stack', () => {
     const command = arrayAt(services.nats, 'command');
     expect(command.slice(-1)).toEqual(['/etc/nats/nats-server.conf']);
     const mapping = partitionMappingCount(readRepoFile('deploy/nats/nats-server.conf'));
-    for (const name of engineNames)
-      expect(String(mapping), name).toBe(environment(services[name]).PARTITIONS);
+    expect(String(mapping)).toBe(environment(engine).PARTITIONS);
   });
 
   it('mounts only files that exist', () => {
@@ -110,27 +119,29 @@ describe('docker compose stack', () => {
     }
   });
 
-  it('Prometheus scrapes every engine replica and nothing else under sentinel-engine', () => {
+  it('Prometheus finds every engine replica through the service name, on the engine port', () => {
     const prometheus = loadYamlObject(repoPath('deploy/prometheus/prometheus.yml'));
     const job = arrayAt(prometheus, 'scrape_configs').find(
       (candidate) => stringAt(candidate, 'job_name') === 'sentinel-engine',
     );
-    const targets = arrayAt(job, 'static_configs').flatMap((entry) => arrayAt(entry, 'targets'));
-    expect(targets).toEqual(engineNames.map((name) => `${name}:8000`));
+    expect(arrayAt(job, 'static_configs')).toEqual([]);
+    const discovery = arrayAt(job, 'dns_sd_configs');
+    expect(discovery).toHaveLength(1);
+    expect(arrayAt(discovery[0], 'names')).toEqual(engineNames);
+    expect(dig(discovery[0], 'type')).toBe('A');
+    expect(dig(discovery[0], 'port')).toBe(Number(environment(engine).HTTP_PORT ?? '8000'));
   });
 
-  it('stops engines gracefully: tini, SIGTERM, a grace period longer than SHUTDOWN_TIMEOUT, health-gated start', () => {
-    for (const name of engineNames) {
-      const service = services[name];
-      expect(dig(service, 'init'), name).toBe(true);
-      const grace = parseDurationMs('stop_grace_period', stringAt(service, 'stop_grace_period') ?? '10s');
-      const shutdown = parseDurationMs('SHUTDOWN_TIMEOUT', environment(service).SHUTDOWN_TIMEOUT ?? '30s');
-      expect(shutdown, name).toBeLessThan(grace);
-      const dependsOn = objectAt(service, 'depends_on');
-      for (const dependency of ['nats', 'postgres']) {
-        expect(dig(dependsOn, dependency, 'condition'), `${name} → ${dependency}`).toBe('service_healthy');
-        expect(isObject(dig(services[dependency], 'healthcheck')), dependency).toBe(true);
-      }
+  it('stops engines gracefully: tini, SIGTERM, a grace period past the shutdown deadline, health-gated start', () => {
+    expect(dig(engine, 'init')).toBe(true);
+    const grace = parseDurationMs('stop_grace_period', stringAt(engine, 'stop_grace_period') ?? '10s');
+    const shutdown = parseDurationMs('SHUTDOWN_TIMEOUT', environment(engine).SHUTDOWN_TIMEOUT ?? '30s');
+    // `sentinel start` exits at the latest 10 s after SHUTDOWN_TIMEOUT (src/cli/start-command.ts).
+    expect(shutdown + 10_000).toBeLessThan(grace);
+    const dependsOn = objectAt(engine, 'depends_on');
+    for (const dependency of ['nats', 'postgres']) {
+      expect(dig(dependsOn, dependency, 'condition'), dependency).toBe('service_healthy');
+      expect(isObject(dig(services[dependency], 'healthcheck')), dependency).toBe(true);
     }
   });
 });

@@ -39,6 +39,13 @@ describe('grafana dashboard', () => {
       'Window memory',
       'API latency',
       'Errors',
+      // Partition ownership: who holds what, what nobody holds, what moves and how fast it catches up.
+      'Leases held per instance',
+      'Unowned partitions',
+      'Unowned partitions and members',
+      'Rebalances by reason',
+      'Fenced commits',
+      'Takeover time',
     ];
     for (const title of wanted) expect(titles, title).toContain(title);
     expect(new Set(titles).size).toBe(titles.length);

@@ -1,6 +1,7 @@
 /**
  * deploy/k8s: the kustomize base and production overlay render, pass the Kubernetes schemas, and agree with
- * the engine (env vars it reads, ports and probe paths, partition ownership, memory the alert rules assume).
+ * the engine (env vars it reads, ports and probe paths, elastic partition ownership, NATS replication, the
+ * shutdown deadline, memory the alert rules assume).
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -62,14 +63,20 @@ function yamlFilesUnder(dir: string): string[] {
 
 function engineParts(layer: Layer) {
   const objects = objectsOf(layer);
-  const statefulSet = getObject(objects, `StatefulSet/${ENGINE}`);
+  const deployment = getObject(objects, `Deployment/${ENGINE}`);
   return {
     objects,
-    statefulSet,
-    engine: container(statefulSet, ENGINE),
+    deployment,
+    engine: container(deployment, ENGINE),
     config: configMapData(objects, 'sentinel-config'),
   };
 }
+
+/** What a pod of the Deployment is named: `<deployment>-<template hash>-<suffix>`. */
+const POD_NAME = `${ENGINE}-5d4f7c9b8-x2k4p`;
+const SECRETS = { DATABASE_URL: 'postgres://sentinel:secret@db:5432/sentinel' };
+/** `sentinel start` exits this long after SHUTDOWN_TIMEOUT at the latest (src/cli/start-command.ts). */
+const SHUTDOWN_LAST_RESORT_MS = 10_000;
 
 describe('kubernetes manifests', () => {
   it('parse, and every file a kustomization refers to is used and exists', () => {
@@ -86,13 +93,13 @@ describe('kubernetes manifests', () => {
     expect(objects.length).toBeGreaterThan(20);
     expect(schemaErrors(objects)).toEqual([]);
     // A misspelled probe and a string port, which the JSON schemas alone let through or catch respectively.
-    const broken = structuredClone(getObject(objectsOf('base'), `StatefulSet/${ENGINE}`));
+    const broken = structuredClone(getObject(objectsOf('base'), `Deployment/${ENGINE}`));
     const brokenEngine = container(broken, ENGINE);
     brokenEngine.readinesProbe = brokenEngine.readinessProbe ?? null;
     expect(schemaErrors([broken])).toEqual([]);
     const errors = typeErrors([...objects, broken]);
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/^StatefulSet\/sentinel-engine: .*readinesProbe.*IContainer/);
+    expect(errors[0]).toMatch(/^Deployment\/sentinel-engine: .*readinesProbe.*IContainer/);
   });
 
   it.each(LAYER_NAMES)(
@@ -112,30 +119,58 @@ describe('kubernetes manifests', () => {
   });
 
   it.each(LAYER_NAMES)(
-    '%s: replicas, INSTANCE_COUNT and the HPA bounds agree, and every replica has a valid config',
+    '%s: an HPA that really scales the Deployment, between 2 and PARTITIONS pods, slowly down',
     (layer) => {
-      const { objects, statefulSet, config } = engineParts(layer);
-      const replicas = numberAt(objectAt(statefulSet, 'spec'), 'replicas');
+      const { objects, deployment, config } = engineParts(layer);
       const hpa = objectAt(getObject(objects, `HorizontalPodAutoscaler/${ENGINE}`), 'spec');
-      expect(replicas).toBeGreaterThan(0);
-      expect(config.INSTANCE_COUNT).toBe(String(replicas));
-      expect([numberAt(hpa, 'minReplicas'), numberAt(hpa, 'maxReplicas')]).toEqual([replicas, replicas]);
-      expect(dig(hpa, 'scaleTargetRef', 'kind')).toBe('StatefulSet');
-      expect(dig(hpa, 'scaleTargetRef', 'name')).toBe(ENGINE);
-      // Each replica gets the ConfigMap, its own index and the secrets: the engine's own loader accepts it.
-      const secrets = { DATABASE_URL: 'postgres://sentinel:secret@db:5432/sentinel' };
-      const owned = new Set<number>();
-      for (let index = 0; index < (replicas ?? 0); index++) {
-        const loaded = loadConfig({ ...config, ...secrets, INSTANCE_INDEX: String(index) });
-        for (let p = 0; p < loaded.partitions; p++) if (p % loaded.instanceCount === index) owned.add(p);
-      }
-      expect(owned.size).toBe(Number(config.PARTITIONS));
-      // One replica more than INSTANCE_COUNT fails fast instead of double-owning partitions.
-      expect(() => loadConfig({ ...config, ...secrets, INSTANCE_INDEX: String(replicas) })).toThrow(
-        /INSTANCE_INDEX/,
-      );
+      expect(dig(hpa, 'scaleTargetRef')).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: ENGINE });
+      const min = numberAt(hpa, 'minReplicas') ?? 1;
+      const max = numberAt(hpa, 'maxReplicas') ?? 0;
+      // A crash leaves a pod to take the partitions over; a pod beyond PARTITIONS would own nothing.
+      expect(min).toBeGreaterThanOrEqual(2);
+      expect(min).toBeLessThan(max);
+      expect(max).toBeLessThanOrEqual(Number(config.PARTITIONS));
+      const resources = arrayAt(hpa, 'metrics').map((metric) => dig(metric, 'resource', 'name'));
+      expect(resources).toContain('cpu');
+      // Each scale-in is a round of hand-offs: never more than one pod at a time, after a quiet spell.
+      expect(numberAt(dig(hpa, 'behavior', 'scaleDown'), 'stabilizationWindowSeconds')).toBeGreaterThan(0);
+      expect(arrayAt(dig(hpa, 'behavior', 'scaleDown'), 'policies')).toEqual([
+        { type: 'Pods', value: 1, periodSeconds: 300 },
+      ]);
+      // The HPA owns the pod count: a count in the Deployment would reset it at every apply.
+      expect(dig(deployment, 'spec', 'replicas')).toBeUndefined();
+      expect(dig(deployment, 'spec', 'strategy')).toEqual({
+        type: 'RollingUpdate',
+        rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+      });
     },
   );
+
+  it.each(LAYER_NAMES)(
+    '%s: every pod gets the same valid config, named after the pod, with no static ownership left',
+    (layer) => {
+      const { config } = engineParts(layer);
+      for (const key of ['INSTANCE_INDEX', 'INSTANCE_COUNT']) expect(Object.keys(config)).not.toContain(key);
+      const loaded = loadConfig({ ...config, ...SECRETS, INSTANCE_NAME: POD_NAME });
+      expect(loaded.instanceName).toBe(POD_NAME);
+      expect(loaded.environment).toBe('production');
+      // Checkpoints where any pod can read them: pods need no volume, and a takeover restores.
+      expect(loaded.checkpointStore).toBe('nats');
+      expect(loaded.checkpointIntervalMs).toBeDefined();
+      // The lease term and its renewal leave a pod several renewals before it loses a partition.
+      expect(loaded.leaseTtlMs).toBeGreaterThanOrEqual(4_000);
+      // A leftover static setting fails fast, naming itself.
+      expect(() => loadConfig({ ...config, ...SECRETS, INSTANCE_INDEX: '0' })).toThrow(/INSTANCE_INDEX/);
+    },
+  );
+
+  it.each(LAYER_NAMES)('%s: pods keep no state of their own: no claims, no persistent volumes', (layer) => {
+    const { objects, deployment } = engineParts(layer);
+    expect([...objects.keys()].filter((key) => key.startsWith('PersistentVolumeClaim/'))).toEqual([]);
+    const volumes = arrayAt(podSpec(deployment), 'volumes');
+    for (const volume of volumes)
+      expect(Object.keys(volume as JsonObject).sort()).toEqual(['emptyDir', 'name']);
+  });
 
   it.each(LAYER_NAMES)('%s: the engine container sets only variables the engine reads', (layer) => {
     const { objects, engine } = engineParts(layer);
@@ -145,11 +180,11 @@ describe('kubernetes manifests', () => {
   });
 
   it.each(LAYER_NAMES)(
-    '%s: INSTANCE_INDEX is the pod index and secrets come from sentinel-secrets',
+    '%s: INSTANCE_NAME is the pod name and secrets come from sentinel-secrets',
     (layer) => {
       const { engine, config } = engineParts(layer);
-      expect(dig(envEntry(engine, 'INSTANCE_INDEX'), 'valueFrom', 'fieldRef', 'fieldPath')).toBe(
-        "metadata.labels['apps.kubernetes.io/pod-index']",
+      expect(dig(envEntry(engine, 'INSTANCE_NAME'), 'valueFrom', 'fieldRef', 'fieldPath')).toBe(
+        'metadata.name',
       );
       for (const name of ['DATABASE_URL', 'API_KEYS', 'JWT_SECRET']) {
         expect(Object.keys(config)).not.toContain(name);
@@ -162,26 +197,26 @@ describe('kubernetes manifests', () => {
   );
 
   it.each(LAYER_NAMES)('%s: probes, port and scrape annotations point at the engine endpoints', (layer) => {
-    const { statefulSet, engine, config } = engineParts(layer);
+    const { deployment, engine, config } = engineParts(layer);
     expect(arrayAt(engine, 'ports')).toEqual([{ name: 'http', containerPort: 8000, protocol: 'TCP' }]);
     expect(config.HTTP_PORT ?? '8000').toBe('8000');
     expect(probePath(engine, 'livenessProbe')).toBe('/health');
     expect(probePath(engine, 'startupProbe')).toBe('/health');
     expect(probePath(engine, 'readinessProbe')).toBe('/health/ready');
-    expect(dig(statefulSet, 'spec', 'template', 'metadata', 'annotations')).toMatchObject({
+    expect(dig(deployment, 'spec', 'template', 'metadata', 'annotations')).toMatchObject({
       'prometheus.io/scrape': 'true',
       'prometheus.io/port': '8000',
       'prometheus.io/path': '/metrics',
     });
-    expect(dig(statefulSet, 'spec', 'podManagementPolicy')).toBe('Parallel');
     expect(dig(engine, 'securityContext', 'allowPrivilegeEscalation')).toBe(false);
-    expect(dig(podSpec(statefulSet), 'securityContext', 'runAsNonRoot')).toBe(true);
+    expect(dig(engine, 'securityContext', 'readOnlyRootFilesystem')).toBe(true);
+    expect(dig(podSpec(deployment), 'securityContext', 'runAsNonRoot')).toBe(true);
   });
 
   it.each(LAYER_NAMES)(
-    '%s: memory limit and grace period agree with the alert rules and SHUTDOWN_TIMEOUT',
+    '%s: memory limit and grace period agree with the alert rules and the shutdown deadline',
     (layer) => {
-      const { statefulSet, engine, config } = engineParts(layer);
+      const { deployment, engine, config } = engineParts(layer);
       const limitBytes = quantityBytes(dig(engine, 'resources', 'limits', 'memory'));
       const requestBytes = quantityBytes(dig(engine, 'resources', 'requests', 'memory'));
       expect(requestBytes).toBeLessThanOrEqual(limitBytes);
@@ -189,24 +224,23 @@ describe('kubernetes manifests', () => {
         const rule = alertRules().find((candidate) => candidate.alert === name);
         expect(rule?.expr, name).toContain(`* ${limitBytes}`);
       }
-      const graceSeconds = numberAt(podSpec(statefulSet), 'terminationGracePeriodSeconds') ?? 30;
-      expect(parseDurationMs('SHUTDOWN_TIMEOUT', config.SHUTDOWN_TIMEOUT ?? '30s')).toBeLessThan(
-        graceSeconds * 1000,
-      );
+      // SIGTERM hands every partition off; the process is gone at SHUTDOWN_TIMEOUT plus its last resort,
+      // which must come before SIGKILL.
+      const graceSeconds = numberAt(podSpec(deployment), 'terminationGracePeriodSeconds') ?? 30;
+      const shutdownMs = parseDurationMs('SHUTDOWN_TIMEOUT', config.SHUTDOWN_TIMEOUT ?? '30s');
+      expect(shutdownMs + SHUTDOWN_LAST_RESORT_MS).toBeLessThan(graceSeconds * 1000);
     },
   );
 
   it.each(LAYER_NAMES)(
     '%s: Services, PodDisruptionBudget and NetworkPolicy select the engine pods',
     (layer) => {
-      const { objects, statefulSet } = engineParts(layer);
-      const labels = podLabels(statefulSet);
-      for (const key of [`Service/${ENGINE}`, `Service/${ENGINE}-headless`]) {
-        const spec = objectAt(getObject(objects, key), 'spec');
-        expect(matches(spec.selector, labels), key).toBe(true);
-        expect(arrayAt(spec, 'ports').map((port) => dig(port, 'port'))).toEqual([8000]);
-      }
-      expect(dig(statefulSet, 'spec', 'serviceName')).toBe(`${ENGINE}-headless`);
+      const { objects, deployment } = engineParts(layer);
+      const labels = podLabels(deployment);
+      expect(matches(dig(deployment, 'spec', 'selector', 'matchLabels'), labels)).toBe(true);
+      const spec = objectAt(getObject(objects, `Service/${ENGINE}`), 'spec');
+      expect(matches(spec.selector, labels)).toBe(true);
+      expect(arrayAt(spec, 'ports').map((port) => dig(port, 'port'))).toEqual([8000]);
       const pdb = objectAt(getObject(objects, `PodDisruptionBudget/${ENGINE}`), 'spec');
       expect(matches(dig(pdb, 'selector', 'matchLabels'), labels)).toBe(true);
       const policy = objectAt(getObject(objects, `NetworkPolicy/${ENGINE}`), 'spec');
@@ -237,11 +271,13 @@ describe('kubernetes manifests', () => {
   );
 
   it.each(LAYER_NAMES)(
-    '%s: a 3-node NATS JetStream cluster whose config is valid and partitions like the engine',
+    '%s: a 3-node NATS JetStream cluster whose config is valid, partitions like the engine, and holds 3 copies',
     (layer) => {
       const { objects, config } = engineParts(layer);
       const nats = getObject(objects, 'StatefulSet/nats');
       expect(dig(nats, 'spec', 'replicas')).toBe(3);
+      // Streams, the lease bucket and the checkpoint bucket get one copy per node.
+      expect(loadConfig({ ...config, ...SECRETS }).streamReplicas).toBe(3);
       const natsConf = configMapData(objects, 'nats-config')['nats.conf'] ?? '';
       const routes = [
         ...natsConf.matchAll(
@@ -250,7 +286,12 @@ describe('kubernetes manifests', () => {
       ];
       expect(routes.map((route) => route[1])).toEqual(['nats-0', 'nats-1', 'nats-2']);
       expect(partitionMappingCount(natsConf)).toBe(Number(config.PARTITIONS));
-      expect(config.NATS_URL).toBe('nats://nats:4222');
+      // The engine is given every node, so it connects while any one of them is down.
+      const servers = (config.NATS_URL ?? '').split(',');
+      expect(servers).toEqual(
+        ['nats-0', 'nats-1', 'nats-2'].map((pod) => `nats://${pod}.nats-headless:4222`),
+      );
+      expect(dig(getObject(objects, 'Service/nats-headless'), 'spec', 'publishNotReadyAddresses')).toBe(true);
       expect(getObject(objects, 'Service/nats')).toBeDefined();
       expect(natsConfigProblems(natsConf, { SERVER_NAME: 'nats-0' })).toEqual([]);
     },

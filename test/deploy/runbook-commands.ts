@@ -4,17 +4,26 @@
  * paths, Kubernetes objects, Compose services, NATS streams and consumers, SQL tables. The runbook test
  * checks each against the engine's sources and the deploy manifests.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoPath } from './deploy-files.js';
 import { codeBlocks } from './markdown-text.js';
 
-/** Every piece of code in the runbook outside its "Retired" section (which names what no longer exists). */
+/**
+ * Sections that name, on purpose, what no longer exists: retired alerts and metrics, and the upgrade away from
+ * static ownership (its keys, the StatefulSet and the volumes it removes).
+ */
+const SECTIONS_ABOUT_WHAT_IS_GONE = ['## Retired alerts and metrics', '## Upgrading from static ownership'];
+
+/** Every piece of code in the runbook outside the sections about what is gone. */
 export function runbookCode(markdown: string): string[] {
-  const retiredAt = markdown.indexOf('## Retired alerts and metrics');
-  const nextAt = markdown.indexOf('\n## ', retiredAt + 1);
-  const live =
-    retiredAt < 0 ? markdown : markdown.slice(0, retiredAt) + (nextAt < 0 ? '' : markdown.slice(nextAt));
+  let live = markdown;
+  for (const heading of SECTIONS_ABOUT_WHAT_IS_GONE) {
+    const at = live.indexOf(`${heading}\n`);
+    if (at < 0) continue;
+    const nextAt = live.indexOf('\n## ', at + 1);
+    live = live.slice(0, at) + (nextAt < 0 ? '' : live.slice(nextAt));
+  }
   const blocks = codeBlocks(live);
   const withoutBlocks = live.replace(/^\s*```[\s\S]*?^\s*```/gm, '');
   const inline = [...withoutBlocks.matchAll(/`([^`\n]+)`/g)].map((match) => match[1]!);
@@ -82,11 +91,13 @@ export function matchesRoute(path: string, patterns: string[]): boolean {
   });
 }
 
-/** `kind/name` references (`statefulset/sentinel-engine`, `svc/nats`, `pod/sentinel-engine-2`) and bare pod names. */
+/** `kind/name` references (`deployment/sentinel-engine`, `svc/nats`, `pod/nats-2`) and bare pod names. */
 export function kubernetesRefs(code: string): { kind: string; name: string }[] {
   const refs: { kind: string; name: string }[] = [];
   const kinds: Record<string, string> = {
     statefulset: 'StatefulSet',
+    deployment: 'Deployment',
+    deploy: 'Deployment',
     svc: 'Service',
     service: 'Service',
     configmap: 'ConfigMap',
@@ -95,9 +106,11 @@ export function kubernetesRefs(code: string): { kind: string; name: string }[] {
     pod: 'Pod',
   };
   for (const match of code.matchAll(
-    /\b(statefulset|svc|service|configmap|hpa|pdb|pod)[/ ]([a-z0-9][a-z0-9-]*)/g,
+    // Not a path such as deploy/k8s/… or deploy/docker-compose.yaml: the name must end there.
+    /\b(statefulset|deployment|deploy|svc|service|configmap|hpa|pdb|pod)[/ ]([a-z0-9][a-z0-9-]*)(?![\w./-])/g,
   )) {
     if (match[2] === 'sentinel' || match[2]!.length < 3) continue;
+    if (existsSync(repoPath(match[0]))) continue; // a folder of this repository (deploy/k8s), not an object
     refs.push({ kind: kinds[match[1]!]!, name: match[2]! });
   }
   for (const match of code.matchAll(/(?<![\w/-])((?:sentinel-engine|nats)-\d+)\b/g))
@@ -122,6 +135,14 @@ export function natsRefs(code: string): { stream: string; consumer: string | und
       consumer: match[2],
     }),
   );
+}
+
+/** `nats kv <verb> BUCKET` and `nats object <verb> BUCKET` references: the buckets the engine creates. */
+export function natsBuckets(code: string): { kind: 'kv' | 'object'; bucket: string }[] {
+  return [...code.matchAll(/\bnats (kv|object) [a-z]+ ([A-Za-z0-9_-]+)/g)].map((match) => ({
+    kind: match[1] as 'kv' | 'object',
+    bucket: match[2]!,
+  }));
 }
 
 /** Tables named in SQL (FROM, JOIN, UPDATE, INTO, `-t` of pg_dump). */

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_KEYS } from '../../src/config/index.js';
+import { CONFIG_KEYS, loadConfig } from '../../src/config/index.js';
 import { STREAM_NAMES } from '../../src/engine/index.js';
 import { partitionConsumerName } from '../../src/stream/index.js';
 import { METRIC_CATALOG } from '../../src/metrics/index.js';
@@ -22,6 +22,7 @@ import {
   kubernetesRefs,
   matchesRoute,
   metricTokens,
+  natsBuckets,
   natsRefs,
   runbookCode,
   sqlTables,
@@ -30,6 +31,10 @@ import {
 
 const runbook = readRepoFile('docs/runbook.md');
 const code = runbookCode(runbook).join('\n');
+/** The engine's buckets under their default names, and the JetStream streams that back them. */
+const DEFAULTS = loadConfig({});
+const BUCKETS = { kv: DEFAULTS.ownershipBucket, object: DEFAULTS.checkpointBucket };
+const BUCKET_STREAMS = [`KV_${BUCKETS.kv}`, `OBJ_${BUCKETS.object}`];
 
 function sourceText(dir: string): string {
   return readdirSync(repoPath(dir))
@@ -74,7 +79,13 @@ describe('docs/runbook.md', () => {
 
   it('uses only environment variables the engine reads (or shell variables it sets itself)', () => {
     const { used, assigned } = upperSnakeTokens(code);
-    const known = new Set<string>([...CONFIG_KEYS, ...assigned, ...Object.values(STREAM_NAMES)]);
+    const known = new Set<string>([
+      ...CONFIG_KEYS,
+      ...assigned,
+      ...Object.values(STREAM_NAMES),
+      ...Object.values(BUCKETS),
+      ...BUCKET_STREAMS,
+    ]);
     expect(used.length).toBeGreaterThan(20);
     expect([...new Set(used.filter((name) => !known.has(name)))]).toEqual([]);
   });
@@ -104,6 +115,7 @@ describe('docs/runbook.md', () => {
 
   it('names Kubernetes objects and pods the manifests define', () => {
     const objects = renderKustomization(repoPath('deploy/k8s/base'));
+    // Only StatefulSet pods have names a runbook can know in advance (nats-0 …); engine pods are `$POD`.
     const replicas = (name: string) =>
       Number(dig(objects.get(`StatefulSet/${name}`), 'spec', 'replicas') ?? 0);
     const refs = kubernetesRefs(code);
@@ -120,9 +132,10 @@ describe('docs/runbook.md', () => {
     for (const match of code.matchAll(/kubectl [^\n]*? -n (\S+)/g))
       expect(match[1], match[0]).toBe('anti-call-masking');
     expect(code).toContain('-l app=sentinel-engine');
-    expect(stringAt(objectAt(objects.get('StatefulSet/sentinel-engine'), 'metadata'), 'name')).toBe(
+    expect(stringAt(objectAt(objects.get('Deployment/sentinel-engine'), 'metadata'), 'name')).toBe(
       'sentinel-engine',
     );
+    expect(code).toContain('deploy/sentinel-engine');
   });
 
   it('names Compose services that exist', () => {
@@ -142,9 +155,18 @@ describe('docs/runbook.md', () => {
       partitionConsumerName('sentinel', p),
     );
     for (const ref of refs) {
-      expect(Object.values(STREAM_NAMES), ref.stream).toContain(ref.stream);
+      expect([...Object.values(STREAM_NAMES), ...BUCKET_STREAMS], ref.stream).toContain(ref.stream);
       if (ref.consumer !== undefined) expect(consumers, ref.consumer).toContain(ref.consumer);
     }
+  });
+
+  it('names the lease and checkpoint buckets the engine creates', () => {
+    const buckets = natsBuckets(code);
+    expect(buckets.map((ref) => ref.kind).sort()).toEqual(expect.arrayContaining(['kv', 'object']));
+    for (const ref of buckets) expect(ref.bucket, `nats ${ref.kind}`).toBe(BUCKETS[ref.kind]);
+    // The key layout the runbook shows is the store's (<group>.partition.<p>).
+    for (const match of code.matchAll(/nats kv [a-z]+ \S+ (\S+)/g))
+      expect(match[1], match[0]).toMatch(/^sentinel\.(partition\.\d+|member\.\S+)$/);
   });
 
   it('queries tables the migrations create (or Postgres catalogs and day partitions)', () => {
