@@ -76,7 +76,7 @@ export const METRIC_CATALOG = [
   {
     name: 'sentinel_last_detection_timestamp',
     kind: 'gauge',
-    help: 'Unix time (s) the detector last evaluated a CDR (streaming) or finished a detection run.',
+    help: 'Unix time (s) a shard worker last evaluated a live CDR (on-demand SQL runs do not move it).',
     labels: [],
     seed: true,
   },

@@ -8,7 +8,7 @@
 export interface Lease {
   partition: number;
   /**
-   * The fencing token: the store revision at which the lease was acquired. Revisions only grow, so every
+   * The fencing token, from the store revision at which the lease was acquired. Revisions only grow, so every
    * later owner of the partition has a larger epoch; Postgres refuses commits from a smaller one.
    */
   epoch: number;

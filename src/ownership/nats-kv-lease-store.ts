@@ -26,6 +26,17 @@ export interface NatsKvLeaseStoreOptions {
 }
 
 const DEFAULT_BUCKET = 'SENTINEL_OWNERSHIP';
+
+/**
+ * Epochs must keep growing even if the bucket is lost and created again (an R1 NATS that lost its store):
+ * its revisions restart at 1, and raw revisions would then be refused by every stored epoch. So an epoch is
+ * the bucket's creation time in ms × 1,000 + the revision: a later bucket's epochs are larger than an earlier
+ * one's as long as the earlier took fewer than 1,000 writes per millisecond of its life (it takes about ten a
+ * second), and they stay safe integers (creation ms × 1,000 ≈ 1.8e15 < 2^53).
+ */
+export function epochBase(createdIso: string): number {
+  return Date.parse(createdIso) * 1_000;
+}
 const text = new TextDecoder();
 
 export class NatsKvLeaseStore implements LeaseStore {
@@ -34,6 +45,8 @@ export class NatsKvLeaseStore implements LeaseStore {
     private readonly jsm: JetStreamManager,
     private readonly streamName: string,
     private readonly options: NatsKvLeaseStoreOptions,
+    /** Added to revisions to make epochs: see `epochBase`. */
+    private readonly epochBase: number,
   ) {}
 
   /** Opens the bucket, creating it (or correcting its ttl and replicas) when needed. */
@@ -52,7 +65,7 @@ export class NatsKvLeaseStore implements LeaseStore {
     if (info.config.max_age !== ttlNanos || info.config.num_replicas !== options.replicas) {
       await jsm.streams.update(streamName, { max_age: ttlNanos, num_replicas: options.replicas });
     }
-    return new NatsKvLeaseStore(kv, jsm, streamName, options);
+    return new NatsKvLeaseStore(kv, jsm, streamName, options, epochBase(info.created));
   }
 
   private partitionKey(partition: number): string {
@@ -66,7 +79,7 @@ export class NatsKvLeaseStore implements LeaseStore {
   async acquire(partition: number, owner: string): Promise<Lease | undefined> {
     try {
       const revision = await this.kv.create(this.partitionKey(partition), owner);
-      return { partition, epoch: revision, revision };
+      return { partition, epoch: this.epochBase + revision, revision };
     } catch {
       return undefined; // someone holds it (wrong last sequence) or the store is unreachable
     }

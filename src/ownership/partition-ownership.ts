@@ -47,13 +47,15 @@ export interface OwnershipRound {
 
 export class PartitionOwnership {
   private readonly leases = new Map<number, Lease>();
-  /** Partitions being handed off: still leased (and renewed) until their work is done. */
-  private readonly releasing = new Set<number>();
+  /** Partitions being handed off, with the hand-off: still leased (and renewed) until their work is done. */
+  private readonly releasing = new Map<number, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private unwatch: (() => void) | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private lastRenewMs = 0;
+  /** Leaving the group: no more claims or balancing, but leases are still renewed until handed off. */
+  private leaving = false;
   private stopped = false;
 
   constructor(private readonly options: PartitionOwnershipOptions) {}
@@ -93,16 +95,17 @@ export class PartitionOwnership {
     const nowMs = Date.now();
     if (nowMs - this.lastRenewMs >= this.options.renewEveryMs) {
       this.lastRenewMs = nowMs;
-      await Promise.all([store.announce(token), this.renewAll()]);
+      await Promise.all([this.leaving ? Promise.resolve() : store.announce(token), this.renewAll()]);
     }
+    if (this.leaving) return;
     const view = await store.view();
     // Partitions being handed off are already on their way out: they count neither as held nor as free.
     const held = new Set([...this.leases.keys()].filter((partition) => !this.releasing.has(partition)));
-    const plan = balancePlan(view, token, this.options.partitions, held, this.releasing);
+    const plan = balancePlan(view, token, this.options.partitions, held, new Set(this.releasing.keys()));
     for (const partition of plan.release) this.handOff(partition);
     let want = plan.target - held.size;
     for (const partition of plan.claim) {
-      if (want <= 0 || this.stopped) break;
+      if (want <= 0 || this.leaving) break;
       const lease = await store.acquire(partition, token);
       if (lease === undefined) continue; // someone was quicker
       this.leases.set(partition, lease);
@@ -138,12 +141,15 @@ export class PartitionOwnership {
     );
   }
 
-  /** Lets the work finish, then deletes the lease so the next owner need not wait for it to lapse. */
-  private handOff(partition: number): void {
-    if (this.releasing.has(partition)) return;
-    this.releasing.add(partition);
+  /**
+   * Lets the work finish, then deletes the lease so the next owner need not wait for it to lapse. The lease
+   * is renewed meanwhile (it is still in `leases`), however long the final commit and checkpoint take.
+   */
+  private handOff(partition: number): Promise<void> {
+    const running = this.releasing.get(partition);
+    if (running !== undefined) return running;
     this.options.logger.info({ partition }, 'handing partition off');
-    void this.options.handlers
+    const handOff = this.options.handlers
       .onReleasing(partition)
       .catch((error: unknown) =>
         this.options.logger.warn({ err: error, partition }, 'partition hand-off did not finish cleanly'),
@@ -153,9 +159,11 @@ export class PartitionOwnership {
         this.releasing.delete(partition);
         if (lease === undefined) return; // lost meanwhile
         this.leases.delete(partition);
-        await this.options.store.release(lease);
+        await this.options.store.release(lease).catch(() => undefined);
         this.tick();
       });
+    this.releasing.set(partition, handOff);
+    return handOff;
   }
 
   /**
@@ -169,25 +177,18 @@ export class PartitionOwnership {
     this.tick();
   }
 
-  /** Hands off every partition and leaves the group. Resolves when all leases are released. */
+  /**
+   * Hands off every partition (those already on their way out are waited for, not handed off twice) and
+   * leaves the group. Leases keep being renewed until their hand-off is done. Resolves when all are released.
+   */
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
+    this.leaving = true;
     this.unwatch?.();
     await this.running;
-    const { store, handlers, token, logger } = this.options;
-    await Promise.all(
-      [...this.leases.values()].map(async (lease) => {
-        await handlers.onReleasing(lease.partition).catch((error: unknown) => {
-          logger.warn(
-            { err: error, partition: lease.partition },
-            'partition hand-off did not finish cleanly',
-          );
-        });
-        this.leases.delete(lease.partition);
-        await store.release(lease);
-      }),
-    );
-    await store.leave(token);
+    await Promise.all([...this.leases.keys()].map((partition) => this.handOff(partition)));
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+    await this.options.store.leave(this.options.token).catch(() => undefined);
   }
 }

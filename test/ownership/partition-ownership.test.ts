@@ -175,4 +175,41 @@ describe('PartitionOwnership', () => {
     expect(board.lost).toEqual([]);
     await stopAll(a, b);
   });
+
+  it('keeps renewing its leases while a slow graceful hand-off runs, and hands each partition off once', async () => {
+    const slowHandOffMs = TTL_MS + 4_000; // longer than a lease term
+    let handOffs = 0;
+    const a = new PartitionOwnership({
+      store,
+      token: 'a',
+      partitions: PARTITIONS,
+      renewEveryMs: TTL_MS / 4,
+      pollEveryMs: 1_000,
+      logger: silent,
+      handlers: {
+        onClaimed: (lease) => board.claimed('a', lease),
+        onReleasing: async (partition) => {
+          handOffs++;
+          await new Promise((resolve) => setTimeout(resolve, slowHandOffMs));
+          board.stopped('a', partition);
+        },
+        onLost: (partition) => board.lost.push(['a', partition]),
+      },
+    });
+    await a.start();
+    await advance(2_000);
+    const b = member(store, board, 'b');
+    await b.start();
+    const stopping = a.stop();
+    await advance(slowHandOffMs - 1_000);
+    // Still a's: renewed through the hand-off, so b has not taken any of them (WorkBoard throws on a double owner).
+    expect(board.countOf('a')).toBe(PARTITIONS);
+    expect(board.lost).toEqual([]);
+    await advance(3_000);
+    await stopping;
+    await advance(3_000);
+    expect(board.countOf('b')).toBe(PARTITIONS);
+    expect(handOffs).toBe(PARTITIONS);
+    await stopAll(b);
+  });
 });

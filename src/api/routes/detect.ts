@@ -68,7 +68,6 @@ const DetectResponse = Type.Object({
 export function registerDetectRoutes(app: ApiApp, ctx: ApiContext): void {
   const runs = ctx.metrics.counter('sentinel_detection_runs_total');
   const duration = ctx.metrics.histogram('sentinel_detection_duration_seconds');
-  const lastRun = ctx.metrics.gauge('sentinel_last_detection_timestamp');
   app.post(
     '/detect/sdhf',
     {
@@ -100,7 +99,6 @@ export function registerDetectRoutes(app: ApiApp, ctx: ApiContext): void {
       const seconds = (performance.now() - startedAt) / 1_000;
       runs.inc();
       duration.observe(seconds);
-      lastRun.set(Date.now() / 1_000);
       for (const alert of result.inserted) ctx.feed.publish(feedDataFromRecord(alert));
       request.log.info(
         { suspects: result.suspects.length, alertsGenerated: result.inserted.length, seconds },

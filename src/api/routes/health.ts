@@ -130,7 +130,11 @@ export function registerLivenessRoutes(app: ApiApp, ctx: ApiContext): void {
       const waiting = workers
         .filter((worker) => worker.state !== 'ready')
         .map((worker) => `${worker.id}:${worker.state}`);
-      return { status: 'not_ready' as const, reason: `workers not ready: ${waiting.join(', ')}`, workers };
+      const reason =
+        waiting.length > 0
+          ? `workers not ready: ${waiting.join(', ')}`
+          : 'partitions still opening or replaying (see /health/detailed)';
+      return { status: 'not_ready' as const, reason, workers };
     },
   );
 }

@@ -4,6 +4,7 @@
  * per partition, `<consumer group>/partition-<p>`; a put replaces the object only once all its chunks are
  * stored, so a reader sees the old checkpoint or the new one, never a mix. Format: checkpoint-format.ts.
  */
+import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import {
@@ -21,11 +22,18 @@ export class CheckpointObjects implements CheckpointStore {
     private readonly consumerGroup: string,
   ) {}
 
+  /** Opens the bucket, creating it, or raising (lowering) its replicas to `replicas` when they differ. */
   static async open(
     nc: NatsConnection,
+    jsm: JetStreamManager,
     options: { bucket: string; consumerGroup: string; replicas: number },
   ): Promise<CheckpointObjects> {
     const bucket = await new Objm(nc).create(options.bucket, { replicas: options.replicas });
+    // `create` binds to an existing bucket as it is: STREAM_REPLICAS raised later must reach it too.
+    const streamName = `OBJ_${options.bucket}`;
+    const info = await jsm.streams.info(streamName);
+    if (info.config.num_replicas !== options.replicas)
+      await jsm.streams.update(streamName, { num_replicas: options.replicas });
     return new CheckpointObjects(bucket, options.bucket, options.consumerGroup);
   }
 

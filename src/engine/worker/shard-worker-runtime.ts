@@ -67,7 +67,7 @@ export class ShardWorker {
     this.io = io;
     if (config.checkpointIntervalMs !== undefined) {
       this.checkpointer = new PartitionCheckpointer({
-        store: await openCheckpointStore(config, connections.nc, this.startup.consumerGroup),
+        store: await openCheckpointStore(config, connections.nc, connections.jsm, this.startup.consumerGroup),
         intervalMs: config.checkpointIntervalMs,
         metrics: this.metrics,
         logger: this.logger,
