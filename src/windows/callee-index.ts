@@ -17,6 +17,7 @@ import {
   RING_LEN,
   RING_PTR,
   RING_START,
+  SLOT_U32,
 } from './caller-table.js';
 import type { CallerTable } from './caller-table.js';
 import { hashNumber } from './number-hash.js';
@@ -56,7 +57,7 @@ export class CalleeIndex {
   /** Physical ring position of the callee's latest event, or −1. */
   find(slot: number, callee: number, fingerprint: number): number {
     const cu = this.callers.u32;
-    const s = slot * 16;
+    const s = slot * SLOT_U32;
     const indexPtr = cu[s + INDEX_PTR]!;
     const capacity = cu[s + INDEX_CAP]!;
     const iu = this.slab.u32[indexPtr >>> CHUNK_OFFSET_BITS]!;
@@ -100,17 +101,18 @@ export class CalleeIndex {
   /** Batch pre-pass: reads the callee's home slot in the caller's index. */
   touch(slot: number, callee: number): number {
     const cu = this.callers.u32;
-    const indexPtr = cu[slot * 16 + INDEX_PTR]!;
+    const indexPtr = cu[slot * SLOT_U32 + INDEX_PTR]!;
     const iu = this.slab.u32[indexPtr >>> CHUNK_OFFSET_BITS];
     if (iu === undefined) return 0;
     return iu[
-      (indexPtr & CHUNK_OFFSET_MASK) * 4 + 2 * home(calleeFingerprint(callee), cu[slot * 16 + INDEX_CAP]!)
+      (indexPtr & CHUNK_OFFSET_MASK) * 4 +
+        2 * home(calleeFingerprint(callee), cu[slot * SLOT_U32 + INDEX_CAP]!)
     ]!;
   }
 
   /** After a `find` hit: the callee's latest event moved to `pos`. */
   moveHit(slot: number, pos: number): void {
-    const indexPtr = this.callers.u32[slot * 16 + INDEX_PTR]!;
+    const indexPtr = this.callers.u32[slot * SLOT_U32 + INDEX_PTR]!;
     this.slab.u32[indexPtr >>> CHUNK_OFFSET_BITS]![
       (indexPtr & CHUNK_OFFSET_MASK) * 4 + 2 * this.hitSlot + 1
     ] = pos;
@@ -122,7 +124,7 @@ export class CalleeIndex {
    */
   insertMiss(slot: number, fingerprint: number, pos: number): void {
     const cu = this.callers.u32;
-    const s = slot * 16;
+    const s = slot * SLOT_U32;
     const indexPtr = cu[s + INDEX_PTR]!;
     const iu = this.slab.u32[indexPtr >>> CHUNK_OFFSET_BITS]!;
     const ib = (indexPtr & CHUNK_OFFSET_MASK) * 4;
@@ -141,8 +143,8 @@ export class CalleeIndex {
   /** An entry with the latest flag moved from `oldPos` to `newPos` (ring shift for an out-of-order event). */
   moveEntry(slot: number, fingerprint: number, oldPos: number, newPos: number): void {
     const cu = this.callers.u32;
-    const indexPtr = cu[slot * 16 + INDEX_PTR]!;
-    const capacity = cu[slot * 16 + INDEX_CAP]!;
+    const indexPtr = cu[slot * SLOT_U32 + INDEX_PTR]!;
+    const capacity = cu[slot * SLOT_U32 + INDEX_CAP]!;
     const iu = this.slab.u32[indexPtr >>> CHUNK_OFFSET_BITS]!;
     const ib = (indexPtr & CHUNK_OFFSET_MASK) * 4;
     let j = home(fingerprint, capacity);
@@ -158,7 +160,7 @@ export class CalleeIndex {
   /** Builds the index from the ring's flagged entries (first build, ring re-laid out, or table full). */
   rebuild(slot: number): void {
     const cu = this.callers.u32;
-    const s = slot * 16;
+    const s = slot * SLOT_U32;
     const old = cu[s + INDEX_PTR]!;
     if (old !== NO_BLOCK) this.slab.free(old, cu[s + INDEX_CAP]! / 2);
     const ringPtr = cu[s + RING_PTR]!;
@@ -201,7 +203,7 @@ export class CalleeIndex {
    */
   shiftRange(slot: number, q: number, len: number): void {
     const cu = this.callers.u32;
-    const s = slot * 16;
+    const s = slot * SLOT_U32;
     const indexPtr = cu[s + INDEX_PTR]!;
     const iu = this.slab.u32[indexPtr >>> CHUNK_OFFSET_BITS]!;
     const ib = (indexPtr & CHUNK_OFFSET_MASK) * 4;
@@ -223,7 +225,7 @@ export class CalleeIndex {
    */
   remap(slot: number, oldStart: number, oldCap: number): void {
     const cu = this.callers.u32;
-    const s = slot * 16;
+    const s = slot * SLOT_U32;
     const indexPtr = cu[s + INDEX_PTR]!;
     const iu = this.slab.u32[indexPtr >>> CHUNK_OFFSET_BITS]!;
     const ib = (indexPtr & CHUNK_OFFSET_MASK) * 4;
@@ -239,7 +241,7 @@ export class CalleeIndex {
 
   free(slot: number): void {
     const cu = this.callers.u32;
-    const s = slot * 16;
+    const s = slot * SLOT_U32;
     const indexPtr = cu[s + INDEX_PTR]!;
     if (indexPtr === NO_BLOCK) return;
     this.slab.free(indexPtr, cu[s + INDEX_CAP]! / 2);

@@ -10,6 +10,7 @@ import { AlertLifecycle } from './alert-lifecycle.js';
 import type { AlertEvent } from './alert-types.js';
 import { Allowlist } from './allowlist.js';
 import type { CallerStats, CallerWindowStats, EngineFootprint, OpenEpisode } from './caller-stats.js';
+import { CALLER_F64, LATEST_F64, SLOT_F64 } from './caller-table.js';
 import {
   resolveEngineOptions,
   validateRuleSettings,
@@ -304,8 +305,8 @@ export class DetectionEngine {
     let hand = this.sweepHand;
     for (let budget = SWEEP_SLOTS_PER_EVENT; budget > 0; budget--) {
       if (hand >= callers.capacity) hand = 0;
-      const key = callers.f64[hand * 8]!;
-      if (key !== 0 && callers.f64[hand * 8 + 1]! + longestMs <= watermark) {
+      const key = callers.f64[hand * SLOT_F64 + CALLER_F64]!;
+      if (key !== 0 && callers.f64[hand * SLOT_F64 + LATEST_F64]! + longestMs <= watermark) {
         if (store.hasEpisodes(hand)) this.lifecycle.forget(key);
         store.reclaim(hand); // a later record may shift into this slot: look at it again
       } else {

@@ -21,8 +21,5 @@ export interface StoreContext {
   eventsHeld: number;
 }
 
-/** A ring entry's duration word: seconds in the low 17 bits, the "latest event of this callee" flag on top. */
-export const DURATION_BITS_MASK = 0x1ffff;
-
 /** Callers holding at most this many events keep them inside their caller-table record. */
 export const INLINE_CAPACITY = 3;

@@ -8,8 +8,12 @@ import {
   CallerTable,
   CONTROL,
   EPISODES_BIT,
+  INLINE_COUNT_MASK,
   INLINE_COUNT_SHIFT,
+  LATEST_F64,
+  MODE_FIELDS_U32,
   RING_LEN,
+  SLOT_F64,
   SLOT_U32,
 } from './caller-table.js';
 import type { ResolvedEngineOptions } from './engine-options.js';
@@ -57,7 +61,7 @@ export class WindowStore implements StoreContext {
 
   /** The caller's latest event time T (−∞ for a fresh record). */
   latestAt(slot: number): number {
-    return this.callers.f64[slot * 8 + 1]!;
+    return this.callers.f64[slot * SLOT_F64 + LATEST_F64]!;
   }
 
   /** Per-window count, distinct and duration sum at the caller's T. */
@@ -71,7 +75,7 @@ export class WindowStore implements StoreContext {
     const u32 = this.callers.u32;
     return this.isBlock(slot)
       ? u32[slot * SLOT_U32 + RING_LEN]!
-      : (u32[slot * SLOT_U32 + CONTROL]! >>> INLINE_COUNT_SHIFT) & 3;
+      : (u32[slot * SLOT_U32 + CONTROL]! & INLINE_COUNT_MASK) >>> INLINE_COUNT_SHIFT;
   }
 
   firstEventAt(slot: number, k: number): number {
@@ -92,8 +96,8 @@ export class WindowStore implements StoreContext {
   reset(slot: number): void {
     this.release(slot);
     const u32 = this.callers.u32;
-    u32.fill(0, slot * SLOT_U32 + 4, slot * SLOT_U32 + SLOT_U32);
-    this.callers.f64[slot * 8 + 1] = -Infinity;
+    u32.fill(0, slot * SLOT_U32 + MODE_FIELDS_U32, slot * SLOT_U32 + SLOT_U32);
+    this.callers.f64[slot * SLOT_F64 + LATEST_F64] = -Infinity;
   }
 
   /** Frees the caller's memory and removes its record. */
@@ -147,7 +151,7 @@ export class WindowStore implements StoreContext {
       this.eventsHeld -= u32[slot * SLOT_U32 + RING_LEN]!;
       this.blocks.free(slot);
     } else {
-      this.eventsHeld -= (control >>> INLINE_COUNT_SHIFT) & 3;
+      this.eventsHeld -= (control & INLINE_COUNT_MASK) >>> INLINE_COUNT_SHIFT;
     }
   }
 }
