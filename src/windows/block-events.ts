@@ -31,7 +31,7 @@ import {
 import { CalleeIndex, calleeFingerprint, LATEST_BIT } from './callee-index.js';
 import { CHUNK_OFFSET_BITS, CHUNK_OFFSET_MASK, NO_BLOCK, roundedBlockUnits } from './slab.js';
 import { ModeTransitions } from './mode-transitions.js';
-import { INLINE_CAPACITY, type StoreContext } from './store-context.js';
+import { INLINE_CAPACITY, type BlockRelease, type StoreContext } from './store-context.js';
 
 /** Build the callee index when a ring holds more than this; drop it below `INDEX_DROP_LEN`. */
 const INDEX_BUILD_LEN = 32;
@@ -60,7 +60,7 @@ function copyUnits(
     to[j] = from[i]!;
 }
 
-export class BlockEvents {
+export class BlockEvents implements BlockRelease {
   private readonly index: CalleeIndex;
   private readonly headerUnits: number;
   private readonly transitions: ModeTransitions;

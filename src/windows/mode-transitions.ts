@@ -27,10 +27,9 @@ import {
   SLOT_F64,
   SLOT_U32,
 } from './caller-table.js';
-import type { BlockEvents } from './block-events.js';
 import { LATEST_BIT } from './callee-index.js';
 import { CHUNK_OFFSET_BITS, CHUNK_OFFSET_MASK, NO_BLOCK, roundedBlockUnits } from './slab.js';
-import { INLINE_CAPACITY, type StoreContext } from './store-context.js';
+import { INLINE_CAPACITY, type BlockRelease, type StoreContext } from './store-context.js';
 
 /** Ring capacity given to a promoted caller (the 8-unit class with three windows). */
 const PROMOTED_CAPACITY = 5;
@@ -42,7 +41,7 @@ export class ModeTransitions {
 
   constructor(
     private readonly ctx: StoreContext,
-    private readonly blocks: BlockEvents,
+    private readonly blocks: BlockRelease,
   ) {}
 
   /** Inline record holding `INLINE_CAPACITY` events → block (the caller's next event will not fit inline). */
