@@ -350,18 +350,4 @@ export class BlockEvents implements BlockRelease {
     if (ru[(hb + k) * 4] === 0) return NaN;
     return this.ctx.callers.f64[slot * SLOT_F64 + BASE_F64]! + ru[(hb + this.ctx.windowCount) * 4 + k]!;
   }
-
-  /** Batch pre-pass, stage 2: the window headers, the newest ring entry and the callee's index slot. */
-  touchHead(slot: number, callee: number): number {
-    const cu = this.ctx.callers.u32;
-    const s = slot * SLOT_U32;
-    const ptr = cu[s + RING_PTR]!;
-    const ru = this.ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS];
-    if (ru === undefined) return 0;
-    const hb = ptr & CHUNK_OFFSET_MASK;
-    let head = cu[s + RING_START]! + cu[s + RING_LEN]! - 1;
-    if (head >= cu[s + RING_CAP]!) head -= cu[s + RING_CAP]!;
-    const sum = ru[hb * 4]! + ru[(hb + this.headerUnits + head) * 4 + 2]!;
-    return cu[s + INDEX_PTR] === NO_BLOCK ? sum : sum + this.index.touch(slot, callee);
-  }
 }

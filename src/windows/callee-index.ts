@@ -98,18 +98,6 @@ export class CalleeIndex {
     }
   }
 
-  /** Batch pre-pass: reads the callee's home slot in the caller's index. */
-  touch(slot: number, callee: number): number {
-    const cu = this.callers.u32;
-    const indexPtr = cu[slot * SLOT_U32 + INDEX_PTR]!;
-    const iu = this.slab.u32[indexPtr >>> CHUNK_OFFSET_BITS];
-    if (iu === undefined) return 0;
-    return iu[
-      (indexPtr & CHUNK_OFFSET_MASK) * 4 +
-        2 * home(calleeFingerprint(callee), cu[slot * SLOT_U32 + INDEX_CAP]!)
-    ]!;
-  }
-
   /** After a `find` hit: the callee's latest event moved to `pos`. */
   moveHit(slot: number, pos: number): void {
     const indexPtr = this.callers.u32[slot * SLOT_U32 + INDEX_PTR]!;

@@ -24,9 +24,8 @@ import {
   OUTCOME_LATE,
   OUTCOME_NAMES,
   OUTCOME_WINDOWED,
-  type EventBatch,
   type EventOutcome,
-} from './event-batch.js';
+} from './event-outcome.js';
 import type { PreparedRule, Rule, WindowStats } from './rule.js';
 import { sdhfRule } from './sdhf-rule.js';
 import { severityName } from './severity.js';
@@ -35,8 +34,6 @@ import { SnapshotError } from './errors.js';
 
 /** Caller slots examined for idle callers per event: a full sweep every ~capacity/2 events, no pauses. */
 const SWEEP_SLOTS_PER_EVENT = 2;
-/** Batch pre-pass span: small enough that what it touches is still in cache when the events are applied. */
-const PREFETCH_SPAN = 256;
 const MAX_DURATION_SECONDS = 86_400;
 /** Latest valid event time: the end of the ECMAScript Date range. */
 const MAX_TIME_MS = 8.64e15;
@@ -67,9 +64,6 @@ export class DetectionEngine {
     distinctCallees: 0,
     totalDurationSeconds: 0,
   };
-  /** Sink for the batch pre-pass reads, so the JIT cannot drop them. */
-  private touched = 0;
-  private readonly prefetchSlots = new Int32Array(PREFETCH_SPAN);
 
   constructor(
     options: WindowEngineOptions,
@@ -105,21 +99,6 @@ export class DetectionEngine {
     alertsOut: AlertEvent[],
   ): EventOutcome {
     return OUTCOME_NAMES[this.apply(caller, callee, startMs, durationSeconds, alertsOut)]!;
-  }
-
-  /**
-   * `count` events from `batch`; same results as `process` on each in order. A pre-pass over each span reads
-   * the caller records first, so their cache misses overlap instead of stalling one after another.
-   */
-  processBatch(batch: EventBatch, count: number, outcomes: Uint8Array, alertsOut: AlertEvent[]): void {
-    const { callers, callees, startsMs, durations } = batch;
-    for (let from = 0; from < count; from += PREFETCH_SPAN) {
-      const to = Math.min(count, from + PREFETCH_SPAN);
-      this.touched = this.store.prefetch(callers, callees, from, to, this.prefetchSlots);
-      for (let i = from; i < to; i++) {
-        outcomes[i] = this.apply(callers[i]!, callees[i]!, startsMs[i]!, durations[i]!, alertsOut);
-      }
-    }
   }
 
   /** Replaces thresholds, allowlist and cooldown; window state is untouched. Throws `RuleSettingsError`. */

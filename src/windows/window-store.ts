@@ -106,31 +106,6 @@ export class WindowStore implements StoreContext {
     this.callers.remove(slot);
   }
 
-  /**
-   * Batch pre-pass over a span of events, in two stages whose reads are independent of one another so the CPU
-   * overlaps their cache misses: the caller slots, then (for block callers) the window headers, the newest
-   * ring entry and the callee's index slot. Window tails are not read ahead: measured, it cost more than it
-   * saved. Slots found here only steer the reads; `update` looks each caller up again.
-   */
-  prefetch(
-    callers: Float64Array,
-    callees: Float64Array,
-    from: number,
-    to: number,
-    slots: Int32Array,
-  ): number {
-    const table = this.callers;
-    let sum = 0;
-    for (let i = from; i < to; i++) slots[i - from] = table.find(callers[i]!);
-    const u32 = table.u32;
-    for (let i = from; i < to; i++) {
-      const slot = slots[i - from]!;
-      if (slot >= 0 && (u32[slot * SLOT_U32 + CONTROL]! & BLOCK_BIT) !== 0)
-        sum += this.blocks.touchHead(slot, callees[i]!);
-    }
-    return sum;
-  }
-
   bytes(): number {
     return this.callers.bytes + this.slab.allocatedBytes;
   }
