@@ -14,6 +14,6 @@ export type { CallerStats, CallerWindowStats, EngineFootprint, OpenEpisode } fro
 export type { EventOutcome } from './event-outcome.js';
 export type { PreparedRule, Rule, WindowStats } from './rule.js';
 export { sdhfRule } from './sdhf-rule.js';
-export { SDHF_SEVERITY_TABLE, sdhfSeverity, severityName } from './severity.js';
+export { sdhfSeverity, severityName } from './severity.js';
 export { windowLabel } from './window-label.js';
 export { RuleSettingsError, SnapshotError, WindowCapacityError, WindowOptionsError } from './errors.js';
