@@ -4,10 +4,11 @@
  *   [window 0 stats] … [window n−1 stats] [tail offsets] [ring entry 0] … [ring entry cap−1]  (16-byte units)
  *
  * Window stats are `count u32, distinct u32, sum-of-durations f64`; the tail offsets unit(s) hold each
- * window's oldest event time (`t − base`), so expiry reads a ring entry only when it really leaves. A ring entry is `callee f64,
- * t − base u32, duration u32` with bit 31 of the duration word set on the latest event of each callee. The
- * ring is kept sorted by event time (ties in arrival order), so every window is a suffix of it: its tail is
- * `len − count`, expiry walks tails forward, and the longest window's tail is the ring start.
+ * window's oldest event time (`t − base`), so expiry reads a ring entry only when it really leaves. A ring
+ * entry is `callee f64, t − base u32, duration u32` with bit 31 of the duration word (`LATEST_BIT`) set on
+ * the latest event of each callee. The ring is kept sorted by event time (ties in arrival order), so every
+ * window is a suffix of it: its tail is `len − count`, expiry walks tails forward, and the longest window's
+ * tail is the ring start.
  *
  * Exact distinct counts: a callee is in window k iff its latest event is (it is the newest of its events), so
  * `distinct_k` = flagged entries in the suffix. An insert moves the flag (found through the callee index, or

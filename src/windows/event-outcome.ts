@@ -1,6 +1,6 @@
 /**
- * What became of one event given to `DetectionEngine.process`. Inside the engine an outcome is a small integer
- * code (no string on the per-event path); `process` turns it into its name.
+ * What became of one event given to `DetectionEngine.process`. Inside the engine an outcome is a small
+ * integer code; `process` returns its name.
  */
 
 /** Counted in the caller's windows, or older than all of them at the caller's T (nothing changed). */

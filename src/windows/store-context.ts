@@ -22,8 +22,8 @@ export interface StoreContext {
 }
 
 /**
- * What moving a caller out of block mode needs from block mode: freeing its ring and callee index. An interface
- * so that `ModeTransitions` (which `BlockEvents` owns) does not import `BlockEvents` back.
+ * What moving a caller out of block mode needs from block mode: freeing its ring and callee index. An
+ * interface so that `ModeTransitions` (which `BlockEvents` owns) does not import `BlockEvents` back.
  */
 export interface BlockRelease {
   /** Frees the caller's blocks; the record's block fields are left for the caller to clear. */
