@@ -15,7 +15,14 @@
  * a scan while the ring is short); an entry leaving window k with the flag set decrements `distinct_k`. No
  * lookups happen on expiry, and tails advance sequentially through memory.
  */
-import {
+import * as callerRecord from './caller-record.js';
+import { CalleeIndex, calleeFingerprint, LATEST_BIT } from './callee-index.js';
+import { CHUNK_OFFSET_BITS, CHUNK_OFFSET_MASK, NO_BLOCK, roundedBlockUnits } from './slab.js';
+import { ModeTransitions } from './mode-transitions.js';
+import { INLINE_CAPACITY, type BlockRelease, type StoreContext } from './store-context.js';
+
+// Module-local copies, so that V8 compiles them into the code (see caller-record.ts).
+const {
   BASE_F64,
   DURATION_MASK,
   INDEX_CAP,
@@ -28,11 +35,7 @@ import {
   RING_START,
   SLOT_F64,
   SLOT_U32,
-} from './caller-table.js';
-import { CalleeIndex, calleeFingerprint, LATEST_BIT } from './callee-index.js';
-import { CHUNK_OFFSET_BITS, CHUNK_OFFSET_MASK, NO_BLOCK, roundedBlockUnits } from './slab.js';
-import { ModeTransitions } from './mode-transitions.js';
-import { INLINE_CAPACITY, type BlockRelease, type StoreContext } from './store-context.js';
+} = callerRecord;
 
 /** Build the callee index when a ring holds more than this; drop it below `INDEX_DROP_LEN`. */
 const INDEX_BUILD_LEN = 32;

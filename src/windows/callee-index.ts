@@ -9,20 +9,14 @@
  * fingerprint with the latest flag set, stale slots are reused by their own callee, and the table is rebuilt
  * from the ring (dropping stale slots) when it fills up.
  */
-import {
-  INDEX_CAP,
-  INDEX_PTR,
-  INDEX_USED,
-  RING_CAP,
-  RING_LEN,
-  RING_PTR,
-  RING_START,
-  SLOT_U32,
-} from './caller-table.js';
+import * as callerRecord from './caller-record.js';
 import type { CallerTable } from './caller-table.js';
 import { hashNumber } from './number-hash.js';
 import { CHUNK_OFFSET_BITS, CHUNK_OFFSET_MASK, NO_BLOCK, roundedBlockUnits } from './slab.js';
 import type { Slab } from './slab.js';
+
+// Module-local copies, so that V8 compiles them into the code (see caller-record.ts).
+const { INDEX_CAP, INDEX_PTR, INDEX_USED, RING_CAP, RING_LEN, RING_PTR, RING_START, SLOT_U32 } = callerRecord;
 
 export const LATEST_BIT = 0x80000000;
 const MAX_LOAD = 0.75;

@@ -10,7 +10,7 @@ import { AlertLifecycle } from './alert-lifecycle.js';
 import type { AlertEvent } from './alert-types.js';
 import { Allowlist } from './allowlist.js';
 import type { CallerStats, CallerWindowStats, EngineFootprint, OpenEpisode } from './caller-stats.js';
-import { CALLER_F64, LATEST_F64, SLOT_F64 } from './caller-table.js';
+import * as callerRecord from './caller-record.js';
 import {
   resolveEngineOptions,
   validateRuleSettings,
@@ -31,6 +31,9 @@ import { sdhfRule } from './sdhf-rule.js';
 import { severityName } from './severity.js';
 import { WindowStore } from './window-store.js';
 import { SnapshotError } from './errors.js';
+
+// Module-local copies, so that V8 compiles them into the code (see caller-record.ts).
+const { CALLER_F64, LATEST_F64, SLOT_F64 } = callerRecord;
 
 /** Caller slots examined for idle callers per event: a full sweep every ~capacity/2 events, no pauses. */
 const SWEEP_SLOTS_PER_EVENT = 2;

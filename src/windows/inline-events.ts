@@ -4,7 +4,12 @@
  * callers never touch the slab, and their stats are recomputed by scanning three entries, which is cheaper
  * than maintaining counters. A fourth event held promotes the record to block mode.
  */
-import {
+import * as callerRecord from './caller-record.js';
+import type { BlockEvents } from './block-events.js';
+import { INLINE_CAPACITY, type StoreContext } from './store-context.js';
+
+// Module-local copies, so that V8 compiles them into the code (see caller-record.ts).
+const {
   CONTROL,
   DURATION_MASK,
   EPISODES_BIT,
@@ -18,9 +23,7 @@ import {
   LATEST_F64,
   SLOT_F64,
   SLOT_U32,
-} from './caller-table.js';
-import type { BlockEvents } from './block-events.js';
-import { INLINE_CAPACITY, type StoreContext } from './store-context.js';
+} = callerRecord;
 
 export class InlineEvents {
   private readonly callees = new Float64Array(INLINE_CAPACITY + 1);

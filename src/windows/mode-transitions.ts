@@ -2,7 +2,13 @@
  * Moving a caller between inline mode (events in its caller-table record) and block mode (a ring in the
  * slab): promotion when a fourth event is held, demotion when expiry leaves three or fewer.
  */
-import {
+import * as callerRecord from './caller-record.js';
+import { LATEST_BIT } from './callee-index.js';
+import { CHUNK_OFFSET_BITS, CHUNK_OFFSET_MASK, NO_BLOCK, roundedBlockUnits } from './slab.js';
+import { INLINE_CAPACITY, type BlockRelease, type StoreContext } from './store-context.js';
+
+// Module-local copies, so that V8 compiles them into the code (see caller-record.ts).
+const {
   BASE_F64,
   BLOCK_BIT,
   CONTROL,
@@ -26,10 +32,7 @@ import {
   RING_START,
   SLOT_F64,
   SLOT_U32,
-} from './caller-table.js';
-import { LATEST_BIT } from './callee-index.js';
-import { CHUNK_OFFSET_BITS, CHUNK_OFFSET_MASK, NO_BLOCK, roundedBlockUnits } from './slab.js';
-import { INLINE_CAPACITY, type BlockRelease, type StoreContext } from './store-context.js';
+} = callerRecord;
 
 /** Ring capacity given to a promoted caller (the 8-unit class with three windows). */
 const PROMOTED_CAPACITY = 5;

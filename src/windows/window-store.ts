@@ -3,9 +3,16 @@
  * (inline in its record, or a ring block). Knows nothing of rules, watermarks or alerts.
  */
 import { BlockEvents } from './block-events.js';
-import {
+import { CallerTable } from './caller-table.js';
+import * as callerRecord from './caller-record.js';
+import type { ResolvedEngineOptions } from './engine-options.js';
+import { InlineEvents } from './inline-events.js';
+import { Slab, UNIT_BYTES } from './slab.js';
+import type { StoreContext } from './store-context.js';
+
+// Module-local copies, so that V8 compiles them into the code (see caller-record.ts).
+const {
   BLOCK_BIT,
-  CallerTable,
   CONTROL,
   EPISODES_BIT,
   INLINE_COUNT_MASK,
@@ -15,11 +22,7 @@ import {
   RING_LEN,
   SLOT_F64,
   SLOT_U32,
-} from './caller-table.js';
-import type { ResolvedEngineOptions } from './engine-options.js';
-import { InlineEvents } from './inline-events.js';
-import { Slab, UNIT_BYTES } from './slab.js';
-import type { StoreContext } from './store-context.js';
+} = callerRecord;
 
 /** Slab units per held event (ring entry, growth slack, callee index), measured on the benchmark's mix. */
 const UNITS_PER_EVENT_ESTIMATE = 1.9;
