@@ -2,10 +2,11 @@
  * Window engine benchmark: `npm run bench:windows [-- --events 1000000]`. Prints ONE JSON line.
  *
  * A day of synthetic CDRs (see synthetic-cdrs.ts) is generated once up front, as typed arrays and as JSON
- * wire bytes; then each pass is timed on its own: decode alone, window + rule update alone (batch path, and
- * one call per event), decode and update together, and the naive Map-based design as a baseline. Rates are
- * events per wall-clock second; `…PerCpuSecond` divides by this process's CPU time instead, which is the
- * fairer figure when other work shares the machine (`loadAverage` says how busy it was).
+ * wire bytes; then each pass is timed on its own: decode alone, window + rule update alone, decode and update
+ * together, and the naive Map-based design as a baseline. The engine is driven the way the shard worker drives
+ * it: one `process` call per event. Rates are events per wall-clock second; `…PerCpuSecond` divides by this
+ * process's CPU time instead, which is the fairer figure when other work shares the machine (`loadAverage`
+ * says how busy it was).
  */
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
@@ -15,12 +16,10 @@ import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { decodeCdr } from '../../src/codec/index.js';
 import {
-  createEventBatch,
   DEFAULT_RULE_SETTINGS,
   DEFAULT_WINDOWS_MS,
   DetectionEngine,
   type AlertEvent,
-  type EventBatch,
 } from '../../src/windows/index.js';
 import { NaiveWindows } from './naive-windows.js';
 import { generateCdrs, type SyntheticCdrs } from './synthetic-cdrs.js';
@@ -32,7 +31,6 @@ const { values: args } = parseArgs({
     callers: { type: 'string' },
     'sim-boxes': { type: 'string' },
     'naive-events': { type: 'string' },
-    batch: { type: 'string', default: '1024' },
     seed: { type: 'string', default: '42' },
     'huge-pages': { type: 'boolean', default: false },
     save: { type: 'boolean', default: true },
@@ -57,7 +55,6 @@ const CALLERS = Number(args.callers ?? Math.round(EVENTS / 10));
 /** 300 SIM boxes in a day of 10M CDRs; scaled with --events so the mix stays the same. */
 const SIM_BOXES = Number(args['sim-boxes'] ?? Math.round((300 * EVENTS) / 10_000_000));
 const NAIVE_EVENTS = Math.min(EVENTS, Number(args['naive-events'] ?? EVENTS));
-const BATCH = Number(args.batch);
 const START_MS = Date.UTC(2026, 0, 1);
 const WARM_UP_EVENTS = 200_000;
 const DAY_MS = 86_400_000;
@@ -102,39 +99,22 @@ function newEngine(): DetectionEngine {
   );
 }
 
-function fill(batch: EventBatch, data: SyntheticCdrs, from: number, n: number): void {
-  batch.callers.set(data.callers.subarray(from, from + n));
-  batch.callees.set(data.callees.subarray(from, from + n));
-  batch.startsMs.set(data.startsMs.subarray(from, from + n));
-  batch.durations.set(data.durations.subarray(from, from + n));
-}
-
-function windowsBatch(
+/** Window + rule update alone; returns the timing and how many alert events the engine emitted. */
+function windowsUpdate(
   data: SyntheticCdrs,
   engine: DetectionEngine,
-  alerts: AlertEvent[],
   events = EVENTS,
-): Timing {
-  const batch = createEventBatch(BATCH);
-  const outcomes = new Uint8Array(BATCH);
-  return timed(() => {
-    for (let i = 0; i < events; i += BATCH) {
-      const n = Math.min(BATCH, events - i);
-      fill(batch, data, i, n);
-      alerts.length = 0;
-      engine.processBatch(batch, n, outcomes, alerts);
-    }
-  });
-}
-
-function windowsSingle(data: SyntheticCdrs, engine: DetectionEngine, events = EVENTS): Timing {
+): { timing: Timing; alerts: number } {
   const alerts: AlertEvent[] = [];
-  return timed(() => {
+  let emitted = 0;
+  const timing = timed(() => {
     for (let i = 0; i < events; i++) {
       alerts.length = 0;
       engine.process(data.callers[i]!, data.callees[i]!, data.startsMs[i]!, data.durations[i]!, alerts);
+      emitted += alerts.length;
     }
   });
+  return { timing, alerts: emitted };
 }
 
 function decodeAlone(corpus: JsonCorpus, events = EVENTS): { timing: Timing; checksum: number } {
@@ -151,24 +131,14 @@ function decodeAlone(corpus: JsonCorpus, events = EVENTS): { timing: Timing; che
 
 function decodeAndUpdate(corpus: JsonCorpus, engine: DetectionEngine, events = EVENTS): Timing {
   const options = { nowMs: START_MS + 2 * DAY_MS };
-  const batch = createEventBatch(BATCH);
-  const outcomes = new Uint8Array(BATCH);
   const alerts: AlertEvent[] = [];
   return timed(() => {
-    let n = 0;
     for (let i = 0; i < events; i++) {
       const result = decodeCdr(corpus.bytes.subarray(corpus.offsets[i], corpus.offsets[i + 1]), options);
       if (!result.ok) continue;
       const cdr = result.cdr;
-      batch.callers[n] = cdr.caller;
-      batch.callees[n] = cdr.callee;
-      batch.startsMs[n] = cdr.startMs;
-      batch.durations[n] = cdr.durationSeconds;
-      if (++n === BATCH || i === events - 1) {
-        alerts.length = 0;
-        engine.processBatch(batch, n, outcomes, alerts);
-        n = 0;
-      }
+      alerts.length = 0;
+      engine.process(cdr.caller, cdr.callee, cdr.startMs, cdr.durationSeconds, alerts);
     }
   });
 }
@@ -206,19 +176,16 @@ function main(): void {
 
   // Each path runs once on a prefix with throwaway state first, so the timed passes measure compiled code.
   const warmUp = Math.min(EVENTS, WARM_UP_EVENTS);
-  windowsBatch(data, newEngine(), [], warmUp);
-  windowsSingle(data, newEngine(), warmUp);
+  windowsUpdate(data, newEngine(), warmUp);
   naive(data, Math.min(NAIVE_EVENTS, warmUp));
 
-  // Window + rule update alone, batch path; the engine is kept for its footprint.
+  // Window + rule update alone; the engine is kept for its footprint.
   gc();
   const engine = newEngine();
-  const alerts: AlertEvent[] = [];
-  const batchTiming = windowsBatch(data, engine, alerts);
+  const windows = windowsUpdate(data, engine);
   const footprint = engine.footprint();
   const peakAfterWindows = peakRssMb();
   const hugePagesAfterWindows = hugePagesMb();
-  const single = windowsSingle(data, newEngine());
   gc();
 
   const naiveResult = naive(data);
@@ -230,7 +197,8 @@ function main(): void {
   gc();
   const both = decodeAndUpdate(corpus, newEngine());
 
-  const windowRate = perSecond(EVENTS, batchTiming.wallMs);
+  const windowRate = perSecond(EVENTS, windows.timing.wallMs);
+  const windowCpuRate = perSecond(EVENTS, windows.timing.cpuMs);
   const naiveRate = perSecond(NAIVE_EVENTS, naiveResult.timing.wallMs);
   const line = JSON.stringify({
     bench: 'windows',
@@ -244,16 +212,13 @@ function main(): void {
     callersHeld: footprint.callers,
     simBoxes: SIM_BOXES,
     windowsMs: DEFAULT_WINDOWS_MS,
-    batch: BATCH,
     generateMs: Math.round(generated.wallMs),
     jsonBytes: corpus.bytes.byteLength,
     decodeEventsPerSecond: perSecond(EVENTS, decoded.timing.wallMs),
     windowEventsPerSecond: windowRate,
-    windowEventsPerSecondSingleCalls: perSecond(EVENTS, single.wallMs),
     bothEventsPerSecond: perSecond(EVENTS, both.wallMs),
     decodeEventsPerCpuSecond: perSecond(EVENTS, decoded.timing.cpuMs),
-    windowEventsPerCpuSecond: perSecond(EVENTS, batchTiming.cpuMs),
-    windowEventsPerCpuSecondSingleCalls: perSecond(EVENTS, single.cpuMs),
+    windowEventsPerCpuSecond: windowCpuRate,
     bothEventsPerCpuSecond: perSecond(EVENTS, both.cpuMs),
     eventsHeld: footprint.eventsHeld,
     engineBytes: footprint.bytes,
@@ -264,7 +229,7 @@ function main(): void {
     peakRssMb: peakRssMb(),
     glibcTunables: process.env.GLIBC_TUNABLES ?? null,
     hugePagesAfterWindowsMb: hugePagesAfterWindows ?? null,
-    alertsLastBatch: alerts.length,
+    alertsEmitted: windows.alerts,
     callersWithOpenEpisodes: footprint.callersWithOpenEpisodes,
     naiveEvents: NAIVE_EVENTS,
     naiveEventsPerSecond: naiveRate,
@@ -272,9 +237,7 @@ function main(): void {
     naiveBytesPerWindowedEvent: Math.round(naiveResult.bytesPerEvent * 10) / 10,
     speedupVsNaive: Math.round((windowRate / naiveRate) * 10) / 10,
     speedupVsNaiveCpu:
-      Math.round(
-        (perSecond(EVENTS, batchTiming.cpuMs) / perSecond(NAIVE_EVENTS, naiveResult.timing.cpuMs)) * 10,
-      ) / 10,
+      Math.round((windowCpuRate / perSecond(NAIVE_EVENTS, naiveResult.timing.cpuMs)) * 10) / 10,
     decodeChecksum: decoded.checksum,
   });
   console.log(line);

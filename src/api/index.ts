@@ -25,7 +25,6 @@ export type { Principal } from './auth/principal.js';
 export { ageLowAlerts, startLowAlertAging, AUTO_AGING_REVIEWER } from './jobs/low-alert-aging.js';
 export type { LowAlertAgingOptions } from './jobs/low-alert-aging.js';
 export { defaultRuleSettings, loadRuleSettings } from './store/rules-store.js';
-export { sdhfSeverity } from './store/detect-store.js';
 export { riskLevel, riskScore, RISK_LEVELS } from './risk-score.js';
 export type { RiskInputs, RiskLevel } from './risk-score.js';
 export { maskForLog } from './log-masking.js';

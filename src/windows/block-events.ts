@@ -4,29 +4,38 @@
  *   [window 0 stats] … [window n−1 stats] [tail offsets] [ring entry 0] … [ring entry cap−1]  (16-byte units)
  *
  * Window stats are `count u32, distinct u32, sum-of-durations f64`; the tail offsets unit(s) hold each
- * window's oldest event time (`t − base`), so expiry reads a ring entry only when it really leaves. A ring entry is `callee f64,
- * t − base u32, duration u32` with bit 31 of the duration word set on the latest event of each callee. The
- * ring is kept sorted by event time (ties in arrival order), so every window is a suffix of it: its tail is
- * `len − count`, expiry walks tails forward, and the longest window's tail is the ring start.
+ * window's oldest event time (`t − base`), so expiry reads a ring entry only when it really leaves. A ring
+ * entry is `callee f64, t − base u32, duration u32` with bit 31 of the duration word (`LATEST_BIT`) set on
+ * the latest event of each callee. The ring is kept sorted by event time (ties in arrival order), so every
+ * window is a suffix of it: its tail is `len − count`, expiry walks tails forward, and the longest window's
+ * tail is the ring start.
  *
  * Exact distinct counts: a callee is in window k iff its latest event is (it is the newest of its events), so
  * `distinct_k` = flagged entries in the suffix. An insert moves the flag (found through the callee index, or
  * a scan while the ring is short); an entry leaving window k with the flag set decrements `distinct_k`. No
  * lookups happen on expiry, and tails advance sequentially through memory.
  */
-import {
+import * as callerRecord from './caller-record.js';
+import { CalleeIndex, calleeFingerprint, LATEST_BIT } from './callee-index.js';
+import { CHUNK_OFFSET_BITS, CHUNK_OFFSET_MASK, NO_BLOCK, roundedBlockUnits } from './slab.js';
+import { ModeTransitions } from './mode-transitions.js';
+import { INLINE_CAPACITY, type BlockRelease, type StoreContext } from './store-context.js';
+
+// Module-local copies, so that V8 compiles them into the code (see caller-record.ts).
+const {
+  BASE_F64,
+  DURATION_MASK,
   INDEX_CAP,
   INDEX_PTR,
+  LATEST_F64,
   NEXT_EXPIRY_F64,
   RING_CAP,
   RING_LEN,
   RING_PTR,
   RING_START,
-} from './caller-table.js';
-import { CalleeIndex, calleeFingerprint, LATEST_BIT } from './callee-index.js';
-import { CHUNK_OFFSET_BITS, CHUNK_OFFSET_MASK, NO_BLOCK, roundedBlockUnits } from './slab.js';
-import { ModeTransitions } from './mode-transitions.js';
-import { DURATION_BITS_MASK, INLINE_CAPACITY, type StoreContext } from './store-context.js';
+  SLOT_F64,
+  SLOT_U32,
+} = callerRecord;
 
 /** Build the callee index when a ring holds more than this; drop it below `INDEX_DROP_LEN`. */
 const INDEX_BUILD_LEN = 32;
@@ -55,7 +64,7 @@ function copyUnits(
     to[j] = from[i]!;
 }
 
-export class BlockEvents {
+export class BlockEvents implements BlockRelease {
   private readonly index: CalleeIndex;
   private readonly headerUnits: number;
   private readonly transitions: ModeTransitions;
@@ -70,12 +79,12 @@ export class BlockEvents {
   insert(slot: number, callee: number, t: number, durationSeconds: number): void {
     const cu = this.ctx.callers.u32;
     const cf = this.ctx.callers.f64;
-    const s = slot * 16;
-    const latestMs = cf[slot * 8 + 1]!;
+    const s = slot * SLOT_U32;
+    const latestMs = cf[slot * SLOT_F64 + LATEST_F64]!;
     if (t > latestMs) {
-      cf[slot * 8 + 1] = t;
+      cf[slot * SLOT_F64 + LATEST_F64] = t;
       this.expire(slot, t);
-      if (t - cf[slot * 8 + 2]! > MAX_TIME_OFFSET) this.rebase(slot, t);
+      if (t - cf[slot * SLOT_F64 + BASE_F64]! > MAX_TIME_OFFSET) this.rebase(slot, t);
       const len = cu[s + RING_LEN]!;
       if (len < INDEX_DROP_LEN && cu[s + INDEX_PTR] !== NO_BLOCK) this.index.free(slot);
       if (len > INLINE_CAPACITY && len * 4 <= cu[s + RING_CAP]! && cu[s + RING_CAP]! >= MIN_SHRINK_CAP) {
@@ -84,7 +93,7 @@ export class BlockEvents {
     } else if (latestMs - t >= this.ctx.longestMs) {
       return; // older than every window at the caller's T: counts nowhere
     }
-    this.insertHeld(slot, callee, t, durationSeconds, cf[slot * 8 + 1]!);
+    this.insertHeld(slot, callee, t, durationSeconds, cf[slot * SLOT_F64 + LATEST_F64]!);
     if (cu[s + RING_LEN]! <= INLINE_CAPACITY) this.transitions.demote(slot);
   }
 
@@ -95,9 +104,9 @@ export class BlockEvents {
   private expire(slot: number, latestMs: number): void {
     const ctx = this.ctx;
     const cf = ctx.callers.f64;
-    if (latestMs < cf[slot * 8 + NEXT_EXPIRY_F64]!) return;
+    if (latestMs < cf[slot * SLOT_F64 + NEXT_EXPIRY_F64]!) return;
     const cu = ctx.callers.u32;
-    const s = slot * 16;
+    const s = slot * SLOT_U32;
     const ptr = cu[s + RING_PTR]!;
     const ru = ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
     const rf = ctx.slab.f64[ptr >>> CHUNK_OFFSET_BITS]!;
@@ -106,7 +115,7 @@ export class BlockEvents {
     const start = cu[s + RING_START]!;
     const len = cu[s + RING_LEN]!;
     const cap = cu[s + RING_CAP]!;
-    const base = cf[slot * 8 + 2]!;
+    const base = cf[slot * SLOT_F64 + BASE_F64]!;
     const tails = (hb + ctx.windowCount) * 4;
     let nextExpiry = Infinity;
     for (let k = 0; k < ctx.windowCount; k++) {
@@ -125,7 +134,7 @@ export class BlockEvents {
         do {
           const word = ru[(rb + pos) * 4 + 3]!;
           if ((word & LATEST_BIT) !== 0) distinct--;
-          sum -= word & DURATION_BITS_MASK;
+          sum -= word & DURATION_MASK;
           count--;
           if (++pos === cap) pos = 0;
           offset = ru[(rb + pos) * 4 + 2]!;
@@ -137,7 +146,7 @@ export class BlockEvents {
       }
       if (count > 0 && base + offset + windowMs < nextExpiry) nextExpiry = base + offset + windowMs;
     }
-    cf[slot * 8 + NEXT_EXPIRY_F64] = nextExpiry;
+    cf[slot * SLOT_F64 + NEXT_EXPIRY_F64] = nextExpiry;
     // Only the longest window (processed last) decides what the ring keeps.
     const longestCount = ru[(hb + ctx.windowCount - 1) * 4]!;
     if (longestCount < len) {
@@ -158,7 +167,7 @@ export class BlockEvents {
   ): void {
     const ctx = this.ctx;
     const cu = ctx.callers.u32;
-    const s = slot * 16;
+    const s = slot * SLOT_U32;
     if (cu[s + RING_LEN] === cu[s + RING_CAP]) this.relayout(slot, cu[s + RING_CAP]! + 1);
     const ptr = cu[s + RING_PTR]!;
     const ru = ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
@@ -168,7 +177,7 @@ export class BlockEvents {
     const start = cu[s + RING_START]!;
     const len = cu[s + RING_LEN]!;
     const cap = cu[s + RING_CAP]!;
-    const offset = t - ctx.callers.f64[slot * 8 + 2]!;
+    const offset = t - ctx.callers.f64[slot * SLOT_F64 + BASE_F64]!;
 
     // Insert after every event at or before t (in-order input stops at the first comparison).
     let q = len;
@@ -205,8 +214,8 @@ export class BlockEvents {
     for (let k = 0; k < ctx.windowCount; k++) {
       if (latestMs - t >= ctx.windowsMs[k]!) continue;
       // The new event may be this window's oldest: the next-expiry hint must stay a lower bound.
-      if (t + ctx.windowsMs[k]! < cf[slot * 8 + NEXT_EXPIRY_F64]!)
-        cf[slot * 8 + NEXT_EXPIRY_F64] = t + ctx.windowsMs[k]!;
+      if (t + ctx.windowsMs[k]! < cf[slot * SLOT_F64 + NEXT_EXPIRY_F64]!)
+        cf[slot * SLOT_F64 + NEXT_EXPIRY_F64] = t + ctx.windowsMs[k]!;
       const h4 = (hb + k) * 4;
       const count = ru[h4]!;
       if (q === len - count) ru[(hb + ctx.windowCount) * 4 + k] = offset; // the window's new oldest event
@@ -238,7 +247,7 @@ export class BlockEvents {
    */
   private shiftUp(slot: number, q: number, indexed: boolean): void {
     const cu = this.ctx.callers.u32;
-    const s = slot * 16;
+    const s = slot * SLOT_U32;
     const ptr = cu[s + RING_PTR]!;
     const ru = this.ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
     const rf = this.ctx.slab.f64[ptr >>> CHUNK_OFFSET_BITS]!;
@@ -263,12 +272,12 @@ export class BlockEvents {
   /** Re-bases ring times so offsets stay below 2^32 (at most once per ~49 days of a caller's event time). */
   private rebase(slot: number, latestMs: number): void {
     const cu = this.ctx.callers.u32;
-    const s = slot * 16;
+    const s = slot * SLOT_U32;
     const ptr = cu[s + RING_PTR]!;
     const ru = this.ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
     const rb = (ptr & CHUNK_OFFSET_MASK) + this.headerUnits;
     const newBase = latestMs - this.ctx.longestMs;
-    const shift = newBase - this.ctx.callers.f64[slot * 8 + 2]!;
+    const shift = newBase - this.ctx.callers.f64[slot * SLOT_F64 + BASE_F64]!;
     const cap = cu[s + RING_CAP]!;
     for (let i = 0, p = cu[s + RING_START]!; i < cu[s + RING_LEN]!; i++) {
       ru[(rb + p) * 4 + 2] = ru[(rb + p) * 4 + 2]! - shift;
@@ -279,14 +288,14 @@ export class BlockEvents {
       if (ru[(hb + k) * 4] !== 0)
         ru[(hb + this.ctx.windowCount) * 4 + k] = ru[(hb + this.ctx.windowCount) * 4 + k]! - shift;
     }
-    this.ctx.callers.f64[slot * 8 + 2] = newBase;
+    this.ctx.callers.f64[slot * SLOT_F64 + BASE_F64] = newBase;
   }
 
   /** Copies the block into one with room for `minCap` entries, ring unwrapped to start at 0. */
   private relayout(slot: number, minCap: number): void {
     const ctx = this.ctx;
     const cu = ctx.callers.u32;
-    const s = slot * 16;
+    const s = slot * SLOT_U32;
     const oldPtr = cu[s + RING_PTR]!;
     const oldU = ctx.slab.u32[oldPtr >>> CHUNK_OFFSET_BITS]!;
     const oldHb = oldPtr & CHUNK_OFFSET_MASK;
@@ -316,7 +325,7 @@ export class BlockEvents {
   /** Frees the caller's blocks (reset or reclaim); the record's block fields are left for the caller to clear. */
   free(slot: number): void {
     const cu = this.ctx.callers.u32;
-    const s = slot * 16;
+    const s = slot * SLOT_U32;
     this.index.free(slot);
     this.ctx.slab.free(cu[s + RING_PTR]!, this.headerUnits + cu[s + RING_CAP]!);
     cu[s + RING_PTR] = NO_BLOCK;
@@ -324,7 +333,7 @@ export class BlockEvents {
 
   /** Copies the caller's per-window count, distinct and duration sum into the scratch arrays. */
   loadStats(slot: number, count: Float64Array, distinct: Float64Array, sum: Float64Array): void {
-    const ptr = this.ctx.callers.u32[slot * 16 + RING_PTR]!;
+    const ptr = this.ctx.callers.u32[slot * SLOT_U32 + RING_PTR]!;
     const ru = this.ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
     const rf = this.ctx.slab.f64[ptr >>> CHUNK_OFFSET_BITS]!;
     const hb = ptr & CHUNK_OFFSET_MASK;
@@ -338,25 +347,11 @@ export class BlockEvents {
   /** Event time of the oldest event in window k, or NaN when the window is empty. */
   firstEventAt(slot: number, k: number): number {
     const cu = this.ctx.callers.u32;
-    const s = slot * 16;
+    const s = slot * SLOT_U32;
     const ptr = cu[s + RING_PTR]!;
     const ru = this.ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
     const hb = ptr & CHUNK_OFFSET_MASK;
     if (ru[(hb + k) * 4] === 0) return NaN;
-    return this.ctx.callers.f64[slot * 8 + 2]! + ru[(hb + this.ctx.windowCount) * 4 + k]!;
-  }
-
-  /** Batch pre-pass, stage 2: the window headers, the newest ring entry and the callee's index slot. */
-  touchHead(slot: number, callee: number): number {
-    const cu = this.ctx.callers.u32;
-    const s = slot * 16;
-    const ptr = cu[s + RING_PTR]!;
-    const ru = this.ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS];
-    if (ru === undefined) return 0;
-    const hb = ptr & CHUNK_OFFSET_MASK;
-    let head = cu[s + RING_START]! + cu[s + RING_LEN]! - 1;
-    if (head >= cu[s + RING_CAP]!) head -= cu[s + RING_CAP]!;
-    const sum = ru[hb * 4]! + ru[(hb + this.headerUnits + head) * 4 + 2]!;
-    return cu[s + INDEX_PTR] === NO_BLOCK ? sum : sum + this.index.touch(slot, callee);
+    return this.ctx.callers.f64[slot * SLOT_F64 + BASE_F64]! + ru[(hb + this.ctx.windowCount) * 4 + k]!;
   }
 }

@@ -9,19 +9,14 @@
  * fingerprint with the latest flag set, stale slots are reused by their own callee, and the table is rebuilt
  * from the ring (dropping stale slots) when it fills up.
  */
-import {
-  INDEX_CAP,
-  INDEX_PTR,
-  INDEX_USED,
-  RING_CAP,
-  RING_LEN,
-  RING_PTR,
-  RING_START,
-} from './caller-table.js';
+import * as callerRecord from './caller-record.js';
 import type { CallerTable } from './caller-table.js';
 import { hashNumber } from './number-hash.js';
 import { CHUNK_OFFSET_BITS, CHUNK_OFFSET_MASK, NO_BLOCK, roundedBlockUnits } from './slab.js';
 import type { Slab } from './slab.js';
+
+// Module-local copies, so that V8 compiles them into the code (see caller-record.ts).
+const { INDEX_CAP, INDEX_PTR, INDEX_USED, RING_CAP, RING_LEN, RING_PTR, RING_START, SLOT_U32 } = callerRecord;
 
 export const LATEST_BIT = 0x80000000;
 const MAX_LOAD = 0.75;
@@ -56,7 +51,7 @@ export class CalleeIndex {
   /** Physical ring position of the callee's latest event, or −1. */
   find(slot: number, callee: number, fingerprint: number): number {
     const cu = this.callers.u32;
-    const s = slot * 16;
+    const s = slot * SLOT_U32;
     const indexPtr = cu[s + INDEX_PTR]!;
     const capacity = cu[s + INDEX_CAP]!;
     const iu = this.slab.u32[indexPtr >>> CHUNK_OFFSET_BITS]!;
@@ -97,20 +92,9 @@ export class CalleeIndex {
     }
   }
 
-  /** Batch pre-pass: reads the callee's home slot in the caller's index. */
-  touch(slot: number, callee: number): number {
-    const cu = this.callers.u32;
-    const indexPtr = cu[slot * 16 + INDEX_PTR]!;
-    const iu = this.slab.u32[indexPtr >>> CHUNK_OFFSET_BITS];
-    if (iu === undefined) return 0;
-    return iu[
-      (indexPtr & CHUNK_OFFSET_MASK) * 4 + 2 * home(calleeFingerprint(callee), cu[slot * 16 + INDEX_CAP]!)
-    ]!;
-  }
-
   /** After a `find` hit: the callee's latest event moved to `pos`. */
   moveHit(slot: number, pos: number): void {
-    const indexPtr = this.callers.u32[slot * 16 + INDEX_PTR]!;
+    const indexPtr = this.callers.u32[slot * SLOT_U32 + INDEX_PTR]!;
     this.slab.u32[indexPtr >>> CHUNK_OFFSET_BITS]![
       (indexPtr & CHUNK_OFFSET_MASK) * 4 + 2 * this.hitSlot + 1
     ] = pos;
@@ -122,7 +106,7 @@ export class CalleeIndex {
    */
   insertMiss(slot: number, fingerprint: number, pos: number): void {
     const cu = this.callers.u32;
-    const s = slot * 16;
+    const s = slot * SLOT_U32;
     const indexPtr = cu[s + INDEX_PTR]!;
     const iu = this.slab.u32[indexPtr >>> CHUNK_OFFSET_BITS]!;
     const ib = (indexPtr & CHUNK_OFFSET_MASK) * 4;
@@ -141,8 +125,8 @@ export class CalleeIndex {
   /** An entry with the latest flag moved from `oldPos` to `newPos` (ring shift for an out-of-order event). */
   moveEntry(slot: number, fingerprint: number, oldPos: number, newPos: number): void {
     const cu = this.callers.u32;
-    const indexPtr = cu[slot * 16 + INDEX_PTR]!;
-    const capacity = cu[slot * 16 + INDEX_CAP]!;
+    const indexPtr = cu[slot * SLOT_U32 + INDEX_PTR]!;
+    const capacity = cu[slot * SLOT_U32 + INDEX_CAP]!;
     const iu = this.slab.u32[indexPtr >>> CHUNK_OFFSET_BITS]!;
     const ib = (indexPtr & CHUNK_OFFSET_MASK) * 4;
     let j = home(fingerprint, capacity);
@@ -158,7 +142,7 @@ export class CalleeIndex {
   /** Builds the index from the ring's flagged entries (first build, ring re-laid out, or table full). */
   rebuild(slot: number): void {
     const cu = this.callers.u32;
-    const s = slot * 16;
+    const s = slot * SLOT_U32;
     const old = cu[s + INDEX_PTR]!;
     if (old !== NO_BLOCK) this.slab.free(old, cu[s + INDEX_CAP]! / 2);
     const ringPtr = cu[s + RING_PTR]!;
@@ -201,7 +185,7 @@ export class CalleeIndex {
    */
   shiftRange(slot: number, q: number, len: number): void {
     const cu = this.callers.u32;
-    const s = slot * 16;
+    const s = slot * SLOT_U32;
     const indexPtr = cu[s + INDEX_PTR]!;
     const iu = this.slab.u32[indexPtr >>> CHUNK_OFFSET_BITS]!;
     const ib = (indexPtr & CHUNK_OFFSET_MASK) * 4;
@@ -223,7 +207,7 @@ export class CalleeIndex {
    */
   remap(slot: number, oldStart: number, oldCap: number): void {
     const cu = this.callers.u32;
-    const s = slot * 16;
+    const s = slot * SLOT_U32;
     const indexPtr = cu[s + INDEX_PTR]!;
     const iu = this.slab.u32[indexPtr >>> CHUNK_OFFSET_BITS]!;
     const ib = (indexPtr & CHUNK_OFFSET_MASK) * 4;
@@ -239,7 +223,7 @@ export class CalleeIndex {
 
   free(slot: number): void {
     const cu = this.callers.u32;
-    const s = slot * 16;
+    const s = slot * SLOT_U32;
     const indexPtr = cu[s + INDEX_PTR]!;
     if (indexPtr === NO_BLOCK) return;
     this.slab.free(indexPtr, cu[s + INDEX_CAP]! / 2);

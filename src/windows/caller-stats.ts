@@ -1,6 +1,11 @@
-/** What the API shows for one caller: its windows at its latest event time, and its open alert episodes. */
+/**
+ * What the engine reports about one caller (`DetectionEngine.callerStats`) and about itself (`footprint`).
+ * These are the canonical engine-side types, in the engine's units (epoch ms, window lengths in ms); a module
+ * that shows them elsewhere converts at its own boundary (the shard-worker protocol, for one, sends seconds).
+ */
 import type { Severity } from './alert-types.js';
 
+/** One caller's stats in one window `(T − windowMs, T]` at its latest event time T. */
 export interface CallerWindowStats {
   windowMs: number;
   callCount: number;
@@ -16,6 +21,7 @@ export interface CallerWindowStats {
   lastEventAtMs: number | null;
 }
 
+/** An alert episode still open for the caller in one (rule, window). */
 export interface OpenEpisode {
   rule: string;
   windowMs: number;
@@ -27,6 +33,7 @@ export interface OpenEpisode {
   lastEmittedAtMs: number;
 }
 
+/** One caller's windows (in the engine's window order) and open episodes, at its latest event time. */
 export interface CallerStats {
   caller: number;
   /** T: the latest event time seen for this caller. */
@@ -35,6 +42,7 @@ export interface CallerStats {
   openEpisodes: OpenEpisode[];
 }
 
+/** How much the engine holds and the memory it takes. */
 export interface EngineFootprint {
   /** Caller records in the table (idle ones are reclaimed incrementally as the watermark moves). */
   callers: number;

@@ -3,44 +3,13 @@
  * itself (one cache line per lookup instead of a slot → record hop). Deletion shifts the probe run back, so
  * there are no tombstones and reclaiming idle callers never degrades lookups.
  *
- * Record layout (u32 index within the slot; f64 index = u32 index / 2):
- *
- * | u32   | inline mode (≤ 3 events)                | block mode                          |
- * |-------|-----------------------------------------|-------------------------------------|
- * | 0–1   | caller (f64; 0 = empty slot)            | caller                              |
- * | 2–3   | T, the caller's latest event time (f64) | T                                   |
- * | 4–5   | event 0 callee (f64; 0 = none)          | base: ring times are `t − base`     |
- * | 6     | event 0 `T − t`                         | ring block pointer                  |
- * | 7     | control word (event 0 duration in 0–16) | control word                        |
- * | 8–9   | event 1 callee                          | ring start (physical), ring length  |
- * | 10    | event 1 `T − t`                         | ring capacity                       |
- * | 11    | event 1 duration                        | callee index pointer or NO_BLOCK    |
- * | 12–13 | event 2 callee                          | callee index capacity, slots used   |
- * | 14–15 | event 2 `T − t`, event 2 duration       | next expiry (f64): no window's tail |
- * |       |                                         | can expire before T reaches it      |
+ * The record's fields and their constants are in caller-record.ts.
  */
+import * as callerRecord from './caller-record.js';
 import { homeSlot, hashNumber, slotScale } from './number-hash.js';
 
-export const SLOT_U32 = 16;
-export const SLOT_BYTES = SLOT_U32 * 4;
-
-export const CONTROL = 7;
-export const DURATION_MASK = 0x1ffff;
-export const INLINE_COUNT_SHIFT = 17;
-export const INLINE_COUNT_MASK = 3 << INLINE_COUNT_SHIFT;
-export const EPISODES_BIT = 1 << 29;
-export const BLOCK_BIT = 1 << 30;
-
-/** Block-mode fields (u32 offsets within the slot). */
-export const RING_PTR = 6;
-export const RING_START = 8;
-export const RING_LEN = 9;
-export const RING_CAP = 10;
-export const INDEX_PTR = 11;
-export const INDEX_CAP = 12;
-export const INDEX_USED = 13;
-/** f64 index within the slot (u32 14–15). */
-export const NEXT_EXPIRY_F64 = 7;
+// Module-local copies, so that V8 compiles them into the code (see caller-record.ts).
+const { CALLER_F64, LATEST_F64, SLOT_BYTES, SLOT_F64, SLOT_U32 } = callerRecord;
 
 const MAX_LOAD = 0.75;
 const PRESIZE_LOAD = 0.7;
@@ -75,7 +44,7 @@ export class CallerTable {
     const capacity = this.capacity;
     let slot = homeSlot(hashNumber(caller), this.scale, capacity);
     for (;;) {
-      const key = f64[slot * 8]!;
+      const key = f64[slot * SLOT_F64 + CALLER_F64]!;
       if (key === caller) return slot;
       if (key === 0) return -1;
       if (++slot === capacity) slot = 0;
@@ -91,7 +60,7 @@ export class CallerTable {
     const capacity = this.capacity;
     let slot = homeSlot(hashNumber(caller), this.scale, capacity);
     for (;;) {
-      const key = f64[slot * 8]!;
+      const key = f64[slot * SLOT_F64 + CALLER_F64]!;
       if (key === caller) return slot;
       if (key === 0) break;
       if (++slot === capacity) slot = 0;
@@ -101,8 +70,8 @@ export class CallerTable {
       return this.findOrInsert(caller);
     }
     this.size++;
-    f64[slot * 8] = caller;
-    f64[slot * 8 + 1] = -Infinity;
+    f64[slot * SLOT_F64 + CALLER_F64] = caller;
+    f64[slot * SLOT_F64 + LATEST_F64] = -Infinity;
     return slot;
   }
 
@@ -115,7 +84,7 @@ export class CallerTable {
     let next = slot;
     for (;;) {
       if (++next === capacity) next = 0;
-      const key = f64[next * 8]!;
+      const key = f64[next * SLOT_F64 + CALLER_F64]!;
       if (key === 0) break;
       const home = homeSlot(hashNumber(key), this.scale, capacity);
       // The record at `next` may fill the hole unless its home lies cyclically in (hole, next].
@@ -139,10 +108,10 @@ export class CallerTable {
     this.capacity = capacity;
     this.scale = slotScale(capacity);
     for (let old = 0; old < oldCapacity; old++) {
-      const key = oldF64[old * 8]!;
+      const key = oldF64[old * SLOT_F64 + CALLER_F64]!;
       if (key === 0) continue;
       let slot = homeSlot(hashNumber(key), this.scale, capacity);
-      while (this.f64[slot * 8] !== 0) if (++slot === capacity) slot = 0;
+      while (this.f64[slot * SLOT_F64 + CALLER_F64] !== 0) if (++slot === capacity) slot = 0;
       this.u32.set(oldU32.subarray(old * SLOT_U32, old * SLOT_U32 + SLOT_U32), slot * SLOT_U32);
     }
   }

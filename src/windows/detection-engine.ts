@@ -10,6 +10,7 @@ import { AlertLifecycle } from './alert-lifecycle.js';
 import type { AlertEvent } from './alert-types.js';
 import { Allowlist } from './allowlist.js';
 import type { CallerStats, CallerWindowStats, EngineFootprint, OpenEpisode } from './caller-stats.js';
+import * as callerRecord from './caller-record.js';
 import {
   resolveEngineOptions,
   validateRuleSettings,
@@ -23,19 +24,19 @@ import {
   OUTCOME_LATE,
   OUTCOME_NAMES,
   OUTCOME_WINDOWED,
-  type EventBatch,
   type EventOutcome,
-} from './event-batch.js';
+} from './event-outcome.js';
 import type { PreparedRule, Rule, WindowStats } from './rule.js';
 import { sdhfRule } from './sdhf-rule.js';
 import { severityName } from './severity.js';
 import { WindowStore } from './window-store.js';
 import { SnapshotError } from './errors.js';
 
+// Module-local copies, so that V8 compiles them into the code (see caller-record.ts).
+const { CALLER_F64, LATEST_F64, SLOT_F64 } = callerRecord;
+
 /** Caller slots examined for idle callers per event: a full sweep every ~capacity/2 events, no pauses. */
 const SWEEP_SLOTS_PER_EVENT = 2;
-/** Batch pre-pass span: small enough that what it touches is still in cache when the events are applied. */
-const PREFETCH_SPAN = 256;
 const MAX_DURATION_SECONDS = 86_400;
 /** Latest valid event time: the end of the ECMAScript Date range. */
 const MAX_TIME_MS = 8.64e15;
@@ -66,9 +67,6 @@ export class DetectionEngine {
     distinctCallees: 0,
     totalDurationSeconds: 0,
   };
-  /** Sink for the batch pre-pass reads, so the JIT cannot drop them. */
-  private touched = 0;
-  private readonly prefetchSlots = new Int32Array(PREFETCH_SPAN);
 
   constructor(
     options: WindowEngineOptions,
@@ -104,21 +102,6 @@ export class DetectionEngine {
     alertsOut: AlertEvent[],
   ): EventOutcome {
     return OUTCOME_NAMES[this.apply(caller, callee, startMs, durationSeconds, alertsOut)]!;
-  }
-
-  /**
-   * `count` events from `batch`; same results as `process` on each in order. A pre-pass over each span reads
-   * the caller records first, so their cache misses overlap instead of stalling one after another.
-   */
-  processBatch(batch: EventBatch, count: number, outcomes: Uint8Array, alertsOut: AlertEvent[]): void {
-    const { callers, callees, startsMs, durations } = batch;
-    for (let from = 0; from < count; from += PREFETCH_SPAN) {
-      const to = Math.min(count, from + PREFETCH_SPAN);
-      this.touched = this.store.prefetch(callers, callees, from, to, this.prefetchSlots);
-      for (let i = from; i < to; i++) {
-        outcomes[i] = this.apply(callers[i]!, callees[i]!, startsMs[i]!, durations[i]!, alertsOut);
-      }
-    }
   }
 
   /** Replaces thresholds, allowlist and cooldown; window state is untouched. Throws `RuleSettingsError`. */
@@ -304,8 +287,8 @@ export class DetectionEngine {
     let hand = this.sweepHand;
     for (let budget = SWEEP_SLOTS_PER_EVENT; budget > 0; budget--) {
       if (hand >= callers.capacity) hand = 0;
-      const key = callers.f64[hand * 8]!;
-      if (key !== 0 && callers.f64[hand * 8 + 1]! + longestMs <= watermark) {
+      const key = callers.f64[hand * SLOT_F64 + CALLER_F64]!;
+      if (key !== 0 && callers.f64[hand * SLOT_F64 + LATEST_F64]! + longestMs <= watermark) {
         if (store.hasEpisodes(hand)) this.lifecycle.forget(key);
         store.reclaim(hand); // a later record may shift into this slot: look at it again
       } else {

@@ -3,8 +3,8 @@
  *
  *   "SNTW" u32 version | window count u32 | windows f64[] | lateness, expected callers, expected events,
  *   max event time, sweep hand, events held (f64 each) | caller table: size u32, byte length u32, slots |
- *   slab: chunk count u32, bump chunk i32, bump offset u32, live units f64, free heads (count u32 + u32[]),
- *   chunks (byte length u32 + bytes each) | rule ids (count u32, then length u32 + UTF-8 each) |
+ *   slab: chunk count u32, bump chunk i32, bump offset u32, live units f64, free heads (byte length u32 +
+ *   u32[]), chunks (byte length u32 + bytes each) | rule ids (count u32, then length u32 + UTF-8 each) |
  *   episodes (count u32, then caller f64, slot index u32, emissions u32, severity u32, start f64, last f64)
  *
  * The caller table and slab are copied byte for byte, so a restored engine is the same machine in the same

@@ -11,16 +11,9 @@ export {
 } from './engine-options.js';
 export type { RuleSettings, SdhfWindowSettings, WindowEngineOptions } from './engine-options.js';
 export type { CallerStats, CallerWindowStats, EngineFootprint, OpenEpisode } from './caller-stats.js';
-export {
-  createEventBatch,
-  OUTCOME_INVALID,
-  OUTCOME_LATE,
-  OUTCOME_NAMES,
-  OUTCOME_WINDOWED,
-} from './event-batch.js';
-export type { EventBatch, EventOutcome } from './event-batch.js';
+export type { EventOutcome } from './event-outcome.js';
 export type { PreparedRule, Rule, WindowStats } from './rule.js';
 export { sdhfRule } from './sdhf-rule.js';
-export { SDHF_SEVERITY_TABLE, sdhfSeverity, severityName } from './severity.js';
+export { sdhfSeverity, severityName } from './severity.js';
 export { windowLabel } from './window-label.js';
 export { RuleSettingsError, SnapshotError, WindowCapacityError, WindowOptionsError } from './errors.js';

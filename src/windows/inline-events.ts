@@ -4,9 +4,26 @@
  * callers never touch the slab, and their stats are recomputed by scanning three entries, which is cheaper
  * than maintaining counters. A fourth event held promotes the record to block mode.
  */
-import { CONTROL, DURATION_MASK, EPISODES_BIT, INLINE_COUNT_SHIFT } from './caller-table.js';
+import * as callerRecord from './caller-record.js';
 import type { BlockEvents } from './block-events.js';
 import { INLINE_CAPACITY, type StoreContext } from './store-context.js';
+
+// Module-local copies, so that V8 compiles them into the code (see caller-record.ts).
+const {
+  CONTROL,
+  DURATION_MASK,
+  EPISODES_BIT,
+  INLINE_AGE_U32,
+  INLINE_CALLEE_F64,
+  INLINE_COUNT_MASK,
+  INLINE_COUNT_SHIFT,
+  INLINE_DURATION_U32,
+  INLINE_EVENT_F64,
+  INLINE_EVENT_U32,
+  LATEST_F64,
+  SLOT_F64,
+  SLOT_U32,
+} = callerRecord;
 
 export class InlineEvents {
   private readonly callees = new Float64Array(INLINE_CAPACITY + 1);
@@ -22,12 +39,12 @@ export class InlineEvents {
   insert(slot: number, callee: number, t: number, durationSeconds: number): void {
     const ctx = this.ctx;
     const cf = ctx.callers.f64;
-    const latestMs = cf[slot * 8 + 1]!;
+    const latestMs = cf[slot * SLOT_F64 + LATEST_F64]!;
     const longestMs = ctx.longestMs;
     let n = this.load(slot);
     const ages = this.ages;
     if (t > latestMs) {
-      cf[slot * 8 + 1] = t;
+      cf[slot * SLOT_F64 + LATEST_F64] = t;
       if (n > 0) {
         const delta = t - latestMs;
         let dropped = 0;
@@ -49,7 +66,7 @@ export class InlineEvents {
       this.blocks.insert(slot, callee, t, durationSeconds);
       return;
     }
-    const age = cf[slot * 8 + 1]! - t;
+    const age = cf[slot * SLOT_F64 + LATEST_F64]! - t;
     let q = n;
     while (q > 0 && ages[q - 1]! < age) {
       this.callees[q] = this.callees[q - 1]!;
@@ -92,7 +109,8 @@ export class InlineEvents {
     const n = this.load(slot);
     const windowMs = this.ctx.windowsMs[k]!;
     for (let i = 0; i < n; i++) {
-      if (this.ages[i]! < windowMs) return this.ctx.callers.f64[slot * 8 + 1]! - this.ages[i]!;
+      if (this.ages[i]! < windowMs)
+        return this.ctx.callers.f64[slot * SLOT_F64 + LATEST_F64]! - this.ages[i]!;
     }
     return NaN;
   }
@@ -101,13 +119,14 @@ export class InlineEvents {
   private load(slot: number): number {
     const cu = this.ctx.callers.u32;
     const cf = this.ctx.callers.f64;
-    const s = slot * 16;
+    const s = slot * SLOT_U32;
     const control = cu[s + CONTROL]!;
-    const n = (control >>> INLINE_COUNT_SHIFT) & 3;
+    const n = (control & INLINE_COUNT_MASK) >>> INLINE_COUNT_SHIFT;
     for (let i = 0; i < n; i++) {
-      this.callees[i] = cf[slot * 8 + 2 + 2 * i]!;
-      this.ages[i] = cu[s + 6 + 4 * i]!;
-      this.durations[i] = i === 0 ? control & DURATION_MASK : cu[s + 7 + 4 * i]!;
+      this.callees[i] = cf[slot * SLOT_F64 + INLINE_CALLEE_F64 + i * INLINE_EVENT_F64]!;
+      this.ages[i] = cu[s + INLINE_AGE_U32 + i * INLINE_EVENT_U32]!;
+      this.durations[i] =
+        i === 0 ? control & DURATION_MASK : cu[s + INLINE_DURATION_U32 + i * INLINE_EVENT_U32]!;
     }
     return n;
   }
@@ -115,13 +134,13 @@ export class InlineEvents {
   private store(slot: number, n: number): void {
     const cu = this.ctx.callers.u32;
     const cf = this.ctx.callers.f64;
-    const s = slot * 16;
+    const s = slot * SLOT_U32;
     const episodes = cu[s + CONTROL]! & EPISODES_BIT;
     for (let i = 0; i < INLINE_CAPACITY; i++) {
       const held = i < n;
-      cf[slot * 8 + 2 + 2 * i] = held ? this.callees[i]! : 0;
-      cu[s + 6 + 4 * i] = held ? this.ages[i]! : 0;
-      cu[s + 7 + 4 * i] = held ? this.durations[i]! : 0;
+      cf[slot * SLOT_F64 + INLINE_CALLEE_F64 + i * INLINE_EVENT_F64] = held ? this.callees[i]! : 0;
+      cu[s + INLINE_AGE_U32 + i * INLINE_EVENT_U32] = held ? this.ages[i]! : 0;
+      cu[s + INLINE_DURATION_U32 + i * INLINE_EVENT_U32] = held ? this.durations[i]! : 0;
     }
     cu[s + CONTROL] = episodes | (n << INLINE_COUNT_SHIFT) | (n > 0 ? this.durations[0]! : 0);
   }

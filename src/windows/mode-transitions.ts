@@ -2,24 +2,37 @@
  * Moving a caller between inline mode (events in its caller-table record) and block mode (a ring in the
  * slab): promotion when a fourth event is held, demotion when expiry leaves three or fewer.
  */
-import {
+import * as callerRecord from './caller-record.js';
+import { LATEST_BIT } from './callee-index.js';
+import { CHUNK_OFFSET_BITS, CHUNK_OFFSET_MASK, NO_BLOCK, roundedBlockUnits } from './slab.js';
+import { INLINE_CAPACITY, type BlockRelease, type StoreContext } from './store-context.js';
+
+// Module-local copies, so that V8 compiles them into the code (see caller-record.ts).
+const {
+  BASE_F64,
   BLOCK_BIT,
   CONTROL,
+  DURATION_MASK,
   EPISODES_BIT,
   INDEX_CAP,
   INDEX_PTR,
   INDEX_USED,
+  INLINE_AGE_U32,
+  INLINE_CALLEE_F64,
+  INLINE_COUNT_MASK,
   INLINE_COUNT_SHIFT,
+  INLINE_DURATION_U32,
+  INLINE_EVENT_F64,
+  INLINE_EVENT_U32,
+  LATEST_F64,
   NEXT_EXPIRY_F64,
   RING_CAP,
   RING_LEN,
   RING_PTR,
   RING_START,
-} from './caller-table.js';
-import type { BlockEvents } from './block-events.js';
-import { LATEST_BIT } from './callee-index.js';
-import { CHUNK_OFFSET_BITS, CHUNK_OFFSET_MASK, NO_BLOCK, roundedBlockUnits } from './slab.js';
-import { DURATION_BITS_MASK, INLINE_CAPACITY, type StoreContext } from './store-context.js';
+  SLOT_F64,
+  SLOT_U32,
+} = callerRecord;
 
 /** Ring capacity given to a promoted caller (the 8-unit class with three windows). */
 const PROMOTED_CAPACITY = 5;
@@ -31,7 +44,7 @@ export class ModeTransitions {
 
   constructor(
     private readonly ctx: StoreContext,
-    private readonly blocks: BlockEvents,
+    private readonly blocks: BlockRelease,
   ) {}
 
   /** Inline record holding `INLINE_CAPACITY` events → block (the caller's next event will not fit inline). */
@@ -39,14 +52,14 @@ export class ModeTransitions {
     const ctx = this.ctx;
     const cu = ctx.callers.u32;
     const cf = ctx.callers.f64;
-    const s = slot * 16;
+    const s = slot * SLOT_U32;
     const control = cu[s + CONTROL]!;
-    const n = (control >>> INLINE_COUNT_SHIFT) & 3;
+    const n = (control & INLINE_COUNT_MASK) >>> INLINE_COUNT_SHIFT;
     const { callees, ages, durations } = this;
     for (let i = 0; i < INLINE_CAPACITY; i++) {
-      callees[i] = cf[slot * 8 + 2 + 2 * i]!;
-      ages[i] = cu[s + 6 + 4 * i]!;
-      durations[i] = i === 0 ? control & DURATION_BITS_MASK : cu[s + 7 + 4 * i]!;
+      callees[i] = cf[slot * SLOT_F64 + INLINE_CALLEE_F64 + i * INLINE_EVENT_F64]!;
+      ages[i] = cu[s + INLINE_AGE_U32 + i * INLINE_EVENT_U32]!;
+      durations[i] = i === 0 ? control & DURATION_MASK : cu[s + INLINE_DURATION_U32 + i * INLINE_EVENT_U32]!;
     }
     const units = roundedBlockUnits(ctx.blockHeaderUnits + PROMOTED_CAPACITY);
     const ptr = ctx.slab.alloc(units);
@@ -76,7 +89,7 @@ export class ModeTransitions {
         rf[(hb + k) * 2 + 1] = rf[(hb + k) * 2 + 1]! + durations[i]!;
       }
     }
-    cf[slot * 8 + 2] = cf[slot * 8 + 1]! - ctx.longestMs;
+    cf[slot * SLOT_F64 + BASE_F64] = cf[slot * SLOT_F64 + LATEST_F64]! - ctx.longestMs;
     cu[s + RING_PTR] = ptr;
     cu[s + CONTROL] = BLOCK_BIT | (control & EPISODES_BIT);
     cu[s + RING_START] = 0;
@@ -85,7 +98,7 @@ export class ModeTransitions {
     cu[s + INDEX_PTR] = NO_BLOCK;
     cu[s + INDEX_CAP] = 0;
     cu[s + INDEX_USED] = 0;
-    cf[slot * 8 + NEXT_EXPIRY_F64] = -Infinity; // unknown: the next in-order event computes it
+    cf[slot * SLOT_F64 + NEXT_EXPIRY_F64] = -Infinity; // unknown: the next in-order event computes it
   }
 
   /** Block holding at most `INLINE_CAPACITY` events → inline record. */
@@ -93,14 +106,14 @@ export class ModeTransitions {
     const ctx = this.ctx;
     const cu = ctx.callers.u32;
     const cf = ctx.callers.f64;
-    const s = slot * 16;
+    const s = slot * SLOT_U32;
     const ptr = cu[s + RING_PTR]!;
     const ru = ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
     const rf = ctx.slab.f64[ptr >>> CHUNK_OFFSET_BITS]!;
     const rb = (ptr & CHUNK_OFFSET_MASK) + ctx.blockHeaderUnits;
     const len = cu[s + RING_LEN]!;
     const cap = cu[s + RING_CAP]!;
-    const age = cf[slot * 8 + 1]! - cf[slot * 8 + 2]!;
+    const age = cf[slot * SLOT_F64 + LATEST_F64]! - cf[slot * SLOT_F64 + BASE_F64]!;
     const episodes = cu[s + CONTROL]! & EPISODES_BIT;
     const { callees, ages, durations } = this;
     callees.fill(0);
@@ -109,14 +122,14 @@ export class ModeTransitions {
     for (let i = 0, p = cu[s + RING_START]!; i < len; i++) {
       callees[i] = rf[(rb + p) * 2]!;
       ages[i] = age - ru[(rb + p) * 4 + 2]!;
-      durations[i] = ru[(rb + p) * 4 + 3]! & DURATION_BITS_MASK;
+      durations[i] = ru[(rb + p) * 4 + 3]! & DURATION_MASK;
       if (++p === cap) p = 0;
     }
     this.blocks.free(slot);
     for (let i = 0; i < INLINE_CAPACITY; i++) {
-      cf[slot * 8 + 2 + 2 * i] = callees[i]!;
-      cu[s + 6 + 4 * i] = ages[i]!;
-      cu[s + 7 + 4 * i] = durations[i]!;
+      cf[slot * SLOT_F64 + INLINE_CALLEE_F64 + i * INLINE_EVENT_F64] = callees[i]!;
+      cu[s + INLINE_AGE_U32 + i * INLINE_EVENT_U32] = ages[i]!;
+      cu[s + INLINE_DURATION_U32 + i * INLINE_EVENT_U32] = durations[i]!;
     }
     cu[s + CONTROL] = episodes | (len << INLINE_COUNT_SHIFT) | durations[0]!;
   }

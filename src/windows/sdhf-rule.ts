@@ -5,7 +5,7 @@
  */
 import type { RuleSettings } from './engine-options.js';
 import type { PreparedRule, Rule, WindowStats } from './rule.js';
-import { sdhfSeverity } from './severity.js';
+import { sdhfSeverityIndex } from './severity.js';
 import { windowLabel } from './window-label.js';
 
 class PreparedSdhf implements PreparedRule {
@@ -19,7 +19,7 @@ class PreparedSdhf implements PreparedRule {
     const distinct = stats.distinctCallees;
     if (!(distinct > this.minDistinct[k]!)) return -1;
     const avg = stats.totalDurationSeconds / stats.callCount;
-    return avg < this.maxAvgSeconds[k]! ? sdhfSeverity(distinct, avg) : -1;
+    return avg < this.maxAvgSeconds[k]! ? sdhfSeverityIndex(distinct, avg) : -1;
   }
 
   summarize(caller: number, stats: WindowStats): string {

@@ -21,8 +21,14 @@ export interface StoreContext {
   eventsHeld: number;
 }
 
-/** A ring entry's duration word: seconds in the low 17 bits, the "latest event of this callee" flag on top. */
-export const DURATION_BITS_MASK = 0x1ffff;
+/**
+ * What moving a caller out of block mode needs from block mode: freeing its ring and callee index. An
+ * interface so that `ModeTransitions` (which `BlockEvents` owns) does not import `BlockEvents` back.
+ */
+export interface BlockRelease {
+  /** Frees the caller's blocks; the record's block fields are left for the caller to clear. */
+  free(slot: number): void;
+}
 
 /** Callers holding at most this many events keep them inside their caller-table record. */
 export const INLINE_CAPACITY = 3;

@@ -3,19 +3,26 @@
  * (inline in its record, or a ring block). Knows nothing of rules, watermarks or alerts.
  */
 import { BlockEvents } from './block-events.js';
-import {
-  BLOCK_BIT,
-  CallerTable,
-  CONTROL,
-  EPISODES_BIT,
-  INLINE_COUNT_SHIFT,
-  RING_LEN,
-  SLOT_U32,
-} from './caller-table.js';
+import { CallerTable } from './caller-table.js';
+import * as callerRecord from './caller-record.js';
 import type { ResolvedEngineOptions } from './engine-options.js';
 import { InlineEvents } from './inline-events.js';
 import { Slab, UNIT_BYTES } from './slab.js';
 import type { StoreContext } from './store-context.js';
+
+// Module-local copies, so that V8 compiles them into the code (see caller-record.ts).
+const {
+  BLOCK_BIT,
+  CONTROL,
+  EPISODES_BIT,
+  INLINE_COUNT_MASK,
+  INLINE_COUNT_SHIFT,
+  LATEST_F64,
+  MODE_FIELDS_U32,
+  RING_LEN,
+  SLOT_F64,
+  SLOT_U32,
+} = callerRecord;
 
 /** Slab units per held event (ring entry, growth slack, callee index), measured on the benchmark's mix. */
 const UNITS_PER_EVENT_ESTIMATE = 1.9;
@@ -57,7 +64,7 @@ export class WindowStore implements StoreContext {
 
   /** The caller's latest event time T (−∞ for a fresh record). */
   latestAt(slot: number): number {
-    return this.callers.f64[slot * 8 + 1]!;
+    return this.callers.f64[slot * SLOT_F64 + LATEST_F64]!;
   }
 
   /** Per-window count, distinct and duration sum at the caller's T. */
@@ -71,7 +78,7 @@ export class WindowStore implements StoreContext {
     const u32 = this.callers.u32;
     return this.isBlock(slot)
       ? u32[slot * SLOT_U32 + RING_LEN]!
-      : (u32[slot * SLOT_U32 + CONTROL]! >>> INLINE_COUNT_SHIFT) & 3;
+      : (u32[slot * SLOT_U32 + CONTROL]! & INLINE_COUNT_MASK) >>> INLINE_COUNT_SHIFT;
   }
 
   firstEventAt(slot: number, k: number): number {
@@ -92,39 +99,14 @@ export class WindowStore implements StoreContext {
   reset(slot: number): void {
     this.release(slot);
     const u32 = this.callers.u32;
-    u32.fill(0, slot * SLOT_U32 + 4, slot * SLOT_U32 + SLOT_U32);
-    this.callers.f64[slot * 8 + 1] = -Infinity;
+    u32.fill(0, slot * SLOT_U32 + MODE_FIELDS_U32, slot * SLOT_U32 + SLOT_U32);
+    this.callers.f64[slot * SLOT_F64 + LATEST_F64] = -Infinity;
   }
 
   /** Frees the caller's memory and removes its record. */
   reclaim(slot: number): void {
     this.release(slot);
     this.callers.remove(slot);
-  }
-
-  /**
-   * Batch pre-pass over a span of events, in two stages whose reads are independent of one another so the CPU
-   * overlaps their cache misses: the caller slots, then (for block callers) the window headers, the newest
-   * ring entry and the callee's index slot. Window tails are not read ahead: measured, it cost more than it
-   * saved. Slots found here only steer the reads; `update` looks each caller up again.
-   */
-  prefetch(
-    callers: Float64Array,
-    callees: Float64Array,
-    from: number,
-    to: number,
-    slots: Int32Array,
-  ): number {
-    const table = this.callers;
-    let sum = 0;
-    for (let i = from; i < to; i++) slots[i - from] = table.find(callers[i]!);
-    const u32 = table.u32;
-    for (let i = from; i < to; i++) {
-      const slot = slots[i - from]!;
-      if (slot >= 0 && (u32[slot * SLOT_U32 + CONTROL]! & BLOCK_BIT) !== 0)
-        sum += this.blocks.touchHead(slot, callees[i]!);
-    }
-    return sum;
   }
 
   bytes(): number {
@@ -147,7 +129,7 @@ export class WindowStore implements StoreContext {
       this.eventsHeld -= u32[slot * SLOT_U32 + RING_LEN]!;
       this.blocks.free(slot);
     } else {
-      this.eventsHeld -= (control >>> INLINE_COUNT_SHIFT) & 3;
+      this.eventsHeld -= (control & INLINE_COUNT_MASK) >>> INLINE_COUNT_SHIFT;
     }
   }
 }

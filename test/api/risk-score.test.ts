@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { riskLevel, riskScore, sdhfSeverity } from '../../src/api/index.js';
+import { riskLevel, riskScore } from '../../src/api/index.js';
+import { sdhfSeverity } from '../../src/windows/index.js';
 
 describe('riskScore (the predecessor formula)', () => {
   it('matches worked examples', () => {

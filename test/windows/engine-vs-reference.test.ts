@@ -1,26 +1,13 @@
 /**
  * Property tests: random streams through the engine and the brute-force reference must give identical
- * outcomes, per-event stats and alert sequences — event by event, in batches, and across snapshot/restore.
+ * outcomes, per-event stats and alert sequences — event by event, and across snapshot/restore.
  */
 import { propertyRuns } from '../support/property-runs.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  createEventBatch,
-  DetectionEngine,
-  OUTCOME_NAMES,
-  type AlertEvent,
-  type CallerStats,
-} from '../../src/windows/index.js';
+import { DetectionEngine, type AlertEvent, type CallerStats } from '../../src/windows/index.js';
 import { ReferenceEngine } from './reference-engine.js';
-import {
-  DENSE,
-  HEAVY,
-  scenarioArbitrary,
-  SPARSE,
-  type Scenario,
-  type StreamEvent,
-} from './stream-arbitraries.js';
+import { DENSE, HEAVY, scenarioArbitrary, SPARSE, type Scenario } from './stream-arbitraries.js';
 
 const SEVERITY_INDEX = { LOW: 0, MEDIUM: 1, HIGH: 2, CRITICAL: 3 } as const;
 
@@ -145,38 +132,6 @@ describe('DetectionEngine against the brute-force reference', () => {
         runEventByEvent(scenario, new Set(cuts)),
       ),
       { numRuns: propertyRuns(500) },
-    );
-  });
-
-  it('processBatch gives the same outcomes and alerts as process in order', () => {
-    const arbitrary = fc
-      .oneof(scenarioArbitrary(SPARSE), scenarioArbitrary(DENSE))
-      .chain((scenario) => fc.tuple(fc.constant(scenario), fc.integer({ min: 1, max: 300 })));
-    fc.assert(
-      fc.property(arbitrary, ([scenario, batchSize]) => {
-        const { engine, reference } = newPair(scenario);
-        const events = scenario.ops.filter((op): op is StreamEvent => op.kind === 'event');
-        const batch = createEventBatch(batchSize);
-        const outcomes = new Uint8Array(batchSize);
-        for (let from = 0; from < events.length; from += batchSize) {
-          const slice = events.slice(from, from + batchSize);
-          slice.forEach((e, i) => {
-            batch.callers[i] = e.caller;
-            batch.callees[i] = e.callee;
-            batch.startsMs[i] = e.t;
-            batch.durations[i] = e.duration;
-          });
-          const got: AlertEvent[] = [];
-          const want: AlertEvent[] = [];
-          engine.processBatch(batch, slice.length, outcomes, got);
-          const expected = slice.map((e) => reference.process(e.caller, e.callee, e.t, e.duration, want));
-          const actual = [[...outcomes.subarray(0, slice.length)].map((code) => OUTCOME_NAMES[code]), got];
-          if (JSON.stringify(actual) !== JSON.stringify([expected, want]))
-            expect(actual).toEqual([expected, want]);
-        }
-        expectDrained(engine, scenario);
-      }),
-      { numRuns: propertyRuns(200) },
     );
   });
 });

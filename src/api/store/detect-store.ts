@@ -6,7 +6,7 @@
  * the same data inserts nothing the second time.
  */
 import type pg from 'pg';
-import type { Severity } from '../../windows/index.js';
+import { sdhfSeverity, type Severity } from '../../windows/index.js';
 import { ALERT_COLUMNS, toAlertRecord, type AlertRecord } from './alerts-store.js';
 
 export const SDHF_RULE = 'sdhf';
@@ -53,14 +53,6 @@ export interface DetectResult {
   suspects: Suspect[];
   /** The alerts this run inserted, as stored (for the live feed). */
   inserted: AlertRecord[];
-}
-
-/** The seed's documented severity table (docs/design.md §4); unlike the seed's code it does produce LOW. */
-export function sdhfSeverity(uniqueDestinations: number, avgDurationSeconds: number): Severity {
-  if (uniqueDestinations >= 200 && avgDurationSeconds <= 1.5) return 'CRITICAL';
-  if (uniqueDestinations >= 100 && avgDurationSeconds <= 2.0) return 'HIGH';
-  if (uniqueDestinations >= 75 || avgDurationSeconds <= 1.0) return 'MEDIUM';
-  return 'LOW';
 }
 
 function describeWindow(hours: number): string {

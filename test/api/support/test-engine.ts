@@ -17,9 +17,14 @@ import type {
   RuleSettingsDoc,
   WorkerHealth,
 } from '../../../src/api/index.js';
-import { sdhfSeverity } from '../../../src/api/index.js';
 import { partitionOf } from '../../../src/codec/index.js';
-import { SEVERITIES, toAlertMessage, type AlertMessage, type Severity } from '../../../src/windows/index.js';
+import {
+  SEVERITIES,
+  sdhfSeverity,
+  toAlertMessage,
+  type AlertMessage,
+  type Severity,
+} from '../../../src/windows/index.js';
 import { uniqueName } from '../../support/nats.js';
 
 interface HeldEvent {
