@@ -6,7 +6,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { CdrPublisher, cdrSubject, ensureStreams } from '../../src/stream/index.js';
+import { CdrPublisher, ensureStreams, partitionStreamName } from '../../src/stream/index.js';
 import { perSecond } from './bench-stats.js';
 import { backlogRecord, type BacklogPlan } from './synthetic-cdrs.js';
 
@@ -21,7 +21,11 @@ export interface PublishResult {
 /** Creates the engine's streams (as the engine would) with `partitions` partitions. */
 export async function prepareStreams(nc: NatsConnection, partitions: number, logger: Logger): Promise<void> {
   const jsm = await jetstreamManager(nc);
-  await ensureStreams(jsm, { partitions, cdrMaxAgeMs: 26 * 3_600_000, duplicateWindowMs: 120_000 }, logger);
+  await ensureStreams(
+    jsm,
+    { partitions, cdrMaxAgeMs: 26 * 3_600_000, duplicateWindowMs: 120_000, cdrLayout: 'per-partition' },
+    logger,
+  );
 }
 
 /** Publishes records `0..events-1` of `plan` through the project's acking publisher. */
@@ -58,21 +62,18 @@ export async function publishBacklog(
 export async function partitionTargets(nc: NatsConnection, partitions: number): Promise<Map<number, number>> {
   const jsm = await jetstreamManager(nc);
   const targets = new Map<number, number>();
-  for (let p = 0; p < partitions; p++) {
-    try {
-      const message = await jsm.streams.getMessage('CDR', { last_by_subj: cdrSubject(p) });
-      targets.set(p, message?.seq ?? 0);
-    } catch {
-      targets.set(p, 0);
-    }
-  }
+  for (let p = 0; p < partitions; p++)
+    targets.set(p, (await jsm.streams.info(partitionStreamName('CDR', p))).state.last_seq);
   return targets;
 }
 
-/** Messages stored in the CDR stream. */
-export async function streamMessages(nc: NatsConnection): Promise<number> {
+/** Messages stored in the CDR streams (one per partition). */
+export async function streamMessages(nc: NatsConnection, partitions: number): Promise<number> {
   const jsm = await jetstreamManager(nc);
-  return (await jsm.streams.info('CDR')).state.messages;
+  let messages = 0;
+  for (let p = 0; p < partitions; p++)
+    messages += (await jsm.streams.info(partitionStreamName('CDR', p))).state.messages;
+  return messages;
 }
 
 /** Committed sequence per partition of `consumer` (from `sink_offsets`). */

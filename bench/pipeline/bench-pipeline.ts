@@ -328,7 +328,7 @@ async function main(): Promise<void> {
     ctx.results.publish = await phase(ctx, 'publish', () =>
       publishBacklog(nc, plan, args.partitions, logger),
     );
-    const expected = await streamMessages(nc);
+    const expected = await streamMessages(nc, args.partitions);
     ctx.results.backlogMessages = expected;
     await phase(ctx, 'bare', () => bareCeilings(ctx, expected));
     engine = await phase(ctx, 'engine', () => engineDrain(ctx, expected));

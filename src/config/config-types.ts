@@ -92,6 +92,11 @@ export interface Config {
   /** Feed the synthetic demo day through NATS after start-up. @default true in embedded mode */
   demo: boolean;
   demoSubscribers: number;
+  /**
+   * `per-partition`: a CDR stream per partition (CDR_P00 …); `single`: the v1 stream CDR on cdr.in.*; `auto`:
+   * keep `single` where the v1 stream exists, else `per-partition`. @default auto
+   */
+  cdrStreamLayout: 'auto' | 'per-partition' | 'single';
   /** Replicas of the JetStream streams, the ownership KV and the checkpoint bucket (3 on a NATS cluster). @default 1 */
   /** Input profiles served on `cdr.feed.<profile>` and what they need (FEED_* keys, docs/feeds.md). */
   feed: FeedConfig;

@@ -275,6 +275,11 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
       20_000,
     ),
     feed: loadFeedConfig((key) => read(env, key), readFile),
+    cdrStreamLayout: opt(
+      'CDR_STREAM_LAYOUT',
+      (raw) => parseEnum('CDR_STREAM_LAYOUT', raw, ['auto', 'per-partition', 'single'] as const),
+      'auto',
+    ),
     streamReplicas: opt('STREAM_REPLICAS', (raw) => parseInteger('STREAM_REPLICAS', raw, 1, 5), 1),
     searchPath: read(env, 'PATH'),
   };

@@ -4,6 +4,7 @@
  * and Postgres connections.
  */
 import type { Config } from '../config/index.js';
+import type { CdrLayoutKind } from '../stream/index.js';
 import type { WorkerMetricsReport } from '../metrics/index.js';
 import type { CallerStats, RuleSettings } from '../windows/index.js';
 
@@ -24,8 +25,8 @@ export interface WorkerStartup {
   natsUrl: string;
   databaseUrl: string;
   rules: RuleSettings;
-  /** Names of the JetStream streams (overridable so tests can isolate themselves). */
-  streams: { cdr: string; dlq: string; alerts: string };
+  /** Names of the JetStream streams (overridable so tests can isolate themselves), and the CDR layout. */
+  streams: { cdr: string; dlq: string; alerts: string; cdrLayout: CdrLayoutKind };
   /** `sink_offsets.consumer` and the durable consumer prefix. */
   consumerGroup: string;
   /** This process in `sink_offsets.owner`: instance name and its unique token. */

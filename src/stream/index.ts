@@ -3,6 +3,8 @@
  * shared feed consumers. The CDR codec lives in `src/codec`; this module moves bytes. Other modules import only
  * from here.
  */
+export { cdrLayout, partitionStreamName, resolveCdrLayoutKind } from './cdr-layout.js';
+export type { CdrLayout, CdrLayoutKind } from './cdr-layout.js';
 export {
   CDR_SUBJECT_PREFIX,
   FEED_SUBJECT_PREFIX,

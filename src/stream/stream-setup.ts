@@ -1,6 +1,7 @@
 /**
  * Idempotent create-or-update of the engine's JetStream streams (docs/design.md §2, contract):
- * - `CDR` on `cdr.in.*` — one subject per partition; file storage, limits retention, discard old.
+ * - The CDR stream(s) on `cdr.in.<p>`: one stream per partition, `CDR_P00` … (or the v1 single `CDR` on
+ *   `cdr.in.*`; see cdr-layout.ts); file storage, limits retention, discard old.
  * - `CDR_DLQ` on `cdr.dlq` — rejected records with the reason in headers.
  * - `ALERTS` on `sentinel.alerts.>` — `sentinel.alerts.<rule>.<severity>`, Msg-Id = alert key.
  * - `CDR_FEED` on `cdr.feed.*` — switches' own records, `cdr.feed.<profile>`, waiting for the feed normaliser.
@@ -18,6 +19,7 @@ import {
 import type { JetStreamManager, StreamConfig, StreamInfo } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
+import { partitionStreamName, type CdrLayoutKind } from './cdr-layout.js';
 import { CDR_SUBJECT_PREFIX, FEED_SUBJECT_PREFIX } from './subjects.js';
 import { StreamSetupError } from './stream-errors.js';
 
@@ -63,6 +65,8 @@ export interface StreamSettings {
   cdrMaxAgeMs: number;
   /** Duplicate window of CDR and DLQ; raised to 2 min when lower. */
   duplicateWindowMs: number;
+  /** One CDR stream per partition, or the v1 single stream (cdr-layout.ts). */
+  cdrLayout: CdrLayoutKind;
   /** @default 1 */
   replicas?: number;
   /** @default 30 days */
@@ -124,16 +128,30 @@ function desiredStreams(settings: StreamSettings): DesiredStream[] {
   const dlqMaxAgeMs = settings.dlqMaxAgeMs ?? 14 * DAY_MS;
   const alertsMaxAgeMs = settings.alertsMaxAgeMs ?? 30 * DAY_MS;
   const feedMaxAgeMs = settings.feedMaxAgeMs ?? settings.cdrMaxAgeMs;
+  const cdrCommon = {
+    ...common,
+    max_age: nanos(settings.cdrMaxAgeMs),
+    // The server refuses a duplicate window longer than max_age.
+    duplicate_window: window(settings.cdrMaxAgeMs, duplicateWindowMs),
+  };
+  const cdrStreams: DesiredStream[] =
+    settings.cdrLayout === 'single'
+      ? [
+          {
+            ...cdrCommon,
+            name: names.cdrStream,
+            subjects: [`${names.cdrSubjectPrefix}.*`],
+            description: `Sentinel CDRs, ${settings.partitions} partitions: ${names.cdrSubjectPrefix}.<fnv1a32(caller) mod ${settings.partitions}>`,
+          },
+        ]
+      : Array.from({ length: settings.partitions }, (_unused, partition) => ({
+          ...cdrCommon,
+          name: partitionStreamName(names.cdrStream, partition),
+          subjects: [`${names.cdrSubjectPrefix}.${partition}`],
+          description: `Sentinel CDRs of partition ${partition} of ${settings.partitions}: fnv1a32(caller) mod ${settings.partitions} = ${partition}`,
+        }));
   return [
-    {
-      ...common,
-      name: names.cdrStream,
-      subjects: [`${names.cdrSubjectPrefix}.*`],
-      description: `Sentinel CDRs, ${settings.partitions} partitions: ${names.cdrSubjectPrefix}.<fnv1a32(caller) mod ${settings.partitions}>`,
-      max_age: nanos(settings.cdrMaxAgeMs),
-      // The server refuses a duplicate window longer than max_age.
-      duplicate_window: window(settings.cdrMaxAgeMs, duplicateWindowMs),
-    },
+    ...cdrStreams,
     {
       ...common,
       name: names.dlqStream,

@@ -78,7 +78,13 @@ describe('sentinel publish', () => {
     });
     await ensureStreams(
       jsm,
-      { partitions: PARTITIONS, cdrMaxAgeMs: 3_600_000 * 3, duplicateWindowMs: 120_000, names },
+      {
+        partitions: PARTITIONS,
+        cdrMaxAgeMs: 3_600_000 * 3,
+        duplicateWindowMs: 120_000,
+        cdrLayout: 'single',
+        names,
+      },
       logger,
     );
     folder = mkdtempSync(join(tmpdir(), 'sentinel-publish-'));

@@ -70,7 +70,13 @@ describe('sentinel publish --profile', () => {
     });
     await ensureStreams(
       jsm,
-      { partitions: PARTITIONS, cdrMaxAgeMs: 3_600_000 * 3, duplicateWindowMs: 120_000, names },
+      {
+        partitions: PARTITIONS,
+        cdrMaxAgeMs: 3_600_000 * 3,
+        duplicateWindowMs: 120_000,
+        cdrLayout: 'single',
+        names,
+      },
       pino({ level: 'silent' }),
     );
     folder = mkdtempSync(join(tmpdir(), 'sentinel-publish-profiles-'));

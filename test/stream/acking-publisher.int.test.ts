@@ -80,7 +80,13 @@ describe('acking publishers against JetStream', () => {
     });
     await ensureStreams(
       jsm,
-      { partitions: PARTITIONS, cdrMaxAgeMs: 3_600_000, duplicateWindowMs: 120_000, names },
+      {
+        partitions: PARTITIONS,
+        cdrMaxAgeMs: 3_600_000,
+        duplicateWindowMs: 120_000,
+        cdrLayout: 'single',
+        names,
+      },
       silent,
     );
   });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   StreamSetupError,
   ensureStreams,
+  partitionStreamName,
   resolveStreamNames,
   type StreamNames,
   type StreamSettings,
@@ -57,7 +58,14 @@ describe('ensureStreams', () => {
 
   function settingsFor(names: StreamNames, overrides: Partial<StreamSettings> = {}): StreamSettings {
     created.push(names.cdrStream, names.dlqStream, names.feedStream, names.alertsStream);
-    return { partitions: 8, cdrMaxAgeMs: 26 * 3_600_000, duplicateWindowMs: 120_000, names, ...overrides };
+    return {
+      partitions: 8,
+      cdrMaxAgeMs: 26 * 3_600_000,
+      duplicateWindowMs: 120_000,
+      cdrLayout: 'single',
+      names,
+      ...overrides,
+    };
   }
 
   it('creates the four streams, then reports them unchanged', async () => {
@@ -155,5 +163,22 @@ describe('ensureStreams', () => {
     expect(error).toBeInstanceOf(StreamSetupError);
     expect((error as StreamSetupError).resource).toBe('bad.name');
     expect((error as StreamSetupError).cause).toBeInstanceOf(Error);
+  });
+
+  it('creates one CDR stream per partition in the per-partition layout, each holding only its subject', async () => {
+    const names = testNames();
+    const settings = settingsFor(names, { partitions: 3, cdrLayout: 'per-partition' });
+    const streams = [0, 1, 2].map((p) => partitionStreamName(names.cdrStream, p));
+    created.push(...streams);
+    const changes = await ensureStreams(jsm, settings, pino({ level: 'silent' }));
+    expect(changes.slice(0, 3)).toEqual(streams.map((stream) => ({ stream, action: 'created' })));
+    for (const [p, stream] of streams.entries()) {
+      const { config } = await jsm.streams.info(stream);
+      expect(config.subjects).toEqual([`${names.cdrSubjectPrefix}.${p}`]);
+    }
+    await expect(jsm.streams.info(names.cdrStream)).rejects.toThrow();
+    expect(
+      (await ensureStreams(jsm, settings, pino({ level: 'silent' }))).every((c) => c.action === 'unchanged'),
+    ).toBe(true);
   });
 });

@@ -13,7 +13,7 @@ import type { Config } from '../../config/index.js';
 import { Metrics } from '../../metrics/index.js';
 import { compiledSibling } from '../../shared/index.js';
 import { maintainPartitions, migrate } from '../../sinks/index.js';
-import { CdrPublisher, ensureStreams, natsServers } from '../../stream/index.js';
+import { CdrPublisher, ensureStreams, natsServers, resolveCdrLayoutKind } from '../../stream/index.js';
 import { EngineRuntimePort } from './engine-port-impl.js';
 import { FeedSupervisor } from './feed-supervisor.js';
 import { resolveInfrastructure, type Infrastructure } from './infrastructure.js';
@@ -76,17 +76,24 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     }
   })();
   const jsm = await jetstreamManager(nc);
+  const cdrLayout = await resolveCdrLayoutKind(jsm, config.cdrStreamLayout, STREAM_NAMES.cdr);
+  if (cdrLayout === 'single' && config.cdrStreamLayout === 'auto')
+    logger.warn(
+      { stream: STREAM_NAMES.cdr },
+      'the v1 single CDR stream exists: staying on it (docs/runbook.md, "Moving to one stream per partition")',
+    );
   const changes = await ensureStreams(
     jsm,
     {
       partitions: config.partitions,
       cdrMaxAgeMs: config.cdrMaxAgeMs,
       duplicateWindowMs: config.duplicateWindowMs,
+      cdrLayout,
       replicas: config.streamReplicas,
     },
     logger,
   );
-  logger.info({ streams: changes }, 'streams ready');
+  logger.info({ streams: changes, cdrLayout }, 'streams ready');
 
   const pool = new pg.Pool({
     connectionString: infrastructure.databaseUrl,
@@ -120,7 +127,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
       natsUrl: infrastructure.natsUrl,
       databaseUrl: infrastructure.databaseUrl,
       rules,
-      streams: { cdr: STREAM_NAMES.cdr, dlq: STREAM_NAMES.dlq, alerts: STREAM_NAMES.alerts },
+      streams: { cdr: STREAM_NAMES.cdr, dlq: STREAM_NAMES.dlq, alerts: STREAM_NAMES.alerts, cdrLayout },
       consumerGroup,
       owner: token,
     }),

@@ -1,127 +1,145 @@
 /**
- * Positions a partition's durable pull consumer for a (re)start and reports where "caught up" is.
+ * A partition's JetStream consumer: an ephemeral pull consumer with AckNone, created by its owner at the exact
+ * position the owner needs and created again from the next sequence whenever it is lost (a server restart, an
+ * idle expiry, a leader change) or its delivery shows a gap.
  *
- * Postgres's `sink_offsets` is the source of truth for what has been written; JetStream's ack state only
- * trails it. So every start recreates the durable at the earlier of
- *  - the first message stored at or after `replayFromMs` (now − longest window − lateness): rebuilds windows;
- *  - `committedSeq + 1`: anything not yet committed must be written.
- * Messages at or below `committedSeq` then only rebuild state; the rest take the full path.
+ * Postgres's `sink_offsets` is the source of truth for what has been written, so server-side ack state buys
+ * nothing: AckNone saves about a fifth of nats-server's delivery cost (bench/results/nats-2.9-findings.md), and
+ * an ack floor can no longer skip messages a lost pull had in flight. Memory stays bounded because the worker
+ * pulls only while its sink has room. Each owner reads through its own consumer (the lease epoch is in the
+ * name), so an old owner that has not yet noticed it lost the partition never takes the new owner's messages.
  *
- * With a checkpoint (its state reflects every message up to `resumeAfterSeq`, which is at or below
- * `committedSeq`), the durable starts right after it instead: no search by time, only the tail is replayed.
+ * Where to start: after a checkpoint, right after the sequence it reflects (only the tail is replayed);
+ * without one, at the earlier of the first message of the replay period (now − longest window − lateness:
+ * rebuilds the windows) and `committedSeq + 1` (anything not yet committed must be written). Messages at or
+ * below `committedSeq` then only rebuild state; the rest take the full path.
  */
 import type { Consumer, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
 
+/** An abandoned consumer (its worker died) disappears this long after its last pull. */
+const INACTIVE_THRESHOLD_MS = 60_000;
+
 export interface PartitionConsumerOptions {
   stream: string;
-  subject: string;
-  durableName: string;
-  /**
-   * Consumers of earlier owners of this partition start with this prefix: they are deleted, so a stale owner's
-   * pulls fail instead of reading on, and old consumers do not pile up.
-   */
-  stalePrefix: string;
+  /** Subject filter, when the stream holds other partitions too (the v1 single stream). */
+  filter: string | undefined;
+  /** Consumer names: `<namePrefix>-<n>`, n counting re-creations. */
+  namePrefix: string;
   committedSeq: number;
   replayFromMs: number;
   /** Set when the partition's state was restored from a checkpoint taken at this sequence. */
   resumeAfterSeq?: number;
-  /** Unacked messages the server lets out before it stops delivering: a second bound behind the sink's. */
-  maxAckPending: number;
-  /** @default 5 minutes: a commit blocked longer than this sees redeliveries, which are ignored by sequence. */
-  ackWaitMs?: number;
 }
 
 export interface PositionedConsumer {
   consumer: Consumer;
+  name: string;
   /** First sequence that will be delivered. */
   startSeq: number;
-  /** Last sequence stored for the subject at start-up: the partition is caught up once it has handled it. */
+  /** Last sequence stored for the partition at opening: it is caught up once it has handled it. */
   caughtUpSeq: number;
 }
 
-export async function openPartitionConsumer(
-  js: JetStreamClient,
-  jsm: JetStreamManager,
-  options: PartitionConsumerOptions,
-  logger: Logger,
-): Promise<PositionedConsumer> {
-  const base = {
-    durable_name: options.durableName,
-    filter_subject: options.subject,
-    ack_policy: AckPolicy.All,
-    ack_wait: nanos(options.ackWaitMs ?? 300_000),
-    max_ack_pending: options.maxAckPending,
-    max_deliver: -1,
-  };
-  await deleteStaleConsumers(jsm, options);
-  if (options.resumeAfterSeq !== undefined) {
-    const startSeq = Math.min(options.resumeAfterSeq, options.committedSeq) + 1;
-    const info = await jsm.consumers.add(options.stream, {
-      ...base,
+export class PartitionConsumer {
+  private created = 0;
+  private current: PositionedConsumer | undefined;
+
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly options: PartitionConsumerOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  get position(): PositionedConsumer {
+    if (this.current === undefined) throw new Error('partition consumer not opened');
+    return this.current;
+  }
+
+  /** Creates the first consumer at the opening position (see the file comment). */
+  async open(): Promise<PositionedConsumer> {
+    const { committedSeq, resumeAfterSeq, replayFromMs } = this.options;
+    let startSeq: number;
+    if (resumeAfterSeq !== undefined) {
+      startSeq = Math.min(resumeAfterSeq, committedSeq) + 1;
+    } else {
+      const firstInPeriod = await this.firstSequenceAtOrAfter(replayFromMs);
+      startSeq = Math.min(firstInPeriod, committedSeq + 1);
+    }
+    const caughtUpSeq = await this.lastSequence();
+    this.current = await this.createAt(startSeq, caughtUpSeq);
+    this.logger.info(
+      { stream: this.options.stream, startSeq, caughtUpSeq, committedSeq, resumeAfterSeq },
+      'partition consumer positioned',
+    );
+    return this.current;
+  }
+
+  /** A new consumer starting at `seq` (after a lost consumer or a delivery gap); the old one is deleted. */
+  async reopenAt(seq: number, reason: string): Promise<PositionedConsumer> {
+    const previous = this.current;
+    this.current = await this.createAt(seq, previous?.caughtUpSeq ?? 0);
+    if (previous !== undefined) await this.remove(previous.name);
+    this.logger.info({ stream: this.options.stream, seq, reason }, 'partition consumer re-created');
+    return this.current;
+  }
+
+  /** Deletes the current consumer (best effort: an ephemeral one would expire anyway). */
+  async close(): Promise<void> {
+    if (this.current !== undefined) await this.remove(this.current.name);
+  }
+
+  private async createAt(startSeq: number, caughtUpSeq: number): Promise<PositionedConsumer> {
+    const name = `${this.options.namePrefix}-${++this.created}`;
+    await this.jsm.consumers.add(this.options.stream, {
+      name,
+      ...(this.options.filter === undefined ? {} : { filter_subject: this.options.filter }),
+      ack_policy: AckPolicy.None,
       deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: startSeq,
+      opt_start_seq: Math.max(1, startSeq),
+      inactive_threshold: nanos(INACTIVE_THRESHOLD_MS),
+      mem_storage: true,
+      num_replicas: 1,
     });
-    return positioned(js, jsm, options, logger, startSeq, info.num_pending);
+    return { consumer: await this.js.consumers.get(this.options.stream, name), name, startSeq, caughtUpSeq };
   }
-  let info = await jsm.consumers.add(options.stream, {
-    ...base,
-    deliver_policy: DeliverPolicy.StartTime,
-    opt_start_time: new Date(options.replayFromMs).toISOString(),
-  });
-  // delivered.stream_seq is the sequence just before the first match.
-  let startSeq = info.delivered.stream_seq + 1;
-  if (options.committedSeq + 1 < startSeq) {
-    await jsm.consumers.delete(options.stream, options.durableName);
-    info = await jsm.consumers.add(options.stream, {
-      ...base,
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: options.committedSeq + 1,
+
+  private async remove(name: string): Promise<void> {
+    await this.jsm.consumers.delete(this.options.stream, name).catch(() => false);
+  }
+
+  /**
+   * The first sequence stored at or after `ms` (the stream's next sequence when none is): a throwaway consumer
+   * positioned by start time tells it without delivering anything.
+   */
+  private async firstSequenceAtOrAfter(ms: number): Promise<number> {
+    const name = `${this.options.namePrefix}-probe`;
+    const info = await this.jsm.consumers.add(this.options.stream, {
+      name,
+      ...(this.options.filter === undefined ? {} : { filter_subject: this.options.filter }),
+      ack_policy: AckPolicy.None,
+      deliver_policy: DeliverPolicy.StartTime,
+      opt_start_time: new Date(ms).toISOString(),
+      inactive_threshold: nanos(INACTIVE_THRESHOLD_MS),
+      mem_storage: true,
+      num_replicas: 1,
     });
-    startSeq = options.committedSeq + 1;
+    await this.remove(name);
+    // delivered.stream_seq is the sequence just before the first match.
+    return info.delivered.stream_seq + 1;
   }
-  return positioned(js, jsm, options, logger, startSeq, info.num_pending);
-}
 
-async function positioned(
-  js: JetStreamClient,
-  jsm: JetStreamManager,
-  options: PartitionConsumerOptions,
-  logger: Logger,
-  startSeq: number,
-  pending: number,
-): Promise<PositionedConsumer> {
-  const caughtUpSeq = await lastSequence(jsm, options.stream, options.subject);
-  logger.info(
-    {
-      subject: options.subject,
-      startSeq,
-      caughtUpSeq,
-      committedSeq: options.committedSeq,
-      resumeAfterSeq: options.resumeAfterSeq,
-      pending,
-    },
-    'partition consumer positioned',
-  );
-  return { consumer: await js.consumers.get(options.stream, options.durableName), startSeq, caughtUpSeq };
-}
-
-async function lastSequence(jsm: JetStreamManager, stream: string, subject: string): Promise<number> {
-  try {
-    const message = await jsm.streams.getMessage(stream, { last_by_subj: subject });
-    return message?.seq ?? 0;
-  } catch {
-    return 0; // no message on this subject yet
+  private async lastSequence(): Promise<number> {
+    const { stream, filter } = this.options;
+    if (filter === undefined) return (await this.jsm.streams.info(stream)).state.last_seq;
+    try {
+      const message = await this.jsm.streams.getMessage(stream, { last_by_subj: filter });
+      return message?.seq ?? 0;
+    } catch {
+      return 0; // nothing stored for this partition yet
+    }
   }
-}
-
-async function deleteStaleConsumers(jsm: JetStreamManager, options: PartitionConsumerOptions): Promise<void> {
-  const stale: string[] = [];
-  for await (const info of jsm.consumers.list(options.stream)) {
-    const name = info.name;
-    if (name === options.durableName || name.startsWith(`${options.stalePrefix}-`)) stale.push(name);
-  }
-  await Promise.all(stale.map((name) => jsm.consumers.delete(options.stream, name).catch(() => false)));
 }

@@ -20,6 +20,7 @@ import {
 } from '../../windows/index.js';
 import type { PartitionCheckpoint } from './checkpoint-files.js';
 import { RecentIds } from './recent-ids.js';
+import { UncommittedQueue } from './uncommitted-queue.js';
 import { SeqWaiters } from './seq-waiters.js';
 
 export interface PartitionProcessorDeps {
@@ -56,8 +57,8 @@ export class PartitionProcessor {
   private readonly alertsOut: AlertEvent[] = [];
   /** Highest stream sequence handled; a redelivery at or below it is already in the sink buffer. */
   private lastSeq = 0;
-  /** Messages handled but not yet acked, oldest first (AckAll: acking the newest committed one acks all). */
-  private readonly unacked: JsMsg[] = [];
+  /** Messages handled but not yet committed, oldest first (for the sink-lag gauge). */
+  private readonly uncommitted = new UncommittedQueue();
   /** Requests waiting for a sequence to be applied to the windows. */
   private readonly applied = new SeqWaiters();
   lastEventTimeMs = 0;
@@ -132,7 +133,7 @@ export class PartitionProcessor {
     this.lastSeq = seq;
     const replayOnly = seq <= this.committedSeq;
     const { sink, metrics } = this.deps;
-    if (!replayOnly) this.unacked.push(msg);
+    if (!replayOnly) this.uncommitted.push(seq, msg.info.timestampNanos / 1e6);
     metrics.inc('sentinel_records_consumed_total', { phase: replayOnly ? 'replay' : 'live' });
     if (replayOnly) metrics.inc('sentinel_replay_records_total');
 
@@ -207,19 +208,19 @@ export class PartitionProcessor {
     this.committed.cancel();
   }
 
-  /** Called after the sink committed everything up to `seq` for this partition. */
-  acknowledge(seq: number): void {
+  /**
+   * Called after the sink committed everything up to `seq` for this partition. Nothing is acked to JetStream:
+   * the consumer is AckNone, and `sink_offsets` is where progress is kept.
+   */
+  markCommitted(seq: number): void {
     if (seq > this.committedSeq) this.committedSeq = seq;
     this.committed.release(this.committedSeq);
-    let newest: JsMsg | undefined;
-    while (this.unacked.length > 0 && this.unacked[0]!.seq <= seq) newest = this.unacked.shift();
-    newest?.ack();
+    this.uncommitted.release(seq);
   }
 
   /** Stored time of the oldest message not yet committed, or +Infinity when none is waiting. */
-  oldestUnackedMs(): number {
-    const oldest = this.unacked[0];
-    return oldest === undefined ? Number.POSITIVE_INFINITY : oldest.info.timestampNanos / 1e6;
+  oldestUncommittedMs(): number {
+    return this.uncommitted.oldestStoredMs();
   }
 
   waitApplied(seq: number, timeoutMs: number): Promise<boolean> {

@@ -1,31 +1,32 @@
 /**
  * One partition inside a shard worker, from the moment the worker takes it until it lets go: its processor
- * (restored from a checkpoint when one is usable), its positioned durable consumer, and the pull loop that
- * feeds one into the other while the sink has room.
+ * (restored from a checkpoint when one is usable), its consumer, and the pull loop that feeds one into the
+ * other while the sink has room. Deliveries are checked for gaps (AckNone consumers redeliver nothing): a
+ * missing delivery, a failed pull or a lost consumer all end the same way — a new consumer from the next
+ * sequence the processor needs.
  */
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/index.js';
 import type { SinkBuffer } from '../../sinks/index.js';
-import { cdrSubject, partitionConsumerName } from '../../stream/index.js';
+import { partitionConsumerName, type CdrLayout } from '../../stream/index.js';
 import type { RuleSettings } from '../../windows/index.js';
 import type { PartitionCheckpoint } from './checkpoint-files.js';
 import type { PartitionCheckpointer } from './partition-checkpointer.js';
-import { openPartitionConsumer, type PositionedConsumer } from './partition-consumer.js';
+import { PartitionConsumer, type PositionedConsumer } from './partition-consumer.js';
 import { PartitionProcessor, type PartitionProcessorDeps } from './partition-processor.js';
 
 /**
- * Messages per pull. Not more: with nats.js 3 against nats-server 2.9, a waiting pull for 1,000 messages
- * sometimes held messages that arrived while it waited until the pull expired (at 5,000 CDR/s over 16
- * partitions: 3% of messages over 500 ms late, p99 3.6–4.4 s), while pulls of 500 or 800 delivered every
- * message within 30 ms (`bench/pipeline/pull-batch-latency.ts` reproduces it without the engine).
+ * Messages per pull. Pulls of 500 keep the worst-case wait for the rest of a pull short; what held messages for
+ * seconds on nats-server 2.9 was a pull that expired while messages flowed (the server sometimes drops it
+ * without the 408, and the client ends it only after two missed heartbeats) — hence the long expiry and the
+ * short heartbeat below, not the size (bench/results/nats-2.9-findings.md).
  */
 const FETCH_BATCH = 500;
-/**
- * A pull waits this long for messages. Its idle heartbeat is derived from it, and two missed heartbeats fail
- * the pull: much shorter and a busy machine turns that into noise; longer only delays an idle loop's turn.
- */
-const FETCH_EXPIRES_MS = 5_000;
+/** Long enough that a pull rarely expires while messages flow (it fills first). */
+const FETCH_EXPIRES_MS = 30_000;
+/** Two missed heartbeats end a dead pull: a lost pull costs about two seconds, not two expiries. */
+const FETCH_IDLE_HEARTBEAT_MS = 1_000;
 /** Retry delay after a failed pull doubles from this up to `FETCH_RETRY_MAX_MS`. */
 const FETCH_RETRY_BASE_MS = 100;
 const FETCH_RETRY_MAX_MS = 10_000;
@@ -33,7 +34,7 @@ const FETCH_RETRY_MAX_MS = 10_000;
 export interface PartitionRunContext {
   config: Config;
   consumerGroup: string;
-  cdrStream: string;
+  layout: CdrLayout;
   /** Partitions this worker runs now: the sink's room is shared between them. */
   partitionCount(): number;
   sink: SinkBuffer;
@@ -54,13 +55,21 @@ export class PartitionRun {
   /** The pull in progress, stopped at shutdown so the loop does not wait out its expiry. */
   private batch: { stop(): void } | undefined;
   private loop: Promise<void> = Promise.resolve();
+  /** The next stream sequence the processor needs. */
+  private nextSeq: number;
 
   private constructor(
     readonly partition: number,
     readonly processor: PartitionProcessor,
-    readonly position: PositionedConsumer,
+    private readonly reader: PartitionConsumer,
     private readonly ctx: PartitionRunContext,
-  ) {}
+  ) {
+    this.nextSeq = Math.max(reader.position.startSeq, processor.handledSeq + 1);
+  }
+
+  get position(): PositionedConsumer {
+    return this.reader.position;
+  }
 
   /**
    * Builds the partition's processor (from its checkpoint when there is a usable one) and positions its
@@ -94,22 +103,21 @@ export class PartitionRun {
       ctx.checkpointer === undefined
         ? make()
         : await ctx.checkpointer.restore(partition, committedSeq, stream, make, logger);
-    const position = await openPartitionConsumer(
+    const reader = new PartitionConsumer(
       ctx.js,
       ctx.jsm,
       {
-        stream: ctx.cdrStream,
-        subject: cdrSubject(partition),
-        durableName: partitionConsumerName(ctx.consumerGroup, partition, epoch),
-        stalePrefix: partitionConsumerName(ctx.consumerGroup, partition),
+        stream: ctx.layout.streamOf(partition),
+        filter: ctx.layout.filterOf(partition),
+        namePrefix: partitionConsumerName(ctx.consumerGroup, partition, epoch),
         committedSeq,
         replayFromMs,
         ...(processor.handledSeq > 0 ? { resumeAfterSeq: processor.handledSeq } : {}),
-        maxAckPending: Math.max(10_000, config.sink.maxBufferedRows * 2),
       },
       logger,
     );
-    return new PartitionRun(partition, processor, position, ctx);
+    await reader.open();
+    return new PartitionRun(partition, processor, reader, ctx);
   }
 
   /** Starts pulling; `onProgress` runs when a message at or past the caught-up sequence was handled. */
@@ -123,16 +131,18 @@ export class PartitionRun {
     return this.caughtUp;
   }
 
-  /** Stops pulling (the pull in progress ends at once) and resolves when the loop has returned. */
+  /** Stops pulling (the pull in progress ends at once), resolves when the loop has returned, drops the consumer. */
   async stop(): Promise<void> {
     this.stopping = true;
     this.batch?.stop();
     await this.loop;
+    await this.reader.close();
   }
 
   private async consume(onProgress: () => void): Promise<void> {
     const { sink, config } = this.ctx;
     let failures = 0;
+    let delivered = 0; // deliveries from the current consumer: its delivery sequence must follow on
     while (!this.stopping) {
       try {
         if (!sink.hasCapacity()) {
@@ -148,16 +158,29 @@ export class PartitionRun {
         const batch = await this.position.consumer.fetch({
           max_messages: Math.max(1, Math.min(FETCH_BATCH, share)),
           expires: FETCH_EXPIRES_MS,
+          idle_heartbeat: FETCH_IDLE_HEARTBEAT_MS,
         });
         this.batch = batch;
+        let gap = false;
         for await (const msg of batch) {
+          if (msg.info.deliverySequence !== delivered + 1) {
+            gap = true;
+            break;
+          }
+          delivered++;
           this.processor.handle(msg);
+          if (msg.seq >= this.nextSeq) this.nextSeq = msg.seq + 1;
           this.pending = msg.info.pending;
           if (!this.caughtUp && msg.seq >= this.position.caughtUpSeq) onProgress();
           if (this.stopping) break;
         }
         this.batch = undefined;
         failures = 0;
+        if (gap && !this.stopping) {
+          batch.stop();
+          await this.reader.reopenAt(this.nextSeq, 'a delivery went missing');
+          delivered = 0;
+        }
       } catch (error) {
         if (this.stopping) break;
         failures++;
@@ -166,9 +189,15 @@ export class PartitionRun {
         const level = failures >= 3 ? 'warn' : 'debug';
         this.ctx.logger[level](
           { err: error, partition: this.partition, delayMs, failures },
-          'fetch failed; retrying',
+          'fetch failed; re-creating the consumer',
         );
         await new Promise((resolve) => setTimeout(resolve, delayMs));
+        // Whatever was lost (a pull, the consumer, the server), a new consumer from the next needed sequence
+        // gets it back; the processor ignores anything it already handled.
+        await this.reader
+          .reopenAt(this.nextSeq, 'fetch failed')
+          .then(() => (delivered = 0))
+          .catch(() => undefined);
       }
     }
   }

@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import { WorkerMetricsRecorder } from '../../metrics/index.js';
 import type { BatchStats } from '../../sinks/index.js';
+import { CDR_SUBJECT_PREFIX, cdrLayout, type CdrLayout } from '../../stream/index.js';
 import type { RuleSettings } from '../../windows/index.js';
 import type { MainToWorker, PartitionState, WorkerStartup, WorkerState, WorkerToMain } from '../protocol.js';
 import { openCheckpointStore } from './checkpoint-store.js';
@@ -35,6 +36,7 @@ export class ShardWorker {
   private readonly lag = new LagRefresher(() => this.runs.values());
   private stopping = false;
   private rules: RuleSettings;
+  private readonly layout: CdrLayout;
   private connections: WorkerConnections | undefined;
   private io: WorkerSink | undefined;
   private context: PartitionRunContext | undefined;
@@ -48,6 +50,7 @@ export class ShardWorker {
     private readonly logger: Logger,
   ) {
     this.rules = startup.rules;
+    this.layout = cdrLayout(startup.streams.cdrLayout, startup.streams.cdr, CDR_SUBJECT_PREFIX);
     this.reporter = new WorkerMetricsReporter(startup.workerId, this.metrics);
   }
 
@@ -61,7 +64,7 @@ export class ShardWorker {
       consumerGroup: this.startup.consumerGroup,
       metrics: this.metrics,
       logger: this.logger,
-      onCommitted: (partition, seq) => this.runs.get(partition)?.processor.acknowledge(seq),
+      onCommitted: (partition, seq) => this.runs.get(partition)?.processor.markCommitted(seq),
       onFenced: (stats) => this.fenced(stats),
     });
     this.io = io;
@@ -77,7 +80,7 @@ export class ShardWorker {
     this.context = {
       config,
       consumerGroup: this.startup.consumerGroup,
-      cdrStream: this.startup.streams.cdr,
+      layout: this.layout,
       partitionCount: () => Math.max(1, this.runs.size),
       sink: io.sink,
       processorDeps: this.processorDeps(connections, io),
@@ -135,7 +138,7 @@ export class ShardWorker {
     const logger = this.logger.child({ partition });
     this.report(partition, 'opening');
     try {
-      const stream = await this.streamIdentity();
+      const stream = await this.streamIdentity(partition);
       const claim = await io.writer.claimPartition({ partition, epoch, stream, owner: this.startup.owner });
       if (!claim.claimed) {
         logger.warn(
@@ -177,8 +180,9 @@ export class ShardWorker {
     }
   }
 
-  private async streamIdentity(): Promise<string> {
-    const info = await this.connections!.jsm.streams.info(this.startup.streams.cdr);
+  /** Name and creation time of the partition's stream: offsets and checkpoints of a re-created one are refused. */
+  private async streamIdentity(partition: number): Promise<string> {
+    const info = await this.connections!.jsm.streams.info(this.layout.streamOf(partition));
     return `${info.config.name}@${info.created}`;
   }
 

@@ -50,7 +50,7 @@ export class WorkerMetricsReporter {
       consumerPending[String(run.partition)] = run.pending;
       metrics.set('sentinel_consumer_pending', { partition: String(run.partition) }, run.pending);
       lastEventTimeMs = Math.max(lastEventTimeMs, run.processor.lastEventTimeMs);
-      oldestUnackedMs = Math.min(oldestUnackedMs, run.processor.oldestUnackedMs());
+      oldestUnackedMs = Math.min(oldestUnackedMs, run.processor.oldestUncommittedMs());
     }
     if (checkpointer !== undefined)
       metrics.set('sentinel_checkpoint_age_seconds', { worker }, checkpointer.oldestAgeSeconds());

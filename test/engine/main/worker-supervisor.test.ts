@@ -96,7 +96,7 @@ class Fixture {
           natsUrl: 'nats://127.0.0.1:1',
           databaseUrl: 'postgres://127.0.0.1:1/none',
           rules,
-          streams: { cdr: 'CDR', dlq: 'CDR_DLQ', alerts: 'ALERTS' },
+          streams: { cdr: 'CDR', dlq: 'CDR_DLQ', alerts: 'ALERTS', cdrLayout: 'per-partition' },
           consumerGroup: 'sentinel-test',
           owner: 'test-instance-1-abcdef',
           fake: behaviour(workerId, spawn),

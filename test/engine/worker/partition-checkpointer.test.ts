@@ -39,7 +39,7 @@ describe('PartitionCheckpointer', () => {
   function busyProcessor(partition: number, count: number, committed: boolean): PartitionProcessor {
     const processor = harness.processor({ partition });
     feed(processor, messages(burst(`23480${partition}1234567`, count), 1, partition));
-    if (committed) processor.acknowledge(count);
+    if (committed) processor.markCommitted(count);
     return processor;
   }
 
@@ -122,7 +122,7 @@ describe('PartitionCheckpointer', () => {
     feed(processor, messages(calls.slice(29), 30, 1)); // seq 30 again, then 31 and 32
     expect(harness.sink.records.slice(before).map((row) => row.streamSeq)).toEqual([31, 32]);
     expect(processor.callerStats(2348011234567)?.windows[0]?.callCount).toBe(32);
-    processor.acknowledge(32);
+    processor.markCommitted(32);
   });
 
   it.each([
@@ -234,7 +234,7 @@ describe('PartitionCheckpointer', () => {
     expect(await files.read(0)).toBeUndefined();
     expect(written('ok')).toBe(0);
 
-    processor.acknowledge(12);
+    processor.markCommitted(12);
     await vi.waitFor(() => expect(written('ok')).toBe(1), { timeout: 10_000 });
     const checkpoint = await files.read(0);
     expect(checkpoint).toMatchObject({ partition: 0, seq: 12, stream: STREAM_IDENTITY });
@@ -259,8 +259,8 @@ describe('PartitionCheckpointer', () => {
     vi.advanceTimersByTime(intervalMs); // the round begins and waits for partition 0's commit
 
     const stopped = checkpointer.stop();
-    first.processor.acknowledge(8);
-    second.processor.acknowledge(5);
+    first.processor.markCommitted(8);
+    second.processor.markCommitted(5);
     await stopped;
     opened.splice(opened.indexOf(checkpointer), 1);
 
@@ -275,7 +275,7 @@ describe('PartitionCheckpointer', () => {
     const committed = await restore(checkpointer, 0, 0);
     const pending = await restore(checkpointer, 1, 0);
     feed(committed.processor, messages(burst('2348001234567', 4), 1, 0));
-    committed.processor.acknowledge(4);
+    committed.processor.markCommitted(4);
     feed(pending.processor, messages(burst('2348011234567', 3), 1, 1));
 
     await checkpointer.stop();

@@ -190,8 +190,9 @@ describe('PartitionProcessor', () => {
     expect(harness.counter('sentinel_replay_records_total')).toBe(3);
     expect(harness.counter('sentinel_cdr_ingestion_errors_total')).toBe(0);
 
-    processor.acknowledge(5);
-    expect(batch.map((message) => message.ack.mock.calls.length)).toEqual([0, 0, 0, 0, 1]);
+    processor.markCommitted(5);
+    // AckNone consumers: progress lives in sink_offsets, nothing is acked to JetStream.
+    expect(batch.map((message) => message.ack.mock.calls.length)).toEqual([0, 0, 0, 0, 0]);
   });
 
   it('emits an SDHF burst alert once per window, to the sink and the alert stream', () => {
@@ -241,31 +242,29 @@ describe('PartitionProcessor', () => {
     expect(snapshot?.caller).toBe(Number(SDHF_CALLER));
   });
 
-  it('acknowledge acks the newest message at or below the sequence (AckAll) and releases commit waits', async () => {
+  it('markCommitted releases commit waits and the sink-lag record, and acks nothing (AckNone)', async () => {
     const harness = new ProcessorHarness();
     const processor = harness.processor();
     const batch = messages(
       [1, 2, 3, 4, 5].map((k) => call(`c-${k}`, '2348011111111', `234901111111${k}`, k * 10)),
     );
     feed(processor, batch);
-    expect(processor.oldestUnackedMs()).toBe(batch[0]!.info.timestampNanos / 1e6);
+    expect(processor.oldestUncommittedMs()).toBe(batch[0]!.info.timestampNanos / 1e6);
     const untilFour = processor.waitCommitted(4, 60_000);
 
-    processor.acknowledge(3);
-    expect(batch.map((message) => message.ack.mock.calls.length)).toEqual([0, 0, 1, 0, 0]);
-    expect(processor.oldestUnackedMs()).toBe(batch[3]!.info.timestampNanos / 1e6);
+    processor.markCommitted(3);
+    expect(processor.oldestUncommittedMs()).toBe(batch[3]!.info.timestampNanos / 1e6);
     await expect(processor.waitCommitted(2, 60_000)).resolves.toBe(true);
     await expect(processor.waitCommitted(3, 60_000)).resolves.toBe(true);
 
-    processor.acknowledge(5);
+    processor.markCommitted(5);
     await expect(untilFour).resolves.toBe(true);
-    expect(batch.map((message) => message.ack.mock.calls.length)).toEqual([0, 0, 1, 0, 1]);
-    expect(processor.oldestUnackedMs()).toBe(Number.POSITIVE_INFINITY);
+    expect(processor.oldestUncommittedMs()).toBe(Number.POSITIVE_INFINITY);
 
-    // An older commit report moves nothing backwards and acks nothing again.
-    processor.acknowledge(2);
+    // An older commit report moves nothing backwards.
+    processor.markCommitted(2);
     await expect(processor.waitCommitted(5, 60_000)).resolves.toBe(true);
-    expect(batch.map((message) => message.ack.mock.calls.length)).toEqual([0, 0, 1, 0, 1]);
+    expect(batch.map((message) => message.ack.mock.calls.length)).toEqual([0, 0, 0, 0, 0]);
   });
 
   it('waitCommitted resolves false after its timeout, or at once when cancelled', async () => {
@@ -313,7 +312,7 @@ describe('PartitionProcessor', () => {
     const harness = new ProcessorHarness();
     const first = harness.processor();
     feed(first, messages(payloads.slice(0, split)));
-    first.acknowledge(split);
+    first.markCommitted(split);
     const checkpoint = first.checkpoint(1_750_000_000_000, STREAM);
     expect(checkpoint).toMatchObject({
       partition: 0,
