@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEYS, loadConfig } from '../../src/config/index.js';
 import { STREAM_NAMES } from '../../src/engine/index.js';
-import { partitionConsumerName } from '../../src/stream/index.js';
+import { partitionConsumerName, partitionStreamName } from '../../src/stream/index.js';
 import { METRIC_CATALOG } from '../../src/metrics/index.js';
 import { dig, loadYamlObject, objectAt, readRepoFile, repoPath, stringAt } from './deploy-files.js';
 import { renderKustomization } from './kustomize-render.js';
@@ -83,6 +83,7 @@ describe('docs/runbook.md', () => {
       ...CONFIG_KEYS,
       ...assigned,
       ...Object.values(STREAM_NAMES),
+      ...Array.from({ length: 16 }, (_unused, p) => partitionStreamName(STREAM_NAMES.cdr, p)),
       ...Object.values(BUCKETS),
       ...BUCKET_STREAMS,
     ]);
