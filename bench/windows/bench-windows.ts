@@ -2,11 +2,11 @@
  * Window engine benchmark: `npm run bench:windows [-- --events 1000000]`. Prints ONE JSON line.
  *
  * A day of synthetic CDRs (see synthetic-cdrs.ts) is generated once up front, as typed arrays and as JSON
- * wire bytes; then each pass is timed on its own: decode alone, window + rule update alone, decode and update
- * together, and the naive Map-based design as a baseline. The engine is driven the way the shard worker drives
- * it: one `process` call per event. Rates are events per wall-clock second; `…PerCpuSecond` divides by this
- * process's CPU time instead, which is the fairer figure when other work shares the machine (`loadAverage`
- * says how busy it was).
+ * wire bytes; then each pass is timed on its own: decode alone, window + rule update alone (one call per event), decode and update together, and the naive Map-based design as a baseline; last, decode
+ * alone over the same records with every value spelled as a string (`decodeStrings…`, see json-corpus.ts).
+ * `--decode-only` runs the two decode passes and nothing else (never saved). Rates are
+ * events per wall-clock second; `…PerCpuSecond` divides by this process's CPU time instead, which is the
+ * fairer figure when other work shares the machine (`loadAverage` says how busy it was).
  */
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
@@ -34,6 +34,7 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '42' },
     'huge-pages': { type: 'boolean', default: false },
     save: { type: 'boolean', default: true },
+    'decode-only': { type: 'boolean', default: false },
   },
   allowNegative: true,
 });
@@ -117,16 +118,68 @@ function windowsUpdate(
   return { timing, alerts: emitted };
 }
 
-function decodeAlone(corpus: JsonCorpus, events = EVENTS): { timing: Timing; checksum: number } {
+interface DecodePass {
+  timing: Timing;
+  checksum: number;
+  accepted: number;
+}
+
+function decodeAlone(corpus: JsonCorpus, events = EVENTS): DecodePass {
   let checksum = 0;
+  let accepted = 0;
   const options = { nowMs: START_MS + 2 * DAY_MS };
   const timing = timed(() => {
     for (let i = 0; i < events; i++) {
       const result = decodeCdr(corpus.bytes.subarray(corpus.offsets[i], corpus.offsets[i + 1]), options);
-      if (result.ok) checksum += result.cdr.durationSeconds;
+      if (result.ok) {
+        checksum += result.cdr.durationSeconds;
+        accepted++;
+      }
     }
   });
-  return { timing, checksum };
+  return { timing, checksum, accepted };
+}
+
+/**
+ * Decode alone over the string-typed spelling of the same records (every value a string, as FreeSWITCH and
+ * most mediation exports write them). The typed corpus is dropped first: the two would need ~5 GB together.
+ */
+function decodeStrings(data: SyntheticCdrs): DecodePass {
+  gc();
+  const corpus = encodeCorpus(data, START_MS, 'strings');
+  decodeAlone(corpus, Math.min(EVENTS, WARM_UP_EVENTS));
+  return decodeAlone(corpus);
+}
+
+/** `--decode-only`: the two decode passes and nothing else, for quick repeated runs while tuning the decoder. */
+function decodeOnly(data: SyntheticCdrs, loadBefore: number): void {
+  const typed = ((): DecodePass => {
+    const corpus = encodeCorpus(data, START_MS);
+    decodeAlone(corpus, Math.min(EVENTS, WARM_UP_EVENTS));
+    return decodeAlone(corpus);
+  })();
+  const strings = decodeStrings(data);
+  console.log(
+    JSON.stringify({
+      bench: 'windows-decode',
+      date: new Date().toISOString(),
+      node: process.version,
+      loadAverage: [Math.round(loadBefore * 10) / 10, Math.round(loadavg()[0]! * 10) / 10],
+      events: EVENTS,
+      ...decodeFigures(typed, strings),
+    }),
+  );
+}
+
+function decodeFigures(typed: DecodePass, strings: DecodePass): Record<string, number> {
+  return {
+    decodeEventsPerSecond: perSecond(EVENTS, typed.timing.wallMs),
+    decodeEventsPerCpuSecond: perSecond(EVENTS, typed.timing.cpuMs),
+    decodeAccepted: typed.accepted,
+    decodeStringsEventsPerSecond: perSecond(EVENTS, strings.timing.wallMs),
+    decodeStringsEventsPerCpuSecond: perSecond(EVENTS, strings.timing.cpuMs),
+    decodeStringsAccepted: strings.accepted,
+  };
 }
 
 function decodeAndUpdate(corpus: JsonCorpus, engine: DetectionEngine, events = EVENTS): Timing {
@@ -173,6 +226,7 @@ function main(): void {
       seed: Number(args.seed),
     });
   });
+  if (args['decode-only']) return decodeOnly(data, loadBefore);
 
   // Each path runs once on a prefix with throwaway state first, so the timed passes measure compiled code.
   const warmUp = Math.min(EVENTS, WARM_UP_EVENTS);
@@ -191,11 +245,19 @@ function main(): void {
   const naiveResult = naive(data);
   gc();
 
-  const corpus = encodeCorpus(data, START_MS);
-  decodeAndUpdate(corpus, newEngine(), warmUp);
-  const decoded = decodeAlone(corpus);
-  gc();
-  const both = decodeAndUpdate(corpus, newEngine());
+  // The typed corpus lives only inside this block, so the string-typed one can take its memory.
+  const { decoded, both, jsonBytes } = ((): { decoded: DecodePass; both: Timing; jsonBytes: number } => {
+    const corpus = encodeCorpus(data, START_MS);
+    decodeAndUpdate(corpus, newEngine(), warmUp);
+    const decodedTyped = decodeAlone(corpus);
+    gc();
+    return {
+      decoded: decodedTyped,
+      both: decodeAndUpdate(corpus, newEngine()),
+      jsonBytes: corpus.bytes.byteLength,
+    };
+  })();
+  const decodedStrings = decodeStrings(data);
 
   const windowRate = perSecond(EVENTS, windows.timing.wallMs);
   const windowCpuRate = perSecond(EVENTS, windows.timing.cpuMs);
@@ -213,7 +275,7 @@ function main(): void {
     simBoxes: SIM_BOXES,
     windowsMs: DEFAULT_WINDOWS_MS,
     generateMs: Math.round(generated.wallMs),
-    jsonBytes: corpus.bytes.byteLength,
+    jsonBytes,
     decodeEventsPerSecond: perSecond(EVENTS, decoded.timing.wallMs),
     windowEventsPerSecond: windowRate,
     bothEventsPerSecond: perSecond(EVENTS, both.wallMs),
@@ -239,6 +301,11 @@ function main(): void {
     speedupVsNaiveCpu:
       Math.round((windowCpuRate / perSecond(NAIVE_EVENTS, naiveResult.timing.cpuMs)) * 10) / 10,
     decodeChecksum: decoded.checksum,
+    decodeAccepted: decoded.accepted,
+    decodeStringsEventsPerSecond: perSecond(EVENTS, decodedStrings.timing.wallMs),
+    decodeStringsEventsPerCpuSecond: perSecond(EVENTS, decodedStrings.timing.cpuMs),
+    decodeStringsAccepted: decodedStrings.accepted,
+    decodeStringsChecksum: decodedStrings.checksum,
   });
   console.log(line);
   // Only full-size runs are kept for the report (BENCHMARKS.md); `--no-save` keeps none.

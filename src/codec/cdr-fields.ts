@@ -2,6 +2,7 @@
  * Field checks shared by the CDR decoder and the CSV reader. Char loops instead of regexes: they run once or
  * twice per CDR on the hot path, and each returns a sentinel instead of allocating on failure.
  */
+import { asciiScratch, toAsciiScratch } from './ascii-text.js';
 
 const CHAR_0 = 48;
 const CHAR_1 = 49;
@@ -17,18 +18,25 @@ export const MAX_PHONE_TEXT_LENGTH = 20;
  * Fifteen digits stay below 2^53, so the integer is exact.
  */
 export function parsePhoneDigits(text: string): number {
-  const length = text.length;
+  const length = toAsciiScratch(text);
+  return length < 0 ? -1 : parsePhoneDigitsBytes(asciiScratch, 0, length);
+}
+
+/** `parsePhoneDigits` over the ASCII bytes `bytes[start, end)`, for the decoder's byte scanner. */
+export function parsePhoneDigitsBytes(bytes: Uint8Array, start: number, end: number): number {
+  const length = end - start;
   if (length === 0 || length > MAX_PHONE_TEXT_LENGTH) return -1;
-  let at = text.charCodeAt(0) === CHAR_PLUS ? 1 : 0;
-  const digitCount = length - at;
+  let at = bytes[start] === CHAR_PLUS ? start + 1 : start;
+  const digitCount = end - at;
   if (digitCount < 2 || digitCount > 15) return -1;
-  const first = text.charCodeAt(at);
+  const first = bytes[at]!;
   if (first < CHAR_1 || first > CHAR_9) return -1;
   let value = 0;
-  for (; at < length; at++) {
-    const code = text.charCodeAt(at);
-    if (code < CHAR_0 || code > CHAR_9) return -1;
-    value = value * 10 + (code - CHAR_0);
+  for (; at < end; at++) {
+    const digit = bytes[at]! - CHAR_0;
+    // `>>> 0` makes a negative difference large: one comparison rejects every non-digit.
+    if (digit >>> 0 > 9) return -1;
+    value = value * 10 + digit;
   }
   return value;
 }

@@ -11,7 +11,7 @@ export interface Cdr {
   caller: number;
   /** B-number, same rule as `caller`. */
   callee: number;
-  /** Call start, epoch milliseconds (wire: ISO-8601 with a zone, or an epoch-ms number). */
+  /** Call start, epoch milliseconds (wire: ISO-8601 with a zone, or epoch s/ms/µs as a number or digits). */
   startMs: number;
   /** Whole seconds, 0..86400 (wire field `duration`). */
   durationSeconds: number;
@@ -50,7 +50,9 @@ export type CallDirection = (typeof CALL_DIRECTIONS)[number];
 
 /**
  * Why a record was rejected. A closed list: dashboards, the `dead_letters` table and the DLQ header
- * `Sentinel-Reason` carry these values, so add to it, never rename.
+ * `Sentinel-Reason` carry these values, so add to it, never rename. Only the required fields can reject a
+ * record (docs/design.md §2); `invalid_optional_field` is no longer produced (an unusable optional field is
+ * dropped, see `CDR_DROP_REASONS`) but stays listed: dead letters written before that change carry it.
  */
 export const CDR_REASONS = [
   'invalid_json',
@@ -70,8 +72,33 @@ export const CDR_REASONS = [
 ] as const;
 export type CdrReason = (typeof CDR_REASONS)[number];
 
+/**
+ * Why an optional field was dropped from an accepted record. A closed list (it labels
+ * `sentinel_cdr_fields_dropped_total`): add to it, never rename.
+ * - `invalid_value`: the wrong type or spelling (letters in `imsi`, `"yes"` for `answered`, a fraction for
+ *   `cause`, an object anywhere, a digit string shorter than its minimum).
+ * - `out_of_range`: a whole number outside the field's range (`cause` 0..127).
+ * - `too_long`: text longer than the field's limit (64 for `cell`/`switch`/trunks, 15 digits for `imsi`, 16 for
+ *   `imei`).
+ */
+export const CDR_DROP_REASONS = ['invalid_value', 'out_of_range', 'too_long'] as const;
+export type CdrDropReason = (typeof CDR_DROP_REASONS)[number];
+
+/** An optional field that was present but unusable, and so left out of the decoded `Cdr`. */
+export interface DroppedField {
+  /** Wire name (`cause`, `trunk_in`, …). */
+  readonly field: string;
+  readonly reason: CdrDropReason;
+}
+
 export type DecodeResult =
-  { ok: true; cdr: Cdr } | { ok: false; reason: CdrReason; field: string | undefined; message: string };
+  | {
+      ok: true;
+      cdr: Cdr;
+      /** Optional fields left out, in wire order of the contract; a shared empty array when none was. */
+      dropped: readonly DroppedField[];
+    }
+  | { ok: false; reason: CdrReason; field: string | undefined; message: string };
 
 export interface DecodeOptions {
   /** The clock the future-skew check compares against. @default Date.now() */
@@ -110,3 +137,16 @@ export const MAX_CALL_ID_LENGTH = 64;
 export const MAX_DURATION_SECONDS = 86_400;
 /** Limit for the short free-text optional fields (`cell`, `switch`, `trunk_in`, `trunk_out`). */
 export const MAX_SHORT_TEXT_LENGTH = 64;
+/**
+ * Epoch numbers for `start` are read in the unit their size implies: below 1e11 seconds (1e11 s is the year
+ * 5138), below 1e14 milliseconds (1e11 ms is 1973, 1e14 ms the year 5138), below 1e17 microseconds (1e14 µs is
+ * 1973); from 1e17 on they are not a time. Every unit's range starts before 2000 and ends after 5000, so a
+ * real call start is never ambiguous.
+ */
+export const EPOCH_SECONDS_BELOW = 1e11;
+/** @see EPOCH_SECONDS_BELOW */
+export const EPOCH_MILLISECONDS_BELOW = 1e14;
+/** @see EPOCH_SECONDS_BELOW */
+export const EPOCH_MICROSECONDS_BELOW = 1e17;
+/** A decimal string longer than this (sign and point included) is not read as a number. */
+export const MAX_DECIMAL_TEXT_LENGTH = 32;

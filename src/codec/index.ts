@@ -6,6 +6,7 @@
  */
 export {
   CALL_DIRECTIONS,
+  CDR_DROP_REASONS,
   CDR_FIELDS,
   CDR_REASONS,
   DEFAULT_MAX_CDR_BYTES,
@@ -14,7 +15,16 @@ export {
   MAX_DURATION_SECONDS,
   MIN_START_MS,
 } from './cdr.js';
-export type { CallDirection, Cdr, CdrJson, CdrReason, DecodeOptions, DecodeResult } from './cdr.js';
+export type {
+  CallDirection,
+  Cdr,
+  CdrDropReason,
+  CdrJson,
+  CdrReason,
+  DecodeOptions,
+  DecodeResult,
+  DroppedField,
+} from './cdr.js';
 export { decodeCdr, validateCdrObject } from './cdr-decoder.js';
 export { cdrToJson, encodeCdr, numberDigits } from './cdr-encoder.js';
 export { isDigitString, isPrintableText, parsePhoneDigits } from './cdr-fields.js';

@@ -163,6 +163,12 @@ export const METRIC_CATALOG = [
     labels: ['profile'],
   },
   {
+    name: 'sentinel_cdr_fields_dropped_total',
+    kind: 'counter',
+    help: 'Optional fields left out of accepted CDRs because their value was unusable, by field and reason.',
+    labels: ['field', 'reason'],
+  },
+  {
     name: 'sentinel_consumer_pending',
     kind: 'gauge',
     help: 'Messages in the CDR stream not yet delivered to the partition consumer (lag).',

@@ -19,7 +19,7 @@ export const MALFORMED_FAULTS = [
   { name: 'duration_as_text', reason: 'bad_duration' },
   { name: 'missing_call_id', reason: 'missing_field' },
   { name: 'local_date_format', reason: 'invalid_start' },
-  { name: 'empty_callee', reason: 'invalid_callee' },
+  { name: 'empty_callee', reason: 'missing_field' },
   { name: 'not_an_object', reason: 'not_an_object' },
 ] as const;
 

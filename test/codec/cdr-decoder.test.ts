@@ -59,6 +59,7 @@ describe('decodeCdr accepts valid records', () => {
         startMs: Date.UTC(2024, 5, 1, 10, 0, 0),
         durationSeconds: 2,
       },
+      dropped: [],
     });
   });
 
@@ -145,6 +146,43 @@ describe('decodeCdr accepts valid records', () => {
   });
 });
 
+describe('decodeCdr keeps records whose only fault is spelling or an optional field', () => {
+  const decoded = (result: DecodeResult): unknown => (result.ok ? result.cdr : result);
+
+  it('reads a numeric caller and a string duration (they used to be rejected)', () => {
+    const numericCaller = decodeJson(withField('caller', 2348012345678));
+    expect(numericCaller.ok && numericCaller.cdr.caller).toBe(2348012345678);
+    const stringDuration = decodeJson(withField('duration', '30'));
+    expect(stringDuration.ok && stringDuration.cdr.durationSeconds).toBe(30);
+  });
+
+  // Each of these rejected the record with invalid_optional_field before: now only the field goes.
+  it.each([
+    ['answered as text', 'answered', 'yes', 'invalid_value'],
+    ['unknown direction', 'direction', 'sideways', 'invalid_value'],
+    ['cause 128', 'cause', 128, 'out_of_range'],
+    ['fractional cause', 'cause', 1.5, 'invalid_value'],
+    ['imsi with letters', 'imsi', '62130ab', 'invalid_value'],
+    ['short imsi', 'imsi', '1234', 'invalid_value'],
+    ['13-digit imei', 'imei', '3520990017614', 'invalid_value'],
+    ['65-char cell', 'cell', 'c'.repeat(65), 'too_long'],
+    ['object switch', 'switch', {}, 'invalid_value'],
+    ['numeric trunk_out', 'trunk_out', 5, 'invalid_value'],
+  ])('%s: drops %s (%j) as %s and keeps the record', (_name, field, value, reason) => {
+    const result = decodeJson(withField(field, value));
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.dropped).toEqual([{ field, reason }]);
+    expect(decoded(result)).toEqual(decoded(decodeJson(VALID)));
+  });
+
+  it('empty trunk_in: an empty string is absent, so nothing is dropped', () => {
+    const result = decodeJson(withField('trunk_in', ''));
+    expect(result).toEqual(decodeJson(VALID));
+    expect(result.ok && result.dropped).toEqual([]);
+  });
+});
+
 describe('decodeCdr rejects malformed records with a reason and field', () => {
   const tenKb = 'x'.repeat(10_240);
   const corpus: [string, DecodeResult, CdrReason, string | undefined][] = [
@@ -183,7 +221,7 @@ describe('decodeCdr rejects malformed records with a reason and field', () => {
     ['no start', decodeJson(without('start')), 'missing_field', 'start'],
     ['no duration', decodeJson(without('duration')), 'missing_field', 'duration'],
     ['empty object', decodeJson({}), 'missing_field', 'call_id'],
-    ['empty call_id', decodeJson(withField('call_id', '')), 'invalid_call_id', 'call_id'],
+    ['empty call_id', decodeJson(withField('call_id', '')), 'missing_field', 'call_id'],
     ['65-char call_id', decodeJson(withField('call_id', 'x'.repeat(65))), 'invalid_call_id', 'call_id'],
     ['numeric call_id', decodeJson(withField('call_id', 12345)), 'invalid_call_id', 'call_id'],
     ['control char in call_id', decodeJson(withField('call_id', 'a\u0001b')), 'invalid_call_id', 'call_id'],
@@ -199,7 +237,6 @@ describe('decodeCdr rejects malformed records with a reason and field', () => {
     ['caller with leading zero', decodeJson(withField('caller', '08012345678')), 'invalid_caller', 'caller'],
     ['one-digit caller', decodeJson(withField('caller', '+1')), 'invalid_caller', 'caller'],
     ['16-digit caller', decodeJson(withField('caller', '1234567890123456')), 'invalid_caller', 'caller'],
-    ['numeric caller', decodeJson(withField('caller', 2348012345678)), 'invalid_caller', 'caller'],
     ['double plus', decodeJson(withField('caller', '++2348012345678')), 'invalid_caller', 'caller'],
     ['caller with spaces', decodeJson(withField('caller', '234 801 234')), 'invalid_caller', 'caller'],
     [
@@ -209,7 +246,7 @@ describe('decodeCdr rejects malformed records with a reason and field', () => {
       'caller',
     ],
     ['array caller', decodeJson(withField('caller', ['2348012345678'])), 'invalid_caller', 'caller'],
-    ['empty callee', decodeJson(withField('callee', '')), 'invalid_callee', 'callee'],
+    ['empty callee', decodeJson(withField('callee', '')), 'missing_field', 'callee'],
     ['callee +234ABC123', decodeJson(withField('callee', '+234ABC123')), 'invalid_callee', 'callee'],
     ['start without zone', decodeJson(withField('start', '2024-06-01T10:00:00')), 'invalid_start', 'start'],
     ['start month 13', decodeJson(withField('start', '2024-13-01T00:00:00Z')), 'invalid_start', 'start'],
@@ -249,7 +286,6 @@ describe('decodeCdr rejects malformed records with a reason and field', () => {
     ],
     ['negative duration', decodeJson(withField('duration', -1)), 'bad_duration', 'duration'],
     ['fractional duration', decodeJson(withField('duration', 1.5)), 'bad_duration', 'duration'],
-    ['string duration', decodeJson(withField('duration', '30')), 'bad_duration', 'duration'],
     ['duration over a day', decodeJson(withField('duration', 86_401)), 'bad_duration', 'duration'],
     [
       'infinite duration',
@@ -257,22 +293,6 @@ describe('decodeCdr rejects malformed records with a reason and field', () => {
       'bad_duration',
       'duration',
     ],
-    ['answered as text', decodeJson(withField('answered', 'yes')), 'invalid_optional_field', 'answered'],
-    [
-      'unknown direction',
-      decodeJson(withField('direction', 'sideways')),
-      'invalid_optional_field',
-      'direction',
-    ],
-    ['cause 128', decodeJson(withField('cause', 128)), 'invalid_optional_field', 'cause'],
-    ['fractional cause', decodeJson(withField('cause', 1.5)), 'invalid_optional_field', 'cause'],
-    ['imsi with letters', decodeJson(withField('imsi', '62130ab')), 'invalid_optional_field', 'imsi'],
-    ['short imsi', decodeJson(withField('imsi', '1234')), 'invalid_optional_field', 'imsi'],
-    ['13-digit imei', decodeJson(withField('imei', '3520990017614')), 'invalid_optional_field', 'imei'],
-    ['65-char cell', decodeJson(withField('cell', 'c'.repeat(65))), 'invalid_optional_field', 'cell'],
-    ['object switch', decodeJson(withField('switch', {})), 'invalid_optional_field', 'switch'],
-    ['empty trunk_in', decodeJson(withField('trunk_in', '')), 'invalid_optional_field', 'trunk_in'],
-    ['numeric trunk_out', decodeJson(withField('trunk_out', 5)), 'invalid_optional_field', 'trunk_out'],
   ];
 
   it.each(corpus)('%s', (_name, result, reason, field) => {

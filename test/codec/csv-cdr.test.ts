@@ -46,7 +46,7 @@ describe('parseCdrCsv', () => {
     expect(second?.json).not.toHaveProperty('direction');
     for (const record of result.records) {
       const decoded = decodeCdr(new TextEncoder().encode(JSON.stringify(record.json)), { nowMs: NOW_MS });
-      expect(decoded).toEqual({ ok: true, cdr: record.cdr });
+      expect(decoded).toEqual({ ok: true, cdr: record.cdr, dropped: [] });
     }
   });
 

@@ -154,7 +154,12 @@ describe('kamailio input profile', () => {
       reason: 'bad_duration',
     });
     expect(convert({ ...base, caller: 'anonymous' })).toMatchObject({ ok: false, reason: 'invalid_caller' });
-    expect(convert({ ...base, caller: '' })).toMatchObject({ ok: false, reason: 'invalid_caller' });
+    // An empty string is an absent value (lenient decoding), so an empty caller is a missing field.
+    expect(convert({ ...base, caller: '' })).toMatchObject({
+      ok: false,
+      reason: 'missing_field',
+      field: 'caller',
+    });
     const { call_id: _callId, ...withoutId } = base;
     expect(convert(withoutId)).toMatchObject({ ok: false, reason: 'missing_field', field: 'call_id' });
   });

@@ -8,7 +8,11 @@
  *   zone     = "Z" | ("+" | "-") HH [ [":"] MM ]
  *   datetime = date ("T" | " ") time zone
  * Fractions beyond milliseconds are truncated. Leap seconds (`:60`) are rejected.
+ *
+ * Written once, over bytes (the decoder reads `start` straight from the message); text goes through the ASCII
+ * scratch (ascii-text.ts).
  */
+import { asciiScratch, toAsciiScratch } from '../ascii-text.js';
 
 const MS_PER_MINUTE = 60_000;
 const MS_PER_DAY = 86_400_000;
@@ -57,16 +61,44 @@ export function utcFieldsToEpochMs(
   );
 }
 
-/** Reads `count` ASCII digits at `at`; -1 when any is not a digit (or the text is too short). */
-function digitsAt(text: string, at: number, count: number): number {
-  if (at + count > text.length) return -1;
+/** The byte at `at`, or -1 past `end` (so no comparison with a character matches). */
+function byteAt(bytes: Uint8Array, at: number, end: number): number {
+  return at < end ? bytes[at]! : -1;
+}
+
+/** Reads `count` ASCII digits at `at`; -1 when any is not a digit (or the span is too short). */
+function digitsAt(bytes: Uint8Array, at: number, end: number, count: number): number {
+  if (at + count > end) return -1;
   let value = 0;
   for (let i = at; i < at + count; i++) {
-    const digit = text.charCodeAt(i) - CHAR_0;
+    const digit = bytes[i]! - CHAR_0;
     if (digit < 0 || digit > 9) return -1;
     value = value * 10 + digit;
   }
   return value;
+}
+
+/** Two ASCII digits at `at` (known to be inside the span); -1 when either is not a digit. */
+function twoDigitsAt(bytes: Uint8Array, at: number): number {
+  const tens = bytes[at]! - CHAR_0;
+  const ones = bytes[at + 1]! - CHAR_0;
+  // `>>> 0` turns a negative difference into a large one, so one comparison checks each digit.
+  return tens >>> 0 > 9 || ones >>> 0 > 9 ? -1 : tens * 10 + ones;
+}
+
+// The last date read and its day number: a stream's records mostly share their date, and the calendar
+// arithmetic costs more than the rest of the parse.
+let lastDateKey = -1;
+let lastDays = 0;
+
+/** Days since 1970-01-01 of a date, NaN when it does not exist (month 13, February 30). */
+function daysOfDate(year: number, month: number, day: number): number {
+  const key = (year * 100 + month) * 100 + day;
+  if (key === lastDateKey) return lastDays;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return Number.NaN;
+  lastDays = daysFromCivil(year, month, day);
+  lastDateKey = key;
+  return lastDays;
 }
 
 /** Checks the date and time fields shared by the ISO parser and the CSV reader. */
@@ -98,38 +130,45 @@ export function validCivilFields(
  * in the accepted grammar (including when the zone is missing).
  */
 export function parseIsoTimestampMs(text: string): number {
-  const length = text.length;
+  const length = toAsciiScratch(text);
+  return length < 0 ? Number.NaN : parseIsoTimestampBytes(asciiScratch, 0, length);
+}
+
+/** `parseIsoTimestampMs` over the ASCII bytes `bytes[start, end)`, for the decoder's byte scanner. */
+export function parseIsoTimestampBytes(bytes: Uint8Array, start: number, end: number): number {
+  const length = end - start;
   if (length < 17 || length > 40) return Number.NaN;
-  const year = digitsAt(text, 0, 4);
-  const month = digitsAt(text, 5, 2);
-  const day = digitsAt(text, 8, 2);
-  const hour = digitsAt(text, 11, 2);
-  const minute = digitsAt(text, 14, 2);
-  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0) return Number.NaN;
-  const separator = text.charCodeAt(10);
+  const century = twoDigitsAt(bytes, start);
+  const yearOfCentury = twoDigitsAt(bytes, start + 2);
+  const month = twoDigitsAt(bytes, start + 5);
+  const day = twoDigitsAt(bytes, start + 8);
+  const hour = twoDigitsAt(bytes, start + 11);
+  const minute = twoDigitsAt(bytes, start + 14);
+  if ((century | yearOfCentury | month | day | hour | minute) < 0) return Number.NaN;
+  const separator = bytes[start + 10];
   if (
-    text.charCodeAt(4) !== CHAR_MINUS ||
-    text.charCodeAt(7) !== CHAR_MINUS ||
+    bytes[start + 4] !== CHAR_MINUS ||
+    bytes[start + 7] !== CHAR_MINUS ||
     (separator !== CHAR_T && separator !== CHAR_LOWER_T && separator !== CHAR_SPACE) ||
-    text.charCodeAt(13) !== CHAR_COLON
+    bytes[start + 13] !== CHAR_COLON
   ) {
     return Number.NaN;
   }
 
-  let at = 16;
+  let at = start + 16;
   let second = 0;
   let millisecond = 0;
-  if (text.charCodeAt(at) === CHAR_COLON) {
-    second = digitsAt(text, at + 1, 2);
+  if (bytes[at] === CHAR_COLON) {
+    second = at + 3 <= end ? twoDigitsAt(bytes, at + 1) : -1;
     if (second < 0) return Number.NaN;
     at += 3;
-    const mark = text.charCodeAt(at);
+    const mark = byteAt(bytes, at, end);
     if (mark === CHAR_DOT || mark === CHAR_COMMA) {
       at++;
       const fractionStart = at;
       let scale = 100;
-      while (at < length) {
-        const digit = text.charCodeAt(at) - CHAR_0;
+      while (at < end) {
+        const digit = bytes[at]! - CHAR_0;
         if (digit < 0 || digit > 9) break;
         millisecond += digit * scale;
         scale /= 10;
@@ -140,30 +179,34 @@ export function parseIsoTimestampMs(text: string): number {
       millisecond = Math.floor(millisecond);
     }
   }
-  if (!validCivilFields(year, month, day, hour, minute, second)) return Number.NaN;
+  if (hour > 23 || minute > 59 || second > 59) return Number.NaN;
+  const days = daysOfDate(century * 100 + yearOfCentury, month, day);
+  if (Number.isNaN(days)) return Number.NaN;
 
-  const offsetMinutes = parseZoneMinutes(text, at);
+  const offsetMinutes = parseZoneMinutes(bytes, at, end);
   if (Number.isNaN(offsetMinutes)) return Number.NaN;
   return (
-    utcFieldsToEpochMs(year, month, day, hour, minute, second, millisecond) - offsetMinutes * MS_PER_MINUTE
+    days * MS_PER_DAY +
+    ((hour * 60 + minute) * 60 + second) * 1000 +
+    millisecond -
+    offsetMinutes * MS_PER_MINUTE
   );
 }
 
-/** The zone designator starting at `at`, as minutes east of UTC; NaN when absent or malformed. */
-function parseZoneMinutes(text: string, at: number): number {
-  const length = text.length;
-  const mark = text.charCodeAt(at);
-  if (mark === CHAR_Z || mark === CHAR_LOWER_Z) return at + 1 === length ? 0 : Number.NaN;
+/** The zone designator from `at` to `end`, as minutes east of UTC; NaN when absent or malformed. */
+function parseZoneMinutes(bytes: Uint8Array, at: number, end: number): number {
+  const mark = byteAt(bytes, at, end);
+  if (mark === CHAR_Z || mark === CHAR_LOWER_Z) return at + 1 === end ? 0 : Number.NaN;
   if (mark !== CHAR_PLUS && mark !== CHAR_MINUS) return Number.NaN;
   const sign = mark === CHAR_MINUS ? -1 : 1;
-  const hours = digitsAt(text, at + 1, 2);
+  const hours = digitsAt(bytes, at + 1, end, 2);
   if (hours < 0 || hours > 23) return Number.NaN;
   let minutes = 0;
-  const rest = length - (at + 3);
-  if (rest === 3 && text.charCodeAt(at + 3) === CHAR_COLON) {
-    minutes = digitsAt(text, at + 4, 2);
+  const rest = end - (at + 3);
+  if (rest === 3 && bytes[at + 3] === CHAR_COLON) {
+    minutes = digitsAt(bytes, at + 4, end, 2);
   } else if (rest === 2) {
-    minutes = digitsAt(text, at + 3, 2);
+    minutes = digitsAt(bytes, at + 3, end, 2);
   } else if (rest !== 0) {
     return Number.NaN;
   }

@@ -154,6 +154,11 @@ export class PartitionProcessor {
       return this.applied.release(seq);
     }
     const cdr = decoded.cdr;
+    // An unusable optional field is left out of the record, not the record out of the stream; count it.
+    if (!replayOnly && decoded.dropped.length > 0) {
+      for (const { field, reason } of decoded.dropped)
+        metrics.inc('sentinel_cdr_fields_dropped_total', { field, reason });
+    }
     if (!this.recentIds.add(cdr.callId)) {
       if (!replayOnly) {
         metrics.inc('sentinel_cdr_records_duplicate_total');
