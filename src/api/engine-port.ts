@@ -60,6 +60,10 @@ export interface RuleSettingsDoc {
   /** Numbers or prefixes ending in `*`, digits only (no `+`). */
   allowlist: string[];
   cooldownSeconds: number;
+  /** Case lifecycle; absent = the configuration's defaults. */
+  cases?: { quietPeriodSeconds: number; reopenWithinSeconds: number; updateEverySeconds: number };
+  /** Suspects under a false-positive suppression: digits (no `+`) and the end of the suppression (epoch ms). */
+  suppressions?: { number: string; untilMs: number }[];
 }
 
 export interface EnginePort {

@@ -4,7 +4,7 @@
  * their deterministic `alert_key`.
  */
 import type { Cdr } from '../codec/index.js';
-import type { AlertMessage } from '../windows/index.js';
+import type { AlertMessage, CaseEvent } from '../windows/index.js';
 
 /**
  * A valid CDR as stored in `call_records`: the decoded `Cdr` with its numbers as digit strings (no `+`), where
@@ -47,6 +47,13 @@ export interface Batch {
   /** The partition each alert came from (same order as `alerts`), so a fenced partition's alerts drop out too. */
   alertPartitions?: readonly number[];
   deadLetters: readonly DeadLetterRow[];
+  /**
+   * Case events derived from this batch's records (deterministic `eventKey`s), stored in `case_events` and folded
+   * into `cases` in the same transaction as the rows, and published on NATS only after the commit.
+   */
+  caseEvents?: readonly CaseEvent[];
+  /** The partition each case event came from (same order as `caseEvents`), for fencing. */
+  caseEventPartitions?: readonly number[];
   /**
    * Epoch under which this writer owns each partition (its lease's fencing token). A partition whose stored
    * epoch is larger was claimed by a newer owner: its rows, alerts and offset are left out of the commit and

@@ -2,6 +2,7 @@
  * Options of the window engine (fixed for its lifetime, stored in snapshots) and rule settings (replaceable at
  * run time). Validation lives here so the engine's hot path can trust its inputs.
  */
+import type { CaseSettings, Suppression } from './case-types.js';
 import { RuleSettingsError, WindowOptionsError } from './errors.js';
 
 /** Windows longer than this cannot be held: event times inside a caller's block are 32-bit offsets. */
@@ -38,6 +39,10 @@ export interface RuleSettings {
   allowlist: readonly string[];
   /** An open episode re-alerts after this much event time without escalation. @default 3_600_000 (1 h) */
   cooldownMs: number;
+  /** Case lifecycle (hysteresis, reopening, update rate). @default DEFAULT_CASE_SETTINGS */
+  cases?: CaseSettings;
+  /** Suspects a reviewer marked false positive: no new case for them until the given event time. */
+  suppressions?: readonly Suppression[];
 }
 
 /** The seed's thresholds on every default window. */

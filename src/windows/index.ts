@@ -17,3 +17,12 @@ export { sdhfRule } from './sdhf-rule.js';
 export { sdhfSeverity, severityName } from './severity.js';
 export { windowLabel } from './window-label.js';
 export { RuleSettingsError, SnapshotError, WindowCapacityError, WindowOptionsError } from './errors.js';
+export { CALLEE_SAMPLE_SIZE, CASE_EVENT_KINDS, DEFAULT_CASE_SETTINGS } from './case-types.js';
+export type {
+  CaseEvent,
+  CaseEventKind,
+  CaseSettings,
+  CaseThreshold,
+  CaseWindowEvidence,
+  Suppression,
+} from './case-types.js';

@@ -5,6 +5,7 @@
 import { initialSchema } from './0001-initial.js';
 import { partitionFencing } from './0002-partition-fencing.js';
 import { deadLetterReplays } from './0003-dead-letter-replays.js';
+import { cases } from './0004-cases.js';
 
 export interface Migration {
   /** Positive, unique, ascending. */
@@ -15,4 +16,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema, partitionFencing, deadLetterReplays];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, partitionFencing, deadLetterReplays, cases];
