@@ -70,6 +70,13 @@ function machineTicks(): { busy: number; total: number } {
 export interface ProcessGroups {
   natsPid: number | undefined;
   postgresPid: number | undefined;
+  /** Further Node processes counted with this one (engine instances run as child processes). */
+  nodePids?: readonly number[];
+}
+
+/** The parent of `pid` (e.g. a Postgres backend's postmaster), or undefined when it is gone. */
+export function parentPid(pid: number): number | undefined {
+  return readProc(pid)?.ppid;
 }
 
 interface Snapshot {
@@ -101,7 +108,9 @@ export class CpuMeter {
     const usage = process.cpuUsage();
     return {
       atMs: performance.now(),
-      node: (usage.user + usage.system) / 1e6,
+      node:
+        (usage.user + usage.system) / 1e6 +
+        (this.groups.nodePids ?? []).reduce((sum, pid) => sum + (readProc(pid)?.selfSeconds ?? 0), 0),
       nats: this.groups.natsPid === undefined ? 0 : treeSeconds(this.groups.natsPid).seconds,
       postgres: this.groups.postgresPid === undefined ? 0 : treeSeconds(this.groups.postgresPid).seconds,
       machine: machineTicks(),
