@@ -42,6 +42,8 @@ interface Args {
   workers: number;
   pgAdminUrl: string;
   cpuProfDir: string | undefined;
+  /** `name=dir` pairs: engine builds to compare (each `dir/bench/pipeline/engine-process.js`); default this build. */
+  engines: { name: string; dist: string }[];
   engineEnv: Record<string, string>;
   out: string | undefined;
   label: string;
@@ -61,6 +63,7 @@ function parse(argv: string[]): Args {
       'pg-admin-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
       'cpu-prof-dir': { type: 'string' },
       'engine-env': { type: 'string', default: '' },
+      engines: { type: 'string', default: '' },
       out: { type: 'string' },
       label: { type: 'string', default: '' },
     },
@@ -86,6 +89,11 @@ function parse(argv: string[]): Args {
     workers: Number(values.workers),
     pgAdminUrl: values['pg-admin-url'],
     cpuProfDir: values['cpu-prof-dir'],
+    engines: list(values.engines).map((pair) => {
+      const at = pair.indexOf('=');
+      if (at < 1) throw new RangeError(`--engines takes name=dist-dir pairs, got ${pair}`);
+      return { name: pair.slice(0, at), dist: pair.slice(at + 1) };
+    }),
     engineEnv,
     out: values.out,
     label: values.label,
@@ -169,8 +177,16 @@ async function targetsOf(
   return targets;
 }
 
-function spawnEngine(options: EngineOptions, instance: number, cpuProfDir: string | undefined): ChildProcess {
-  const script = join(import.meta.dirname, 'engine-process.js');
+function spawnEngine(
+  options: EngineOptions,
+  instance: number,
+  cpuProfDir: string | undefined,
+  dist: string | undefined,
+): ChildProcess {
+  const script =
+    dist === undefined
+      ? join(import.meta.dirname, 'engine-process.js')
+      : join(dist, 'bench', 'pipeline', 'engine-process.js');
   const execArgv = cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`];
   const env = { ...options.env, INSTANCE_NAME: `bench-${instance}` };
   return spawn(process.execPath, [...execArgv, script], {
@@ -198,9 +214,10 @@ async function engineDrain(
   instances: number,
   run: number,
   expected: number,
+  dist: string | undefined,
 ): Promise<Omit<Measurement, 'layout' | 'phase' | 'instances' | 'run' | 'loadBefore' | 'loadAfter'>> {
   const { args } = ctx;
-  const group = `drain-${kind}-${instances}-${run}`;
+  const group = `drain-${kind}-${instances}-${run}-${Date.now().toString(36)}`;
   const url = await freshDatabase(args.pgAdminUrl, 'hperf_engine', true);
   const pool = new pg.Pool({ connectionString: url, max: 1 });
   const targets = await targetsOf(ctx.nc, kind, args.partitions);
@@ -213,7 +230,9 @@ async function engineDrain(
     env: { CDR_STREAM_LAYOUT: kind, ...args.engineEnv },
   };
   const started = performance.now();
-  const children = Array.from({ length: instances }, (_, k) => spawnEngine(options, k + 1, args.cpuProfDir));
+  const children = Array.from({ length: instances }, (_, k) =>
+    spawnEngine(options, k + 1, args.cpuProfDir, dist),
+  );
   const groups = { ...ctx.groups, nodePids: children.map((c) => c.pid!) };
   const meter = new CpuMeter(groups);
   let firstCommit: { atMs: number; meter: CpuMeter } | undefined;
@@ -285,51 +304,55 @@ async function main(): Promise<void> {
       for (let run = 1; run <= args.runs; run++) {
         for (const phase of args.phases) {
           const counts = phase === 'engine' ? args.instances : [0];
-          for (const instances of counts) {
-            const loadBefore = load();
-            logger.info({ kind, phase, instances, run }, 'measuring');
-            let m: Omit<Measurement, 'layout' | 'phase' | 'instances' | 'run' | 'loadBefore' | 'loadAfter'>;
-            if (phase === 'engine') {
-              m = await engineDrain(
-                { args, natsUrl: nats.url, groups, nc },
-                kind,
+          const builds: ({ name: string; dist: string } | undefined)[] =
+            phase === 'engine' && args.engines.length > 0 ? args.engines : [undefined];
+          for (const build of builds)
+            for (const instances of counts) {
+              const loadBefore = load();
+              logger.info({ kind, phase, instances, run }, 'measuring');
+              let m: Omit<Measurement, 'layout' | 'phase' | 'instances' | 'run' | 'loadBefore' | 'loadAfter'>;
+              if (phase === 'engine') {
+                m = await engineDrain(
+                  { args, natsUrl: nats.url, groups, nc },
+                  kind,
+                  instances,
+                  run,
+                  expectedMessages,
+                  build?.dist,
+                );
+              } else {
+                const table: BareTable = phase === 'bare-plain' ? 'plain' : 'engine';
+                const url = await freshDatabase(args.pgAdminUrl, `hperf_bare_${table}`, table === 'engine');
+                const meter = new CpuMeter(groups);
+                const r = await bareDrain(nc, {
+                  layout,
+                  partitions: args.partitions,
+                  expected: expectedMessages,
+                  databaseUrl: url,
+                  table,
+                });
+                const cpu = meter.read();
+                m = {
+                  rows: r.rows,
+                  elapsedMs: r.elapsedMs,
+                  perSecond: r.perSecond,
+                  cpu,
+                  rowsPerCpuSecond: rowsPerCpuSecond(r.rows, cpu),
+                  natsMicrosPerCdr: Math.round(((cpu.natsCores * cpu.seconds) / r.rows) * 1e7) / 10,
+                };
+              }
+              const full: Measurement = {
+                layout: kind,
+                phase: build === undefined ? phase : `${phase}:${build.name}`,
                 instances,
                 run,
-                expectedMessages,
-              );
-            } else {
-              const table: BareTable = phase === 'bare-plain' ? 'plain' : 'engine';
-              const url = await freshDatabase(args.pgAdminUrl, `hperf_bare_${table}`, table === 'engine');
-              const meter = new CpuMeter(groups);
-              const r = await bareDrain(nc, {
-                layout,
-                partitions: args.partitions,
-                expected: expectedMessages,
-                databaseUrl: url,
-                table,
-              });
-              const cpu = meter.read();
-              m = {
-                rows: r.rows,
-                elapsedMs: r.elapsedMs,
-                perSecond: r.perSecond,
-                cpu,
-                rowsPerCpuSecond: rowsPerCpuSecond(r.rows, cpu),
-                natsMicrosPerCdr: Math.round(((cpu.natsCores * cpu.seconds) / r.rows) * 1e7) / 10,
+                ...m,
+                loadBefore,
+                loadAfter: load(),
               };
+              logger.info(full, 'measured');
+              measurements.push(full);
             }
-            const full: Measurement = {
-              layout: kind,
-              phase,
-              instances,
-              run,
-              ...m,
-              loadBefore,
-              loadAfter: load(),
-            };
-            logger.info(full, 'measured');
-            measurements.push(full);
-          }
         }
       }
     } finally {
@@ -382,7 +405,7 @@ function summarize(ms: readonly Measurement[]): Record<string, unknown>[] {
     };
   });
   for (const row of rows) {
-    if (row.phase !== 'engine') continue;
+    if (!row.phase.startsWith('engine')) continue;
     for (const bare of ['bare-plain', 'bare-engine']) {
       const b = rows.find((r) => r.layout === row.layout && r.phase === bare);
       if (b?.perSecond && row.perSecond)

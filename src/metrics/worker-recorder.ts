@@ -14,7 +14,21 @@ export interface WorkerMetricsReport {
   latencyCentroids: Centroid[];
 }
 
+/**
+ * `name|k1=v1,k2=v2` with the label names sorted. Runs on every counted message, so no intermediate arrays
+ * for the usual zero or one label.
+ */
 function keyOf(name: string, labels: Labels): string {
+  let key = name + '|';
+  let count = 0;
+  for (const label in labels) {
+    if (count++ > 0) return keyOfMany(name, labels);
+    key += label + '=' + labels[label];
+  }
+  return key;
+}
+
+function keyOfMany(name: string, labels: Labels): string {
   const parts = Object.keys(labels)
     .sort()
     .map((key) => `${key}=${labels[key]}`);

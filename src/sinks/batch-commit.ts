@@ -47,6 +47,7 @@ export function batchOffsets(batch: Batch): Map<number, number> {
   };
   for (const [partition, seq] of batch.offsets) fold(partition, seq);
   for (const row of batch.records) fold(row.partition, row.streamSeq);
+  batch.encodedRecords?.forEachPosition(fold);
   for (const row of batch.deadLetters) fold(row.partition, row.streamSeq);
   return offsets;
 }
@@ -192,11 +193,17 @@ async function copyRows<T>(
   columns: readonly string[],
   rows: readonly T[],
   encode: (row: T) => string,
+  encoded: readonly Buffer[] = [],
 ): Promise<number> {
-  if (rows.length === 0) return 0;
+  if (rows.length === 0 && encoded.length === 0) return 0;
   const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
-  await writeCopyStream(stream, encodeChunks(rows, encode));
+  await writeCopyStream(stream, chain(encoded, encodeChunks(rows, encode)));
   return stream.rowCount;
+}
+
+function* chain(first: readonly Buffer[], then: Iterator<Buffer>): Generator<Buffer> {
+  yield* first;
+  for (let next = then.next(); next.done !== true; next = then.next()) yield next.value;
 }
 
 function stripNul(_key: string, value: unknown): unknown {
@@ -301,6 +308,7 @@ export async function commitBatch(
     const records = aboveFloor(liveRecords, committed);
     const deadLetters = aboveFloor(liveLetters, committed);
     const { goodRecords, goodAlerts, letters } = screen(records, alertsOutside(batch, fenced));
+    const encoded = batch.encodedRecords?.select(committed, fenced);
     const storable = await claimReplays(client, goodRecords);
     const recordsWritten = await copyRows(
       client,
@@ -308,6 +316,7 @@ export async function commitBatch(
       CALL_RECORD_COPY_COLUMNS,
       storable,
       encodeCallRecord,
+      encoded?.chunks,
     );
     const allLetters = letters.length === 0 ? deadLetters : [...deadLetters, ...letters];
     const deadLettersWritten = await copyRows(
@@ -322,7 +331,7 @@ export async function commitBatch(
     return {
       fencedPartitions: [...fenced],
       recordsWritten,
-      recordsSkipped: liveRecords.length - records.length,
+      recordsSkipped: liveRecords.length - records.length + (encoded?.skipped ?? 0),
       recordsRejected: records.length - goodRecords.length,
       replaysDuplicate: goodRecords.length - storable.length,
       deadLettersWritten,

@@ -5,6 +5,7 @@
  */
 import type { Cdr } from '../codec/index.js';
 import type { AlertMessage, CaseEvent } from '../windows/index.js';
+import type { EncodedCallRecords } from './encoded-call-records.js';
 
 /**
  * A valid CDR as stored in `call_records`: the decoded `Cdr` with its numbers as digit strings (no `+`), where
@@ -43,6 +44,8 @@ export interface DeadLetterRow {
 /** One transaction's worth of work. */
 export interface Batch {
   records: readonly CallRecordRow[];
+  /** Further call records, already encoded to COPY text (SinkBuffer's `encodeOnArrival`). */
+  encodedRecords?: EncodedCallRecords | undefined;
   alerts: readonly AlertMessage[];
   /** The partition each alert came from (same order as `alerts`), so a fenced partition's alerts drop out too. */
   alertPartitions?: readonly number[];

@@ -75,6 +75,7 @@ export class PostgresBatchWriter implements BatchWriter {
   async write(batch: Batch): Promise<BatchStats> {
     const days = new Set<number>();
     for (const row of batch.records) if (isStorableTime(row.startMs)) days.add(dayNumber(row.startMs));
+    for (const day of batch.encodedRecords?.days ?? []) days.add(day);
     return await this.exclusive('write', async (client, attempt) => {
       const startedMs = performance.now();
       const missing = [...days].filter((day) => !this.knownDays.has(day));

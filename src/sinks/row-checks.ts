@@ -34,6 +34,10 @@ function isOptionalString(value: unknown): boolean {
   return value === undefined || typeof value === 'string';
 }
 
+function optionalTextProblem(field: string, value: unknown): RowProblem | undefined {
+  return isOptionalString(value) ? undefined : { field, message: `${field} is not a string` };
+}
+
 /** Undefined when Postgres will take the row; otherwise the first column it would refuse. */
 export function checkCallRecord(row: CallRecordRow): RowProblem | undefined {
   if (typeof row.callId !== 'string') return { field: 'call_id', message: 'call_id is not a string' };
@@ -54,18 +58,16 @@ export function checkCallRecord(row: CallRecordRow): RowProblem | undefined {
   if (row.answered !== undefined && typeof row.answered !== 'boolean') {
     return { field: 'answered', message: 'answered is not a boolean' };
   }
-  const optionalTexts: [string, unknown][] = [
-    ['call_direction', row.direction],
-    ['location_code', row.cell],
-    ['imsi', row.imsi],
-    ['imei', row.imei],
-    ['switch_id', row.switchId],
-    ['trunk_in', row.trunkIn],
-    ['trunk_out', row.trunkOut],
-  ];
-  for (const [field, value] of optionalTexts) {
-    if (!isOptionalString(value)) return { field, message: `${field} is not a string` };
-  }
+  // One call per column rather than a list of pairs: this runs for every record, and the list was garbage.
+  const text =
+    optionalTextProblem('call_direction', row.direction) ??
+    optionalTextProblem('location_code', row.cell) ??
+    optionalTextProblem('imsi', row.imsi) ??
+    optionalTextProblem('imei', row.imei) ??
+    optionalTextProblem('switch_id', row.switchId) ??
+    optionalTextProblem('trunk_in', row.trunkIn) ??
+    optionalTextProblem('trunk_out', row.trunkOut);
+  if (text !== undefined) return text;
   return checkStreamPosition(row.partition, row.streamSeq);
 }
 

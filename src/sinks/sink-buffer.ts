@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import type { AlertMessage } from '../windows/index.js';
 import type { Batch, BatchStats, BatchWriter, CallRecordRow, DeadLetterRow } from './batch-types.js';
+import { EncodedCallRecords } from './encoded-call-records.js';
 import { SinkClosedError } from './sink-errors.js';
 
 export interface SinkBufferOptions {
@@ -20,6 +21,12 @@ export interface SinkBufferOptions {
   /** Rows held (pending plus in flight) before `hasCapacity()` turns false. @default 50_000 */
   maxBufferedRows?: number;
   /**
+   * Encode call records to COPY text as they are added and hold them off the V8 heap until the commit
+   * (encoded-call-records.ts); `batch.records` then holds only the rows that need the row-object path.
+   * @default false
+   */
+  encodeOnArrival?: boolean;
+  /**
    * After each commit, with the highest processed sequence per partition that was written (fenced partitions
    * are not in it; `stats.fencedPartitions` names them): ack JetStream up to there.
    */
@@ -29,6 +36,7 @@ export interface SinkBufferOptions {
 
 class PendingBatch implements Batch {
   readonly records: CallRecordRow[] = [];
+  readonly encodedRecords: EncodedCallRecords | undefined;
   readonly alerts: AlertMessage[] = [];
   readonly alertPartitions: number[] = [];
   readonly deadLetters: DeadLetterRow[] = [];
@@ -38,8 +46,14 @@ class PendingBatch implements Batch {
   /** Wall-clock time of the first add, for the sink-lag gauge. */
   firstAddedAtMs = 0;
 
+  constructor(encode: boolean) {
+    this.encodedRecords = encode ? new EncodedCallRecords() : undefined;
+  }
+
   get rows(): number {
-    return this.records.length + this.alerts.length + this.deadLetters.length;
+    return (
+      this.records.length + (this.encodedRecords?.rows ?? 0) + this.alerts.length + this.deadLetters.length
+    );
   }
 
   get isEmpty(): boolean {
@@ -63,8 +77,9 @@ export class SinkBuffer {
   private readonly maxBufferedRows: number;
   private readonly onCommitted: SinkBufferOptions['onCommitted'];
   private readonly logger: Logger;
+  private readonly encodeOnArrival: boolean;
 
-  private pending = new PendingBatch();
+  private pending: PendingBatch;
   /** Lease epoch per partition this buffer writes for (see `Batch.epochs`). */
   private readonly epochs = new Map<number, number>();
   /** Generation number of `pending`; a batch keeps its number when it goes in flight. */
@@ -96,12 +111,14 @@ export class SinkBuffer {
     }
     this.onCommitted = options.onCommitted;
     this.logger = options.logger;
+    this.encodeOnArrival = options.encodeOnArrival ?? false;
+    this.pending = new PendingBatch(this.encodeOnArrival);
   }
 
   /** Adds a call record; its (partition, streamSeq) counts as processed once the batch commits. */
   addRecord(row: CallRecordRow): void {
     this.throwIfClosed('addRecord');
-    this.pending.records.push(row);
+    if (this.pending.encodedRecords?.add(row) !== true) this.pending.records.push(row);
     this.pending.advance(row.partition, row.streamSeq);
     this.added();
   }
@@ -203,7 +220,7 @@ export class SinkBuffer {
     const batch = this.pending;
     for (const [partition, epoch] of this.epochs) batch.epochs.set(partition, epoch);
     const generation = this.pendingGeneration;
-    this.pending = new PendingBatch();
+    this.pending = new PendingBatch(this.encodeOnArrival);
     this.pendingGeneration += 1;
     this.stopTimer();
     this.aged = false;

@@ -5,7 +5,14 @@
  * missing delivery, a failed pull or a lost consumer all end the same way — a new consumer from the next
  * sequence the processor needs.
  */
-import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type {
+  ConsumeCallback,
+  FetchMessages,
+  FetchOptions,
+  JetStreamClient,
+  JetStreamManager,
+  JsMsg,
+} from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/index.js';
 import type { SinkBuffer } from '../../sinks/index.js';
@@ -17,12 +24,18 @@ import { PartitionConsumer, type PositionedConsumer } from './partition-consumer
 import { PartitionProcessor, type PartitionProcessorDeps } from './partition-processor.js';
 
 /**
- * Messages per pull. Pulls of 500 keep the worst-case wait for the rest of a pull short; what held messages for
- * seconds on nats-server 2.9 was a pull that expired while messages flowed (the server sometimes drops it
- * without the 408, and the client ends it only after two missed heartbeats) — hence the long expiry and the
- * short heartbeat below, not the size (bench/results/nats-2.9-findings.md).
+ * Messages per pull once caught up. Pulls of 500 keep the worst-case wait for the rest of a pull short; what
+ * held messages for seconds on nats-server 2.9 was a pull that expired while messages flowed (the server
+ * sometimes drops it without the 408, and the client ends it only after two missed heartbeats) — hence the
+ * long expiry and the short heartbeat below, not the size (bench/results/nats-2.9-findings.md).
  */
 const FETCH_BATCH = 500;
+/**
+ * Messages per pull while a backlog is pending (the last delivery said more than a pull's worth is waiting):
+ * as many as are pending, up to this and the partition's share of the sink buffer. Such a pull fills at once,
+ * so it cannot expire while messages flow, and nats-server spends less per message on fewer, larger pulls.
+ */
+const DRAIN_FETCH_MAX = 5_000;
 /** Long enough that a pull rarely expires while messages flow (it fills first). */
 const FETCH_EXPIRES_MS = 30_000;
 /** Two missed heartbeats end a dead pull: a lost pull costs about two seconds, not two expiries. */
@@ -155,29 +168,38 @@ export class PartitionRun {
         // sink's bound then holds to within a message per partition.
         const room = config.sink.maxBufferedRows - sink.bufferedRows;
         const share = Math.floor(room / this.ctx.partitionCount());
-        const batch = await this.position.consumer.fetch({
-          max_messages: Math.max(1, Math.min(FETCH_BATCH, share)),
+        const wanted = this.pending > FETCH_BATCH ? Math.min(this.pending, DRAIN_FETCH_MAX) : FETCH_BATCH;
+        let gap = false;
+        const control: { stopPull?: () => void } = {};
+        // Callback mode: each message is handled as the client parses it, with no promise per message (the
+        // async iterator cost a microtask per message). nats.js 3.4 honours `callback` on fetch as on consume,
+        // though its FetchOptions type does not declare it.
+        const pull: FetchMessages & ConsumeCallback = {
+          max_messages: Math.max(1, Math.min(wanted, share)),
           expires: FETCH_EXPIRES_MS,
           idle_heartbeat: FETCH_IDLE_HEARTBEAT_MS,
-        });
+          callback: (msg: JsMsg) => {
+            if (gap || this.stopping) return;
+            if (msg.info.deliverySequence !== delivered + 1) {
+              gap = true;
+              control.stopPull?.();
+              return;
+            }
+            delivered++;
+            this.processor.handle(msg);
+            if (msg.seq >= this.nextSeq) this.nextSeq = msg.seq + 1;
+            this.pending = msg.info.pending;
+            if (!this.caughtUp && msg.seq >= this.position.caughtUpSeq) onProgress();
+          },
+        };
+        const batch = await this.position.consumer.fetch(pull as FetchOptions);
+        control.stopPull = () => batch.stop();
         this.batch = batch;
-        let gap = false;
-        for await (const msg of batch) {
-          if (msg.info.deliverySequence !== delivered + 1) {
-            gap = true;
-            break;
-          }
-          delivered++;
-          this.processor.handle(msg);
-          if (msg.seq >= this.nextSeq) this.nextSeq = msg.seq + 1;
-          this.pending = msg.info.pending;
-          if (!this.caughtUp && msg.seq >= this.position.caughtUpSeq) onProgress();
-          if (this.stopping) break;
-        }
+        const failure = await batch.closed();
         this.batch = undefined;
+        if (failure instanceof Error && !gap && !this.stopping) throw failure;
         failures = 0;
         if (gap && !this.stopping) {
-          batch.stop();
           await this.reader.reopenAt(this.nextSeq, 'a delivery went missing');
           delivered = 0;
         }

@@ -39,6 +39,7 @@ export function openWorkerSink(options: {
     batchMaxRows: config.sink.batchMaxRows,
     flushIntervalMs: config.sink.flushIntervalMs,
     maxBufferedRows: config.sink.maxBufferedRows,
+    encodeOnArrival: true,
     logger,
     onCommitted: (offsets, stats) => {
       for (const [partition, seq] of offsets) options.onCommitted(partition, seq);
