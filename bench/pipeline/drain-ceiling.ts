@@ -18,7 +18,6 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import pg from 'pg';
 import pino from 'pino';
 import { startNatsServer } from '../../src/embedded/index.js';
-import { DAY_MS, ensureDailyPartitions, migrate } from '../../src/sinks/index.js';
 import { cdrLayout, ensureStreams, type CdrLayoutKind } from '../../src/stream/index.js';
 import { bareDrain, type BareTable } from './bare-drain.js';
 import { median, sleep } from './bench-stats.js';
@@ -26,7 +25,8 @@ import { publishBacklog } from './backlog.js';
 import { resultsDir, today, writeResults } from './bench-results.js';
 import { readOffsets, targetsReached } from './backlog.js';
 import { rowsPerCpuSecond, type EngineOptions } from './engine-run.js';
-import { CpuMeter, parentPid, type CpuUsage, type ProcessGroups } from './process-usage.js';
+import { freshLocalDatabase, LOCAL_POSTGRES_ADMIN_URL, postmasterPidOf } from './local-postgres.js';
+import { CpuMeter, type CpuUsage, type ProcessGroups } from './process-usage.js';
 import type { BacklogPlan } from './synthetic-cdrs.js';
 
 const HOUR_MS = 3_600_000;
@@ -60,7 +60,7 @@ function parse(argv: string[]): Args {
       phases: { type: 'string', default: 'bare-plain,bare-engine,engine' },
       partitions: { type: 'string', default: '16' },
       workers: { type: 'string', default: '2' },
-      'pg-admin-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+      'pg-admin-url': { type: 'string', default: LOCAL_POSTGRES_ADMIN_URL },
       'cpu-prof-dir': { type: 'string' },
       'engine-env': { type: 'string', default: '' },
       engines: { type: 'string', default: '' },
@@ -119,40 +119,6 @@ interface Measurement {
 }
 
 const load = (): number[] => loadavg().map((v) => Math.round(v * 100) / 100);
-
-async function freshDatabase(adminUrl: string, name: string, migrated: boolean): Promise<string> {
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  if (migrated) {
-    const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
-    try {
-      await migrate(pool, logger);
-      await ensureDailyPartitions(pool, Date.now() - 2 * DAY_MS, Date.now() + 3 * DAY_MS);
-    } finally {
-      await pool.end();
-    }
-  }
-  return url.toString();
-}
-
-async function postmasterOf(adminUrl: string): Promise<number | undefined> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-    return parentPid(rows[0]!.pid);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Last stored sequence of every partition, in either layout. */
 async function targetsOf(
@@ -218,7 +184,7 @@ async function engineDrain(
 ): Promise<Omit<Measurement, 'layout' | 'phase' | 'instances' | 'run' | 'loadBefore' | 'loadAfter'>> {
   const { args } = ctx;
   const group = `drain-${kind}-${instances}-${run}-${Date.now().toString(36)}`;
-  const url = await freshDatabase(args.pgAdminUrl, 'hperf_engine', true);
+  const url = await freshLocalDatabase(args.pgAdminUrl, 'hperf_engine', true, logger);
   const pool = new pg.Pool({ connectionString: url, max: 1 });
   const targets = await targetsOf(ctx.nc, kind, args.partitions);
   const options: EngineOptions = {
@@ -270,7 +236,7 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const measurements: Measurement[] = [];
   const publishes: unknown[] = [];
-  const postgresPid = await postmasterOf(args.pgAdminUrl);
+  const postgresPid = await postmasterPidOf(args.pgAdminUrl);
   for (const kind of args.layouts) {
     const dir = mkdtempSync(join(tmpdir(), 'hperf-drain-'));
     const nats = await startNatsServer({ dataDir: join(dir, 'nats'), port: 0, pathEnv: process.env.PATH });
@@ -322,7 +288,12 @@ async function main(): Promise<void> {
                 );
               } else {
                 const table: BareTable = phase === 'bare-plain' ? 'plain' : 'engine';
-                const url = await freshDatabase(args.pgAdminUrl, `hperf_bare_${table}`, table === 'engine');
+                const url = await freshLocalDatabase(
+                  args.pgAdminUrl,
+                  `hperf_bare_${table}`,
+                  table === 'engine',
+                  logger,
+                );
                 const meter = new CpuMeter(groups);
                 const r = await bareDrain(nc, {
                   layout,

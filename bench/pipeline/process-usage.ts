@@ -74,6 +74,11 @@ export interface ProcessGroups {
   nodePids?: readonly number[];
 }
 
+/** CPU seconds a process (all its threads) has used so far; 0 once it is gone. */
+export function processCpuSeconds(pid: number): number {
+  return readProc(pid)?.selfSeconds ?? 0;
+}
+
 /** The parent of `pid` (e.g. a Postgres backend's postmaster), or undefined when it is gone. */
 export function parentPid(pid: number): number | undefined {
   return readProc(pid)?.ppid;

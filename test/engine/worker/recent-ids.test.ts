@@ -56,4 +56,38 @@ describe('RecentIds', () => {
       ),
     );
   });
+
+  it('matches the reference with long, multi-byte and colliding-prefix ids through many evictions', () => {
+    // Ids longer than a 64-byte slot take the side set; multi-byte ones are compared as UTF-8 bytes. Many
+    // evictions exercise the table's deletions (a lost or misplaced entry shows as a wrong answer here).
+    const pool = Array.from({ length: 600 }, (_v, i) =>
+      i % 50 === 0
+        ? `long-${'x'.repeat(70)}-${i}`
+        : i % 7 === 0
+          ? `ид-📞-${i}`
+          : `bk-12345-${i.toString(36)}`,
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 300 }),
+        fc.array(fc.integer({ min: 0, max: 599 }), { minLength: 500, maxLength: 3_000 }),
+        (capacity, stream) => {
+          const ids = new RecentIds(capacity);
+          const window: string[] = [];
+          for (const n of stream) {
+            const id = pool[n]!;
+            const expectedNew = !window.includes(id);
+            expect(ids.add(id)).toBe(expectedNew);
+            if (expectedNew) {
+              window.push(id);
+              if (window.length > capacity) window.shift();
+            }
+          }
+          expect(ids.size).toBe(window.length);
+          expect(ids.toArray()).toEqual(window);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
 });

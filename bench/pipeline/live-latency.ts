@@ -1,0 +1,269 @@
+/**
+ * `node dist/bench/pipeline/live-latency.js`: publish → alert latency at steady offered rates, with the engine
+ * and the publisher each in its own process (steady-publisher.ts, as a switch would be) and this process only
+ * listening for alerts (issue 13, goal 4). The engine first drains `--state` events, so it holds that much
+ * window state; `--restart` then stops it (final checkpoints), starts it again and offers the last rate for
+ * `--restart-seconds` at once: the first minute after a restart from checkpoints.
+ *
+ * Latency = alert receipt here − the publisher's publish time of the CDR the alert names (caller, start), both
+ * wall-clock on this machine. GC: the engine runs with `--trace-gc`; the share is the summed pauses of all its
+ * isolates (main thread and shard workers) over the engine process's CPU time in the window.
+ *
+ *   node dist/bench/pipeline/live-latency.js --state 1000000 --rates 5000,20000 --seconds 20 [--restart]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import pg from 'pg';
+import pino from 'pino';
+import { startNatsServer } from '../../src/embedded/index.js';
+import { ensureStreams } from '../../src/stream/index.js';
+import type { AlertMessage } from '../../src/windows/index.js';
+import { partitionTargets, publishBacklog, readOffsets, targetsReached } from './backlog.js';
+import { resultsDir, today, writeResults } from './bench-results.js';
+import { sleep, summarizeLatencies } from './bench-stats.js';
+import type { EngineOptions } from './engine-run.js';
+import { freshLocalDatabase, LOCAL_POSTGRES_ADMIN_URL, postmasterPidOf } from './local-postgres.js';
+import { CpuMeter, processCpuSeconds, type ProcessGroups } from './process-usage.js';
+import type { BacklogPlan } from './synthetic-cdrs.js';
+
+const HOUR_MS = 3_600_000;
+const logger = pino({ level: 'info' }, pino.destination(2));
+const wallMs = (): number => performance.timeOrigin + performance.now();
+const GC_LINE =
+  /^\[\d+:(0x[0-9a-f]+)\]\s+[\d.]+ ms: ([A-Za-z-]+(?: \([a-z ]+\))?).*?MB, ([\d.]+) \/ [\d.]+ ms/;
+
+interface EngineProcess {
+  child: ChildProcess;
+  /** GC pause ms per isolate since the last `resetGc`. */
+  gc: Map<string, { pauses: number; ms: number; maxMs: number; byKind: Record<string, number> }>;
+}
+
+function startEngineProcess(options: EngineOptions): EngineProcess {
+  const script = join(import.meta.dirname, 'engine-process.js');
+  const child = spawn(process.execPath, ['--trace-gc', script], {
+    env: { ...process.env, BENCH_ENGINE_OPTIONS: JSON.stringify(options) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const engine: EngineProcess = { child, gc: new Map() };
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    const match = GC_LINE.exec(line);
+    if (match === null) return;
+    const tally = engine.gc.get(match[1]!) ?? { pauses: 0, ms: 0, maxMs: 0, byKind: {} };
+    const ms = Number(match[3]);
+    tally.pauses++;
+    tally.ms += ms;
+    tally.maxMs = Math.max(tally.maxMs, ms);
+    tally.byKind[match[2]!] = (tally.byKind[match[2]!] ?? 0) + ms;
+    engine.gc.set(match[1]!, tally);
+  });
+  return engine;
+}
+
+async function stopEngineProcess(engine: EngineProcess): Promise<void> {
+  if (engine.child.exitCode !== null) return;
+  const exited = new Promise<void>((resolve) => engine.child.once('exit', () => resolve()));
+  engine.child.kill('SIGTERM');
+  await exited;
+}
+
+function runPublisher(natsUrl: string, rate: number, seconds: number, tag: string, base: number) {
+  const script = join(import.meta.dirname, 'steady-publisher.js');
+  const args = [script, '--nats', natsUrl, '--rate', String(rate), '--seconds', String(seconds)];
+  args.push('--tag', tag, '--fraudster-base', String(base));
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const done = new Promise<{
+    sent: number;
+    achievedPerSecond: number;
+    failed: number;
+    fraudstersUsed: number;
+    publishTimes: [string, number][];
+  }>((resolve, reject) =>
+    child.once('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out) as never) : reject(new Error(`publisher exited with ${code}`)),
+    ),
+  );
+  return { pid: child.pid!, done };
+}
+
+async function measureRate(
+  ctx: { nc: NatsConnection; natsUrl: string; groups: ProcessGroups; engine: EngineProcess },
+  rate: number,
+  seconds: number,
+  label: string,
+  fraudsterBase: number,
+) {
+  const received = new Map<string, number>();
+  const engineSide: number[] = [];
+  const sub = ctx.nc.subscribe('sentinel.alerts.>', {
+    callback: (error, msg) => {
+      if (error) return;
+      const at = wallMs();
+      const alert = msg.json<AlertMessage>();
+      engineSide.push(alert.event_to_alert_ms);
+      const key = `${alert.suspect_number}:${Date.parse(alert.last_event_at)}`;
+      if (!received.has(key)) received.set(key, at);
+    },
+  });
+  await ctx.nc.flush();
+  const loadBefore = loadavg().map((v) => Math.round(v * 100) / 100);
+  ctx.engine.gc.clear();
+  const enginePid = ctx.engine.child.pid!;
+  const meter = new CpuMeter({ ...ctx.groups, nodePids: [enginePid] });
+  const engineCpuStart = processCpuSeconds(enginePid);
+  const publisher = runPublisher(ctx.natsUrl, rate, seconds, `${label}-${rate}`, fraudsterBase);
+  const published = await publisher.done;
+  await sleep(2_000); // alerts for the last CDRs
+  const cpu = meter.read();
+  const engineCpuSeconds = processCpuSeconds(enginePid) - engineCpuStart;
+  sub.unsubscribe();
+  const latencies: number[] = [];
+  for (const [key, sentAt] of published.publishTimes) {
+    const at = received.get(key);
+    if (at !== undefined) latencies.push(at - sentAt);
+  }
+  const gcMs = [...ctx.engine.gc.values()].reduce((sum, t) => sum + t.ms, 0);
+  return {
+    label,
+    offeredPerSecond: rate,
+    achievedPerSecond: published.achievedPerSecond,
+    published: published.sent,
+    publishFailed: published.failed,
+    sdhfPublished: published.publishTimes.length,
+    alertsReceived: engineSide.length,
+    alertsMatched: latencies.length,
+    publishToAlertMs: summarizeLatencies(latencies),
+    engineEventToAlertMs: summarizeLatencies(engineSide),
+    gc: {
+      pauseMs: Math.round(gcMs),
+      engineCpuSeconds: Math.round(engineCpuSeconds * 100) / 100,
+      shareOfEngineCpu:
+        engineCpuSeconds > 0 ? Math.round((gcMs / 1_000 / engineCpuSeconds) * 1_000) / 1_000 : null,
+      byIsolate: Object.fromEntries(ctx.engine.gc),
+    },
+    cpu,
+    loadBefore,
+    loadAfter: loadavg().map((v) => Math.round(v * 100) / 100),
+    fraudstersUsed: published.fraudstersUsed,
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      state: { type: 'string', default: '1000000' },
+      rates: { type: 'string', default: '5000,20000' },
+      seconds: { type: 'string', default: '20' },
+      restart: { type: 'boolean', default: false },
+      'restart-seconds': { type: 'string', default: '60' },
+      partitions: { type: 'string', default: '16' },
+      workers: { type: 'string', default: '2' },
+      'pg-admin-url': { type: 'string', default: LOCAL_POSTGRES_ADMIN_URL },
+      out: { type: 'string' },
+    },
+  });
+  const state = Number(values.state);
+  const rates = values.rates.split(',').map(Number);
+  const seconds = Number(values.seconds);
+  const partitions = Number(values.partitions);
+  const startedAt = new Date();
+  const dir = mkdtempSync(join(tmpdir(), 'hperf-latency-'));
+  const nats = await startNatsServer({ dataDir: join(dir, 'nats'), port: 0, pathEnv: process.env.PATH });
+  const nc = await connect({ servers: nats.url, name: 'live-latency' });
+  const databaseUrl = await freshLocalDatabase(values['pg-admin-url'], 'hperf_latency', true, logger);
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+  const groups: ProcessGroups = { natsPid: nats.child.pid, postgresPid: await postmasterPidOf(databaseUrl) };
+  const options: EngineOptions = {
+    natsUrl: nats.url,
+    databaseUrl,
+    partitions,
+    workers: Number(values.workers),
+    consumerGroup: 'latency',
+    env: { CDR_STREAM_LAYOUT: 'per-partition' },
+  };
+  const runs: unknown[] = [];
+  let engine: EngineProcess | undefined;
+  try {
+    const jsm = await jetstreamManager(nc);
+    await ensureStreams(
+      jsm,
+      { partitions, cdrMaxAgeMs: 26 * HOUR_MS, duplicateWindowMs: 120_000, cdrLayout: 'per-partition' },
+      logger,
+    );
+    const nowMs = Date.now();
+    const plan: BacklogPlan = {
+      seed: 42,
+      events: state,
+      startMs: nowMs - 23 * HOUR_MS - 10 * 60_000,
+      spanMs: 23 * HOUR_MS,
+      runTag: String(nowMs % 1_000_000),
+    };
+    logger.info({ state }, 'publishing the state backlog');
+    await publishBacklog(nc, plan, partitions, logger);
+    const targets = await partitionTargets(nc, partitions);
+    engine = startEngineProcess(options);
+    const drainStart = performance.now();
+    while (!targetsReached(await readOffsets(pool, 'latency'), targets)) await sleep(200);
+    logger.info({ drainMs: Math.round(performance.now() - drainStart) }, 'state drained');
+    await sleep(3_000);
+    let fraudsterBase = 0;
+    for (const rate of rates) {
+      logger.info({ rate }, 'steady run');
+      const run = await measureRate(
+        { nc, natsUrl: nats.url, groups, engine },
+        rate,
+        seconds,
+        'steady',
+        fraudsterBase,
+      );
+      fraudsterBase += run.fraudstersUsed;
+      logger.info({ rate, p50: run.publishToAlertMs.p50, p99: run.publishToAlertMs.p99 }, 'steady run done');
+      runs.push(run);
+      await sleep(3_000);
+    }
+    if (values.restart) {
+      await stopEngineProcess(engine);
+      engine = startEngineProcess(options);
+      const rate = rates[rates.length - 1]!;
+      logger.info({ rate }, 'run right after a restart from checkpoints');
+      const run = await measureRate(
+        { nc, natsUrl: nats.url, groups, engine },
+        rate,
+        Number(values['restart-seconds']),
+        'after-restart',
+        fraudsterBase,
+      );
+      logger.info({ rate, p50: run.publishToAlertMs.p50, p99: run.publishToAlertMs.p99 }, 'restart run done');
+      runs.push(run);
+    }
+  } finally {
+    if (engine !== undefined) await stopEngineProcess(engine);
+    await pool.end();
+    await nc.close();
+    await nats.stop().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const output = {
+    kind: 'live-latency',
+    date: startedAt.toISOString(),
+    command: `node dist/bench/pipeline/live-latency.js ${process.argv.slice(2).join(' ')}`.trim(),
+    state,
+    runs,
+  };
+  const path = values.out ?? join(resultsDir(), `live-latency-${today()}.json`);
+  process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
+  logger.info({ path: writeResults(path, output) }, 'results written');
+}
+
+main().catch((error: unknown) => {
+  logger.fatal({ err: error }, 'live-latency failed');
+  process.exitCode = 1;
+});
