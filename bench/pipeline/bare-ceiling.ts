@@ -1,12 +1,7 @@
 /**
- * The bare ceilings: what this machine does with no windows at all, measured in the same run on the same
- * bytes as the engine. Each is a deliberately minimal consumer in one Node process:
- * - consume: pull all of `cdr.in.*` through one durable consumer, JSON.parse every message, ack every batch;
- * - copy: COPY the same rows (pre-encoded) into a fresh database migrated with the engine's `migrate()`;
- * - consume + copy: both, a transaction per 5,000-row batch, acks after commit, as the sink does.
+ * The COPY-alone ceiling of `bench:pipeline`: the backlog's rows, encoded ahead of the clock, COPYed into a
+ * fresh database migrated with the engine's `migrate()`. The consume + COPY ceiling is bare-drain.ts.
  */
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/nats-core';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { perSecond } from './bench-stats.js';
@@ -16,7 +11,6 @@ const COPY_SQL =
   'COPY call_records (call_id, caller_number, callee_number, start_time, duration_seconds, answered, ' +
   'call_direction, termination_cause, location_code, imsi, imei, switch_id, trunk_in, trunk_out, ' +
   'stream_partition, stream_seq, late) FROM STDIN';
-const FETCH_MAX = 4_096;
 
 export interface CeilingResult {
   rows: number;
@@ -114,43 +108,6 @@ class CopyLanes {
   }
 }
 
-async function openBareConsumer(nc: NatsConnection, name: string) {
-  const jsm = await jetstreamManager(nc);
-  await jsm.consumers.delete('CDR', name).catch(() => false);
-  await jsm.consumers.add('CDR', {
-    durable_name: name,
-    filter_subject: 'cdr.in.*',
-    ack_policy: AckPolicy.All,
-    deliver_policy: DeliverPolicy.All,
-    max_ack_pending: 100_000,
-  });
-  const consumer = await jetstream(nc).consumers.get('CDR', name);
-  return { consumer, remove: () => jsm.consumers.delete('CDR', name).catch(() => false) };
-}
-
-const partitionOfSubject = (subject: string): number => Number(subject.slice(subject.lastIndexOf('.') + 1));
-
-/** Consume + JSON.parse of `expected` messages, acking (AckAll) every 1,000th. */
-export async function measureConsume(nc: NatsConnection, expected: number): Promise<CeilingResult> {
-  const { consumer, remove } = await openBareConsumer(nc, 'bench-bare-consume');
-  const decoder = new TextDecoder();
-  let rows = 0;
-  let checksum = 0;
-  const started = performance.now();
-  const messages = await consumer.consume({ max_messages: FETCH_MAX });
-  for await (const msg of messages) {
-    const cdr = JSON.parse(decoder.decode(msg.data)) as { duration?: number };
-    checksum += cdr.duration ?? 0;
-    if (++rows % 1_000 === 0 || rows === expected) msg.ack();
-    if (rows >= expected) break;
-  }
-  const elapsedMs = performance.now() - started;
-  await messages.close();
-  await remove();
-  if (checksum < 0) throw new Error('unreachable: keeps the parse from being optimised away');
-  return { rows, elapsedMs: Math.round(elapsedMs), perSecond: perSecond(rows, elapsedMs) };
-}
-
 /** COPY of pre-encoded batches (`batches[k]` is one transaction's chunks) into `url`. */
 export async function measureCopy(
   url: string,
@@ -175,45 +132,4 @@ function countLines(chunk: Buffer): number {
   let n = 0;
   for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) n++;
   return n;
-}
-
-/** Consume → JSON.parse → COPY batches of `batchRows`, ack after commit, until `expected` rows are committed. */
-export async function measureConsumeCopy(
-  nc: NatsConnection,
-  url: string,
-  expected: number,
-  options: { batchRows: number; concurrency: number },
-): Promise<CeilingResult> {
-  const { consumer, remove } = await openBareConsumer(nc, 'bench-bare-consume-copy');
-  const lanes = await CopyLanes.open(url, options.concurrency);
-  const decoder = new TextDecoder();
-  let committed = 0;
-  let consumed = 0;
-  let lines: string[] = [];
-  let last: JsMsg | undefined;
-  const flush = async (): Promise<void> => {
-    const batch = lines;
-    const ackTo = last;
-    lines = [];
-    await lanes.submit([Buffer.from(batch.join(''), 'utf8')], () => {
-      committed += batch.length;
-      ackTo?.ack();
-    });
-  };
-  const started = performance.now();
-  const messages = await consumer.consume({ max_messages: FETCH_MAX });
-  for await (const msg of messages) {
-    const cdr = JSON.parse(decoder.decode(msg.data)) as Record<string, unknown>;
-    lines.push(copyLine(cdr, partitionOfSubject(msg.subject), msg.seq));
-    last = msg;
-    consumed++;
-    if (lines.length >= options.batchRows || consumed >= expected) await flush();
-    if (consumed >= expected) break;
-  }
-  await lanes.drain();
-  const elapsedMs = performance.now() - started;
-  await messages.close();
-  await lanes.close();
-  await remove();
-  return { rows: committed, elapsedMs: Math.round(elapsedMs), perSecond: perSecond(committed, elapsedMs) };
 }

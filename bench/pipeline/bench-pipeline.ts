@@ -13,13 +13,9 @@ import type { Service } from '../../src/engine/index.js';
 import { partitionOf } from '../../src/codec/index.js';
 import { median } from './bench-stats.js';
 import { partitionTargets, prepareStreams, publishBacklog, streamMessages } from './backlog.js';
-import {
-  copyLine,
-  measureConsume,
-  measureConsumeCopy,
-  measureCopy,
-  type CeilingResult,
-} from './bare-ceiling.js';
+import { copyLine, measureCopy, type CeilingResult } from './bare-ceiling.js';
+import { bareDrain } from './bare-drain.js';
+import { cdrLayout } from '../../src/stream/index.js';
 import { machineInfo, resultsDir, today, writeResults } from './bench-results.js';
 import { startBenchStack, type BenchStack } from './bench-stack.js';
 import {
@@ -98,23 +94,38 @@ async function metered(ctx: Context, work: () => Promise<CeilingResult>): Promis
   return { ...result, cpu, rowsPerCpuSecond: rowsPerCpuSecond(result.rows, cpu) };
 }
 
+/** The bare drain (bare-drain.ts) into the engine's own tables, on the per-partition streams. */
+async function bareEngineTable(
+  ctx: Context,
+  nc: NatsConnection,
+  url: string,
+  expected: number,
+): Promise<CeilingResult> {
+  const result = await bareDrain(nc, {
+    layout: cdrLayout('per-partition', 'CDR', 'cdr.in'),
+    partitions: ctx.args.partitions,
+    expected,
+    databaseUrl: url,
+    table: 'engine',
+  });
+  return { rows: result.rows, elapsedMs: result.elapsedMs, perSecond: result.perSecond };
+}
+
 async function bareCeilings(ctx: Context, expected: number): Promise<void> {
   const { args, stack, nc } = ctx;
   const consume: CeilingResult[] = [];
   const copy: CeilingResult[] = [];
   const consumeCopy: CeilingResult[] = [];
-  for (let run = 0; run < args.runs; run++)
-    consume.push(await metered(ctx, () => measureConsume(nc, expected)));
+  // (consume alone is no longer measured: the ceiling that matters is consume + COPY, bare-drain.ts)
   const batches = encodeCopyBatches(ctx.plan, args.copyRows, args.partitions);
   for (let run = 0; run < args.runs; run++) {
     const url = await stack.freshDatabase(`bench_copy_${run}`, logger);
     copy.push(await metered(ctx, () => measureCopy(url, batches, args.copyConcurrency)));
   }
   batches.length = 0;
-  const bareOptions = { batchRows: 5_000, concurrency: args.copyConcurrency };
   for (let run = 0; run < args.runs; run++) {
     const url = await stack.freshDatabase(`bench_bare_${run}`, logger);
-    consumeCopy.push(await metered(ctx, () => measureConsumeCopy(nc, url, expected, bareOptions)));
+    consumeCopy.push(await metered(ctx, () => bareEngineTable(ctx, nc, url, expected)));
   }
   ctx.results.bare = {
     consume: summarize(consume),
@@ -211,8 +222,7 @@ async function preloadedDrain(
       ctx.plan.spanMs,
       (done) => logger.info({ done }, 'preloading call_records'),
     );
-    const bareOptions = { batchRows: 5_000, concurrency: ctx.args.copyConcurrency };
-    const bare = await metered(ctx, () => measureConsumeCopy(ctx.nc, url, expected, bareOptions));
+    const bare = await metered(ctx, () => bareEngineTable(ctx, ctx.nc, url, expected));
     const group = 'bench-preloaded';
     const targets = await partitionTargets(ctx.nc, ctx.args.partitions);
     const drained = await drainWithEngine(

@@ -25,7 +25,12 @@ import { publishBacklog } from './backlog.js';
 import { resultsDir, today, writeResults } from './bench-results.js';
 import { readOffsets, targetsReached } from './backlog.js';
 import { rowsPerCpuSecond, type EngineOptions } from './engine-run.js';
-import { freshLocalDatabase, LOCAL_POSTGRES_ADMIN_URL, postmasterPidOf } from './local-postgres.js';
+import {
+  dropLocalDatabases,
+  freshLocalDatabase,
+  LOCAL_POSTGRES_ADMIN_URL,
+  postmasterPidOf,
+} from './local-postgres.js';
 import { CpuMeter, type CpuUsage, type ProcessGroups } from './process-usage.js';
 import type { BacklogPlan } from './synthetic-cdrs.js';
 
@@ -174,6 +179,8 @@ async function stopEngines(children: ChildProcess[]): Promise<void> {
   );
 }
 
+let drains = 0;
+
 async function engineDrain(
   ctx: { args: Args; natsUrl: string; groups: ProcessGroups; nc: NatsConnection },
   kind: CdrLayoutKind,
@@ -184,8 +191,10 @@ async function engineDrain(
 ): Promise<Omit<Measurement, 'layout' | 'phase' | 'instances' | 'run' | 'loadBefore' | 'loadAfter'>> {
   const { args } = ctx;
   const group = `drain-${kind}-${instances}-${run}-${Date.now().toString(36)}`;
-  const url = await freshLocalDatabase(args.pgAdminUrl, 'hperf_engine', true, logger);
+  // A database per drain: a previous engine still letting go of its connections never meets a DROP.
+  const url = await freshLocalDatabase(args.pgAdminUrl, `hperf_engine_${++drains}`, true, logger);
   const pool = new pg.Pool({ connectionString: url, max: 1 });
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle drain-poll client failed'));
   const targets = await targetsOf(ctx.nc, kind, args.partitions);
   const options: EngineOptions = {
     natsUrl: ctx.natsUrl,
@@ -332,6 +341,7 @@ async function main(): Promise<void> {
       rmSync(dir, { recursive: true, force: true });
     }
   }
+  await dropLocalDatabases(args.pgAdminUrl, 'hperf_engine_');
   const output = {
     kind: 'drain-ceiling',
     date: startedAt.toISOString(),

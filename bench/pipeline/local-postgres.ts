@@ -40,6 +40,21 @@ export async function freshLocalDatabase(
   return url.toString();
 }
 
+/** Drops the databases whose names start with `prefix` (a benchmark's leftovers). */
+export async function dropLocalDatabases(adminUrl: string, prefix: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ datname: string }>(
+      'SELECT datname FROM pg_database WHERE starts_with(datname, $1)',
+      [prefix],
+    );
+    for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
 /** The postmaster serving `url` (the parent of this connection's backend). */
 export async function postmasterPidOf(url: string): Promise<number | undefined> {
   const client = new pg.Client({ connectionString: url });

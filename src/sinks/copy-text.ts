@@ -48,22 +48,46 @@ function optionalBool(value: boolean | undefined): string {
   return value === undefined ? NULL_FIELD : value ? 't' : 'f';
 }
 
-let cachedSecond = Number.NaN;
-let cachedSecondText = '';
+const DAY = 86_400_000;
+/** Where `toISOString` stops writing four-digit years (0000-01-01, 10000-01-01). */
+const FIRST_FOUR_DIGIT_MS = -62_167_219_200_000;
+const PAST_FOUR_DIGIT_MS = 253_402_300_800_000;
+const TWO_DIGITS = Array.from({ length: 60 }, (_v, i) => String(i).padStart(2, '0'));
+const THREE_DIGITS = Array.from({ length: 1_000 }, (_v, i) => String(i).padStart(3, '0'));
+
+let cachedDay = Number.NaN;
+let cachedDayText = '';
 
 /**
- * Exactly `new Date(epochMs).toISOString()`, about twice as fast on a stream of rows: consecutive CDRs mostly
- * share their second, so the `YYYY-MM-DDTHH:MM:SS` part is formatted once per second and reused.
+ * Exactly `new Date(epochMs).toISOString()`, several times faster on a stream of rows: the `YYYY-MM-DDT` part is
+ * formatted once per day and the time of day from integer arithmetic and digit tables. (A per-second cache
+ * missed on almost every row of a backlog, whose consecutive rows per partition lie seconds apart.)
  */
 export function isoTimestamp(epochMs: number): string {
   const ms = Math.trunc(epochMs);
-  const second = Math.floor(ms / 1_000);
-  if (second !== cachedSecond) {
-    cachedSecond = second;
-    cachedSecondText = new Date(second * 1_000).toISOString().slice(0, -5);
+  if (!(ms >= FIRST_FOUR_DIGIT_MS && ms < PAST_FOUR_DIGIT_MS)) return new Date(ms).toISOString();
+  const day = Math.floor(ms / DAY);
+  if (day !== cachedDay) {
+    cachedDay = day;
+    cachedDayText = new Date(day * DAY).toISOString().slice(0, 11);
   }
-  const milli = ms - second * 1_000;
-  return cachedSecondText + (milli < 10 ? '.00' : milli < 100 ? '.0' : '.') + String(milli) + 'Z';
+  let rest = ms - day * DAY;
+  const hours = Math.floor(rest / 3_600_000);
+  rest -= hours * 3_600_000;
+  const minutes = Math.floor(rest / 60_000);
+  rest -= minutes * 60_000;
+  const seconds = Math.floor(rest / 1_000);
+  return (
+    cachedDayText +
+    TWO_DIGITS[hours]! +
+    ':' +
+    TWO_DIGITS[minutes]! +
+    ':' +
+    TWO_DIGITS[seconds]! +
+    '.' +
+    THREE_DIGITS[rest - seconds * 1_000]! +
+    'Z'
+  );
 }
 
 /** `\\x` + hex: the COPY escape of bytea's hex input format. */

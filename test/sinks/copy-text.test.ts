@@ -64,6 +64,11 @@ describe('COPY text encoding', () => {
         },
       ),
     );
+    // Backlog order (rows seconds apart across midnight), the four-digit-year edges and fractional times.
+    const edges = [-62_167_219_200_001, -62_167_219_200_000, -1, 0, 253_402_300_799_999, 253_402_300_800_000];
+    for (let ms = Date.UTC(2026, 11, 5, 23, 59, 50); ms < Date.UTC(2026, 11, 6, 0, 0, 10); ms += 1_337)
+      edges.push(ms, ms + 0.75, -ms - 0.25);
+    for (const ms of edges) expect(isoTimestamp(ms)).toBe(new Date(ms).toISOString());
   });
 
   it('writes one tab-separated line per record, \\N for absent fields', () => {
