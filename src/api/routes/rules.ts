@@ -78,7 +78,7 @@ function thresholdsBody(
 }
 
 /** Pushes stored settings to the workers; a failure there is a 503 that says the change is saved. */
-async function pushRules(ctx: ApiContext, settings: RuleSettingsDoc): Promise<void> {
+export async function pushRules(ctx: ApiContext, settings: RuleSettingsDoc): Promise<void> {
   try {
     await ctx.engine.applyRules(settings);
   } catch (error) {
