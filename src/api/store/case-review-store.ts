@@ -113,17 +113,17 @@ export async function reviewCase(
     let rulesChanged = false;
     let suppression: CaseReviewOutcome['suppression'] = null;
     let allowlisted: CaseReviewOutcome['allowlisted'] = null;
+    if (review.addToAllowlist) {
+      allowlisted = await allowlistSuspect(client, suspect, id, review.by);
+      rulesChanged = allowlisted.created;
+    }
     if (review.verdict === 'false_positive' && review.reviewed) {
       suppression = await suppress(client, id, review.suppressionMs, review.by);
       rulesChanged = true;
     } else if (verdict !== 'false_positive') {
       // The verdict is no longer a false positive: lift the suppression this case put in place.
       const lifted = await client.query('DELETE FROM case_suppressions WHERE case_id = $1', [id]);
-      rulesChanged = (lifted.rowCount ?? 0) > 0;
-    }
-    if (review.addToAllowlist) {
-      allowlisted = await allowlistSuspect(client, suspect, id, review.by);
-      rulesChanged = rulesChanged || allowlisted.created;
+      rulesChanged = rulesChanged || (lifted.rowCount ?? 0) > 0;
     }
     const record = await getCase(client, id);
     return { record: record!, suppression, allowlisted, rulesChanged };
