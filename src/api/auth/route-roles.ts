@@ -7,9 +7,7 @@
 import type { Role } from './roles.js';
 
 export const ROUTE_ROLES: Readonly<Record<string, Role>> = {
-  // Operations (the unauthenticated probes and root /metrics are public and never reach this table).
-  'GET /health': 'viewer',
-  'GET /health/ready': 'viewer',
+  // Operations (/health, /health/ready and the root /metrics are public and never reach this table).
   'GET /health/detailed': 'viewer',
   'GET /metrics': 'viewer',
   // Cases (what `/alerts` lists) and the window-level detection log.
