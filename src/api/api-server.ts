@@ -85,8 +85,9 @@ async function registerDocs(app: ApiApp, version: string): Promise<void> {
       info: {
         title: 'Sentinel API',
         description:
-          'Streaming SIM-box / call-masking (SDHF) detector: alert triage, CDR ingest, live caller state, ' +
-          'run-time rules and the live alert feed. Send `X-API-Key: <key>` or `Authorization: Bearer <jwt>`.',
+          'Streaming SIM-box / call-masking (SDHF) detector: case triage and review, CDR ingest, live caller state, ' +
+          'run-time rules and the live alert feed. Send `X-API-Key: <key>` or `Authorization: Bearer <jwt>`; ' +
+          'each credential has a role (viewer, analyst, admin) and each route a least role (403 names both).',
         version,
       },
       components: {
