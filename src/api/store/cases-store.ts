@@ -217,3 +217,12 @@ export async function countOpenUnreviewedCases(pool: pg.Pool): Promise<number> {
   );
   return result.rows[0]?.count ?? 0;
 }
+
+/** End of the unexpired false-positive suppression of a suspect (ISO-8601), or null. */
+export async function suppressionFor(pool: pg.Pool, suspect: string): Promise<string | null> {
+  const result = await pool.query<{ until: Date }>(
+    'SELECT until FROM case_suppressions WHERE suspect_number = $1 AND until > now()',
+    [suspect],
+  );
+  return isoOrNull(result.rows[0]?.until);
+}
