@@ -59,7 +59,9 @@ async function suppress(
   // still covers what follows it. A longer suppression already in force is kept.
   const result = await client.query<{ suspect_number: string; until: Date }>(
     `INSERT INTO case_suppressions (suspect_number, until, case_id, created_by, created_at)
-     SELECT suspect_number, GREATEST(now(), last_event_at) + ($2::float8 * interval '1 millisecond'), id, $3, now()
+     SELECT suspect_number,
+            date_trunc('milliseconds', GREATEST(now(), last_event_at) + ($2::float8 * interval '1 millisecond')),
+            id, $3, now()
        FROM cases WHERE id = $1
      ON CONFLICT (suspect_number) DO UPDATE
        SET until = GREATEST(case_suppressions.until, EXCLUDED.until), case_id = EXCLUDED.case_id,

@@ -64,7 +64,7 @@ export async function loadRuleSettingsState(
     pool.query<{ entry: string }>('SELECT entry FROM allowlist ORDER BY entry'),
     // Unexpired false-positive suppressions (PATCH /alerts/{id} with verdict false_positive).
     pool.query<{ suspect_number: string; until_ms: number }>(
-      `SELECT suspect_number, (extract(epoch FROM until) * 1000)::float8 AS until_ms
+      `SELECT suspect_number, floor(extract(epoch FROM until) * 1000)::float8 AS until_ms
          FROM case_suppressions WHERE until > now() ORDER BY suspect_number`,
     ),
   ]);
