@@ -194,6 +194,24 @@ describe('case review', () => {
     expect(loaded.suppressions?.map((entry) => entry.number)).toEqual(['2348044444444']);
   });
 
+  it('keeps the suppression consistent with the final verdict under concurrent reviews', async () => {
+    const made = await insertCase(h.pool, { suspect: '2348033333333' });
+    const verdicts = Array.from({ length: 12 }, (_unused, index) =>
+      index % 2 === 0 ? 'false_positive' : 'fraud',
+    );
+    const responses = await Promise.all(
+      verdicts.map((verdict) => patch(made.id, { reviewed: true, verdict })),
+    );
+    for (const response of responses) expect(response.statusCode).toBe(200);
+    const final = await h.pool.query<{ verdict: string }>('SELECT verdict FROM cases WHERE id = $1', [
+      made.id,
+    ]);
+    const suppressed = (await suppressionRows()).map((row) => row.suspect_number);
+    expect(suppressed).toEqual(final.rows[0]!.verdict === 'false_positive' ? ['2348033333333'] : []);
+    // Pushes run one at a time in commit order: the engine ends on what the table holds.
+    expect(h.engine.appliedRules.at(-1)?.suppressions?.map((entry) => entry.number)).toEqual(suppressed);
+  });
+
   it('answers 400 naming the field for inconsistent bodies and 404 for an unknown case', async () => {
     const made = await insertCase(h.pool);
     const cases: [Record<string, unknown>, string][] = [

@@ -11,9 +11,8 @@ import { NotFoundError, ValidationFailedError } from '../api-errors.js';
 import { CaseSchema, VerdictName } from '../schemas/case-schemas.js';
 import { errorResponses, Timestamp } from '../schemas/common-schemas.js';
 import { reviewCase } from '../store/case-review-store.js';
-import { loadRuleSettingsState } from '../store/rules-store.js';
 import { IdParams } from './alert-params.js';
-import { pushRules } from './rules.js';
+import { pushStoredRules } from './rules.js';
 
 const ReviewBody = Type.Object({
   reviewed: Type.Boolean(),
@@ -83,8 +82,7 @@ export function registerCaseReviewRoute(app: ApiApp, ctx: ApiContext): void {
         'case reviewed',
       );
       if (outcome.rulesChanged) {
-        const state = await loadRuleSettingsState(ctx.pool, ctx.ruleDefaults);
-        await pushRules(ctx, state.settings);
+        await pushStoredRules(ctx);
       }
       return {
         status: 'success' as const,
