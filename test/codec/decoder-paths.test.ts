@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  CDR_FIELDS,
   decodeCdr,
   encodeCdr,
   type Cdr,
@@ -57,22 +58,7 @@ function render(members: readonly Member[], gaps: readonly string[]): string {
   return `${text}}${gap(members.length + 5)}`;
 }
 
-const CONTRACT_KEYS = [
-  'call_id',
-  'caller',
-  'callee',
-  'start',
-  'duration',
-  'answered',
-  'direction',
-  'cause',
-  'cell',
-  'imsi',
-  'imei',
-  'switch',
-  'trunk_in',
-  'trunk_out',
-];
+const CONTRACT_KEYS: string[] = Object.values(CDR_FIELDS);
 
 const awkwardTexts = fc.constantFrom(
   '',
