@@ -1,0 +1,102 @@
+/**
+ * Per-source counts in a shard worker: records accepted, rejected (by reason) and late, and the clock skew
+ * (arrival − CDR start) of the accepted ones, by the CDR's `switch`. The partition processor calls
+ * `accepted`/`rejected` once per live record; the counts build up here over the pull batches of a report
+ * interval and leave with the worker's once-a-second metrics report (`drain`), so the hot path costs a map
+ * lookup, a clock read and an array increment, and nothing crosses threads per record.
+ */
+import { isPrintableText, type Cdr } from '../../codec/index.js';
+import { SkewHistogram, SourceLabels, type SourceTally } from '../../metrics/index.js';
+
+/** Rejected messages larger than this are not searched for a `switch` (they are `unknown`). */
+const MAX_SEARCHED_BYTES = 65_536;
+const MAX_SOURCE_LENGTH = 64;
+/** `"switch": "…"` in text that is not valid JSON (a truncated or mis-quoted record). */
+const SWITCH_IN_TEXT = /"switch"\s*:\s*"([^"\\]{1,64})"/;
+// Not fatal: a record rejected for its encoding may still name its switch in ASCII.
+const utf8 = new TextDecoder('utf-8');
+
+interface Tally {
+  accepted: number;
+  late: number;
+  rejected: Map<string, number>;
+  skew: SkewHistogram | undefined;
+}
+
+function usableSource(value: unknown): string | undefined {
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  return text !== '' && isPrintableText(text, MAX_SOURCE_LENGTH) ? text : undefined;
+}
+
+/**
+ * The `switch` a rejected record names, when it can be read: from the parsed object when the message is JSON,
+ * else from a `"switch":"…"` pair in its text. Only rejected records come here, so the parse is off the
+ * common path.
+ */
+export function switchOfRejected(raw: Uint8Array): string | undefined {
+  if (raw.length > MAX_SEARCHED_BYTES) return undefined;
+  const text = utf8.decode(raw);
+  if (!text.includes('"switch"')) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      return usableSource((value as Record<string, unknown>).switch);
+    return undefined;
+  } catch {
+    return usableSource(SWITCH_IN_TEXT.exec(text)?.[1]);
+  }
+}
+
+export class SourceStats {
+  private readonly labels: SourceLabels;
+  private readonly tallies = new Map<string, Tally>();
+
+  /** @param maxLabels distinct sources this worker names before counting the rest as `other`. */
+  constructor(
+    maxLabels: number,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.labels = new SourceLabels(maxLabels);
+  }
+
+  /** A live record stored: counted, its skew recorded against the time it was decoded. */
+  accepted(cdr: Cdr, late: boolean): void {
+    const tally = this.tally(this.labels.labelOf(cdr.switchId));
+    tally.accepted++;
+    if (late) tally.late++;
+    (tally.skew ??= new SkewHistogram()).record(this.clock() - cdr.startMs);
+  }
+
+  /** A live record dead-lettered for `reason`; its source is `unknown` when its `switch` cannot be read. */
+  rejected(raw: Uint8Array, reason: string): void {
+    const tally = this.tally(this.labels.labelOf(switchOfRejected(raw)));
+    tally.rejected.set(reason, (tally.rejected.get(reason) ?? 0) + 1);
+  }
+
+  /** The counts since the last drain, one entry per source with anything to report. */
+  drain(): SourceTally[] {
+    const out: SourceTally[] = [];
+    for (const [source, tally] of this.tallies) {
+      out.push({
+        source,
+        accepted: tally.accepted,
+        late: tally.late,
+        rejected: [...tally.rejected],
+        skew: tally.skew?.pairs() ?? [],
+      });
+    }
+    this.tallies.clear();
+    return out;
+  }
+
+  private tally(source: string): Tally {
+    let tally = this.tallies.get(source);
+    if (tally === undefined) {
+      tally = { accepted: 0, late: 0, rejected: new Map(), skew: undefined };
+      this.tallies.set(source, tally);
+    }
+    return tally;
+  }
+}
