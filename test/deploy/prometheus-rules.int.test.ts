@@ -122,7 +122,8 @@ describe('prometheus rules', () => {
         true,
       );
     }
-    for (const alert of [...STREAMING_ALERTS, ...OWNERSHIP_ALERTS, ...SOURCE_ALERTS]) expect(names, alert).toContain(alert);
+    for (const alert of [...STREAMING_ALERTS, ...OWNERSHIP_ALERTS, ...SOURCE_ALERTS])
+      expect(names, alert).toContain(alert);
     // The runbook's alert reference lists every rule.
     for (const alert of names) expect(runbook, alert).toMatch(new RegExp(`^\\| ${alert} \\|`, 'm'));
   });
