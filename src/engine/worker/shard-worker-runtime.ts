@@ -304,6 +304,7 @@ export class ShardWorker {
     this.stopping = true;
     this.setState('stopping');
     clearInterval(this.metricsTimer);
+    this.sources.stop();
     this.lag.stop();
     await Promise.allSettled([...this.turns.values()]);
     await Promise.allSettled([...this.runs.values()].map((run) => run.stop()));
