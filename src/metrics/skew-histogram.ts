@@ -1,29 +1,40 @@
 /**
  * Clock skew (arrival − CDR start) per source, as a fixed log-bucketed histogram rather than a t-digest: the
- * shard workers record one value per accepted CDR, and a bucket index (one `Math.log2`) plus an array
- * increment costs a few nanoseconds where a t-digest push costs about a microsecond. Bucket counts add up, so
+ * shard workers record one value per accepted CDR, and a bucket index plus an array increment measured
+ * 13–21 ns where a `tdigest` push measured 1.2 µs (shared 2-core test machine, under load). Bucket counts add up, so
  * the main thread merges workers and time slots by addition and reads p50/p99 from the sum.
  *
- * Buckets: everything within ±100 ms is one zero bucket; beyond it, four buckets per doubling of the
- * magnitude on each side, up to 2^24 × 100 ms (about 19 days; larger values land in the last bucket). A
- * quantile is reported as its bucket's geometric middle, so it is within ±9 % of the true value — plenty to
- * tell a 2-second mediation delay from a 50-minute fast clock.
+ * Buckets: everything within ±100 ms is one zero bucket; beyond it, each doubling of the magnitude is cut
+ * into eight equal buckets on each side, up to 2^24 × 100 ms (about 19 days; larger values land in the last
+ * bucket). The index is integer arithmetic (`Math.clz32`, a shift), not a logarithm, which costs several
+ * times more. A quantile is reported as its bucket's geometric middle, so it is within ±6 % of the true value:
+ * plenty to tell a 2-second mediation delay from a 50-minute fast clock.
  */
 
 const ZERO_BELOW_MS = 100;
-const BUCKETS_PER_DOUBLING = 4;
+const SUB_BITS = 3;
+/** Buckets per doubling. */
+const SUBS = 1 << SUB_BITS;
 const DOUBLINGS = 24;
 /** Buckets on each side of zero. */
-const SIDE = BUCKETS_PER_DOUBLING * DOUBLINGS;
+const SIDE = SUBS * DOUBLINGS;
 /** Index of the zero bucket: negative skews below it, positive ones above. */
 const ZERO = SIDE;
+const TOP = 2 ** DOUBLINGS;
 export const SKEW_BUCKETS = 2 * SIDE + 1;
 
 /** The bucket a skew in milliseconds falls in (0 … SKEW_BUCKETS − 1). */
 export function skewBucketOf(skewMs: number): number {
-  const magnitude = Math.abs(skewMs);
+  const magnitude = skewMs < 0 ? -skewMs : skewMs;
   if (!(magnitude >= ZERO_BELOW_MS)) return ZERO; // also NaN
-  const step = Math.min(SIDE - 1, Math.floor(BUCKETS_PER_DOUBLING * Math.log2(magnitude / ZERO_BELOW_MS)));
+  const q = magnitude / ZERO_BELOW_MS; // ≥ 1
+  let step = SIDE - 1;
+  if (q < TOP) {
+    // q·SUBS in [SUBS·2^e, 2·SUBS·2^e): e is the doubling, the next SUB_BITS bits the bucket within it.
+    const scaled = Math.floor(q * SUBS);
+    const doubling = 31 - Math.clz32(scaled) - SUB_BITS;
+    step = doubling * SUBS + (scaled >>> doubling) - SUBS;
+  }
   return skewMs < 0 ? ZERO - 1 - step : ZERO + 1 + step;
 }
 
@@ -31,7 +42,9 @@ export function skewBucketOf(skewMs: number): number {
 export function skewBucketValueMs(bucket: number): number {
   if (bucket === ZERO) return 0;
   const step = Math.abs(bucket - ZERO) - 1;
-  const magnitude = ZERO_BELOW_MS * 2 ** ((step + 0.5) / BUCKETS_PER_DOUBLING);
+  const doubling = Math.floor(step / SUBS);
+  const sub = step % SUBS;
+  const magnitude = ZERO_BELOW_MS * 2 ** doubling * Math.sqrt((1 + sub / SUBS) * (1 + (sub + 1) / SUBS));
   return bucket < ZERO ? -magnitude : magnitude;
 }
 
