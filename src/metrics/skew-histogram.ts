@@ -1,8 +1,8 @@
 /**
  * Clock skew (arrival − CDR start) per source, as a fixed log-bucketed histogram rather than a t-digest: the
  * shard workers record one value per accepted CDR, and a bucket index plus an array increment measured
- * 13–21 ns where a `tdigest` push measured 1.2 µs (shared 2-core test machine, under load). Bucket counts add up, so
- * the main thread merges workers and time slots by addition and reads p50/p99 from the sum.
+ * 13–21 ns where a `tdigest` push measured 1.2 µs (shared 2-core test machine, under load). Bucket counts
+ * add up, so the main thread merges workers and time slots by addition and reads p50/p99 from the sum.
  *
  * Buckets: everything within ±100 ms is one zero bucket; beyond it, each doubling of the magnitude is cut
  * into eight equal buckets on each side, up to 2^24 × 100 ms (about 19 days; larger values land in the last
