@@ -3,6 +3,7 @@
  * it and the deploy checks compare dashboards and alert rules against it. Names marked `seed` keep the
  * predecessor's names so existing dashboards, alerts and runbook commands keep working.
  */
+import { SOURCE_METRICS } from './source-metric-catalog.js';
 
 export type MetricKind = 'counter' | 'gauge' | 'histogram';
 
@@ -168,31 +169,7 @@ export const METRIC_CATALOG = [
     help: 'Switch records the feed normaliser dead-lettered, by profile and reason code.',
     labels: ['profile', 'reason'],
   },
-  // --- per source (the CDR's switch; bounded by SOURCE_LABELS_MAX, the rest under "other") ---
-  {
-    name: 'sentinel_source_records_total',
-    kind: 'counter',
-    help: 'Live CDRs read by the shard workers per source (switch): outcome accepted (stored) or rejected (dead-lettered).',
-    labels: ['source', 'outcome'],
-  },
-  {
-    name: 'sentinel_source_rejected_total',
-    kind: 'counter',
-    help: 'Live CDRs dead-lettered per source (switch) and reason code; unknown when the switch cannot be read.',
-    labels: ['source', 'reason'],
-  },
-  {
-    name: 'sentinel_source_late_records_total',
-    kind: 'counter',
-    help: 'Accepted CDRs older than the watermark (stored, not windowed), per source (switch).',
-    labels: ['source'],
-  },
-  {
-    name: 'sentinel_source_clock_skew_seconds',
-    kind: 'gauge',
-    help: 'Arrival (decoded by the worker) minus CDR start, p50 and p99 per source over SOURCE_HEALTH_WINDOW.',
-    labels: ['source', 'quantile'],
-  },
+  ...SOURCE_METRICS,
   {
     name: 'sentinel_cdr_fields_dropped_total',
     kind: 'counter',
