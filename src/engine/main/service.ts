@@ -63,7 +63,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     name: 'sentinel-main',
     maxReconnectAttempts: -1,
   });
-  const metrics = new Metrics(options.version);
+  const metrics = new Metrics(options.version, config.sources);
   // `isClosed()` stays false while the client reconnects: the status events are the truth.
   let natsConnected = true;
   metrics.gauge('sentinel_nats_connected').set(1);
@@ -169,6 +169,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     alertsSubjectPrefix: ALERTS_SUBJECT_PREFIX,
     logger,
     rules: ruleDoc,
+    sourceHealth: () => metrics.sources.snapshot(),
   });
   engine.start();
   const ownership = new InstanceOwnership({

@@ -23,6 +23,7 @@ import {
   type WorkerConnections,
 } from './worker-connections.js';
 import { WorkerMetricsReporter } from './worker-metrics-report.js';
+import { SourceStats } from './source-stats.js';
 import { openWorkerSink, type WorkerSink } from './worker-sink.js';
 
 const METRICS_INTERVAL_MS = 1_000;
@@ -33,6 +34,7 @@ export class ShardWorker {
   /** Per partition, the end of its last assign/release/drop: they run one after another, in order. */
   private readonly turns = new Map<number, Promise<void>>();
   private readonly reporter: WorkerMetricsReporter;
+  private readonly sources: SourceStats;
   private readonly lag = new LagRefresher(() => this.runs.values());
   private stopping = false;
   private rules: RuleSettings;
@@ -51,7 +53,8 @@ export class ShardWorker {
   ) {
     this.rules = startup.rules;
     this.layout = cdrLayout(startup.streams.cdrLayout, startup.streams.cdr, CDR_SUBJECT_PREFIX);
-    this.reporter = new WorkerMetricsReporter(startup.workerId, this.metrics);
+    this.sources = new SourceStats(startup.config.sources.maxLabels);
+    this.reporter = new WorkerMetricsReporter(startup.workerId, this.metrics, this.sources);
   }
 
   async start(): Promise<void> {
@@ -98,6 +101,7 @@ export class ShardWorker {
     return {
       sink: io.sink,
       metrics: this.metrics,
+      sources: this.sources,
       workerId: this.startup.workerId,
       publishAlert: (alert) => {
         connections.alertPublisher
@@ -300,6 +304,7 @@ export class ShardWorker {
     this.stopping = true;
     this.setState('stopping');
     clearInterval(this.metricsTimer);
+    this.sources.stop();
     this.lag.stop();
     await Promise.allSettled([...this.turns.values()]);
     await Promise.allSettled([...this.runs.values()].map((run) => run.stop()));

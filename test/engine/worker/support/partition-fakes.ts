@@ -9,6 +9,7 @@ import {
   type PartitionProcessorDeps,
 } from '../../../../src/engine/worker/partition-processor.js';
 import type { PartitionCheckpoint } from '../../../../src/engine/worker/checkpoint-files.js';
+import { SourceStats } from '../../../../src/engine/worker/source-stats.js';
 import { WorkerMetricsRecorder, type Labels, type MetricName } from '../../../../src/metrics/index.js';
 import type { CallRecordRow, DeadLetterRow, SinkBuffer } from '../../../../src/sinks/index.js';
 import {
@@ -117,6 +118,7 @@ export interface DeadLetterPublish {
 export class ProcessorHarness {
   readonly sink = new CapturingSink();
   readonly metrics = new WorkerMetricsRecorder();
+  readonly sources = new SourceStats(100);
   readonly publishedAlerts: AlertMessage[] = [];
   readonly publishedDeadLetters: DeadLetterPublish[] = [];
   private readonly totals: [MetricName, Labels, number][] = [];
@@ -124,6 +126,7 @@ export class ProcessorHarness {
   readonly deps: PartitionProcessorDeps = {
     sink: this.sink as unknown as SinkBuffer,
     metrics: this.metrics,
+    sources: this.sources,
     publishAlert: (alert) => this.publishedAlerts.push(alert),
     publishDeadLetter: (raw, reason, field, subject, seq) =>
       this.publishedDeadLetters.push({ raw, reason, field, subject, seq }),
