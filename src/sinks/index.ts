@@ -12,6 +12,7 @@ export type {
   DeadLetterRow,
 } from './batch-types.js';
 export { SinkBuffer } from './sink-buffer.js';
+export { callRecordRow } from './call-record-row.js';
 export type { SinkBufferOptions } from './sink-buffer.js';
 export { PostgresBatchWriter } from './postgres-batch-writer.js';
 export type { PostgresBatchWriterOptions } from './postgres-batch-writer.js';

@@ -4,8 +4,8 @@
  * results depend only on its own partition's order, whatever the interleaving with other partitions.
  */
 import type { JsMsg } from '@nats-io/jetstream';
-import type { SinkBuffer } from '../../sinks/index.js';
-import { decodeCdr, numberDigits } from '../../codec/index.js';
+import { callRecordRow, type SinkBuffer } from '../../sinks/index.js';
+import { decodeCdr } from '../../codec/index.js';
 import { SENTINEL_HEADERS, headerNeedle, peekHeader } from '../../stream/index.js';
 import type { WorkerMetricsRecorder } from '../../metrics/index.js';
 import {
@@ -181,15 +181,7 @@ export class PartitionProcessor {
     if (late) metrics.inc('sentinel_late_records_total');
     this.deps.sources.accepted(cdr, late);
     const replayOf = replayedDeadLetter(msg);
-    sink.addRecord({
-      ...cdr,
-      caller: numberDigits(cdr.caller),
-      callee: numberDigits(cdr.callee),
-      partition: this.partition,
-      streamSeq: seq,
-      late,
-      ...(replayOf === undefined ? {} : { replayOf }),
-    });
+    sink.addRecord(callRecordRow(cdr, this.partition, seq, late, replayOf));
     if (alerts.length > 0) this.emitAlerts(alerts, msg);
     this.applied.release(seq);
   }
