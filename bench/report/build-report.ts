@@ -3,7 +3,7 @@
  * one Mermaid latency chart GitHub draws itself). Run by the pipeline and quality benchmarks when they finish, or by
  * hand: `npm run build && node dist/bench/report/build-report.js`.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoRoot, resultsDir } from '../pipeline/bench-results.js';
@@ -200,6 +200,18 @@ function qualityPart(q: QualityResults | undefined): string {
   ].join('\n');
 }
 
+/**
+ * Sections written by hand (figures from benchmarks without a generated table, e.g. issue 13's side-by-side
+ * runs): every `bench/results/*.section.md`, in name order, placed right after the introduction.
+ */
+function handWrittenSections(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.section.md'))
+    .sort()
+    .map((name) => `${readFileSync(join(dir, name), 'utf8').trimEnd()}\n`);
+}
+
 export interface BuildReportOptions {
   /** @default bench/results */
   resultsDir?: string;
@@ -227,7 +239,9 @@ export async function buildReport(options: BuildReportOptions = {}): Promise<str
     'benchmarks, so read them as lower bounds; compare figures from the same run, which share its conditions.',
     'Reproduce: `npm run bench` (windows, pipeline, quality); sizes and rates are flags, e.g.',
     '`npm run bench:pipeline -- --events 10000000` (see `--help`); the report alone: `node dist/bench/report/build-report.js`.',
+    'Sections kept in `bench/results/*.section.md` are written by hand and included as they are.',
     '',
+    ...handWrittenSections(dir),
     windowsPart(loadWindowsRuns(dir)),
     pipelinePart(runs, latencyRun),
     qualityPart(quality),
