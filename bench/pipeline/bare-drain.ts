@@ -21,7 +21,7 @@ import {
   type FetchOptions,
   type JsMsg,
 } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/nats-core';
+import { nanos, type NatsConnection } from '@nats-io/nats-core';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { CdrLayout } from '../../src/stream/index.js';
@@ -203,6 +203,9 @@ export async function bareDrain(nc: NatsConnection, options: BareDrainOptions): 
       name,
       ack_policy: AckPolicy.None,
       deliver_policy: DeliverPolicy.All,
+      // An ephemeral consumer without a pull outstanding is deleted after 5 s by default: pulling pauses while
+      // the COPY queue is full, which on a busy machine can last longer.
+      inactive_threshold: nanos(10 * 60_000),
       mem_storage: true,
       num_replicas: 1,
     });
@@ -280,9 +283,10 @@ export async function bareDrain(nc: NatsConnection, options: BareDrainOptions): 
         },
       };
       const messages = await consumer.fetch(fetchOptions as FetchOptions);
-      await messages.closed();
+      const failure = await messages.closed();
       left -= got;
-      if (got === 0) throw new Error(`bare drain: ${stream} delivered nothing with ${left} left`);
+      if (got === 0)
+        throw new Error(`bare drain: ${stream} delivered nothing with ${left} left`, { cause: failure });
     }
   };
 

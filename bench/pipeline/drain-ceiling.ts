@@ -119,6 +119,8 @@ interface Measurement {
   cpu: CpuUsage;
   rowsPerCpuSecond: number | null;
   natsMicrosPerCdr: number;
+  /** Engine only: what call_records held at the end. */
+  stored?: { rows: number; distinctCallIds: number };
   loadBefore: number[];
   loadAfter: number[];
 }
@@ -181,6 +183,14 @@ async function stopEngines(children: ChildProcess[]): Promise<void> {
 
 let drains = 0;
 
+/** Rows in call_records and distinct call ids among them: with several instances, each CDR stored once. */
+async function storedRows(pool: pg.Pool): Promise<{ rows: number; distinctCallIds: number }> {
+  const { rows } = await pool.query<{ n: string; d: string }>(
+    'SELECT count(*) AS n, count(DISTINCT call_id) AS d FROM call_records',
+  );
+  return { rows: Number(rows[0]!.n), distinctCallIds: Number(rows[0]!.d) };
+}
+
 async function engineDrain(
   ctx: { args: Args; natsUrl: string; groups: ProcessGroups; nc: NatsConnection },
   kind: CdrLayoutKind,
@@ -233,6 +243,7 @@ async function engineDrain(
       cpu,
       rowsPerCpuSecond: rowsPerCpuSecond(expected, cpu),
       natsMicrosPerCdr: Math.round(((cpu.natsCores * cpu.seconds) / expected) * 1e7) / 10,
+      stored: await storedRows(pool),
     };
   } finally {
     await stopEngines(children);
@@ -402,5 +413,5 @@ function summarize(ms: readonly Measurement[]): Record<string, unknown>[] {
 
 main().catch((error: unknown) => {
   logger.fatal({ err: error }, 'drain-ceiling failed');
-  process.exitCode = 1;
+  process.exit(1);
 });

@@ -265,5 +265,5 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   logger.fatal({ err: error }, 'live-latency failed');
-  process.exitCode = 1;
+  process.exit(1);
 });
