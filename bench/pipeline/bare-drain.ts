@@ -53,6 +53,8 @@ export interface BareDrainResult {
   pull: number;
   batchRows: number;
   maxQueuedBatches: number;
+  /** Consumers re-created after lost deliveries (a pull ended short). */
+  consumersRecreated: number;
 }
 
 const PLAIN_DDL =
@@ -169,14 +171,17 @@ async function copyBatch(client: pg.Client, table: BareTable, batch: QueuedBatch
 async function sources(
   nc: NatsConnection,
   options: BareDrainOptions,
-): Promise<{ stream: string; count: number }[]> {
+): Promise<{ stream: string; firstSeq: number; lastSeq: number }[]> {
   const jsm = await jetstreamManager(nc);
   const names =
     options.layout.kind === 'single'
       ? [options.layout.streamOf(0)]
       : Array.from({ length: options.partitions }, (_, p) => options.layout.streamOf(p));
-  const out: { stream: string; count: number }[] = [];
-  for (const stream of names) out.push({ stream, count: (await jsm.streams.info(stream)).state.messages });
+  const out: { stream: string; firstSeq: number; lastSeq: number }[] = [];
+  for (const stream of names) {
+    const { first_seq: firstSeq, last_seq: lastSeq } = (await jsm.streams.info(stream)).state;
+    out.push({ stream, firstSeq, lastSeq });
+  }
   return out;
 }
 
@@ -196,21 +201,22 @@ export async function bareDrain(nc: NatsConnection, options: BareDrainOptions): 
   const jsm = await jetstreamManager(nc);
   const js = jetstream(nc);
   const streams = await sources(nc, options);
-  const names: { stream: string; name: string }[] = [];
-  for (const [k, { stream }] of streams.entries()) {
-    const name = `bare-${process.pid}-${Date.now().toString(36)}-${k}`;
+  let consumersCreated = 0;
+  const createConsumer = async (stream: string, startSeq: number): Promise<string> => {
+    const name = `bare-${process.pid}-${Date.now().toString(36)}-${++consumersCreated}`;
     await jsm.consumers.add(stream, {
       name,
       ack_policy: AckPolicy.None,
-      deliver_policy: DeliverPolicy.All,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: startSeq,
       // An ephemeral consumer without a pull outstanding is deleted after 5 s by default: pulling pauses while
       // the COPY queue is full, which on a busy machine can last longer.
       inactive_threshold: nanos(10 * 60_000),
       mem_storage: true,
       num_replicas: 1,
     });
-    names.push({ stream, name });
-  }
+    return name;
+  };
 
   let parts: string[] = [];
   let inBatch = 0;
@@ -219,6 +225,7 @@ export async function bareDrain(nc: NatsConnection, options: BareDrainOptions): 
   let offsets = new Map<number, number>();
   const queue: QueuedBatch[] = [];
   let copying = false;
+  let recreated = 0;
   let failure: Error | undefined;
   let wakeConsumers: (() => void)[] = [];
   let finish!: () => void;
@@ -265,37 +272,56 @@ export async function bareDrain(nc: NatsConnection, options: BareDrainOptions): 
     received++;
     if (inBatch === batchRows || received === options.expected) cut();
   };
-  const readAll = async (stream: string, name: string, count: number): Promise<void> => {
-    const consumer = await js.consumers.get(stream, name);
-    let left = count;
-    while (left > 0 && failure === undefined) {
+  /**
+   * Reads `stream` from `firstSeq` to `lastSeq`. Its sequences are contiguous, so a message that is not the
+   * next one, or a pull that ends short, means deliveries were lost (nats-server 2.9 sometimes ends a large
+   * pull early with a 408 and drops what it had not sent; AckNone redelivers nothing): the consumer is then
+   * re-created from the next needed sequence, as the engine does.
+   */
+  const readAll = async (stream: string, firstSeq: number, lastSeq: number): Promise<void> => {
+    let nextSeq = firstSeq;
+    let name = await createConsumer(stream, nextSeq);
+    let consumer = await js.consumers.get(stream, name);
+    while (nextSeq <= lastSeq && failure === undefined) {
       while (queue.length >= maxQueued) await new Promise<void>((resolve) => wakeConsumers.push(resolve));
-      const want = Math.min(pull, left);
-      let got = 0;
+      const want = Math.min(pull, lastSeq - nextSeq + 1);
+      let lost = false;
+      const control: { stop?: () => void } = {};
       // nats.js 3.4 runs a fetch in callback mode like consume() (no iterator, no promise per message),
       // though its FetchOptions type does not declare `callback`.
       const fetchOptions: FetchMessages & ConsumeCallback = {
         max_messages: want,
         expires: 30_000,
         callback: (msg: JsMsg) => {
-          got++;
+          if (lost) return;
+          if (msg.seq !== nextSeq) {
+            lost = true;
+            control.stop?.();
+            return;
+          }
+          nextSeq++;
           onMessage(msg);
         },
       };
+      const wanted = nextSeq + want;
       const messages = await consumer.fetch(fetchOptions as FetchOptions);
-      const failure = await messages.closed();
-      left -= got;
-      if (got === 0)
-        throw new Error(`bare drain: ${stream} delivered nothing with ${left} left`, { cause: failure });
+      control.stop = () => messages.stop();
+      await messages.closed();
+      if (lost || nextSeq < wanted) {
+        recreated++;
+        await jsm.consumers.delete(stream, name).catch(() => false);
+        name = await createConsumer(stream, nextSeq);
+        consumer = await js.consumers.get(stream, name);
+      }
     }
+    await jsm.consumers.delete(stream, name).catch(() => false);
   };
 
   const started = performance.now();
-  const readers = streams.map(({ stream, count }, k) => readAll(stream, names[k]!.name, count));
+  const readers = streams.map(({ stream, firstSeq, lastSeq }) => readAll(stream, firstSeq, lastSeq));
   await Promise.all([finished, ...readers]);
   const elapsedMs = performance.now() - started;
   wakeConsumers = [];
-  for (const { stream, name } of names) await jsm.consumers.delete(stream, name).catch(() => false);
   await client.end();
   if (failure !== undefined) throw failure;
   return {
@@ -307,5 +333,6 @@ export async function bareDrain(nc: NatsConnection, options: BareDrainOptions): 
     pull,
     batchRows,
     maxQueuedBatches: maxQueued,
+    consumersRecreated: recreated,
   };
 }

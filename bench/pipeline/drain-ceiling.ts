@@ -119,6 +119,8 @@ interface Measurement {
   cpu: CpuUsage;
   rowsPerCpuSecond: number | null;
   natsMicrosPerCdr: number;
+  /** Bare drain only: consumers re-created after a pull ended short (lost deliveries). */
+  consumersRecreated?: number;
   /** Engine only: what call_records held at the end. */
   stored?: { rows: number; distinctCallIds: number };
   loadBefore: number[];
@@ -284,6 +286,8 @@ async function main(): Promise<void> {
       };
       logger.info({ kind, events: args.events }, 'publishing the backlog');
       publishes.push({ layout: kind, ...(await publishBacklog(nc, plan, args.partitions, logger)) });
+      // nats-server keeps writing the store for a moment after the last PubAck: not the first phase's bill.
+      await sleep(5_000);
       const layout = cdrLayout(kind, 'CDR', 'cdr.in');
       const expected = [...(await targetsOf(nc, kind, args.partitions)).values()].reduce((a, b) => a + b, 0);
       const expectedMessages = kind === 'single' ? (await jsm.streams.info('CDR')).state.messages : expected;
@@ -327,6 +331,7 @@ async function main(): Promise<void> {
                   rows: r.rows,
                   elapsedMs: r.elapsedMs,
                   perSecond: r.perSecond,
+                  consumersRecreated: r.consumersRecreated,
                   cpu,
                   rowsPerCpuSecond: rowsPerCpuSecond(r.rows, cpu),
                   natsMicrosPerCdr: Math.round(((cpu.natsCores * cpu.seconds) / r.rows) * 1e7) / 10,
