@@ -2,12 +2,14 @@
  * `node dist/bench/pipeline/live-latency.js`: publish → alert latency at steady offered rates, with the engine
  * and the publisher each in its own process (steady-publisher.ts, as a switch would be) and this process only
  * listening for alerts (issue 13, goal 4). The engine first drains `--state` events, so it holds that much
- * window state; `--restart` then stops it (final checkpoints), starts it again and offers the last rate for
- * `--restart-seconds` at once: the first minute after a restart from checkpoints.
+ * window state; `--restart` then stops it (final checkpoints), starts it again and, once it says it is ready
+ * (state restored from the checkpoints, caught up), offers the last rate for `--restart-seconds`: the first
+ * minute of traffic after a restart from checkpoints.
  *
  * Latency = alert receipt here − the publisher's publish time of the CDR the alert names (caller, start), both
  * wall-clock on this machine. GC: the engine runs with `--trace-gc`; the share is the summed pauses of all its
- * isolates (main thread and shard workers) over the engine process's CPU time in the window.
+ * isolates (main thread and shard workers) over the engine process's CPU time in the window. Pauses are wall
+ * time: on a machine with more runnable threads than cores they include time the GC waited for a core.
  *
  *   node dist/bench/pipeline/live-latency.js --state 1000000 --rates 5000,20000 --seconds 20 [--restart]
  */
@@ -40,6 +42,8 @@ const GC_LINE =
 
 interface EngineProcess {
   child: ChildProcess;
+  /** Resolves when the engine prints `ready` (every worker restored and caught up). */
+  ready: Promise<void>;
   /** GC pause ms per isolate since the last `resetGc`. */
   gc: Map<string, { pauses: number; ms: number; maxMs: number; byKind: Record<string, number> }>;
 }
@@ -50,8 +54,11 @@ function startEngineProcess(options: EngineOptions): EngineProcess {
     env: { ...process.env, BENCH_ENGINE_OPTIONS: JSON.stringify(options) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const engine: EngineProcess = { child, gc: new Map() };
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  const engine: EngineProcess = { child, ready, gc: new Map() };
   createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (line === 'ready') markReady();
     const match = GC_LINE.exec(line);
     if (match === null) return;
     const tally = engine.gc.get(match[1]!) ?? { pauses: 0, ms: 0, maxMs: 0, byKind: {} };
@@ -231,7 +238,10 @@ async function main(): Promise<void> {
     }
     if (values.restart) {
       await stopEngineProcess(engine);
+      const restartedAt = performance.now();
       engine = startEngineProcess(options);
+      await engine.ready;
+      logger.info({ readyMs: Math.round(performance.now() - restartedAt) }, 'restarted engine ready');
       const rate = rates[rates.length - 1]!;
       logger.info({ rate }, 'run right after a restart from checkpoints');
       const run = await measureRate(
