@@ -174,8 +174,9 @@ export class PartitionRun {
         // Callback mode: each message is handled as the client parses it, with no promise per message (the
         // async iterator cost a microtask per message). nats.js 3.4 honours `callback` on fetch as on consume,
         // though its FetchOptions type does not declare it.
+        const size = Math.max(1, Math.min(wanted, share));
         const pull: FetchMessages & ConsumeCallback = {
-          max_messages: Math.max(1, Math.min(wanted, share)),
+          max_messages: size,
           expires: FETCH_EXPIRES_MS,
           idle_heartbeat: FETCH_IDLE_HEARTBEAT_MS,
           callback: (msg: JsMsg) => {
@@ -192,6 +193,8 @@ export class PartitionRun {
             if (!this.caughtUp && msg.seq >= this.position.caughtUpSeq) onProgress();
           },
         };
+        const deliveredBefore = delivered;
+        const pulledAtMs = performance.now();
         const batch = await this.position.consumer.fetch(pull as FetchOptions);
         control.stopPull = () => batch.stop();
         this.batch = batch;
@@ -199,8 +202,16 @@ export class PartitionRun {
         this.batch = undefined;
         if (failure instanceof Error && !gap && !this.stopping) throw failure;
         failures = 0;
-        if (gap && !this.stopping) {
-          await this.reader.reopenAt(this.nextSeq, 'a delivery went missing');
+        // nats-server 2.9 sometimes ends a large pull early with a 408 while messages are pending, and what it
+        // had counted as delivered never arrives. A later delivery shows the gap, but at the end of a backlog
+        // there is none: a pull that ended short long before its expiry, with messages pending, gets the same
+        // treatment as a gap at once.
+        const endedShort =
+          delivered - deliveredBefore < size &&
+          this.pending > 0 &&
+          performance.now() - pulledAtMs < FETCH_EXPIRES_MS / 2;
+        if ((gap || endedShort) && !this.stopping) {
+          await this.reader.reopenAt(this.nextSeq, gap ? 'a delivery went missing' : 'a pull ended short');
           delivered = 0;
         }
       } catch (error) {
