@@ -198,8 +198,9 @@ export async function bareDrain(nc: NatsConnection, options: BareDrainOptions): 
     await client.query('DROP TABLE IF EXISTS bare_call_records');
     await client.query(PLAIN_DDL);
   }
-  const jsm = await jetstreamManager(nc);
-  const js = jetstream(nc);
+  // JetStream API calls on a stream of millions of messages can take seconds on a busy machine.
+  const jsm = await jetstreamManager(nc, { timeout: 30_000 });
+  const js = jetstream(nc, { timeout: 30_000 });
   const streams = await sources(nc, options);
   let consumersCreated = 0;
   const createConsumer = async (stream: string, startSeq: number): Promise<string> => {
