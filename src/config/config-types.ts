@@ -65,6 +65,10 @@ export interface Config {
   };
   /** Days of call_records partitions kept. @default 30 */
   retentionDays: number;
+  /** Closed cases (and their case_events) untouched for this many days are deleted. @default 180 */
+  caseRetentionDays: number;
+  /** Dead letters received more than this many days ago are deleted. @default 30 */
+  deadLetterRetentionDays: number;
   /** Daily partitions created ahead of today. @default 3 */
   partitionsAheadDays: number;
   shutdownTimeoutMs: number;
@@ -104,4 +108,9 @@ export interface Config {
   streamReplicas: number;
   /** PATH, where the embedded mode looks for `nats-server`. */
   searchPath: string | undefined;
+  /**
+   * Fault injection for crash tests, never for production: a shard worker SIGKILLs the process right after its
+   * n-th commit that stored case events, before publishing them.
+   */
+  faultKillAfterCommit: number | undefined;
 }

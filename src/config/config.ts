@@ -200,6 +200,16 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
       breakerResetMs: opt('SINK_BREAKER_RESET', (raw) => parseDurationMs('SINK_BREAKER_RESET', raw), 5_000),
     },
     retentionDays: opt('RETENTION_DAYS', (raw) => parseInteger('RETENTION_DAYS', raw, 1, 3_650), 30),
+    caseRetentionDays: opt(
+      'CASE_RETENTION_DAYS',
+      (raw) => parseInteger('CASE_RETENTION_DAYS', raw, 1, 3_650),
+      180,
+    ),
+    deadLetterRetentionDays: opt(
+      'DEAD_LETTER_RETENTION_DAYS',
+      (raw) => parseInteger('DEAD_LETTER_RETENTION_DAYS', raw, 1, 3_650),
+      30,
+    ),
     partitionsAheadDays: opt(
       'PARTITIONS_AHEAD_DAYS',
       (raw) => parseInteger('PARTITIONS_AHEAD_DAYS', raw, 1, 60),
@@ -282,6 +292,11 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
     ),
     streamReplicas: opt('STREAM_REPLICAS', (raw) => parseInteger('STREAM_REPLICAS', raw, 1, 5), 1),
     searchPath: read(env, 'PATH'),
+    faultKillAfterCommit: opt(
+      'FAULT_KILL_AFTER_COMMIT',
+      (raw) => parseInteger('FAULT_KILL_AFTER_COMMIT', raw, 1, 1_000_000),
+      undefined,
+    ),
   };
   if (config.sink.maxBufferedRows < config.sink.batchMaxRows) {
     throw new ConfigError(

@@ -1,15 +1,17 @@
 /**
  * One batch, one transaction: lock the partitions' offsets, drop rows at or below them, claim replayed records
- * in `dead_letter_replays`, COPY call records and dead letters, insert alerts (ON CONFLICT DO NOTHING),
- * advance the offsets, commit. Because the offsets move
+ * in `dead_letter_replays`, COPY call records and dead letters, insert alerts (ON CONFLICT DO NOTHING), store
+ * case events and fold them into `cases` (case-events-commit.ts), advance the offsets, commit. Because the offsets move
  * in the same transaction as the rows, a batch is stored exactly once however often it is retried — even when
  * a COMMIT succeeded but its reply was lost, the retry finds the offsets advanced and writes nothing.
  */
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Writable } from 'node:stream';
-import type { AlertMessage } from '../windows/index.js';
-import type { Batch, CallRecordRow, DeadLetterRow } from './batch-types.js';
+import type { AlertMessage, CaseEvent } from '../windows/index.js';
+import type { Batch, CallRecordRow, DeadLetterRow, StoredCaseEvent } from './batch-types.js';
+import { checkCaseEvent, rejectedCaseEventLetter } from './case-event-rows.js';
+import { storeCaseEvents } from './case-events-commit.js';
 import {
   CALL_RECORD_COPY_COLUMNS,
   DEAD_LETTER_COPY_COLUMNS,
@@ -36,6 +38,11 @@ export interface CommitResult {
   alertsInserted: number;
   alertsDuplicate: number;
   insertedAlertIds: Map<string, number>;
+  caseEventsInserted: number;
+  /** Case events whose `event_key` was already stored. */
+  caseEventsDuplicate: number;
+  /** The case events this batch stored, in batch order: what is published after the commit. */
+  storedCaseEvents: StoredCaseEvent[];
 }
 
 /** Partition → highest sequence in the batch: its declared offsets plus every row's own position. */
@@ -122,6 +129,41 @@ function alertsOutside(batch: Batch, fenced: ReadonlySet<number>): readonly Aler
   const partitions = batch.alertPartitions;
   if (fenced.size === 0 || partitions === undefined) return batch.alerts;
   return batch.alerts.filter((_alert, i) => !fenced.has(partitions[i]!));
+}
+
+/** The batch's case events with their partitions, without those of fenced partitions. */
+function caseEventsOutside(
+  batch: Batch,
+  fenced: ReadonlySet<number>,
+): { events: readonly CaseEvent[]; partitions: readonly number[] } {
+  const events = batch.caseEvents ?? [];
+  const partitions = batch.caseEventPartitions ?? events.map(() => -1);
+  if (fenced.size === 0) return { events, partitions };
+  const keep = events.map((_event, i) => !fenced.has(partitions[i] ?? -1));
+  return {
+    events: events.filter((_event, i) => keep[i]),
+    partitions: partitions.filter((_partition, i) => keep[i]),
+  };
+}
+
+/** Splits case events Postgres would refuse out into dead letters (see case-event-rows.ts). */
+function screenCaseEvents(
+  events: readonly CaseEvent[],
+  partitions: readonly number[],
+  letters: DeadLetterRow[],
+): { events: CaseEvent[]; partitions: number[] } {
+  const good: CaseEvent[] = [];
+  const goodPartitions: number[] = [];
+  events.forEach((event, i) => {
+    const problem = checkCaseEvent(event);
+    if (problem !== undefined) {
+      letters.push(rejectedCaseEventLetter(event, problem));
+      return;
+    }
+    good.push(event);
+    goodPartitions.push(partitions[i] ?? -1);
+  });
+  return { events: good, partitions: goodPartitions };
 }
 
 /** Advance the offsets (never backwards) and COMMIT, in one round trip. */
@@ -301,6 +343,8 @@ export async function commitBatch(
     const records = aboveFloor(liveRecords, committed);
     const deadLetters = aboveFloor(liveLetters, committed);
     const { goodRecords, goodAlerts, letters } = screen(records, alertsOutside(batch, fenced));
+    const liveCases = caseEventsOutside(batch, fenced);
+    const caseEvents = screenCaseEvents(liveCases.events, liveCases.partitions, letters);
     const storable = await claimReplays(client, goodRecords);
     const recordsWritten = await copyRows(
       client,
@@ -318,6 +362,7 @@ export async function commitBatch(
       encodeDeadLetter,
     );
     const insertedAlertIds = await insertAlerts(client, goodAlerts);
+    const storedCaseEvents = await storeCaseEvents(client, caseEvents.events, caseEvents.partitions);
     await advanceOffsetsAndCommit(client, consumer, offsets);
     return {
       fencedPartitions: [...fenced],
@@ -330,6 +375,10 @@ export async function commitBatch(
       alertsInserted: insertedAlertIds.size,
       alertsDuplicate: goodAlerts.length - insertedAlertIds.size,
       insertedAlertIds,
+      caseEventsInserted: storedCaseEvents.length,
+      caseEventsDuplicate:
+        new Set(caseEvents.events.map((event) => event.eventKey)).size - storedCaseEvents.length,
+      storedCaseEvents,
     };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);

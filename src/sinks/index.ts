@@ -10,7 +10,9 @@ export type {
   BreakerState,
   CallRecordRow,
   DeadLetterRow,
+  StoredCaseEvent,
 } from './batch-types.js';
+export { SINK_REJECTED_CASE_EVENT_REASON } from './case-event-rows.js';
 export { SinkBuffer } from './sink-buffer.js';
 export type { SinkBufferOptions } from './sink-buffer.js';
 export { PostgresBatchWriter } from './postgres-batch-writer.js';

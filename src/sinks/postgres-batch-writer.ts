@@ -9,7 +9,8 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { commitBatch } from './batch-commit.js';
 import { claimPartition, type ClaimResult, type PartitionClaim } from './partition-claims.js';
-import type { Batch, BatchStats, BatchWriter, BreakerState } from './batch-types.js';
+import type { Batch, BatchStats, BatchWriter, BreakerState, StoredCaseEvent } from './batch-types.js';
+import { markCaseEventsPublished, selectUnpublishedCaseEvents } from './case-outbox.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { dayNumber, ensurePartitionDays } from './daily-partitions.js';
 import { backoffDelayMs, WakeableSleeper } from './retry-backoff.js';
@@ -112,6 +113,23 @@ export class PostgresBatchWriter implements BatchWriter {
   async claimPartition(claim: Omit<PartitionClaim, 'consumer'>): Promise<ClaimResult> {
     return await this.exclusive('claimPartition', (client) =>
       claimPartition(client, { ...claim, consumer: this.options.consumer }),
+    );
+  }
+
+  /**
+   * The case-event outbox of `partition`: up to `limit` events not yet marked published (and stored at least
+   * `minAgeMs` ago), oldest first.
+   */
+  async unpublishedCaseEvents(partition: number, limit: number, minAgeMs = 0): Promise<StoredCaseEvent[]> {
+    return await this.exclusive('unpublishedCaseEvents', (client) =>
+      selectUnpublishedCaseEvents(client, partition, limit, minAgeMs),
+    );
+  }
+
+  /** Marks case events published once JetStream acknowledged them (case_events.published_at). */
+  async markCaseEventsPublished(eventIds: readonly number[]): Promise<number> {
+    return await this.exclusive('markCaseEventsPublished', (client) =>
+      markCaseEventsPublished(client, eventIds),
     );
   }
 

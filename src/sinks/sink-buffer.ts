@@ -7,7 +7,7 @@
  * such a backlog the next batch is larger than `batchMaxRows`, which is what a catching-up COPY wants.
  */
 import type { Logger } from 'pino';
-import type { AlertMessage } from '../windows/index.js';
+import type { AlertMessage, CaseEvent } from '../windows/index.js';
 import type { Batch, BatchStats, BatchWriter, CallRecordRow, DeadLetterRow } from './batch-types.js';
 import { SinkClosedError } from './sink-errors.js';
 
@@ -21,9 +21,10 @@ export interface SinkBufferOptions {
   maxBufferedRows?: number;
   /**
    * After each commit, with the highest processed sequence per partition that was written (fenced partitions
-   * are not in it; `stats.fencedPartitions` names them): ack JetStream up to there.
+   * are not in it; `stats.fencedPartitions` names them): ack JetStream up to there. `batch` is what was
+   * committed (its alerts and case events are published from here: after the commit, never before).
    */
-  onCommitted: (offsets: ReadonlyMap<number, number>, stats: BatchStats) => void;
+  onCommitted: (offsets: ReadonlyMap<number, number>, stats: BatchStats, batch: Batch) => void;
   logger: Logger;
 }
 
@@ -31,6 +32,8 @@ class PendingBatch implements Batch {
   readonly records: CallRecordRow[] = [];
   readonly alerts: AlertMessage[] = [];
   readonly alertPartitions: number[] = [];
+  readonly caseEvents: CaseEvent[] = [];
+  readonly caseEventPartitions: number[] = [];
   readonly deadLetters: DeadLetterRow[] = [];
   readonly offsets = new Map<number, number>();
   /** Filled when the batch goes in flight: the epoch of every partition this writer holds. */
@@ -39,7 +42,7 @@ class PendingBatch implements Batch {
   firstAddedAtMs = 0;
 
   get rows(): number {
-    return this.records.length + this.alerts.length + this.deadLetters.length;
+    return this.records.length + this.alerts.length + this.caseEvents.length + this.deadLetters.length;
   }
 
   get isEmpty(): boolean {
@@ -111,6 +114,17 @@ export class SinkBuffer {
     this.throwIfClosed('addAlert');
     this.pending.alerts.push(alert);
     this.pending.alertPartitions.push(partition);
+    this.added();
+  }
+
+  /**
+   * Adds a case event derived from `partition`'s records: stored and folded into its case with the batch, left
+   * out with the partition's rows if it is fenced, published only after the commit.
+   */
+  addCaseEvent(event: CaseEvent, partition: number): void {
+    this.throwIfClosed('addCaseEvent');
+    this.pending.caseEvents.push(event);
+    this.pending.caseEventPartitions.push(partition);
     this.added();
   }
 
@@ -232,7 +246,7 @@ export class SinkBuffer {
       offsets = committed;
     }
     try {
-      this.onCommitted(offsets, stats);
+      this.onCommitted(offsets, stats, batch);
     } catch (error) {
       this.logger.error({ err: error }, 'sink onCommitted callback threw');
     }

@@ -13,7 +13,6 @@ import {
   SnapshotError,
   toAlertMessage,
   type AlertEvent,
-  type AlertMessage,
   type CallerStats,
   type RuleSettings,
   type WindowEngineOptions,
@@ -26,7 +25,6 @@ import { SeqWaiters } from './seq-waiters.js';
 export interface PartitionProcessorDeps {
   sink: SinkBuffer;
   metrics: WorkerMetricsRecorder;
-  publishAlert(alert: AlertMessage): void;
   publishDeadLetter(
     raw: Uint8Array,
     reason: string,
@@ -197,8 +195,8 @@ export class PartitionProcessor {
     const eventToAlertMs = Math.max(0, Math.round(nowMs - storedMs));
     for (const event of alerts) {
       const message = toAlertMessage(event, nowMs, eventToAlertMs);
-      this.deps.publishAlert(message);
-      this.deps.sink.addAlert(message);
+      // Published by the sink once its batch is committed (committed-publisher.ts), never before.
+      this.deps.sink.addAlert(message, this.partition);
       this.deps.metrics.inc('sentinel_alerts_generated_total', {
         rule: event.rule,
         severity: event.severity,

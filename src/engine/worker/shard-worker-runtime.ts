@@ -26,6 +26,9 @@ import { WorkerMetricsReporter } from './worker-metrics-report.js';
 import { openWorkerSink, type WorkerSink } from './worker-sink.js';
 
 const METRICS_INTERVAL_MS = 1_000;
+/** How often the owner re-publishes its partitions' case events that are still unmarked, and how old they must be. */
+const OUTBOX_SWEEP_INTERVAL_MS = 30_000;
+const OUTBOX_SWEEP_MIN_AGE_MS = 30_000;
 
 export class ShardWorker {
   private readonly metrics = new WorkerMetricsRecorder();
@@ -41,6 +44,7 @@ export class ShardWorker {
   private io: WorkerSink | undefined;
   private context: PartitionRunContext | undefined;
   private metricsTimer: NodeJS.Timeout | undefined;
+  private outboxTimer: NodeJS.Timeout | undefined;
   /** Present when CHECKPOINT_INTERVAL is not `off`. */
   private checkpointer: PartitionCheckpointer | undefined;
 
@@ -64,6 +68,7 @@ export class ShardWorker {
       consumerGroup: this.startup.consumerGroup,
       metrics: this.metrics,
       logger: this.logger,
+      connections,
       onCommitted: (partition, seq) => this.runs.get(partition)?.processor.markCommitted(seq),
       onFenced: (stats) => this.fenced(stats),
     });
@@ -90,6 +95,7 @@ export class ShardWorker {
       logger: this.logger,
     };
     this.metricsTimer = setInterval(() => this.reportMetrics(), METRICS_INTERVAL_MS);
+    this.outboxTimer = setInterval(() => this.sweepOutbox(), OUTBOX_SWEEP_INTERVAL_MS);
     this.lag.start();
     this.setState('ready');
   }
@@ -99,13 +105,6 @@ export class ShardWorker {
       sink: io.sink,
       metrics: this.metrics,
       workerId: this.startup.workerId,
-      publishAlert: (alert) => {
-        connections.alertPublisher
-          .publishAlert(alert)
-          .catch((error: unknown) =>
-            this.logger.error({ err: error, alertKey: alert.alert_key }, 'alert publish failed'),
-          );
-      },
       publishDeadLetter: (raw, reason, field, subject, seq) => {
         this.metrics.inc('sentinel_dead_letters_total', { reason });
         connections.deadLetterPublisher
@@ -154,6 +153,9 @@ export class ShardWorker {
         logger.warn({ stream }, 'stored offset belonged to an earlier stream of that name: starting over');
       }
       io.sink.setEpoch(partition, epoch);
+      // Case events an earlier owner committed but did not get onto the stream go out before any new one.
+      const republished = await io.published.publishBacklog(partition);
+      if (republished > 0) logger.info({ republished }, 'published case events left by the previous owner');
       const { config } = this.startup;
       const longestWindowMs = config.windowsMs[config.windowsMs.length - 1]!;
       const replayFromMs = Date.now() - longestWindowMs - config.allowedLatenessMs;
@@ -184,6 +186,19 @@ export class ShardWorker {
   private async streamIdentity(partition: number): Promise<string> {
     const info = await this.connections!.jsm.streams.info(this.layout.streamOf(partition));
     return `${info.config.name}@${info.created}`;
+  }
+
+  /** Re-publishes each running partition's case events still unmarked after a while (NATS was down). */
+  private sweepOutbox(): void {
+    const io = this.io;
+    if (io === undefined || this.stopping) return;
+    for (const partition of this.runs.keys()) {
+      this.inTurn(partition, async () => {
+        if (!this.runs.has(partition)) return;
+        const republished = await io.published.publishBacklog(partition, OUTBOX_SWEEP_MIN_AGE_MS);
+        if (republished > 0) this.logger.warn({ partition, republished }, 'published unmarked case events');
+      });
+    }
   }
 
   private checkCaughtUp(run: PartitionRun): void {
@@ -300,6 +315,7 @@ export class ShardWorker {
     this.stopping = true;
     this.setState('stopping');
     clearInterval(this.metricsTimer);
+    clearInterval(this.outboxTimer);
     this.lag.stop();
     await Promise.allSettled([...this.turns.values()]);
     await Promise.allSettled([...this.runs.values()].map((run) => run.stop()));
@@ -308,6 +324,8 @@ export class ShardWorker {
     await this.checkpointer?.stop();
     for (const partition of this.runs.keys()) this.report(partition, 'released');
     if (this.connections !== undefined) await closeWorkerConnections(this.connections);
+    // Every publish is settled now: mark what was acknowledged before the writer's connection goes.
+    await this.io?.published.flushMarks();
     this.reportMetrics();
     await this.io?.writer.close();
     this.post({ type: 'stopped' });

@@ -85,6 +85,7 @@ export class CapturingSink implements Pick<
 > {
   readonly records: CallRecordRow[] = [];
   readonly alerts: AlertMessage[] = [];
+  readonly alertPartitions: number[] = [];
   readonly deadLetters: DeadLetterRow[] = [];
   readonly processed: { partition: number; streamSeq: number }[] = [];
 
@@ -92,8 +93,9 @@ export class CapturingSink implements Pick<
     this.records.push(row);
   }
 
-  addAlert(alert: AlertMessage): void {
+  addAlert(alert: AlertMessage, partition = -1): void {
     this.alerts.push(alert);
+    this.alertPartitions.push(partition);
   }
 
   addDeadLetter(row: DeadLetterRow): void {
@@ -117,14 +119,12 @@ export interface DeadLetterPublish {
 export class ProcessorHarness {
   readonly sink = new CapturingSink();
   readonly metrics = new WorkerMetricsRecorder();
-  readonly publishedAlerts: AlertMessage[] = [];
   readonly publishedDeadLetters: DeadLetterPublish[] = [];
   private readonly totals: [MetricName, Labels, number][] = [];
 
   readonly deps: PartitionProcessorDeps = {
     sink: this.sink as unknown as SinkBuffer,
     metrics: this.metrics,
-    publishAlert: (alert) => this.publishedAlerts.push(alert),
     publishDeadLetter: (raw, reason, field, subject, seq) =>
       this.publishedDeadLetters.push({ raw, reason, field, subject, seq }),
     workerId: 3,
