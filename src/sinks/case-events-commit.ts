@@ -7,9 +7,9 @@
  * 2. `cases`: one upsert per case from its newly inserted events. The case's state (status, severity, trigger
  *    window and figures, evidence, closed_at, reopen_count, last_event_at, last_sequence) is taken from the
  *    newest of them, and only when its sequence is above the row's `last_sequence`, so an older event can never
- *    overwrite a newer state. `event_count` counts every inserted event; `peak_severity` / `peak_evidence` move
- *    only to a strictly higher severity (the first event that reached the peak keeps it); `first_event_at` only
- *    moves back. A row missing for a later event (its `opened` was stored before this schema existed, or by
+ *    overwrite a newer state. `event_count` counts every inserted event; `peak_severity` / `peak_evidence` hold
+ *    the first event (by sequence, whatever the arrival order) that reached the highest severity;
+ *    `first_event_at` only moves back. A row missing for a later event (its `opened` was stored before this schema existed, or by
  *    hand-deleted history) is created from the event rather than losing it.
  *
  * Returns the inserted events with their `case_events.id` (the outbox mark) and `cases.id` (the feed's case id).
@@ -20,6 +20,10 @@ import type { StoredCaseEvent } from './batch-types.js';
 import { caseEventRow } from './case-event-rows.js';
 
 const RANK = `ARRAY['LOW', 'MEDIUM', 'HIGH', 'CRITICAL']`;
+/** A higher severity, or the same one reached by an earlier event (one that arrived late). */
+const PEAK_MOVES = `(array_position(${RANK}, EXCLUDED.peak_severity) > array_position(${RANK}, c.peak_severity)
+  OR (EXCLUDED.peak_severity = c.peak_severity
+    AND (EXCLUDED.peak_evidence->>'sequence')::integer < (c.peak_evidence->>'sequence')::integer))`;
 
 const STORE_AND_FOLD = /* sql */ `
 WITH input AS (
@@ -77,10 +81,8 @@ folded AS (
     reopen_count = CASE WHEN EXCLUDED.last_sequence > c.last_sequence
       THEN EXCLUDED.reopen_count ELSE c.reopen_count END,
     last_sequence = GREATEST(c.last_sequence, EXCLUDED.last_sequence),
-    peak_severity = CASE WHEN array_position(${RANK}, EXCLUDED.peak_severity) > array_position(${RANK}, c.peak_severity)
-      THEN EXCLUDED.peak_severity ELSE c.peak_severity END,
-    peak_evidence = CASE WHEN array_position(${RANK}, EXCLUDED.peak_severity) > array_position(${RANK}, c.peak_severity)
-      THEN EXCLUDED.peak_evidence ELSE c.peak_evidence END,
+    peak_severity = CASE WHEN ${PEAK_MOVES} THEN EXCLUDED.peak_severity ELSE c.peak_severity END,
+    peak_evidence = CASE WHEN ${PEAK_MOVES} THEN EXCLUDED.peak_evidence ELSE c.peak_evidence END,
     first_event_at = LEAST(c.first_event_at, EXCLUDED.first_event_at),
     event_count = c.event_count + EXCLUDED.event_count,
     updated_at = now()

@@ -23,7 +23,13 @@ import { WorkerSupervisor } from './worker-supervisor.js';
 import { randomBytes } from 'node:crypto';
 
 const MAINTENANCE_INTERVAL_MS = 3_600_000;
-export const STREAM_NAMES = { cdr: 'CDR', dlq: 'CDR_DLQ', alerts: 'ALERTS', feed: 'CDR_FEED' } as const;
+export const STREAM_NAMES = {
+  cdr: 'CDR',
+  dlq: 'CDR_DLQ',
+  alerts: 'ALERTS',
+  cases: 'CASES',
+  feed: 'CDR_FEED',
+} as const;
 export const ALERTS_SUBJECT_PREFIX = 'sentinel.alerts';
 
 export interface ServiceOptions {
@@ -166,11 +172,11 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     consumerGroup,
     natsUrl: infrastructure.natsUrl,
     natsConnected: () => natsConnected,
-    alertsSubjectPrefix: ALERTS_SUBJECT_PREFIX,
+    streams: { alerts: STREAM_NAMES.alerts, cases: STREAM_NAMES.cases },
     logger,
     rules: ruleDoc,
   });
-  engine.start();
+  await engine.start();
   const ownership = new InstanceOwnership({
     config,
     token,

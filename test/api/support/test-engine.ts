@@ -18,6 +18,7 @@ import type {
   WorkerHealth,
 } from '../../../src/api/index.js';
 import { partitionOf } from '../../../src/codec/index.js';
+import type { CaseEventMessage } from '../../../src/stream/index.js';
 import {
   SEVERITIES,
   sdhfSeverity,
@@ -224,6 +225,18 @@ export class TestEnginePort implements EnginePort {
   onAlert(listener: (alert: AlertMessage) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  private readonly caseListeners = new Set<(event: CaseEventMessage) => void>();
+
+  onCaseEvent(listener: (event: CaseEventMessage) => void): () => void {
+    this.caseListeners.add(listener);
+    return () => this.caseListeners.delete(listener);
+  }
+
+  /** Hands a case event to the feed as the engine does after its commit (the stand-in derives no cases). */
+  emitCaseEvent(event: CaseEventMessage): void {
+    for (const listener of this.caseListeners) listener(event);
   }
 
   // --- the stand-in pipeline ---
