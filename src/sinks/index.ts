@@ -33,6 +33,8 @@ export {
   partitionName,
 } from './daily-partitions.js';
 export type { MaintainPartitionsOptions, PartitionLockOptions } from './daily-partitions.js';
+export { applyCaseRetention } from './case-retention.js';
+export type { RetentionOptions, RetentionResult } from './case-retention.js';
 export type { Database } from './database.js';
 export { SINK_REJECTED_ALERT_REASON, SINK_REJECTED_REASON } from './row-checks.js';
 export { insertFeedDeadLetters, markDeadLettersReplayed, selectDeadLetters } from './dead-letter-store.js';

@@ -12,7 +12,7 @@ import { buildApiServer, loadRuleSettings, startLowAlertAging } from '../../api/
 import type { Config } from '../../config/index.js';
 import { Metrics } from '../../metrics/index.js';
 import { compiledSibling } from '../../shared/index.js';
-import { maintainPartitions, migrate } from '../../sinks/index.js';
+import { applyCaseRetention, maintainPartitions, migrate } from '../../sinks/index.js';
 import { CdrPublisher, ensureStreams, natsServers, resolveCdrLayoutKind } from '../../stream/index.js';
 import { EngineRuntimePort } from './engine-port-impl.js';
 import { FeedSupervisor } from './feed-supervisor.js';
@@ -108,13 +108,21 @@ export async function startService(config: Config, options: ServiceOptions): Pro
   });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle Postgres client error'));
   await migrate(pool, logger);
-  const maintain = (): Promise<unknown> =>
-    maintainPartitions(pool, {
+  // Day partitions ahead and behind (call_records), then closed cases and dead letters that aged out.
+  const maintain = async (): Promise<void> => {
+    await maintainPartitions(pool, {
       nowMs: Date.now(),
       partitionsAheadDays: config.partitionsAheadDays,
       retentionDays: config.retentionDays,
       logger,
     });
+    await applyCaseRetention(pool, {
+      nowMs: Date.now(),
+      caseRetentionDays: config.caseRetentionDays,
+      deadLetterRetentionDays: config.deadLetterRetentionDays,
+      logger,
+    });
+  };
   await maintain();
 
   const ruleDoc = await loadRuleSettings(pool, defaultRuleSettingsDoc(config));
