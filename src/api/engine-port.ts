@@ -4,6 +4,7 @@
  * the surface this small lets the API be tested against a stand-in and lets the engine change its threading
  * without touching a route.
  */
+import type { SourceHealthSnapshot } from '../metrics/index.js';
 import type { CaseEventMessage } from '../stream/index.js';
 import type { AlertMessage, Severity } from '../windows/index.js';
 
@@ -56,6 +57,8 @@ export interface EngineHealth {
   workers: WorkerHealth[];
   /** True when every worker is `ready` (replay finished). */
   ready: boolean;
+  /** Per-source (switch) records, rejected share, late records and clock skew over the recent window. */
+  sources: SourceHealthSnapshot;
 }
 
 /** The run-time rule settings: persisted by the API in Postgres, then pushed to every worker. */

@@ -1,5 +1,6 @@
 /** The validated configuration every other module receives (read once by `loadConfig`). */
 import type { FeedConfig } from './feed-config.js';
+import type { SourceHealthConfig } from './source-config.js';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -104,6 +105,8 @@ export interface Config {
   /** Replicas of the JetStream streams, the ownership KV and the checkpoint bucket (3 on a NATS cluster). @default 1 */
   /** Input profiles served on `cdr.feed.<profile>` and what they need (FEED_* keys, docs/feeds.md). */
   feed: FeedConfig;
+  /** Per-source metric labels and the rejected-share health check (SOURCE_* keys). */
+  sources: SourceHealthConfig;
   /** Replicas of the JetStream streams (3 on a NATS cluster). @default 1 */
   streamReplicas: number;
   /** PATH, where the embedded mode looks for `nats-server`. */

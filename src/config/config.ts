@@ -8,6 +8,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { ConfigError } from './config-error.js';
 import { LOG_LEVELS, type Config } from './config-types.js';
 import { loadFeedConfig } from './feed-config.js';
+import { loadSourceConfig } from './source-config.js';
 import {
   parseBoolean,
   parseDurationList,
@@ -285,6 +286,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
       20_000,
     ),
     feed: loadFeedConfig((key) => read(env, key), readFile),
+    sources: loadSourceConfig((key) => read(env, key)),
     cdrStreamLayout: opt(
       'CDR_STREAM_LAYOUT',
       (raw) => parseEnum('CDR_STREAM_LAYOUT', raw, ['auto', 'per-partition', 'single'] as const),

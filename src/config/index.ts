@@ -5,3 +5,4 @@ export type { Config, LogLevel, SdhfThresholds } from './config-types.js';
 export { ConfigError } from './config-error.js';
 export type { FeedConfig, FeedProfileConfig } from './feed-config.js';
 export { parseDurationMs } from './env-parsers.js';
+export type { SourceHealthConfig } from './source-config.js';

@@ -3,6 +3,7 @@
  * it and the deploy checks compare dashboards and alert rules against it. Names marked `seed` keep the
  * predecessor's names so existing dashboards, alerts and runbook commands keep working.
  */
+import { SOURCE_METRICS } from './source-metric-catalog.js';
 
 export type MetricKind = 'counter' | 'gauge' | 'histogram';
 
@@ -162,6 +163,13 @@ export const METRIC_CATALOG = [
     help: 'Records waiting in CDR_FEED for the feed normaliser, per profile (as of the last delivery).',
     labels: ['profile'],
   },
+  {
+    name: 'sentinel_feed_rejected_total',
+    kind: 'counter',
+    help: 'Switch records the feed normaliser dead-lettered, by profile and reason code.',
+    labels: ['profile', 'reason'],
+  },
+  ...SOURCE_METRICS,
   {
     name: 'sentinel_cdr_fields_dropped_total',
     kind: 'counter',

@@ -57,6 +57,56 @@ describe('health, readiness, metrics and the OpenAPI document', () => {
     h.engine.workerState = 'ready';
   });
 
+  it('degrades on a switch whose rejected share is over the limit, naming it and its top reason', async () => {
+    const detailed = async () =>
+      (await h.app.inject({ url: '/api/v1/sentinel/health/detailed', headers: h.auth })).json();
+    const tally = (source: string, accepted: number, rejected: [string, number][]) => ({
+      source,
+      accepted,
+      late: 0,
+      rejected,
+      skew: [],
+    });
+    // 60 % rejected, but 50 records: under SOURCE_REJECTED_MIN_RECORDS (100), one quiet switch does not flip it.
+    h.engine.sources.apply([tally('sw-quiet', 20, [['invalid_json', 30]])]);
+    const quiet = await detailed();
+    expect(quiet.status).toBe('healthy');
+    expect(quiet.checks.sources).toMatchObject({ status: 'ok', degraded: [], min_records: 100 });
+
+    h.engine.sources.apply([
+      tally('sw-7', 70, [
+        ['invalid_start', 25],
+        ['invalid_caller', 5],
+      ]),
+      tally('sw-8', 400, [['invalid_start', 4]]),
+    ]);
+    const response = await h.app.inject({ url: '/api/v1/sentinel/health/detailed', headers: h.auth });
+    expect(response.statusCode).toBe(200);
+    const body = response.json();
+    expect(body.status).toBe('degraded');
+    expect(body.checks.sources.degraded).toEqual([
+      {
+        source: 'sw-7',
+        rejected_share: 0.3,
+        top_reason: 'invalid_start',
+        message:
+          'source sw-7: 30.0% of 100 records rejected in the last 600 s (over 5.0%), mostly invalid_start',
+      },
+    ]);
+    expect(body.checks.sources.by_source.map((s: { source: string }) => s.source)).toEqual([
+      'sw-8',
+      'sw-7',
+      'sw-quiet',
+    ]);
+    expect(body.checks.sources.by_source[0]).toMatchObject({
+      records: 404,
+      rejected: 4,
+      top_reason: 'invalid_start',
+      status: 'ok',
+      skew_p50_seconds: null,
+    });
+  });
+
   it('exposes every catalogued metric; the API counters move with requests', async () => {
     await h.app.inject({ url: '/api/v1/sentinel/alerts?limit=5', headers: h.auth });
     const response = await h.app.inject({ url: '/metrics' });

@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import type { CallerView, EngineHealth, EnginePort, FeedAlert, RuleSettingsDoc } from '../../api/index.js';
 import { cdrSubject, type CaseEventMessage, type CdrPublisher } from '../../stream/index.js';
 import { partitionOf } from '../../codec/index.js';
+import type { SourceHealthSnapshot } from '../../metrics/index.js';
 import type { CallerSnapshot } from '../protocol.js';
 import { PartitionQueries, OWNER_ANSWER_TIMEOUT_MS, type ViewQuestion } from './partition-queries.js';
 import { isAllowlisted, toRuleSettings } from './rules-mapping.js';
@@ -36,6 +37,8 @@ export interface EnginePortDeps {
   streams: { alerts: string; cases: string };
   logger: Logger;
   rules: RuleSettingsDoc;
+  /** The per-source figures over the recent window (Metrics.sources). */
+  sourceHealth(): SourceHealthSnapshot;
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -225,6 +228,7 @@ export class EngineRuntimePort implements EnginePort {
       nats: { connected: this.deps.natsConnected(), url: this.deps.natsUrl },
       workers,
       ready: this.deps.supervisor.allReady(),
+      sources: this.deps.sourceHealth(),
     };
   }
 

@@ -69,7 +69,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     name: 'sentinel-main',
     maxReconnectAttempts: -1,
   });
-  const metrics = new Metrics(options.version);
+  const metrics = new Metrics(options.version, config.sources);
   // `isClosed()` stays false while the client reconnects: the status events are the truth.
   let natsConnected = true;
   metrics.gauge('sentinel_nats_connected').set(1);
@@ -183,6 +183,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     streams: { alerts: STREAM_NAMES.alerts, cases: STREAM_NAMES.cases },
     logger,
     rules: ruleDoc,
+    sourceHealth: () => metrics.sources.snapshot(),
   });
   await engine.start();
   const ownership = new InstanceOwnership({

@@ -21,10 +21,12 @@ import type { PartitionCheckpoint } from './checkpoint-files.js';
 import { RecentIds } from './recent-ids.js';
 import { UncommittedQueue } from './uncommitted-queue.js';
 import { SeqWaiters } from './seq-waiters.js';
+import type { SourceStats } from './source-stats.js';
 
 export interface PartitionProcessorDeps {
   sink: SinkBuffer;
   metrics: WorkerMetricsRecorder;
+  sources: SourceStats;
   publishDeadLetter(
     raw: Uint8Array,
     reason: string,
@@ -139,6 +141,7 @@ export class PartitionProcessor {
     if (!decoded.ok) {
       if (replayOnly) return this.applied.release(seq);
       metrics.inc('sentinel_cdr_ingestion_errors_total', { reason: decoded.reason });
+      this.deps.sources.rejected(msg.data, decoded.reason);
       this.deps.publishDeadLetter(msg.data, decoded.reason, decoded.field, msg.subject, seq);
       sink.addDeadLetter({
         reason: decoded.reason,
@@ -174,6 +177,7 @@ export class PartitionProcessor {
     this.evaluated++;
     const late = outcome === 'late';
     if (late) metrics.inc('sentinel_late_records_total');
+    this.deps.sources.accepted(cdr, late);
     const replayOf = replayedDeadLetter(msg);
     sink.addRecord({
       ...cdr,

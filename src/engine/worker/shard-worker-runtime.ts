@@ -23,6 +23,7 @@ import {
   type WorkerConnections,
 } from './worker-connections.js';
 import { WorkerMetricsReporter } from './worker-metrics-report.js';
+import { SourceStats } from './source-stats.js';
 import { openWorkerSink, type WorkerSink } from './worker-sink.js';
 
 const METRICS_INTERVAL_MS = 1_000;
@@ -36,6 +37,7 @@ export class ShardWorker {
   /** Per partition, the end of its last assign/release/drop: they run one after another, in order. */
   private readonly turns = new Map<number, Promise<void>>();
   private readonly reporter: WorkerMetricsReporter;
+  private readonly sources: SourceStats;
   private readonly lag = new LagRefresher(() => this.runs.values());
   private stopping = false;
   private rules: RuleSettings;
@@ -55,7 +57,8 @@ export class ShardWorker {
   ) {
     this.rules = startup.rules;
     this.layout = cdrLayout(startup.streams.cdrLayout, startup.streams.cdr, CDR_SUBJECT_PREFIX);
-    this.reporter = new WorkerMetricsReporter(startup.workerId, this.metrics);
+    this.sources = new SourceStats(startup.config.sources.maxLabels);
+    this.reporter = new WorkerMetricsReporter(startup.workerId, this.metrics, this.sources);
   }
 
   async start(): Promise<void> {
@@ -104,6 +107,7 @@ export class ShardWorker {
     return {
       sink: io.sink,
       metrics: this.metrics,
+      sources: this.sources,
       workerId: this.startup.workerId,
       publishDeadLetter: (raw, reason, field, subject, seq) => {
         this.metrics.inc('sentinel_dead_letters_total', { reason });
@@ -316,6 +320,7 @@ export class ShardWorker {
     this.setState('stopping');
     clearInterval(this.metricsTimer);
     clearInterval(this.outboxTimer);
+    this.sources.stop();
     this.lag.stop();
     await Promise.allSettled([...this.turns.values()]);
     await Promise.allSettled([...this.runs.values()].map((run) => run.stop()));

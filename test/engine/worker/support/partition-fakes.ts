@@ -9,6 +9,7 @@ import {
   type PartitionProcessorDeps,
 } from '../../../../src/engine/worker/partition-processor.js';
 import type { PartitionCheckpoint } from '../../../../src/engine/worker/checkpoint-files.js';
+import { SourceStats } from '../../../../src/engine/worker/source-stats.js';
 import { WorkerMetricsRecorder, type Labels, type MetricName } from '../../../../src/metrics/index.js';
 import type { CallRecordRow, DeadLetterRow, SinkBuffer } from '../../../../src/sinks/index.js';
 import {
@@ -119,12 +120,14 @@ export interface DeadLetterPublish {
 export class ProcessorHarness {
   readonly sink = new CapturingSink();
   readonly metrics = new WorkerMetricsRecorder();
+  readonly sources = new SourceStats(100);
   readonly publishedDeadLetters: DeadLetterPublish[] = [];
   private readonly totals: [MetricName, Labels, number][] = [];
 
   readonly deps: PartitionProcessorDeps = {
     sink: this.sink as unknown as SinkBuffer,
     metrics: this.metrics,
+    sources: this.sources,
     publishDeadLetter: (raw, reason, field, subject, seq) =>
       this.publishedDeadLetters.push({ raw, reason, field, subject, seq }),
     workerId: 3,
