@@ -8,7 +8,8 @@
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Writable } from 'node:stream';
-import type { AlertMessage, CaseEvent } from '../windows/index.js';
+import type { CaseEvent } from '../windows/index.js';
+import { insertAlerts, type PartitionedAlert } from './alert-store.js';
 import type { Batch, CallRecordRow, DeadLetterRow, StoredCaseEvent } from './batch-types.js';
 import { checkCaseEvent, rejectedCaseEventLetter } from './case-event-rows.js';
 import { storeCaseEvents } from './case-events-commit.js';
@@ -125,10 +126,11 @@ function fencedIn(batch: Batch, locked: ReadonlyMap<number, LockedOffset>): Set<
   return fenced;
 }
 
-function alertsOutside(batch: Batch, fenced: ReadonlySet<number>): readonly AlertMessage[] {
+/** The batch's alerts with their partitions, without those of fenced partitions. */
+function alertsOutside(batch: Batch, fenced: ReadonlySet<number>): PartitionedAlert[] {
   const partitions = batch.alertPartitions;
-  if (fenced.size === 0 || partitions === undefined) return batch.alerts;
-  return batch.alerts.filter((_alert, i) => !fenced.has(partitions[i]!));
+  const alerts = batch.alerts.map((alert, i) => ({ alert, partition: partitions?.[i] ?? -1 }));
+  return fenced.size === 0 ? alerts : alerts.filter(({ partition }) => !fenced.has(partition));
 }
 
 /** The batch's case events with their partitions, without those of fenced partitions. */
@@ -241,49 +243,20 @@ async function copyRows<T>(
   return stream.rowCount;
 }
 
-function stripNul(_key: string, value: unknown): unknown {
-  return typeof value === 'string' && value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value;
-}
-
-async function insertAlerts(
-  client: pg.ClientBase,
-  alerts: readonly AlertMessage[],
-): Promise<Map<string, number>> {
-  if (alerts.length === 0) return new Map();
-  const result = await client.query<{ id: string; alert_key: string }>(
-    `INSERT INTO fraud_alerts (alert_key, episode_key, alert_type, detection_rule, rule, window_seconds,
-       suspect_number, alert_severity, evidence_summary, call_count, unique_destinations, avg_duration_seconds,
-       window_start, window_end, first_event_at, last_event_at, event_to_alert_ms, reason, created_at, source)
-     SELECT a.alert_key, a.episode_key, a.alert_type, a.detection_rule, a.rule, a.window_seconds,
-       a.suspect_number, a.alert_severity, a.evidence_summary, a.call_count, a.unique_destinations,
-       a.avg_duration_seconds, a.window_start, a.window_end, a.first_event_at, a.last_event_at,
-       round(LEAST(GREATEST(a.event_to_alert_ms, 0), 2147483647))::integer, a.reason, a.created_at, 'stream'
-     FROM jsonb_to_recordset($1::jsonb) AS a(alert_key text, episode_key text, alert_type text,
-       detection_rule text, rule text, window_seconds integer, suspect_number text, alert_severity text,
-       evidence_summary text, call_count integer, unique_destinations integer, avg_duration_seconds double precision,
-       window_start timestamptz, window_end timestamptz, first_event_at timestamptz, last_event_at timestamptz,
-       event_to_alert_ms double precision, reason text, created_at timestamptz)
-     ON CONFLICT (alert_key) DO NOTHING
-     RETURNING id, alert_key`,
-    [JSON.stringify(alerts, stripNul)],
-  );
-  return new Map(result.rows.map((row) => [row.alert_key, Number(row.id)]));
-}
-
 /** Splits rows Postgres would refuse out into dead letters (see row-checks.ts). */
-function screen(records: readonly CallRecordRow[], alerts: readonly AlertMessage[]) {
+function screen(records: readonly CallRecordRow[], alerts: readonly PartitionedAlert[]) {
   const goodRecords: CallRecordRow[] = [];
-  const goodAlerts: AlertMessage[] = [];
+  const goodAlerts: PartitionedAlert[] = [];
   const letters: DeadLetterRow[] = [];
   for (const row of records) {
     const problem = checkCallRecord(row);
     if (problem === undefined) goodRecords.push(row);
     else letters.push(rejectedRecordLetter(row, problem));
   }
-  for (const alert of alerts) {
-    const problem = checkAlert(alert);
-    if (problem === undefined) goodAlerts.push(alert);
-    else letters.push(rejectedAlertLetter(alert, problem));
+  for (const entry of alerts) {
+    const problem = checkAlert(entry.alert);
+    if (problem === undefined) goodAlerts.push(entry);
+    else letters.push(rejectedAlertLetter(entry.alert, problem));
   }
   return { goodRecords, goodAlerts, letters };
 }

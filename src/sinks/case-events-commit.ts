@@ -18,6 +18,7 @@ import type pg from 'pg';
 import type { CaseEvent } from '../windows/index.js';
 import type { StoredCaseEvent } from './batch-types.js';
 import { caseEventRow } from './case-event-rows.js';
+import { jsonForPostgres } from './row-checks.js';
 
 const RANK = `ARRAY['LOW', 'MEDIUM', 'HIGH', 'CRITICAL']`;
 /** A higher severity, or the same one reached by an earlier event (one that arrived late). */
@@ -90,10 +91,6 @@ folded AS (
 )
 SELECT f.event_key, f.event_id, folded.id AS case_id FROM fresh f JOIN folded USING (case_key)`;
 
-function stripNul(_key: string, value: unknown): unknown {
-  return typeof value === 'string' && value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value;
-}
-
 /**
  * Stores `events` (each from the partition at the same index of `partitions`) and folds the new ones into their
  * cases. Runs on `client` inside the caller's transaction; one round trip whatever the number of events.
@@ -112,7 +109,7 @@ export async function storeCaseEvents(
   const rows = [...unique.values()].map(({ event, partition }) => caseEventRow(event, partition));
   const result = await client.query<{ event_key: string; event_id: string; case_id: string }>(
     STORE_AND_FOLD,
-    [JSON.stringify(rows, stripNul)],
+    [jsonForPostgres(rows)],
   );
   const stored = new Map(result.rows.map((row) => [row.event_key, row]));
   const out: StoredCaseEvent[] = [];

@@ -13,6 +13,7 @@ export type {
   StoredCaseEvent,
 } from './batch-types.js';
 export { SINK_REJECTED_CASE_EVENT_REASON } from './case-event-rows.js';
+export type { StoredAlert } from './alert-store.js';
 export { SinkBuffer } from './sink-buffer.js';
 export type { SinkBufferOptions } from './sink-buffer.js';
 export { PostgresBatchWriter } from './postgres-batch-writer.js';

@@ -1,9 +1,10 @@
 /**
  * Publish after commit survives a SIGKILL between the commit and the publish: a worker process (the production
  * sink and publishing, test/support/case-crash-driver.ts) is killed by the fault hook right after a commit that
- * stored case events. The next owner of the partition publishes the outbox first and goes on; in the end every
+ * stored case events. The next owner of the partition publishes the outboxes first and goes on; in the end every
  * case event is in `case_events` once, on the CASES stream once (Msg-Id = event_key), marked published, and
- * the message bodies carry the case ids. A third owner finds nothing left to publish.
+ * the message bodies carry the case ids; every alert is in `fraud_alerts` once and on ALERTS once with its id.
+ * A third owner finds nothing left to publish.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,6 +27,8 @@ const SUSPECTS = 6;
 const EVENTS_PER_SUSPECT = 5;
 const EVENTS_PER_BATCH = 4;
 const TOTAL = SUSPECTS * EVENTS_PER_SUSPECT;
+/** One alert per batch. */
+const ALERTS = Math.ceil(TOTAL / EVENTS_PER_BATCH);
 
 interface RunResult {
   code: number | null;
@@ -100,13 +103,15 @@ describe('publish after commit: SIGKILL between commit and publish', () => {
     }
   }
 
-  async function streamMessages(): Promise<{ msgId: string; body: CaseEventMessage }[]> {
-    const info = await jsm.streams.info('CASES');
-    const out: { msgId: string; body: CaseEventMessage }[] = [];
+  async function streamMessages<T = CaseEventMessage>(
+    stream = 'CASES',
+  ): Promise<{ msgId: string; body: T }[]> {
+    const info = await jsm.streams.info(stream);
+    const out: { msgId: string; body: T }[] = [];
     for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq += 1) {
-      const message = await jsm.streams.getMessage('CASES', { seq });
+      const message = await jsm.streams.getMessage(stream, { seq });
       if (message === null) continue;
-      out.push({ msgId: message.header.get('Nats-Msg-Id'), body: message.json<CaseEventMessage>() });
+      out.push({ msgId: message.header.get('Nats-Msg-Id'), body: message.json<T>() });
     }
     return out;
   }
@@ -116,6 +121,9 @@ describe('publish after commit: SIGKILL between commit and publish', () => {
     expect(crashed.signal, crashed.stderr).toBe('SIGKILL');
     // Two batches committed; the second never reached NATS, and nothing of it was marked.
     expect(await countOf(pool, 'SELECT count(*) AS n FROM case_events')).toBe(2 * EVENTS_PER_BATCH);
+    expect(
+      await countOf(pool, 'SELECT count(*) AS n FROM fraud_alerts WHERE published_at IS NULL'),
+    ).toBeGreaterThan(0);
     expect(
       await countOf(pool, 'SELECT count(*) AS n FROM case_events WHERE published_at IS NULL'),
     ).toBeGreaterThanOrEqual(EVENTS_PER_BATCH);
@@ -149,9 +157,22 @@ describe('publish after commit: SIGKILL between commit and publish', () => {
     for (const list of sequences.values()) expect(list).toEqual([0, 1, 2, 3, 4]);
     expect(messages.map((m) => m.body.kind).filter((kind) => kind === 'opened')).toHaveLength(SUSPECTS);
 
+    // Alerts too: each in fraud_alerts once, on ALERTS once with its row id, all marked.
+    expect(await countOf(pool, 'SELECT count(*) AS n FROM fraud_alerts')).toBe(ALERTS);
+    expect(await countOf(pool, 'SELECT count(*) AS n FROM fraud_alerts WHERE published_at IS NULL')).toBe(0);
+    const alerts = await streamMessages<{ id: number; alert_key: string }>('ALERTS');
+    expect(alerts).toHaveLength(ALERTS);
+    const rows = await pool.query<{ id: string; alert_key: string }>(
+      'SELECT id, alert_key FROM fraud_alerts',
+    );
+    expect(new Map(alerts.map((m) => [m.msgId, m.body.id]))).toEqual(
+      new Map(rows.rows.map((row) => [row.alert_key, Number(row.id)])),
+    );
+
     const again = await run(3);
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout.trim().split('\n').pop()!)).toEqual({ done: true, republished: 0 });
     expect(await streamMessages()).toHaveLength(TOTAL);
+    expect(await streamMessages('ALERTS')).toHaveLength(ALERTS);
   }, 180_000);
 });

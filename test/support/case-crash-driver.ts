@@ -2,7 +2,7 @@
  * A child process for the publish-after-commit crash test (test/engine/case-publish-crash.int.test.ts): one
  * shard worker's sink and publishing, made of the production pieces (worker connections and publishers, the
  * worker sink with its CommittedPublisher, the partition claim and the outbox hand-over), fed batches of
- * realistic case events. With `FAULT_KILL_AFTER_COMMIT=n` in its environment the worker sink SIGKILLs the
+ * realistic case events and alerts. With `FAULT_KILL_AFTER_COMMIT=n` in its environment the worker sink SIGKILLs the
  * process after the n-th commit that stored case events, before publishing them.
  *
  * Each run claims the partition like a new owner (a higher epoch), publishes the outbox first, then writes
@@ -15,7 +15,35 @@ import { loadConfig } from '../../src/config/index.js';
 import { WorkerMetricsRecorder } from '../../src/metrics/index.js';
 import { closeWorkerConnections, openWorkerConnections } from '../../src/engine/worker/worker-connections.js';
 import { openWorkerSink } from '../../src/engine/worker/worker-sink.js';
+import type { AlertMessage } from '../../src/windows/index.js';
 import { caseEvents } from './case-events.js';
+
+/** The 10-minute window's alert of one batch, as the engine emits them beside case events. */
+function batchAlert(seq: number, atMs: number): AlertMessage {
+  const caller = String(2348020000000 + (seq % 6));
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  return {
+    alert_key: `sdhf:600:${caller}:${atMs}:${seq}`,
+    episode_key: `sdhf:600:${caller}:${atMs}`,
+    alert_type: 'SDHF_SIMBOX',
+    detection_rule: 'SDHF_001',
+    rule: 'sdhf',
+    window_seconds: 600,
+    suspect_number: caller,
+    alert_severity: 'HIGH',
+    call_count: 120,
+    unique_destinations: 104,
+    avg_duration_seconds: 1.7,
+    window_start: iso(atMs - 600_000),
+    window_end: iso(atMs),
+    first_event_at: iso(atMs - 590_000),
+    last_event_at: iso(atMs),
+    evidence_summary: `Caller ${caller} made 120 calls to 104 distinct numbers in 10m, avg duration 1.7s`,
+    created_at: iso(atMs + 40),
+    event_to_alert_ms: 40,
+    reason: seq % 2 === 0 ? 'opened' : 'escalated',
+  };
+}
 
 export interface DriverArgs {
   natsUrl: string;
@@ -72,6 +100,7 @@ async function main(): Promise<void> {
     });
     for (const event of events.slice(first, first + args.eventsPerBatch))
       io.sink.addCaseEvent(event, args.partition);
+    io.sink.addAlert(batchAlert(seq, args.baseMs + seq * 1_000), args.partition);
     await io.sink.flush();
   }
   await io.sink.close();

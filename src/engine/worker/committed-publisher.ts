@@ -1,37 +1,39 @@
 /**
  * Publish after commit (docs/adr/0014-case-storage-and-publish-after-commit.md). A batch's alerts and case
- * events reach NATS only once Postgres committed the batch, so a crash can never put an event on the stream
- * that the tables do not hold, and a replay after a crash (which re-derives events already committed) never
+ * events reach NATS only once Postgres committed the batch, so a crash can never put an event on a stream that
+ * the tables do not hold, and a replay after a crash (which re-derives events already committed) never
  * publishes anything: only what a commit newly inserted is published.
  *
- * - Alerts: the inserted ones, on `sentinel.alerts.<rule>.<severity>` with their `fraud_alerts` id. At most
- *   once: a crash between commit and publish loses the message (the row stays; case events are the reliable
- *   feed).
- * - Case events: on `sentinel.cases.<rule>.<kind>`; each one JetStream acknowledges is marked in
- *   `case_events.published_at` (batched, off the commit path). The unmarked rest — a crash between commit and
- *   publish, or NATS down longer than the publisher retries — is published again from the table by
+ * - Alerts go to `sentinel.alerts.<rule>.<severity>` with their `fraud_alerts` id, case events to
+ *   `sentinel.cases.<rule>.<kind>` with their case id.
+ * - Each one JetStream acknowledges is marked published (`fraud_alerts.published_at`,
+ *   `case_events.published_at`), in batches, off the commit path. The unmarked rest — a crash between commit
+ *   and publish, or NATS down longer than the publisher retries — is published again from the tables by
  *   `publishBacklog`: by a partition's next owner before it starts, and by the owner itself every sweep.
+ *   JetStream drops the copies it already holds by Msg-Id (`alert_key`, `event_key`).
  */
 import type { Logger } from 'pino';
 import type { WorkerMetricsRecorder } from '../../metrics/index.js';
-import type { Batch, BatchStats, StoredCaseEvent } from '../../sinks/index.js';
+import type { Batch, BatchStats, StoredAlert, StoredCaseEvent } from '../../sinks/index.js';
 import type { AlertPublisher, CaseEventPublisher } from '../../stream/index.js';
 
-/** What the outbox needs from the sink's writer (PostgresBatchWriter). */
-export interface CaseOutbox {
+/** What the outboxes need from the sink's writer (PostgresBatchWriter). */
+export interface Outbox {
   unpublishedCaseEvents(partition: number, limit: number, minAgeMs: number): Promise<StoredCaseEvent[]>;
   markCaseEventsPublished(eventIds: readonly number[]): Promise<number>;
+  unpublishedAlerts(partition: number, limit: number, minAgeMs: number): Promise<StoredAlert[]>;
+  markAlertsPublished(ids: readonly number[]): Promise<number>;
 }
 
 export interface CommittedPublisherOptions {
   alertPublisher: AlertPublisher;
   casePublisher: CaseEventPublisher;
-  outbox: CaseOutbox;
+  outbox: Outbox;
   metrics: WorkerMetricsRecorder;
   logger: Logger;
-  /** Acknowledged events are marked at most this long after their ack. @default 200 */
+  /** Acknowledged messages are marked at most this long after their ack. @default 200 */
   markEveryMs?: number;
-  /** Events read back from the outbox per round trip. @default 500 */
+  /** Rows read back from an outbox per round trip. @default 500 */
   backlogPageSize?: number;
   /**
    * Fault injection for the crash tests: SIGKILL the whole process right after the n-th commit that stored
@@ -41,7 +43,8 @@ export interface CommittedPublisherOptions {
 }
 
 export class CommittedPublisher {
-  private readonly toMark: number[] = [];
+  private readonly alertsToMark: number[] = [];
+  private readonly eventsToMark: number[] = [];
   private markTimer: NodeJS.Timeout | undefined;
   private marking: Promise<void> = Promise.resolve();
   private commitsWithCaseEvents = 0;
@@ -55,18 +58,12 @@ export class CommittedPublisher {
 
   /** After a commit: publishes what it inserted (the sink's `onCommitted`). Never throws. */
   committed(stats: BatchStats, batch: Batch): void {
-    const { alertPublisher, logger } = this.options;
     if (stats.storedCaseEvents.length > 0) this.injectFault();
     if (stats.insertedAlertIds.size > 0) {
-      for (const alert of batch.alerts) {
+      batch.alerts.forEach((alert, i) => {
         const id = stats.insertedAlertIds.get(alert.alert_key);
-        if (id === undefined) continue;
-        alertPublisher
-          .publishAlert(alert, id)
-          .catch((error: unknown) =>
-            logger.error({ err: error, alertKey: alert.alert_key }, 'alert publish failed'),
-          );
-      }
+        if (id !== undefined) this.publishAlert({ alert, id, partition: batch.alertPartitions?.[i] ?? -1 });
+      });
     }
     for (const stored of stats.storedCaseEvents) this.publishCaseEvent(stored);
     if (stats.storedCaseEvents.length > 0)
@@ -74,22 +71,66 @@ export class CommittedPublisher {
   }
 
   /**
-   * Publishes `partition`'s case events that are not marked published (and were stored at least `minAgeMs`
-   * ago), oldest first, waits for JetStream's acks and marks them. Returns how many were published; stops early
-   * when a page makes no progress (NATS down): the next call goes on from there.
+   * Publishes `partition`'s alerts and case events that are not marked published (and were stored at least
+   * `minAgeMs` ago), oldest first, waits for JetStream's acks and marks them. Returns how many were published;
+   * stops early when a page makes no progress (NATS down): the next call goes on from there.
    */
   async publishBacklog(partition: number, minAgeMs = 0): Promise<number> {
+    const { outbox, alertPublisher, casePublisher } = this.options;
+    const alerts = await this.drain(
+      partition,
+      () => outbox.unpublishedAlerts(partition, this.pageSize, minAgeMs),
+      (stored, acked) => this.publishAlert(stored, acked),
+      () => alertPublisher.flush(),
+    );
+    const events = await this.drain(
+      partition,
+      () => outbox.unpublishedCaseEvents(partition, this.pageSize, minAgeMs),
+      (stored, acked) => this.publishCaseEvent(stored, acked),
+      () => casePublisher.flush(),
+    );
+    return alerts + events;
+  }
+
+  /** Marks what is acknowledged so far; resolves when done (shutdown, hand-off). */
+  async flushMarks(): Promise<void> {
+    clearTimeout(this.markTimer);
+    this.markTimer = undefined;
+    const alertIds = this.alertsToMark.splice(0);
+    const eventIds = this.eventsToMark.splice(0);
+    const { outbox, logger } = this.options;
+    this.marking = this.marking.then(async () => {
+      try {
+        if (alertIds.length > 0) await outbox.markAlertsPublished(alertIds);
+        if (eventIds.length > 0) await outbox.markCaseEventsPublished(eventIds);
+      } catch (error) {
+        // Unmarked rows are published again from the outbox; JetStream drops the copies by Msg-Id.
+        logger.warn(
+          { err: error, alerts: alertIds.length, events: eventIds.length },
+          'published messages not marked',
+        );
+      }
+    });
+    await this.marking;
+  }
+
+  private async drain<T>(
+    partition: number,
+    read: () => Promise<T[]>,
+    publish: (item: T, acked: () => void) => void,
+    flush: () => Promise<void>,
+  ): Promise<number> {
     let published = 0;
     for (;;) {
-      const page = await this.options.outbox.unpublishedCaseEvents(partition, this.pageSize, minAgeMs);
+      const page = await read();
       if (page.length === 0) return published;
       let stored = 0;
-      for (const event of page)
-        this.publishCaseEvent(event, () => {
+      for (const item of page)
+        publish(item, () => {
           stored += 1;
         });
-      await this.options.casePublisher.flush().catch((error: unknown) => {
-        this.options.logger.warn({ err: error, partition }, 'case events from the outbox not all stored');
+      await flush().catch((error: unknown) => {
+        this.options.logger.warn({ err: error, partition }, 'messages from the outbox not all stored');
       });
       await this.flushMarks();
       published += stored;
@@ -97,21 +138,17 @@ export class CommittedPublisher {
     }
   }
 
-  /** Marks what is acknowledged so far; resolves when done (shutdown, hand-off). */
-  async flushMarks(): Promise<void> {
-    clearTimeout(this.markTimer);
-    this.markTimer = undefined;
-    const ids = this.toMark.splice(0);
-    this.marking = this.marking.then(async () => {
-      if (ids.length === 0) return;
-      try {
-        await this.options.outbox.markCaseEventsPublished(ids);
-      } catch (error) {
-        // Unmarked events are published again from the outbox; JetStream drops the copies by Msg-Id.
-        this.options.logger.warn({ err: error, events: ids.length }, 'case events not marked published');
-      }
-    });
-    await this.marking;
+  private publishAlert(stored: StoredAlert, acked?: () => void): void {
+    const { alertPublisher, logger } = this.options;
+    alertPublisher
+      .publishAlert(stored.alert, stored.id, (ok) => {
+        if (!ok) return;
+        acked?.();
+        this.mark(this.alertsToMark, stored.id);
+      })
+      .catch((error: unknown) =>
+        logger.error({ err: error, alertKey: stored.alert.alert_key }, 'alert publish failed'),
+      );
   }
 
   private publishCaseEvent(stored: StoredCaseEvent, acked?: () => void): void {
@@ -121,12 +158,16 @@ export class CommittedPublisher {
         if (!ok) return;
         metrics.inc('sentinel_case_events_published_total');
         acked?.();
-        this.toMark.push(stored.eventId);
-        this.markTimer ??= setTimeout(() => void this.flushMarks(), this.markEveryMs);
+        this.mark(this.eventsToMark, stored.eventId);
       })
       .catch((error: unknown) =>
         logger.error({ err: error, eventKey: stored.event.eventKey }, 'case event publish failed'),
       );
+  }
+
+  private mark(list: number[], id: number): void {
+    list.push(id);
+    this.markTimer ??= setTimeout(() => void this.flushMarks(), this.markEveryMs);
   }
 
   private injectFault(): void {

@@ -27,7 +27,7 @@ import { SourceStats } from './source-stats.js';
 import { openWorkerSink, type WorkerSink } from './worker-sink.js';
 
 const METRICS_INTERVAL_MS = 1_000;
-/** How often the owner re-publishes its partitions' case events that are still unmarked, and how old they must be. */
+/** How often the owner re-publishes its partitions' unmarked alerts and case events, and how old they must be. */
 const OUTBOX_SWEEP_INTERVAL_MS = 30_000;
 const OUTBOX_SWEEP_MIN_AGE_MS = 30_000;
 
@@ -157,9 +157,10 @@ export class ShardWorker {
         logger.warn({ stream }, 'stored offset belonged to an earlier stream of that name: starting over');
       }
       io.sink.setEpoch(partition, epoch);
-      // Case events an earlier owner committed but did not get onto the stream go out before any new one.
+      // Alerts and case events an earlier owner committed but did not get onto NATS go out before any new one.
       const republished = await io.published.publishBacklog(partition);
-      if (republished > 0) logger.info({ republished }, 'published case events left by the previous owner');
+      if (republished > 0)
+        logger.info({ republished }, 'published alerts and case events left by the previous owner');
       const { config } = this.startup;
       const longestWindowMs = config.windowsMs[config.windowsMs.length - 1]!;
       const replayFromMs = Date.now() - longestWindowMs - config.allowedLatenessMs;
@@ -192,7 +193,7 @@ export class ShardWorker {
     return `${info.config.name}@${info.created}`;
   }
 
-  /** Re-publishes each running partition's case events still unmarked after a while (NATS was down). */
+  /** Re-publishes each running partition's alerts and case events still unmarked after a while (NATS was down). */
   private sweepOutbox(): void {
     const io = this.io;
     if (io === undefined || this.stopping) return;
@@ -200,7 +201,8 @@ export class ShardWorker {
       this.inTurn(partition, async () => {
         if (!this.runs.has(partition)) return;
         const republished = await io.published.publishBacklog(partition, OUTBOX_SWEEP_MIN_AGE_MS);
-        if (republished > 0) this.logger.warn({ partition, republished }, 'published unmarked case events');
+        if (republished > 0)
+          this.logger.warn({ partition, republished }, 'published unmarked alerts and case events');
       });
     }
   }
