@@ -92,6 +92,27 @@ export class CommittedPublisher {
     return alerts + events;
   }
 
+  /**
+   * Waits (at most `timeoutMs`: the publishers are shared with the other partitions, whose traffic may keep
+   * them busy) until what was published is acknowledged, then marks it: before a hand-off, so the next owner
+   * finds little of ours left to re-publish. Whatever is still unmarked it publishes again, harmlessly.
+   */
+  async settle(timeoutMs = 2_000): Promise<void> {
+    const { alertPublisher, casePublisher, logger } = this.options;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    const flushed = Promise.allSettled([alertPublisher.flush(), casePublisher.flush()]).then((results) => {
+      for (const result of results)
+        if (result.status === 'rejected')
+          logger.warn({ err: result.reason }, 'messages not stored; the next owner publishes them');
+    });
+    await Promise.race([flushed, deadline]);
+    clearTimeout(timer);
+    await this.flushMarks();
+  }
+
   /** Marks what is acknowledged so far; resolves when done (shutdown, hand-off). */
   async flushMarks(): Promise<void> {
     clearTimeout(this.markTimer);

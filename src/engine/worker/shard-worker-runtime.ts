@@ -220,6 +220,7 @@ export class ShardWorker {
       await this.io?.sink.flush().catch((error: unknown) => {
         this.logger.warn({ err: error, partition }, 'final commit before hand-off failed');
       });
+      await this.io?.published.settle();
       this.runs.delete(partition);
       await this.checkpointer?.finalize(partition);
     }
