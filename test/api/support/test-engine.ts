@@ -238,11 +238,6 @@ export class TestEnginePort implements EnginePort {
     return () => this.caseListeners.delete(listener);
   }
 
-  /** Hands a case event to the feed as the engine does after its commit (the stand-in derives no cases). */
-  emitCaseEvent(event: CaseEventMessage): void {
-    for (const listener of this.caseListeners) listener(event);
-  }
-
   // --- the stand-in pipeline ---
 
   private async publishOne(record: Record<string, unknown>): Promise<{ duplicate: boolean }> {
