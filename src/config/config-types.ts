@@ -113,7 +113,7 @@ export interface Config {
   searchPath: string | undefined;
   /**
    * Fault injection for crash tests, never for production: a shard worker SIGKILLs the process right after its
-   * n-th commit that stored case events, before publishing them.
+   * n-th commit that stored alerts or case events, before publishing them.
    */
   faultKillAfterCommit: number | undefined;
 }

@@ -3,7 +3,7 @@
  * shard worker's sink and publishing, made of the production pieces (worker connections and publishers, the
  * worker sink with its CommittedPublisher, the partition claim and the outbox hand-over), fed batches of
  * realistic case events and alerts. With `FAULT_KILL_AFTER_COMMIT=n` in its environment the worker sink SIGKILLs the
- * process after the n-th commit that stored case events, before publishing them.
+ * process after the n-th commit that stored alerts or case events, before publishing them.
  *
  * Each run claims the partition like a new owner (a higher epoch), publishes the outbox first, then writes
  * every batch again from the beginning: batches at or below the committed offset are a replay (their records

@@ -37,7 +37,8 @@ export interface CommittedPublisherOptions {
   backlogPageSize?: number;
   /**
    * Fault injection for the crash tests: SIGKILL the whole process right after the n-th commit that stored
-   * case events, before anything of it is published. From `FAULT_KILL_AFTER_COMMIT`; never set in production.
+   * alerts or case events, before anything of it is published. From `FAULT_KILL_AFTER_COMMIT`; never set in
+   * production.
    */
   killAfterCommit?: number;
 }
@@ -47,7 +48,7 @@ export class CommittedPublisher {
   private readonly eventsToMark: number[] = [];
   private markTimer: NodeJS.Timeout | undefined;
   private marking: Promise<void> = Promise.resolve();
-  private commitsWithCaseEvents = 0;
+  private commitsToPublish = 0;
   private readonly markEveryMs: number;
   private readonly pageSize: number;
 
@@ -58,7 +59,7 @@ export class CommittedPublisher {
 
   /** After a commit: publishes what it inserted (the sink's `onCommitted`). Never throws. */
   committed(stats: BatchStats, batch: Batch): void {
-    if (stats.storedCaseEvents.length > 0) this.injectFault();
+    if (stats.storedCaseEvents.length > 0 || stats.insertedAlertIds.size > 0) this.injectFault();
     if (stats.insertedAlertIds.size > 0) {
       batch.alerts.forEach((alert, i) => {
         const id = stats.insertedAlertIds.get(alert.alert_key);
@@ -194,8 +195,8 @@ export class CommittedPublisher {
   private injectFault(): void {
     const at = this.options.killAfterCommit;
     if (at === undefined) return;
-    this.commitsWithCaseEvents += 1;
-    if (this.commitsWithCaseEvents === at) {
+    this.commitsToPublish += 1;
+    if (this.commitsToPublish === at) {
       this.options.logger.warn('fault injection: SIGKILL after commit, before publishing');
       process.kill(process.pid, 'SIGKILL');
     }
