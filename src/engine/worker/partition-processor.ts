@@ -168,7 +168,17 @@ export class PartitionProcessor {
     }
     const alerts = this.alertsOut;
     alerts.length = 0;
-    const outcome = this.engine.process(cdr.caller, cdr.callee, cdr.startMs, cdr.durationSeconds, alerts);
+    // Wall time bounds the partition clock (ADR 0011): the stream's stored timestamp, so a replay after a restart
+    // sees the same arrival times, and decides, exactly as the live run did.
+    const arrivedAtMs = msg.info.timestampNanos / 1e6;
+    const outcome = this.engine.process(
+      cdr.caller,
+      cdr.callee,
+      cdr.startMs,
+      cdr.durationSeconds,
+      alerts,
+      arrivedAtMs,
+    );
     if (cdr.startMs > this.lastEventTimeMs) this.lastEventTimeMs = cdr.startMs;
     // Alerts re-derived here were committed with their batch before: suppress them.
     if (replayOnly) return this.applied.release(seq);
