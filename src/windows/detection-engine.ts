@@ -3,9 +3,9 @@
  * library: no I/O, no timers, no clock of its own; time is the events' own, bounded by the arrival times the
  * caller passes in. See docs/adr/0002-window-engine.md and docs/adr/0011-event-time-per-caller.md.
  *
- * Per event: validate → caller lookup → late check (against the caller's own latest event time, or against the
- * watermark for a caller not held) → advance the partition clock → forget the caller if everything it held left
- * every window → window update → rules (skipped for callers too quiet to match) → sweep a couple of caller
+ * Per event: validate → caller lookup → late check (behind the watermark, or behind the caller's own latest
+ * event time − lateness) → advance the partition clock → forget the caller if everything it held left every
+ * window → window update → rules (skipped for callers too quiet to match) → sweep a couple of caller
  * slots for idle callers. Nothing on this path allocates unless an alert is emitted.
  */
 import { AlertLifecycle } from './alert-lifecycle.js';
@@ -240,10 +240,13 @@ export class DetectionEngine {
     const feedDelayMs = this.options.feedDelayMs;
     const slot = store.callers.findOrInsert(caller);
     const latestMs = store.latestAt(slot);
-    // Lateness is judged where order holds: against the caller's own T while it is held, else against the
-    // watermark, at or before which every caller that is no longer held had its latest event + longest window.
-    const held = latestMs + store.longestMs > this.clockMs - feedDelayMs;
-    if (held ? t < latestMs - this.options.allowedLatenessMs : t < this.clockMs - feedDelayMs) {
+    // Lateness is judged where order holds, the caller's own T while it is held; and nothing is windowed behind
+    // the watermark, at or before which every caller that is no longer held had its latest event + longest
+    // window (so a reclaimed caller cannot come back with a wrong count, and a replay of longest window + feed
+    // delay rebuilds every window a later record can see).
+    const watermarkBefore = this.clockMs - feedDelayMs;
+    const held = latestMs + store.longestMs > watermarkBefore;
+    if (t < watermarkBefore || (held && t < latestMs - this.options.allowedLatenessMs)) {
       if (latestMs === -Infinity) store.callers.remove(slot); // inserted just now: leave no trace
       return OUTCOME_LATE;
     }

@@ -20,9 +20,9 @@ export interface WindowEngineOptions {
    */
   allowedLatenessMs: number;
   /**
-   * How far behind the partition clock (event time, never ahead of arrival time) a record of a caller the
-   * engine does not hold may be and still be windowed; callers are kept this long after their latest event
-   * left the longest window, so a reclaimed caller can never come back with a wrong count (ADR 0011).
+   * How far behind the partition clock (event time, never ahead of arrival time) any record may be and still be
+   * windowed; callers are kept this long after their latest event left the longest window, so a reclaimed
+   * caller can never come back with a wrong count (ADR 0011).
    * @default max(allowedLatenessMs, 1 h)
    */
   feedDelayMs?: number;
@@ -69,6 +69,11 @@ export const DEFAULT_RULE_SETTINGS: RuleSettings = {
 /** `feedDelayMs` unless given: a mediation feed delivering files every 15–30 minutes is still windowed. */
 export const DEFAULT_MIN_FEED_DELAY_MS = 3_600_000;
 
+/** The feed delay an engine runs with when none is given: max(lateness, 1 h). */
+export function defaultFeedDelayMs(allowedLatenessMs: number): number {
+  return Math.max(allowedLatenessMs, DEFAULT_MIN_FEED_DELAY_MS);
+}
+
 export interface ResolvedEngineOptions {
   windowsMs: readonly number[];
   allowedLatenessMs: number;
@@ -101,7 +106,7 @@ export function resolveEngineOptions(options: WindowEngineOptions): ResolvedEngi
   if (!isWholeMs(options.allowedLatenessMs, 0, MAX_WINDOW_MS)) {
     throw new WindowOptionsError('allowedLatenessMs', `a whole number of ms in 0 … ${MAX_WINDOW_MS}`);
   }
-  const feedDelayMs = options.feedDelayMs ?? Math.max(options.allowedLatenessMs, DEFAULT_MIN_FEED_DELAY_MS);
+  const feedDelayMs = options.feedDelayMs ?? defaultFeedDelayMs(options.allowedLatenessMs);
   if (!isWholeMs(feedDelayMs, 0, MAX_WINDOW_MS)) {
     throw new WindowOptionsError('feedDelayMs', `a whole number of ms in 0 … ${MAX_WINDOW_MS}`);
   }

@@ -4,8 +4,8 @@
  * in a Map. Slow and obviously correct; the property tests require the engine to match it exactly.
  *
  * Event time (ADR 0011): a caller is held while its latest event + longest window is after the watermark
- * (partition clock − feed delay); a held caller's record is late when older than its own latest − lateness, any
- * other caller's when older than the watermark. The clock is the latest min(event time, arrival time) of an
+ * (partition clock − feed delay); a record is late when older than the watermark, or, for a held caller, older
+ * than its own latest − lateness. The clock is the latest min(event time, arrival time) of an
  * accepted record. Callers that are no longer held are deleted on sight, not by a sweep.
  */
 import type { AlertEvent, RuleSettings, Severity } from '../../src/windows/index.js';
@@ -132,7 +132,8 @@ export class ReferenceEngine {
       return 'invalid';
     }
     const known = this.held(caller);
-    if (known !== undefined ? t < known.latestMs - this.latenessMs : t < this.watermarkMs()) return 'late';
+    if (t < this.watermarkMs() || (known !== undefined && t < known.latestMs - this.latenessMs))
+      return 'late';
     this.clockMs = Math.max(this.clockMs, Math.min(t, arrivedAtMs));
     let record = this.held(caller);
     if (record === undefined) {
