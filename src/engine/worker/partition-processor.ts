@@ -11,6 +11,7 @@ import type { WorkerMetricsRecorder } from '../../metrics/index.js';
 import {
   DetectionEngine,
   SnapshotError,
+  defaultFeedDelayMs,
   toAlertMessage,
   type AlertEvent,
   type AlertMessage,
@@ -90,13 +91,14 @@ export class PartitionProcessor {
     if (restored.seq > committedSeq)
       throw new RangeError(`checkpoint at ${restored.seq} is ahead of the committed offset ${committedSeq}`);
     this.engine = DetectionEngine.restore(restored.engine, rules);
-    const { windowsMs, allowedLatenessMs } = this.engine.windowOptions();
+    const { windowsMs, allowedLatenessMs, feedDelayMs } = this.engine.windowOptions();
     if (
       allowedLatenessMs !== engineOptions.allowedLatenessMs ||
+      feedDelayMs !== (engineOptions.feedDelayMs ?? defaultFeedDelayMs(engineOptions.allowedLatenessMs)) ||
       windowsMs.length !== engineOptions.windowsMs.length ||
       windowsMs.some((w, k) => w !== engineOptions.windowsMs[k])
     )
-      throw new SnapshotError('the checkpoint was taken with other windows or lateness');
+      throw new SnapshotError('the checkpoint was taken with other windows, lateness or feed delay');
     this.recentIds = RecentIds.from(dedupCapacity, restored.recentIds);
     this.lastSeq = restored.seq;
   }
