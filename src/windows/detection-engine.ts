@@ -132,8 +132,8 @@ export class DetectionEngine {
   }
 
   /**
-   * Partition clock − feed delay; −∞ before the first event. A record of a caller the engine does not hold is
-   * late before it, and a caller whose latest event + longest window is at or before it is no longer held.
+   * Partition clock − feed delay; −∞ before the first event. Any record older than it is late, and a caller
+   * whose latest event + longest window is at or before it is no longer held.
    */
   watermarkMs(): number {
     return this.clockMs - this.options.feedDelayMs;
