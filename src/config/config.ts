@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
+import { defaultFeedDelayMs } from '../windows/index.js';
 import { ConfigError } from './config-error.js';
 import { LOG_LEVELS, type ApiKeyEntry, type Config } from './config-types.js';
 import { loadFeedConfig } from './feed-config.js';
@@ -331,11 +332,13 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
     );
   }
   const longestWindow = config.windowsMs[config.windowsMs.length - 1]!;
-  if (config.cdrMaxAgeMs < longestWindow + config.allowedLatenessMs) {
+  // Restarts replay the longest window plus the feed delay, max(ALLOWED_LATENESS, 1 h) (ADR 0011).
+  const replayMs = longestWindow + defaultFeedDelayMs(config.allowedLatenessMs);
+  if (config.cdrMaxAgeMs < replayMs) {
     throw new ConfigError(
       'CDR_MAX_AGE',
       String(config.cdrMaxAgeMs),
-      `at least the longest window plus ALLOWED_LATENESS (${longestWindow + config.allowedLatenessMs} ms) so restarts can replay it`,
+      `at least the longest window plus max(ALLOWED_LATENESS, 1h) (${replayMs} ms) so restarts can replay it`,
     );
   }
   return config;
