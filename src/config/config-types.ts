@@ -82,8 +82,10 @@ export interface Config {
   /** How often each partition is checkpointed; undefined (`off`) replays 24 h on every start. @default 5 min */
   checkpointIntervalMs: number | undefined;
   auth: {
-    /** `name:sha256hex` entries (from API_KEYS and API_KEYS_FILE). */
-    apiKeyHashes: { name: string; sha256: string }[];
+    /** `name:sha256hex[:role]` entries (from API_KEYS and API_KEYS_FILE). */
+    apiKeyHashes: ApiKeyEntry[];
+    /** Role of a key configured without one and of a JWT without a `role` claim. @default viewer */
+    defaultRole: 'viewer' | 'analyst' | 'admin';
     jwtSecret: string | undefined;
     jwtPublicKey: string | undefined;
     jwtIssuer: string | undefined;
@@ -92,8 +94,10 @@ export interface Config {
   rateLimit: { ingestPerMinute: number; detectPerMinute: number };
   ingestMaxBytes: number;
   websocket: { heartbeatMs: number; clientQueueMax: number };
-  /** LOW alerts older than this are marked reviewed automatically; undefined turns it off. */
+  /** Unreviewed LOW cases older than this are marked reviewed by the system; undefined (`off`) turns it off. @default 7 d */
   lowAlertAutoReviewAfterMs: number | undefined;
+  /** A `false_positive` verdict suppresses new cases for the suspect this long. @default 7 d */
+  falsePositiveSuppressionMs: number;
   /** Feed the synthetic demo day through NATS after start-up. @default true in embedded mode */
   demo: boolean;
   demoSubscribers: number;
@@ -116,4 +120,11 @@ export interface Config {
    * n-th commit that stored alerts or case events, before publishing them.
    */
   faultKillAfterCommit: number | undefined;
+}
+
+/** One configured API key: its name, the SHA-256 of the key, and its role when the entry names one. */
+export interface ApiKeyEntry {
+  name: string;
+  sha256: string;
+  role: 'viewer' | 'analyst' | 'admin' | undefined;
 }

@@ -5,8 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
+import { defaultFeedDelayMs } from '../windows/index.js';
 import { ConfigError } from './config-error.js';
-import { LOG_LEVELS, type Config } from './config-types.js';
+import { LOG_LEVELS, type ApiKeyEntry, type Config } from './config-types.js';
 import { loadFeedConfig } from './feed-config.js';
 import { loadSourceConfig } from './source-config.js';
 import {
@@ -62,12 +63,33 @@ function readFileKey(env: Env, key: string, readFile: (path: string) => string):
   }
 }
 
-function parseApiKeys(key: string, raw: string): { name: string; sha256: string }[] {
+const API_ROLES = ['viewer', 'analyst', 'admin'] as const;
+
+/** `name:sha256hex` or `name:sha256hex:role`; an entry without a role gets AUTH_DEFAULT_ROLE. */
+function parseApiKeys(key: string, raw: string): ApiKeyEntry[] {
   return parseList(raw).map((entry) => {
-    const match = /^([A-Za-z0-9_.-]{1,64}):([0-9a-f]{64})$/.exec(entry);
-    if (!match) throw new ConfigError(key, '<redacted>', 'entries name:sha256hex (64 lowercase hex digits)');
-    return { name: match[1]!, sha256: match[2]! };
+    const match = /^([A-Za-z0-9_.-]{1,64}):([0-9a-f]{64})(?::([a-z]+))?$/.exec(entry);
+    if (!match) {
+      throw new ConfigError(
+        key,
+        '<redacted>',
+        'entries name:sha256hex or name:sha256hex:role (64 lowercase hex digits; role viewer, analyst or admin)',
+      );
+    }
+    const role = match[3];
+    if (role !== undefined && !(API_ROLES as readonly string[]).includes(role)) {
+      throw new ConfigError(key, `<redacted>:${role}`, `a role of ${API_ROLES.join(', ')} after the hash`);
+    }
+    return { name: match[1]!, sha256: match[2]!, role: role as ApiKeyEntry['role'] };
   });
+}
+
+/** A duration, or `off` (undefined). */
+function parseDurationOrOff(key: string, raw: string, minMs: number): number | undefined {
+  if (raw.trim().toLowerCase() === 'off') return undefined;
+  const ms = parseDurationMs(key, raw);
+  if (ms < minMs) throw new ConfigError(key, raw, `a duration of at least ${minMs / 1_000}s, or off`);
+  return ms;
 }
 
 /**
@@ -111,7 +133,6 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
     10,
   );
   const apiKeyRaw = readFileKey(env, 'API_KEYS', readFile);
-  const autoReview = read(env, 'LOW_ALERT_AUTO_REVIEW_AFTER');
   const isTty = process.stdout.isTTY === true;
 
   const config: Config = {
@@ -241,6 +262,11 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
     ),
     auth: {
       apiKeyHashes: apiKeyRaw === undefined ? [] : parseApiKeys('API_KEYS', apiKeyRaw),
+      defaultRole: opt(
+        'AUTH_DEFAULT_ROLE',
+        (raw) => parseEnum('AUTH_DEFAULT_ROLE', raw, API_ROLES),
+        'viewer',
+      ),
       jwtSecret: readFileKey(env, 'JWT_SECRET', readFile),
       jwtPublicKey: readFileKey(env, 'JWT_PUBLIC_KEY', readFile),
       jwtIssuer: read(env, 'JWT_ISSUER'),
@@ -275,10 +301,16 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
         1_000,
       ),
     },
-    lowAlertAutoReviewAfterMs:
-      autoReview === undefined || autoReview.trim().toLowerCase() === 'off'
-        ? undefined
-        : parseDurationMs('LOW_ALERT_AUTO_REVIEW_AFTER', autoReview),
+    lowAlertAutoReviewAfterMs: opt<number | undefined>(
+      'LOW_ALERT_AUTO_REVIEW_AFTER',
+      (raw) => parseDurationOrOff('LOW_ALERT_AUTO_REVIEW_AFTER', raw, 60_000),
+      7 * 86_400_000,
+    ),
+    falsePositiveSuppressionMs: opt(
+      'FALSE_POSITIVE_SUPPRESSION',
+      (raw) => parseDurationInRange('FALSE_POSITIVE_SUPPRESSION', raw, 60_000, 366 * 86_400_000),
+      7 * 86_400_000,
+    ),
     demo: opt('DEMO', (raw) => parseBoolean('DEMO', raw), embedded),
     demoSubscribers: opt(
       'DEMO_SUBSCRIBERS',
@@ -315,11 +347,13 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
     );
   }
   const longestWindow = config.windowsMs[config.windowsMs.length - 1]!;
-  if (config.cdrMaxAgeMs < longestWindow + config.allowedLatenessMs) {
+  // Restarts replay the longest window plus the feed delay, max(ALLOWED_LATENESS, 1 h) (ADR 0011).
+  const replayMs = longestWindow + defaultFeedDelayMs(config.allowedLatenessMs);
+  if (config.cdrMaxAgeMs < replayMs) {
     throw new ConfigError(
       'CDR_MAX_AGE',
       String(config.cdrMaxAgeMs),
-      `at least the longest window plus ALLOWED_LATENESS (${longestWindow + config.allowedLatenessMs} ms) so restarts can replay it`,
+      `at least the longest window plus max(ALLOWED_LATENESS, 1h) (${replayMs} ms) so restarts can replay it`,
     );
   }
   return config;

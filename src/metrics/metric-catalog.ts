@@ -84,7 +84,7 @@ export const METRIC_CATALOG = [
   {
     name: 'sentinel_unreviewed_alerts',
     kind: 'gauge',
-    help: 'Alerts in fraud_alerts not yet reviewed.',
+    help: 'Open cases (one per suspect and rule family) not yet reviewed.',
     labels: [],
     seed: true,
   },

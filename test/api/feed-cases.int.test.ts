@@ -24,7 +24,7 @@ describe('live feed: case events and alerts from the streams', () => {
 
   beforeAll(async () => {
     stack = await startTestStack();
-    service = await startTestService(stack, { API_KEYS: `tester:${hashApiKey(KEY)}` }, true);
+    service = await startTestService(stack, { API_KEYS: `tester:${hashApiKey(KEY)}:admin` }, true);
     base = service.httpUrl!.replace('http://', '');
     nc = await connect({ servers: stack.natsUrl });
   });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRIC_CATALOG } from '../../src/metrics/index.js';
 import { startApiHarness, type ApiHarness } from './support/api-harness.js';
+import { insertCase } from './support/fixtures.js';
 
 /** Metrics the API itself moves (the pipeline's own need the real engine). */
 const API_METRICS = [
@@ -121,14 +122,21 @@ describe('health, readiness, metrics and the OpenAPI document', () => {
     expect(text).toMatch(/^sentinel_database_pool_utilization \d/m);
   });
 
-  it('refreshes the unreviewed-alert gauge from Postgres', async () => {
+  it('counts open unreviewed cases in the unreviewed-alert gauge, not detection-log rows', async () => {
+    // Window-level rows of fraud_alerts no longer count: one case per suspect is the backlog.
     await h.pool.query(
       `INSERT INTO fraud_alerts (alert_key, episode_key, alert_type, detection_rule, rule, suspect_number, alert_severity)
        VALUES ('k1', 'e1', 'SDHF_SIMBOX', 'SDHF_001', 'sdhf', '2348000000001', 'LOW'),
               ('k2', 'e2', 'SDHF_SIMBOX', 'SDHF_001', 'sdhf', '2348000000002', 'HIGH')`,
     );
+    await insertCase(h.pool, { severity: 'LOW' });
+    await insertCase(h.pool, { severity: 'CRITICAL' });
+    await insertCase(h.pool, { severity: 'HIGH', reviewed: true });
+    await insertCase(h.pool, { severity: 'HIGH', status: 'closed' });
     const value = async () => /^sentinel_unreviewed_alerts (\d+)$/m.exec(await h.metrics.text())?.[1];
     await expect.poll(value, { timeout: 10_000 }).toBe('2');
+    await h.pool.query("UPDATE cases SET reviewed = true WHERE severity = 'CRITICAL'");
+    await expect.poll(value, { timeout: 10_000 }).toBe('1');
   });
 
   it('serves the OpenAPI document generated from the route schemas', async () => {
@@ -140,6 +148,9 @@ describe('health, readiness, metrics and the OpenAPI document', () => {
       '/api/v1/sentinel/alerts',
       '/api/v1/sentinel/alerts/{id}',
       '/api/v1/sentinel/alerts/review',
+      '/api/v1/sentinel/alerts/{id}/events',
+      '/api/v1/sentinel/detections',
+      '/api/v1/sentinel/detections/{id}',
       '/api/v1/sentinel/ingest',
       '/api/v1/sentinel/events/call',
       '/api/v1/sentinel/callers/{number}',

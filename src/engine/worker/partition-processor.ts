@@ -11,6 +11,7 @@ import type { WorkerMetricsRecorder } from '../../metrics/index.js';
 import {
   DetectionEngine,
   SnapshotError,
+  defaultFeedDelayMs,
   toAlertMessage,
   type AlertEvent,
   type CallerStats,
@@ -90,13 +91,14 @@ export class PartitionProcessor {
     if (restored.seq > committedSeq)
       throw new RangeError(`checkpoint at ${restored.seq} is ahead of the committed offset ${committedSeq}`);
     this.engine = DetectionEngine.restore(restored.engine, rules);
-    const { windowsMs, allowedLatenessMs } = this.engine.windowOptions();
+    const { windowsMs, allowedLatenessMs, feedDelayMs } = this.engine.windowOptions();
     if (
       allowedLatenessMs !== engineOptions.allowedLatenessMs ||
+      feedDelayMs !== (engineOptions.feedDelayMs ?? defaultFeedDelayMs(engineOptions.allowedLatenessMs)) ||
       windowsMs.length !== engineOptions.windowsMs.length ||
       windowsMs.some((w, k) => w !== engineOptions.windowsMs[k])
     )
-      throw new SnapshotError('the checkpoint was taken with other windows or lateness');
+      throw new SnapshotError('the checkpoint was taken with other windows, lateness or feed delay');
     this.recentIds = RecentIds.from(dedupCapacity, restored.recentIds);
     this.lastSeq = restored.seq;
   }
@@ -169,7 +171,17 @@ export class PartitionProcessor {
     }
     const alerts = this.alertsOut;
     alerts.length = 0;
-    const outcome = this.engine.process(cdr.caller, cdr.callee, cdr.startMs, cdr.durationSeconds, alerts);
+    // Wall time bounds the partition clock (ADR 0011): the stream's stored timestamp, so a replay after a restart
+    // sees the same arrival times, and decides, exactly as the live run did.
+    const arrivedAtMs = msg.info.timestampNanos / 1e6;
+    const outcome = this.engine.process(
+      cdr.caller,
+      cdr.callee,
+      cdr.startMs,
+      cdr.durationSeconds,
+      alerts,
+      arrivedAtMs,
+    );
     if (cdr.startMs > this.lastEventTimeMs) this.lastEventTimeMs = cdr.startMs;
     // Alerts re-derived here were committed with their batch before: suppress them.
     if (replayOnly) return this.applied.release(seq);

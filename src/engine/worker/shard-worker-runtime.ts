@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { WorkerMetricsRecorder } from '../../metrics/index.js';
 import type { BatchStats } from '../../sinks/index.js';
 import { CDR_SUBJECT_PREFIX, cdrLayout, type CdrLayout } from '../../stream/index.js';
-import type { RuleSettings } from '../../windows/index.js';
+import { defaultFeedDelayMs, type RuleSettings } from '../../windows/index.js';
 import type { MainToWorker, PartitionState, WorkerStartup, WorkerState, WorkerToMain } from '../protocol.js';
 import { openCheckpointStore } from './checkpoint-store.js';
 import { LagRefresher } from './lag-refresher.js';
@@ -163,7 +163,8 @@ export class ShardWorker {
         logger.info({ republished }, 'published alerts and case events left by the previous owner');
       const { config } = this.startup;
       const longestWindowMs = config.windowsMs[config.windowsMs.length - 1]!;
-      const replayFromMs = Date.now() - longestWindowMs - config.allowedLatenessMs;
+      // No record is windowed further behind the partition clock than the feed delay (ADR 0011).
+      const replayFromMs = Date.now() - longestWindowMs - defaultFeedDelayMs(config.allowedLatenessMs);
       const rulesAtOpen = this.rules;
       const run = await PartitionRun.open(
         partition,

@@ -7,6 +7,7 @@ import { SnapshotError, type AlertMessage } from '../../../src/windows/index.js'
 import { cdr } from '../../support/cdr-builders.js';
 import {
   BASE_MS,
+  ENGINE_OPTIONS,
   ProcessorHarness,
   asJsMsg,
   burst,
@@ -355,6 +356,13 @@ describe('PartitionProcessor', () => {
         engineOptions: { windowsMs: [600_000, 3_600_000, 86_400_000], allowedLatenessMs: 60_000 },
       }),
     ).toThrow(SnapshotError);
+    expect(() =>
+      harness.processor({
+        committedSeq: 10,
+        restored: checkpoint,
+        engineOptions: { ...ENGINE_OPTIONS, feedDelayMs: 600_000 },
+      }),
+    ).toThrow(/feed delay/);
     expect(harness.processor({ committedSeq: 10, restored: checkpoint }).handledSeq).toBe(10);
   });
 });
