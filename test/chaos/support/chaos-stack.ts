@@ -4,6 +4,8 @@
  * stream of CDRs with known fraudsters, and a watch on the lease bucket. The scenario starts, kills and adds
  * engines or NATS nodes; `verifyExactlyOnce` then checks what must hold after any fault (see its comment).
  */
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pg from 'pg';
@@ -143,6 +145,14 @@ export class ChaosStack {
   async startEngine(instanceName: string): Promise<RunningEngine> {
     const engine = await spawnEngine(this.env(instanceName));
     const running: RunningEngine = { ...engine, name: instanceName, pid: engine.child.pid ?? -1 };
+    // CHAOS_LOG_DIR keeps every engine's whole log (from readiness on) for a scenario that failed.
+    const logDir = process.env.CHAOS_LOG_DIR;
+    if (logDir !== undefined && logDir !== '') {
+      const file = join(logDir, `${instanceName}-${running.pid}.log`);
+      const keep = (chunk: Buffer): void => appendFileSync(file, chunk);
+      engine.child.stdout?.on('data', keep);
+      engine.child.stderr?.on('data', keep);
+    }
     this.engines.add(running);
     void engine.exited.then(() => this.engines.delete(running));
     return running;
