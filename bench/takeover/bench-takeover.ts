@@ -11,7 +11,7 @@
  * 2. **Graceful:** SIGTERM to A. A hands the partition off (final commit, final checkpoint, lease deleted); B
  *    claims it, restores the checkpoint and catches up. Breakdown: hand-off (SIGTERM → B holds the lease),
  *    restore (lease → state restored), replay (restored → caught up).
- * 3. **Crash:** engine C joins as a standby; once B has checkpointed, --tail more CDRs are published and committed
+ * 3. **Crash:** engine C joins as a standby; B gets 1,000 live CDRs and checkpoints them, then --tail more are committed
  *    (the tail after the checkpoint), then B is SIGKILLed. C waits for B's lease to age out, claims, restores,
  *    replays the tail. Breakdown: lease expiry wait (SIGKILL → C holds the lease), restore, replay tail.
  */
@@ -185,42 +185,47 @@ async function main(): Promise<void> {
     const graceful = await measureTakeover('graceful (SIGTERM)', b, termAtMs, partitions);
     await a.exited;
 
-    await start('takeover-c').then(async (c) => {
-      await nextCheckpoints(b, partitions);
-      const tailStartMs = Date.now();
+    const seconds = (ms: number): string => (ms / 1_000).toFixed(2);
+    const row = (t: Takeover): string =>
+      `| ${t.kind} | ${seconds(t.leaseMs)} s | ${seconds(t.restoreMs)} s | ${seconds(t.replayMs)} s | ` +
+      `**${seconds(t.totalMs)} s** | ${t.windowEvents.toLocaleString('en-US')} | ${t.restoredPartitions} |`;
+    console.log(`graceful: ${row(graceful)}`);
+
+    const c = await start('takeover-c');
+    // A checkpoint of B's own (it writes one only when it handled something new), then the tail after it.
+    const publishLive = async (seed: number, count: number, runTag: string): Promise<void> => {
+      const nowMs = Date.now();
       await publishBacklog(
         nc,
-        { seed: 8, events: tail, startMs: tailStartMs - 60_000, spanMs: 60_000, runTag: 'tail' },
+        { seed, events: count, startMs: nowMs - 60_000, spanMs: 60_000, runTag },
         partitions,
         logger,
       );
-      await until('the tail to be committed', committedAll, 600_000, 100);
-      const killAtMs = Date.now();
-      b.child.kill('SIGKILL');
-      const crash = await measureTakeover('crash (SIGKILL)', c, killAtMs, partitions);
-      const loadAfter = loadavg();
-      const seconds = (ms: number): string => (ms / 1_000).toFixed(2);
-      console.log(
-        `\nTakeover, ${partitions} partition(s), LEASE_TTL ${leaseTtl}, checkpoints in the NATS object store`,
-      );
-      console.log(
-        '| stop | lease (hand-off / expiry wait) | restore | replay tail | total | window events | restored |',
-      );
-      console.log('|---|---|---|---|---|---|---|');
-      for (const t of [graceful, crash])
-        console.log(
-          `| ${t.kind} | ${seconds(t.leaseMs)} s | ${seconds(t.restoreMs)} s | ${seconds(t.replayMs)} s | ` +
-            `**${seconds(t.totalMs)} s** | ${t.windowEvents.toLocaleString('en-US')} | ${t.restoredPartitions} |`,
-        );
-      console.log(`tail replayed after the crash: ${tail} CDRs committed after the last checkpoint`);
-      console.log(
-        `load average (1/5/15 min) before: ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}, ` +
-          `after: ${loadAfter.map((l) => l.toFixed(2)).join(' / ')}`,
-      );
-      console.log(
-        JSON.stringify({ events, tail, partitions, leaseTtl, graceful, crash, loadBefore, loadAfter }),
-      );
-    });
+      await until(`${runTag} to be committed`, committedAll, 600_000, 100);
+    };
+    await publishLive(8, 1_000, 'pre-tail');
+    await nextCheckpoints(b, partitions);
+    await publishLive(9, tail, 'tail');
+    const killAtMs = Date.now();
+    b.child.kill('SIGKILL');
+    const crash = await measureTakeover('crash (SIGKILL)', c, killAtMs, partitions);
+    const loadAfter = loadavg();
+    console.log(
+      `\nTakeover, ${partitions} partition(s), LEASE_TTL ${leaseTtl}, checkpoints in the NATS object store`,
+    );
+    console.log(
+      '| stop | lease (hand-off / expiry wait) | restore | replay tail | total | window events | restored |',
+    );
+    console.log('|---|---|---|---|---|---|---|');
+    for (const t of [graceful, crash]) console.log(row(t));
+    console.log(`tail replayed after the crash: ${tail} CDRs committed after the last checkpoint`);
+    console.log(
+      `load average (1/5/15 min) before: ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}, ` +
+        `after: ${loadAfter.map((l) => l.toFixed(2)).join(' / ')}`,
+    );
+    console.log(
+      JSON.stringify({ events, tail, partitions, leaseTtl, graceful, crash, loadBefore, loadAfter }),
+    );
     await nc.close();
     await pool.end();
   } finally {
