@@ -17,6 +17,8 @@
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { Objm } from '@nats-io/obj';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import pino from 'pino';
@@ -100,7 +102,13 @@ async function measureTakeover(
     acquiredAtMs = Math.max(acquiredAtMs, acquired.time);
     restoredAtMs = Math.max(restoredAtMs, restored.time);
   }
-  const metrics = await engine.metrics();
+  // Workers report their window gauges once a second: wait for the new owner's first report.
+  let metrics = await engine.metrics();
+  const reportBy = Date.now() + 5_000;
+  while (metricSum(metrics, 'sentinel_window_events') === 0 && Date.now() < reportBy) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    metrics = await engine.metrics();
+  }
   return {
     kind,
     leaseMs: acquiredAtMs - sinceMs,
@@ -123,6 +131,12 @@ async function nextCheckpoints(engine: EngineChild, partitions: number): Promise
     120_000,
     250,
   );
+}
+
+/** Bytes of every checkpoint object now stored (what a restore reads). */
+async function checkpointSize(nc: NatsConnection): Promise<number> {
+  const bucket = await new Objm(nc).open('SENTINEL_CHECKPOINTS');
+  return (await bucket.list()).reduce((sum, info) => sum + info.size, 0);
 }
 
 async function main(): Promise<void> {
@@ -219,6 +233,10 @@ async function main(): Promise<void> {
     console.log('|---|---|---|---|---|---|---|');
     for (const t of [graceful, crash]) console.log(row(t));
     console.log(`tail replayed after the crash: ${tail} CDRs committed after the last checkpoint`);
+    const checkpointBytes = await checkpointSize(nc);
+    console.log(
+      `checkpoint objects in SENTINEL_CHECKPOINTS: ${(checkpointBytes / 1_048_576).toFixed(1)} MiB`,
+    );
     console.log(
       `load average (1/5/15 min) before: ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}, ` +
         `after: ${loadAfter.map((l) => l.toFixed(2)).join(' / ')}`,
