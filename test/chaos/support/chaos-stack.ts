@@ -158,8 +158,17 @@ export class ChaosStack {
     return running;
   }
 
+  /**
+   * The first engine alone (it creates the streams and buckets on the new cluster), then the others together.
+   * Three engines creating the same R3 streams at once on a loaded 2-core machine can time a JetStream API
+   * request out (5 s), and an engine that cannot set up its streams exits at start — a start-up race that is
+   * not what the scenarios test.
+   */
   async startEngines(names: readonly string[]): Promise<RunningEngine[]> {
-    return await Promise.all(names.map((name) => this.startEngine(name)));
+    const [first, ...rest] = names;
+    if (first === undefined) return [];
+    const firstEngine = await this.startEngine(first);
+    return [firstEngine, ...(await Promise.all(rest.map((name) => this.startEngine(name))))];
   }
 
   /** SIGKILL: no hand-off, no final commit, no checkpoint; its leases must age out. */
