@@ -23,15 +23,31 @@ import {
 export const CHECKPOINT_READ_STALL_MS = 10_000;
 
 /**
- * The object's bytes, or null when there is none; rejects when `stallMs` pass without a chunk (the read is
- * cancelled, which stops the client's consumer) or the object is corrupt.
+ * The object's bytes, or null when there is none; rejects when the read does not start within `stallMs`, when
+ * `stallMs` then pass without a chunk (the read is cancelled, which stops the client's consumer), or when the
+ * object is corrupt.
  */
 export async function readObjectBytes(
   bucket: Pick<ObjectStore, 'get'>,
   name: string,
   stallMs: number,
 ): Promise<Uint8Array | null> {
-  const result = await bucket.get(name);
+  // Opening the read (object info, then the client's ordered consumer, which retries its creation without a
+  // deadline) gets the same limit; a read that opens after all is cancelled at once.
+  const opening = bucket.get(name);
+  let openTimer: NodeJS.Timeout | undefined;
+  const result = await Promise.race([
+    opening,
+    new Promise<never>((_resolve, reject) => {
+      openTimer = setTimeout(() => {
+        void opening.then(
+          (late) => late?.data.cancel(),
+          () => undefined,
+        );
+        reject(new Error(`the read did not start within ${stallMs} ms`));
+      }, stallMs);
+    }),
+  ]).finally(() => clearTimeout(openTimer));
   if (result === null) return null;
   // Settled once the client's consumer loop ends; observed at once so a failed read is never unhandled.
   const outcome = result.error.then(

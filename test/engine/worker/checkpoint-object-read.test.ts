@@ -46,6 +46,24 @@ describe('readObjectBytes', () => {
     expect(cancelled).toBe(true);
   });
 
+  it('gives up on a read that does not start (the client keeps re-creating its consumer)', async () => {
+    const store: Pick<ObjectStore, 'get'> = { get: () => new Promise<ObjectResult | null>(() => undefined) };
+    await expect(readObjectBytes(store, 'p', 50)).rejects.toThrow('did not start within 50 ms');
+  });
+
+  it('cancels a read that starts after it was given up', async () => {
+    let cancelled = false;
+    let start: (result: ObjectResult) => void = () => undefined;
+    const late = storeDelivering([], 'stall', () => (cancelled = true));
+    const store: Pick<ObjectStore, 'get'> = {
+      get: () => new Promise<ObjectResult | null>((resolve) => (start = resolve)),
+    };
+    await expect(readObjectBytes(store, 'p', 20)).rejects.toThrow('did not start');
+    start((await late.get('p'))!);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(cancelled).toBe(true);
+  });
+
   it('reports a failure of the client (a corrupt object)', async () => {
     const store: Pick<ObjectStore, 'get'> = {
       get: () =>
