@@ -18,7 +18,8 @@ import { spawnEngine, type EngineProcess } from '../../support/engine-process.js
 import { startNatsCluster, type NatsCluster } from '../../support/nats-cluster.js';
 import { eventually } from '../../support/service-fixture.js';
 import { expectedAlerts } from './expected-alerts.js';
-import { partitionOfRecord, publishInLanes } from './lane-publisher.js';
+import { missingRows, stallReport } from './failure-reports.js';
+import { publishInLanes } from './lane-publisher.js';
 import { gapLength, LeaseWatch } from './lease-watch.js';
 
 export interface ChaosOptions {
@@ -241,8 +242,13 @@ export class ChaosStack {
         return behind.length === 0;
       },
       CONVERGE_TIMEOUT_MS,
-    ).catch((error: unknown) => {
-      throw new Error(`${String(error)} (${lag})\n${this.engineOutputs()}`, { cause: error });
+    ).catch(async (error: unknown) => {
+      throw new Error(
+        `${String(error)} (${lag})\n${await stallReport(this.pool, [...this.engines])}\n${this.engineOutputs()}`,
+        {
+          cause: error,
+        },
+      );
     });
   }
 
@@ -261,7 +267,10 @@ export class ChaosStack {
     ).size;
     const invalid = records.filter((record) => !stream.validCallIds.has(record.callId)).length;
     const rows = await countOf(pool, 'SELECT count(*) AS n FROM call_records');
-    expect(rows, `rows in call_records${rows === valid ? '' : await this.missingRows(records)}`).toBe(valid);
+    expect(
+      rows,
+      `rows in call_records${rows === valid ? '' : `${await missingRows(this.pool, records, stream.validCallIds, this.partitions)}\n${this.engineOutputs()}`}`,
+    ).toBe(valid);
     expect(
       await countOf(pool, 'SELECT count(DISTINCT call_id) AS n FROM call_records'),
       'distinct call_id',
@@ -324,25 +333,6 @@ export class ChaosStack {
       longestMs,
       `longest time a partition had no live owner (p${longest?.partition}), bound ${this.takeoverBoundMs} ms`,
     ).toBeLessThanOrEqual(this.takeoverBoundMs);
-  }
-
-  /** For a failure message: which published valid records are not in call_records, by partition. */
-  private async missingRows(records: MixedStream['records']): Promise<string> {
-    const stored = await this.pool.query<{ call_id: string }>('SELECT call_id FROM call_records');
-    const have = new Set(stored.rows.map((row) => row.call_id));
-    const missing = records.filter((r) => this.stream.validCallIds.has(r.callId) && !have.has(r.callId));
-    const byPartition = new Map<number, string[]>();
-    for (const record of missing) {
-      const partition = partitionOfRecord(record, this.partitions);
-      byPartition.set(partition, [...(byPartition.get(partition) ?? []), record.callId]);
-    }
-    const offsets = await this.pool.query(
-      'SELECT partition, last_seq, epoch, owner FROM sink_offsets ORDER BY 1',
-    );
-    const lines = [...byPartition].map(
-      ([partition, ids]) => `p${partition}: ${ids.length} missing, e.g. ${ids.slice(0, 5).join(', ')}`,
-    );
-    return ` (missing ${missing.length}: ${lines.join('; ')}; offsets ${JSON.stringify(offsets.rows)})\n${this.engineOutputs()}`;
   }
 
   /** The NATS node that leads the most CDR partition streams (the one whose loss moves the most leaders). */
