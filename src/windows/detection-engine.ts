@@ -4,11 +4,14 @@
  *
  * Per event: validate → late check against the watermark → caller lookup → forget the caller if everything it
  * held left every window → window update → rules (skipped for callers too quiet to match) → sweep a couple of
- * caller slots for idle callers. Nothing on this path allocates unless an alert is emitted.
+ * caller slots for idle callers. Nothing on this path allocates unless an alert or a case event is emitted.
+ * Cases (case-tracker.ts) are stepped after each evaluation and closed as the watermark passes their due time.
  */
 import { AlertLifecycle } from './alert-lifecycle.js';
 import type { AlertEvent } from './alert-types.js';
 import { Allowlist } from './allowlist.js';
+import { CaseTracker, type CaseEventSource, type EvaluatedWindows } from './case-tracker.js';
+import type { CaseEvent } from './case-types.js';
 import type { CallerStats, CallerWindowStats, EngineFootprint, OpenEpisode } from './caller-stats.js';
 import * as callerRecord from './caller-record.js';
 import {
@@ -50,6 +53,13 @@ export class DetectionEngine {
   private readonly options: ResolvedEngineOptions;
   private readonly store: WindowStore;
   private readonly lifecycle = new AlertLifecycle();
+  private readonly cases: CaseTracker;
+  private readonly caseSource: CaseEventSource;
+  private readonly evaluated: EvaluatedWindows;
+  /** The slot `evaluated.nthNewestAt` reads. */
+  private evaluatedSlot = -1;
+  /** Where case events go when the caller of `process` passes no list. */
+  private readonly discardedCases: CaseEvent[] = [];
   private readonly rules: readonly Rule[];
   private prepared: PreparedRule[] = [];
   private allowlist = new Allowlist([]);
@@ -84,24 +94,53 @@ export class DetectionEngine {
     this.count = new Float64Array(windowCount);
     this.distinct = new Float64Array(windowCount);
     this.sum = new Float64Array(windowCount);
+    const store = this.store;
+    this.evaluated = {
+      severities: new Int32Array(windowCount),
+      count: this.count,
+      distinct: this.distinct,
+      sum: this.sum,
+      nthNewestAt: (n) => store.nthNewestAt(this.evaluatedSlot, n),
+    };
+    this.caseSource = {
+      latestAt: (caller) => {
+        const slot = store.callers.find(caller);
+        return slot < 0 ? -Infinity : store.latestAt(slot);
+      },
+      held: (caller) => {
+        const slot = store.callers.find(caller);
+        const held: { callee: number; t: number; duration: number }[] = [];
+        if (slot >= 0) store.heldEvents(slot, held);
+        return held;
+      },
+    };
+    this.cases = new CaseTracker(this.rules, this.options.windowsMs);
     if (restored !== undefined) {
       this.maxEventMs = restored.maxEventMs;
       this.sweepHand = restored.sweepHand;
       for (const { caller, slotIndex, episode } of restored.episodes)
         this.lifecycle.restore(caller, slotIndex, episode);
+      for (const state of restored.cases) this.cases.restore(state);
     }
     this.setRules(settings);
   }
 
-  /** One event. Appends any alert events to `alertsOut` (usually none). */
+  /**
+   * One event. Appends any alert events to `alertsOut` and case events to `casesOut` (usually none; case
+   * events may concern other callers, whose cases the moving clock closed).
+   */
   process(
     caller: number,
     callee: number,
     startMs: number,
     durationSeconds: number,
     alertsOut: AlertEvent[],
+    casesOut?: CaseEvent[],
   ): EventOutcome {
-    return OUTCOME_NAMES[this.apply(caller, callee, startMs, durationSeconds, alertsOut)]!;
+    const cases = casesOut ?? this.discardedCases;
+    const outcome = this.apply(caller, callee, startMs, durationSeconds, alertsOut, cases);
+    if (casesOut === undefined) cases.length = 0;
+    return OUTCOME_NAMES[outcome]!;
   }
 
   /** Replaces thresholds, allowlist and cooldown; window state is untouched. Throws `RuleSettingsError`. */
@@ -113,6 +152,7 @@ export class DetectionEngine {
     this.prepared = prepared;
     this.allowlist = allowlist;
     this.cooldownMs = settings.cooldownMs;
+    this.cases.configure(prepared, settings, allowlist);
     this.minCallsAny = Math.min(Infinity, ...prepared.flatMap((rule) => rule.minCallsByWindow));
     // Allowlisted callers and windows a rule no longer watches lose their episodes, silently.
     this.lifecycle.retain((caller, slotIndex) => {
@@ -162,6 +202,7 @@ export class DetectionEngine {
       callerTableBytes: store.callers.bytes,
       slabLiveBytes: store.liveSlabBytes(),
       callersWithOpenEpisodes: this.lifecycle.size,
+      cases: this.cases.size,
     };
   }
 
@@ -179,6 +220,7 @@ export class DetectionEngine {
       store: { callers: this.store.callers, slab: this.store.slab, eventsHeld: this.store.eventsHeld },
       ruleIds: this.rules.map((rule) => rule.id),
       lifecycle: this.lifecycle,
+      cases: this.cases.entries(),
     });
   }
 
@@ -204,6 +246,7 @@ export class DetectionEngine {
     t: number,
     durationSeconds: number,
     alertsOut: AlertEvent[],
+    casesOut: CaseEvent[],
   ): number {
     if (
       !(caller > 0 && caller <= Number.MAX_SAFE_INTEGER && Math.floor(caller) === caller) ||
@@ -222,6 +265,7 @@ export class DetectionEngine {
     if (t < maxEventMs - lateness) return OUTCOME_LATE;
     if (t > maxEventMs) this.maxEventMs = maxEventMs = t;
     const watermark = maxEventMs - lateness;
+    this.cases.tick(watermark, this.caseSource, casesOut);
     const store = this.store;
     const slot = store.callers.findOrInsert(caller);
     const latestMs = store.latestAt(slot);
@@ -232,13 +276,13 @@ export class DetectionEngine {
     }
     store.update(slot, callee, t, durationSeconds);
     if (store.hasEpisodes(slot) || store.heldUpperBound(slot) >= this.minCallsAny) {
-      this.evaluate(slot, caller, alertsOut);
+      this.evaluate(slot, caller, alertsOut, casesOut);
     }
     this.sweep(watermark);
     return OUTCOME_WINDOWED;
   }
 
-  private evaluate(slot: number, caller: number, alertsOut: AlertEvent[]): void {
+  private evaluate(slot: number, caller: number, alertsOut: AlertEvent[], casesOut: CaseEvent[]): void {
     const store = this.store;
     const windowsMs = this.options.windowsMs;
     const windowCount = windowsMs.length;
@@ -246,18 +290,23 @@ export class DetectionEngine {
     const latestMs = store.latestAt(slot);
     const episodes = store.hasEpisodes(slot) ? this.lifecycle.episodesOf(caller) : undefined;
     const stats = this.stats;
+    const severities = this.evaluated.severities;
     for (let r = 0; r < this.prepared.length; r++) {
       const prepared = this.prepared[r]!;
       const minCalls = prepared.minCallsByWindow;
+      let anyMet = false;
       for (let k = 0; k < windowCount; k++) {
         const slotIndex = r * windowCount + k;
         const open = episodes !== undefined && episodes[slotIndex] !== undefined;
+        severities[k] = -1;
         if (!open && this.count[k]! < minCalls[k]!) continue;
         stats.windowMs = windowsMs[k]!;
         stats.callCount = this.count[k]!;
         stats.distinctCallees = this.distinct[k]!;
         stats.totalDurationSeconds = this.sum[k]!;
         const severity = prepared.evaluate(k, stats);
+        severities[k] = severity;
+        if (severity >= 0) anyMet = true;
         if (!open && (severity < 0 || this.allowlist.has(caller))) continue;
         const episode = this.lifecycle.step(caller, slotIndex, severity, latestMs, this.cooldownMs);
         if (episode === undefined) continue;
@@ -274,6 +323,10 @@ export class DetectionEngine {
             summary,
           ),
         );
+      }
+      if (anyMet || this.cases.has(r, caller)) {
+        this.evaluatedSlot = slot;
+        this.cases.evaluate(r, caller, latestMs, this.evaluated, this.caseSource, casesOut);
       }
     }
     store.setEpisodes(slot, this.lifecycle.episodesOf(caller) !== undefined);

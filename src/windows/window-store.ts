@@ -8,7 +8,7 @@ import * as callerRecord from './caller-record.js';
 import type { ResolvedEngineOptions } from './engine-options.js';
 import { InlineEvents } from './inline-events.js';
 import { Slab, UNIT_BYTES } from './slab.js';
-import type { StoreContext } from './store-context.js';
+import type { HeldEvent, StoreContext } from './store-context.js';
 
 // Module-local copies, so that V8 compiles them into the code (see caller-record.ts).
 const {
@@ -83,6 +83,17 @@ export class WindowStore implements StoreContext {
 
   firstEventAt(slot: number, k: number): number {
     return this.isBlock(slot) ? this.blocks.firstEventAt(slot, k) : this.inline.firstEventAt(slot, k);
+  }
+
+  /** The caller's held events, oldest first (ties in arrival order), into `out`. Allocates: evidence only. */
+  heldEvents(slot: number, out: HeldEvent[]): void {
+    if (this.isBlock(slot)) this.blocks.heldEvents(slot, out);
+    else this.inline.heldEvents(slot, out);
+  }
+
+  /** Event time of the caller's n-th newest held event (1 = newest), or NaN when it holds fewer. */
+  nthNewestAt(slot: number, n: number): number {
+    return this.isBlock(slot) ? this.blocks.nthNewestAt(slot, n) : this.inline.nthNewestAt(slot, n);
   }
 
   hasEpisodes(slot: number): boolean {

@@ -1,0 +1,121 @@
+/**
+ * Property tests for cases: random streams (hysteresis boundaries, reopening within and after the period,
+ * escalation across windows, allowlist, suppression and case-setting changes mid-stream) through the engine and
+ * the brute-force reference must give the same case events, keys and evidence, event by event — also when
+ * the engine is snapshotted and restored mid-stream.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DetectionEngine, type CaseEvent } from '../../src/windows/index.js';
+import { propertyRuns } from '../support/property-runs.js';
+import { ReferenceCases } from './reference-cases.js';
+import { ReferenceEngine } from './reference-engine.js';
+import {
+  DENSE,
+  HEAVY,
+  scenarioArbitrary,
+  SPARSE,
+  type Profile,
+  type Scenario,
+} from './stream-arbitraries.js';
+
+/** Runs the scenario, snapshotting the engine at the given op indexes; returns the case events seen. */
+function runCases(scenario: Scenario, snapshotAt: ReadonlySet<number> = new Set()): CaseEvent[] {
+  const options = { windowsMs: scenario.windowsMs, allowedLatenessMs: scenario.latenessMs };
+  let engine = new DetectionEngine({ ...options, expectedCallers: 2, expectedEvents: 16 }, scenario.settings);
+  const reference = new ReferenceEngine(scenario.windowsMs, scenario.latenessMs, scenario.settings);
+  const cases = new ReferenceCases(scenario.windowsMs, scenario.settings);
+  let settings = scenario.settings;
+  const seen: CaseEvent[] = [];
+  scenario.ops.forEach((op, index) => {
+    if (snapshotAt.has(index)) engine = DetectionEngine.restore(engine.snapshot(), settings);
+    if (op.kind === 'rules') {
+      settings = op.settings;
+      engine.setRules(settings);
+      reference.setRules(settings);
+      cases.setRules(settings);
+      return;
+    }
+    const got: CaseEvent[] = [];
+    const want: CaseEvent[] = [];
+    engine.process(op.caller, op.callee, op.t, op.duration, [], got);
+    const outcome = reference.process(op.caller, op.callee, op.t, op.duration, []);
+    if (outcome === 'windowed')
+      cases.accept(op.caller, op.callee, op.t, op.duration, reference.watermarkMs(), want);
+    if (JSON.stringify(got) !== JSON.stringify(want))
+      expect(got, `op ${index} ${JSON.stringify(op)}`).toEqual(want);
+    seen.push(...got);
+  });
+  expect(engine.footprint().cases).toBe(cases.size);
+  return seen;
+}
+
+const withCuts = (profile: Profile): fc.Arbitrary<[Scenario, number[]]> =>
+  scenarioArbitrary(profile).chain((scenario) =>
+    fc.tuple(
+      fc.constant(scenario),
+      fc.uniqueArray(fc.integer({ min: 0, max: Math.max(0, scenario.ops.length - 1) }), { maxLength: 4 }),
+    ),
+  );
+
+describe('cases against the brute-force reference', () => {
+  it('match on sparse streams (many callers, quiet periods ending, reopening, reclaiming)', () => {
+    fc.assert(
+      fc.property(scenarioArbitrary(SPARSE), (scenario) => {
+        runCases(scenario);
+      }),
+      { numRuns: propertyRuns(1000) },
+    );
+  });
+
+  it('match on dense streams (busy callers hovering at the threshold)', () => {
+    fc.assert(
+      fc.property(scenarioArbitrary(DENSE), (scenario) => {
+        runCases(scenario);
+      }),
+      { numRuns: propertyRuns(300) },
+    );
+  });
+
+  it('match on heavy streams (escalation through every severity and across windows)', () => {
+    fc.assert(
+      fc.property(scenarioArbitrary(HEAVY), (scenario) => {
+        runCases(scenario);
+      }),
+      { numRuns: propertyRuns(30) },
+    );
+  });
+
+  it('snapshot → restore mid-stream gives the same case events as never snapshotted', () => {
+    fc.assert(
+      fc.property(fc.oneof(withCuts(SPARSE), withCuts(DENSE)), ([scenario, cuts]) => {
+        const straight = runCases(scenario);
+        expect(runCases(scenario, new Set(cuts))).toEqual(straight);
+      }),
+      { numRuns: propertyRuns(300) },
+    );
+  });
+
+  it('keeps keys and sequences consistent: one opened per key, sequences 0, 1, 2, … per case', () => {
+    fc.assert(
+      fc.property(fc.oneof(scenarioArbitrary(SPARSE), scenarioArbitrary(DENSE)), (scenario) => {
+        const byKey = new Map<string, CaseEvent[]>();
+        for (const event of runCases(scenario))
+          byKey.set(event.caseKey, [...(byKey.get(event.caseKey) ?? []), event]);
+        for (const [key, events] of byKey) {
+          expect(events[0]!.kind, key).toBe('opened');
+          expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i));
+          expect(new Set(events.map((e) => e.eventKey)).size).toBe(events.length);
+          // Open and closed alternate: nothing happens to a closed case but reopening.
+          let open = false;
+          for (const event of events) {
+            if (event.kind === 'opened' || event.kind === 'reopened') expect(open).toBe(false);
+            else expect(open, `${event.kind} of a closed case`).toBe(true);
+            open = event.kind !== 'closed';
+          }
+        }
+      }),
+      { numRuns: propertyRuns(300) },
+    );
+  });
+});
