@@ -7,7 +7,7 @@
  * such a backlog the next batch is larger than `batchMaxRows`, which is what a catching-up COPY wants.
  */
 import type { Logger } from 'pino';
-import type { AlertMessage } from '../windows/index.js';
+import type { AlertMessage, CaseEvent } from '../windows/index.js';
 import type { Batch, BatchStats, BatchWriter, CallRecordRow, DeadLetterRow } from './batch-types.js';
 import { SinkClosedError } from './sink-errors.js';
 
@@ -31,6 +31,8 @@ class PendingBatch implements Batch {
   readonly records: CallRecordRow[] = [];
   readonly alerts: AlertMessage[] = [];
   readonly alertPartitions: number[] = [];
+  readonly caseEvents: CaseEvent[] = [];
+  readonly caseEventPartitions: number[] = [];
   readonly deadLetters: DeadLetterRow[] = [];
   readonly offsets = new Map<number, number>();
   /** Filled when the batch goes in flight: the epoch of every partition this writer holds. */
@@ -39,7 +41,7 @@ class PendingBatch implements Batch {
   firstAddedAtMs = 0;
 
   get rows(): number {
-    return this.records.length + this.alerts.length + this.deadLetters.length;
+    return this.records.length + this.alerts.length + this.caseEvents.length + this.deadLetters.length;
   }
 
   get isEmpty(): boolean {
@@ -111,6 +113,17 @@ export class SinkBuffer {
     this.throwIfClosed('addAlert');
     this.pending.alerts.push(alert);
     this.pending.alertPartitions.push(partition);
+    this.added();
+  }
+
+  /**
+   * Adds a case event derived from `partition`'s records: stored and folded into its case with the batch, left
+   * out with the partition's rows if it is fenced.
+   */
+  addCaseEvent(event: CaseEvent, partition: number): void {
+    this.throwIfClosed('addCaseEvent');
+    this.pending.caseEvents.push(event);
+    this.pending.caseEventPartitions.push(partition);
     this.added();
   }
 

@@ -31,6 +31,8 @@ export interface EnginePortDeps {
   alertsSubjectPrefix: string;
   logger: Logger;
   rules: RuleSettingsDoc;
+  /** Case lifecycle for documents that carry none (the configuration's). */
+  caseDefaults?: RuleSettingsDoc['cases'];
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -114,7 +116,7 @@ export class EngineRuntimePort implements EnginePort {
 
   private applyLocally(doc: RuleSettingsDoc): void {
     this.rules = doc;
-    this.deps.supervisor.setRules(toRuleSettings(doc));
+    this.deps.supervisor.setRules(toRuleSettings(doc, this.deps.caseDefaults));
   }
 
   private async localView(digits: string): Promise<CallerView | undefined> {

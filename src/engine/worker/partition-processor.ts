@@ -1,6 +1,6 @@
 /**
  * Everything one partition needs on the per-message hot path: decode → dedup → windows and rules → sink rows,
- * alerts and dead letters. One detection engine per partition keeps replays deterministic: a caller's
+ * alerts, case events and dead letters. One detection engine per partition keeps replays deterministic: a caller's
  * results depend only on its own partition's order, whatever the interleaving with other partitions.
  */
 import type { JsMsg } from '@nats-io/jetstream';
@@ -15,6 +15,7 @@ import {
   type AlertEvent,
   type AlertMessage,
   type CallerStats,
+  type CaseEvent,
   type RuleSettings,
   type WindowEngineOptions,
 } from '../../windows/index.js';
@@ -55,6 +56,7 @@ export class PartitionProcessor {
   private readonly engine: DetectionEngine;
   private readonly recentIds: RecentIds;
   private readonly alertsOut: AlertEvent[] = [];
+  private readonly caseEventsOut: CaseEvent[] = [];
   /** Highest stream sequence handled; a redelivery at or below it is already in the sink buffer. */
   private lastSeq = 0;
   /** Messages handled but not yet committed, oldest first (for the sink-lag gauge). */
@@ -168,9 +170,18 @@ export class PartitionProcessor {
     }
     const alerts = this.alertsOut;
     alerts.length = 0;
-    const outcome = this.engine.process(cdr.caller, cdr.callee, cdr.startMs, cdr.durationSeconds, alerts);
+    const caseEvents = this.caseEventsOut;
+    caseEvents.length = 0;
+    const outcome = this.engine.process(
+      cdr.caller,
+      cdr.callee,
+      cdr.startMs,
+      cdr.durationSeconds,
+      alerts,
+      caseEvents,
+    );
     if (cdr.startMs > this.lastEventTimeMs) this.lastEventTimeMs = cdr.startMs;
-    // Alerts re-derived here were committed with their batch before: suppress them.
+    // Alerts and case events re-derived here were committed with their batch before: suppress them.
     if (replayOnly) return this.applied.release(seq);
 
     this.evaluated++;
@@ -187,6 +198,8 @@ export class PartitionProcessor {
       ...(replayOf === undefined ? {} : { replayOf }),
     });
     if (alerts.length > 0) this.emitAlerts(alerts, msg);
+    // Case events go to Postgres with the batch (the sink publishes them once committed).
+    for (const event of caseEvents) sink.addCaseEvent(event, this.partition);
     this.applied.release(seq);
   }
 

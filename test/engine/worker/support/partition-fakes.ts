@@ -15,6 +15,7 @@ import {
   DEFAULT_RULE_SETTINGS,
   DEFAULT_WINDOWS_MS,
   type AlertMessage,
+  type CaseEvent,
   type RuleSettings,
   type WindowEngineOptions,
 } from '../../../../src/windows/index.js';
@@ -81,10 +82,11 @@ export function messages(payloads: readonly string[], firstSeq = 1, partition = 
 /** Records everything the processor hands to the sink; implements the part of SinkBuffer the processor uses. */
 export class CapturingSink implements Pick<
   SinkBuffer,
-  'addRecord' | 'addAlert' | 'addDeadLetter' | 'markProcessed'
+  'addRecord' | 'addAlert' | 'addCaseEvent' | 'addDeadLetter' | 'markProcessed'
 > {
   readonly records: CallRecordRow[] = [];
   readonly alerts: AlertMessage[] = [];
+  readonly caseEvents: { event: CaseEvent; partition: number }[] = [];
   readonly deadLetters: DeadLetterRow[] = [];
   readonly processed: { partition: number; streamSeq: number }[] = [];
 
@@ -94,6 +96,10 @@ export class CapturingSink implements Pick<
 
   addAlert(alert: AlertMessage): void {
     this.alerts.push(alert);
+  }
+
+  addCaseEvent(event: CaseEvent, partition: number): void {
+    this.caseEvents.push({ event, partition });
   }
 
   addDeadLetter(row: DeadLetterRow): void {
