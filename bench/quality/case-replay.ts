@@ -11,7 +11,6 @@ import {
   DEFAULT_WINDOWS_MS,
   DetectionEngine,
   type AlertEvent,
-  type CaseEvent,
   type CaseSettings,
   type RuleSettings,
 } from '../../src/windows/index.js';
@@ -119,7 +118,6 @@ export function replayCases(
   );
   const classOf = new Map(labels.callers.map((c) => [c.number, c]));
   const alerts: AlertEvent[] = [];
-  const caseEvents: CaseEvent[] = [];
   const firstAlertAt = new Map<string, number>();
   const firstCaseAt = new Map<string, number>();
   const alertCount = new Map<string, number>();
@@ -129,16 +127,9 @@ export function replayCases(
   let peakCasesHeld = 0;
   for (let i = 0; i < day.count; i++) {
     alerts.length = 0;
-    caseEvents.length = 0;
     const engine = engines[day.partition[i]!]!;
-    engine.process(
-      day.caller[i]!,
-      day.callee[i]!,
-      day.startMs[i]!,
-      day.durationSeconds[i]!,
-      alerts,
-      caseEvents,
-    );
+    engine.process(day.caller[i]!, day.callee[i]!, day.startMs[i]!, day.durationSeconds[i]!, alerts);
+    const caseEvents = engine.lastCaseEvents;
     for (const alert of alerts) {
       const suspect = alert.suspectNumber;
       if (!firstAlertAt.has(suspect)) firstAlertAt.set(suspect, i);

@@ -58,8 +58,8 @@ export class DetectionEngine {
   private readonly evaluated: EvaluatedWindows;
   /** The slot `evaluated.nthNewestAt` reads. */
   private evaluatedSlot = -1;
-  /** Where case events go when the caller of `process` passes no list. */
-  private readonly discardedCases: CaseEvent[] = [];
+  /** Case events of the last `process` call. */
+  private readonly caseEventsOut: CaseEvent[] = [];
   private readonly rules: readonly Rule[];
   private prepared: PreparedRule[] = [];
   private allowlist = new Allowlist([]);
@@ -125,22 +125,26 @@ export class DetectionEngine {
     this.setRules(settings);
   }
 
-  /**
-   * One event. Appends any alert events to `alertsOut` and case events to `casesOut` (usually none; case
-   * events may concern other callers, whose cases the moving clock closed).
-   */
+  /** One event. Appends any alert events to `alertsOut` (usually none); case events: `lastCaseEvents`. */
   process(
     caller: number,
     callee: number,
     startMs: number,
     durationSeconds: number,
     alertsOut: AlertEvent[],
-    casesOut?: CaseEvent[],
   ): EventOutcome {
-    const cases = casesOut ?? this.discardedCases;
-    const outcome = this.apply(caller, callee, startMs, durationSeconds, alertsOut, cases);
-    if (casesOut === undefined) cases.length = 0;
-    return OUTCOME_NAMES[outcome]!;
+    this.caseEventsOut.length = 0;
+    return OUTCOME_NAMES[
+      this.apply(caller, callee, startMs, durationSeconds, alertsOut, this.caseEventsOut)
+    ]!;
+  }
+
+  /**
+   * The case events of the last `process` call, in order (usually none). They may concern other callers than
+   * the event's: the clock that event moved closes cases whose quiet period ended. Valid until the next call.
+   */
+  get lastCaseEvents(): readonly CaseEvent[] {
+    return this.caseEventsOut;
   }
 
   /** Replaces thresholds, allowlist and cooldown; window state is untouched. Throws `RuleSettingsError`. */

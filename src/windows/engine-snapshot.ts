@@ -1,5 +1,5 @@
 /**
- * Snapshot format (version 3: cases; version 2 added block-header tail times), little-endian, byte offsets
+ * Snapshot format (version 4: cases; version 2 added block-header tail times), little-endian, byte offsets
  * 8-aligned:
  *
  *   "SNTW" u32 version | window count u32 | windows f64[] | lateness, expected callers, expected events,
@@ -23,7 +23,7 @@ import { SnapshotError } from './errors.js';
 import { Slab, type SlabState } from './slab.js';
 
 const MAGIC = 0x57544e53; // "SNTW"
-const VERSION = 3;
+const VERSION = 4;
 
 export interface SnapshotSource {
   options: ResolvedEngineOptions;

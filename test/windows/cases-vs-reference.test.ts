@@ -38,7 +38,8 @@ function runCases(scenario: Scenario, snapshotAt: ReadonlySet<number> = new Set(
     }
     const got: CaseEvent[] = [];
     const want: CaseEvent[] = [];
-    engine.process(op.caller, op.callee, op.t, op.duration, [], got);
+    engine.process(op.caller, op.callee, op.t, op.duration, []);
+    got.push(...engine.lastCaseEvents);
     const outcome = reference.process(op.caller, op.callee, op.t, op.duration, []);
     if (outcome === 'windowed')
       cases.accept(op.caller, op.callee, op.t, op.duration, reference.watermarkMs(), want);

@@ -15,7 +15,6 @@ import {
   type AlertEvent,
   type AlertMessage,
   type CallerStats,
-  type CaseEvent,
   type RuleSettings,
   type WindowEngineOptions,
 } from '../../windows/index.js';
@@ -56,7 +55,6 @@ export class PartitionProcessor {
   private readonly engine: DetectionEngine;
   private readonly recentIds: RecentIds;
   private readonly alertsOut: AlertEvent[] = [];
-  private readonly caseEventsOut: CaseEvent[] = [];
   /** Highest stream sequence handled; a redelivery at or below it is already in the sink buffer. */
   private lastSeq = 0;
   /** Messages handled but not yet committed, oldest first (for the sink-lag gauge). */
@@ -170,16 +168,7 @@ export class PartitionProcessor {
     }
     const alerts = this.alertsOut;
     alerts.length = 0;
-    const caseEvents = this.caseEventsOut;
-    caseEvents.length = 0;
-    const outcome = this.engine.process(
-      cdr.caller,
-      cdr.callee,
-      cdr.startMs,
-      cdr.durationSeconds,
-      alerts,
-      caseEvents,
-    );
+    const outcome = this.engine.process(cdr.caller, cdr.callee, cdr.startMs, cdr.durationSeconds, alerts);
     if (cdr.startMs > this.lastEventTimeMs) this.lastEventTimeMs = cdr.startMs;
     // Alerts and case events re-derived here were committed with their batch before: suppress them.
     if (replayOnly) return this.applied.release(seq);
@@ -199,7 +188,7 @@ export class PartitionProcessor {
     });
     if (alerts.length > 0) this.emitAlerts(alerts, msg);
     // Case events go to Postgres with the batch (the sink publishes them once committed).
-    for (const event of caseEvents) sink.addCaseEvent(event, this.partition);
+    for (const event of this.engine.lastCaseEvents) sink.addCaseEvent(event, this.partition);
     this.applied.release(seq);
   }
 
