@@ -40,13 +40,8 @@ function main(): void {
     'day decoded',
   );
   const allowlist = [`${FLASH_CALL_PREFIX}*`];
-  const settings = [...CASE_SETTINGS_COMPARED];
-  if (!settings.some((s) => JSON.stringify(s) === JSON.stringify(DEFAULT_CASE_SETTINGS)))
-    settings.push(DEFAULT_CASE_SETTINGS);
-  // What reopening buys: the default quiet period with no reopen period (every return is a new case).
-  settings.push({ ...DEFAULT_CASE_SETTINGS, reopenWithinMs: 0 });
-  const runs = settings.map((cases) => {
-    const result = replayCases(day, traffic.labels, PARTITIONS, allowlist, cases);
+  const runs = CASE_SETTINGS_COMPARED.map(({ cases, sdhfWindowsMs }) => {
+    const result = replayCases(day, traffic.labels, PARTITIONS, allowlist, cases, sdhfWindowsMs);
     logger.info(result, 'case settings replayed');
     return result;
   });

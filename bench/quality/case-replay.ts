@@ -75,6 +75,8 @@ function grow(day: DecodedDay): DecodedDay {
 
 export interface CaseReplayResult {
   settings: CaseSettings;
+  /** Windows the SDHF rule watched (the engine runs 10 min, 1 h and 24 h). */
+  sdhfWindowsMs: readonly number[];
   /** Fraud classes together. */
   fraudulentCallers: number;
   /** Fraudulent callers with at least one case. */
@@ -105,9 +107,16 @@ export function replayCases(
   partitions: number,
   allowlist: readonly string[],
   cases: CaseSettings,
+  /** Windows the SDHF rule watches. @default every window */
+  sdhfWindowsMs: readonly number[] = DEFAULT_WINDOWS_MS,
 ): CaseReplayResult {
   const started = performance.now();
-  const settings: RuleSettings = { ...DEFAULT_RULE_SETTINGS, allowlist: [...allowlist], cases };
+  const settings: RuleSettings = {
+    ...DEFAULT_RULE_SETTINGS,
+    sdhf: DEFAULT_RULE_SETTINGS.sdhf.filter((entry) => sdhfWindowsMs.includes(entry.windowMs)),
+    allowlist: [...allowlist],
+    cases,
+  };
   const engines = Array.from(
     { length: partitions },
     () =>
@@ -176,6 +185,7 @@ export function replayCases(
   const detected = fraudsters.filter((c) => caseKeys.has(c.number)).length;
   return {
     settings: cases,
+    sdhfWindowsMs: [...sdhfWindowsMs],
     fraudulentCallers: fraudsters.length,
     detectedFraudsters: detected,
     caseRowsPerFraudsterPerDay: detected === 0 ? null : round(rows / detected, 2),
@@ -193,19 +203,37 @@ export function replayCases(
 
 const MINUTE_MS = 60_000;
 
+export interface ComparedSetting {
+  cases: CaseSettings;
+  sdhfWindowsMs: readonly number[];
+}
+
+const setting = (
+  quietMinutes: number,
+  updateMinutes: number,
+  reopenMinutes = 1_440,
+  sdhfWindowsMs: readonly number[] = DEFAULT_WINDOWS_MS,
+): ComparedSetting => ({
+  cases: {
+    quietPeriodMs: quietMinutes * MINUTE_MS,
+    reopenWithinMs: reopenMinutes * MINUTE_MS,
+    updateEveryMs: updateMinutes * MINUTE_MS,
+  },
+  sdhfWindowsMs,
+});
+
 /**
- * The settings compared: quiet periods of 10 min, 30 min, 1 h and 2 h (issue 12) with updates every 10 min,
- * then update intervals of 30 min and 1 h at a 1 h quiet period; reopening within a day throughout.
+ * The settings compared: quiet periods of 10 min, 30 min, 1 h and 2 h (issue 12) with hourly updates; update
+ * intervals of 10 and 30 min; no reopening; and the quiet periods again with the SDHF rule on the 10 min and
+ * 1 h windows only, where a suspect's pauses — not the 24 h window — decide when a case closes.
  */
-export const CASE_SETTINGS_COMPARED: readonly CaseSettings[] = [
-  [10, 10],
-  [30, 10],
-  [60, 10],
-  [120, 10],
-  [60, 30],
-  [60, 60],
-].map(([quietMinutes, updateMinutes]) => ({
-  quietPeriodMs: quietMinutes! * MINUTE_MS,
-  reopenWithinMs: 1_440 * MINUTE_MS,
-  updateEveryMs: updateMinutes! * MINUTE_MS,
-}));
+export const CASE_SETTINGS_COMPARED: readonly ComparedSetting[] = [
+  setting(10, 60),
+  setting(30, 60),
+  setting(60, 60),
+  setting(120, 60),
+  setting(60, 10),
+  setting(60, 30),
+  setting(60, 60, 0),
+  ...[10, 30, 60, 120].map((quiet) => setting(quiet, 60, 1_440, DEFAULT_WINDOWS_MS.slice(0, 2))),
+];

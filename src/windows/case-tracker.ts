@@ -13,8 +13,9 @@
  * - closed: when the clock reaches `quietFromMs + quietPeriodMs` (event `atMs` is that moment).
  * - reopened: met again at T with T − closedAt < reopenWithinMs (same key, `reopenCount` + 1); the case is
  *   forgotten once the clock passes closedAt + reopenWithinMs, after which a new case opens.
- * - escalated: met with a severity above the last event's; updated: met, figures (count, distinct, duration
- *   sum per window) changed since the last event, and at least `updateEveryMs` after it.
+ * - escalated: met with a severity above the case's peak so far (a severity that dips and comes back is not
+ *   news: `updated` reports it); updated: met, figures (count, distinct, duration sum per window) changed since
+ *   the last event, and at least `updateEveryMs` after it.
  */
 import { Allowlist } from './allowlist.js';
 import { calleeSample, triggerWindow, windowsAt } from './case-evidence.js';
@@ -170,7 +171,7 @@ export class CaseTracker {
         };
         book.set(caller, state);
       }
-    } else if (severity > state.severity) {
+    } else if (severity > state.peakSeverity) {
       kind = 'escalated';
     } else if (
       latestMs - state.lastEventAtMs >= this.settings.updateEveryMs &&

@@ -199,7 +199,7 @@ export class ReferenceCases {
         };
         this.cases.set(caller, c);
       }
-    } else if (severity > c.severity) {
+    } else if (severity > c.peak) {
       kind = 'escalated';
     } else if (T - c.lastEventAtMs >= this.caseSettings.updateEveryMs && figures !== c.figures) {
       kind = 'updated';
