@@ -53,7 +53,7 @@ export interface Config {
     quietPeriodMs: number;
     /** A case met again this soon after closing is reopened, not a new one. @default 24 h */
     reopenWithinMs: number;
-    /** An open case reports moved figures at most this often. @default 10 min */
+    /** An open case reports moved figures at most this often. @default 1 h */
     updateEveryMs: number;
   };
   /** Stream retention of `CDR`. @default 26 h */

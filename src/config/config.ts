@@ -188,7 +188,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
       updateEveryMs: opt(
         'CASE_UPDATE_EVERY',
         (raw) => parseDurationInRange('CASE_UPDATE_EVERY', raw, 1_000, MAX_CASE_PERIOD_MS),
-        600_000,
+        3_600_000,
       ),
     },
     cdrMaxAgeMs: opt('CDR_MAX_AGE', (raw) => parseDurationMs('CDR_MAX_AGE', raw), 26 * 3_600_000),

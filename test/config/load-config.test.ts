@@ -45,7 +45,7 @@ describe('loadConfig', () => {
     expect(loadConfig({}).cases).toEqual({
       quietPeriodMs: 3_600_000,
       reopenWithinMs: 86_400_000,
-      updateEveryMs: 600_000,
+      updateEveryMs: 3_600_000,
     });
     expect(
       loadConfig({ CASE_QUIET_PERIOD: '30m', CASE_REOPEN_WITHIN: '7d', CASE_UPDATE_EVERY: '90s' }).cases,
