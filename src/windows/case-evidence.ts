@@ -17,47 +17,61 @@ export interface WindowsAt {
   stats: WindowStats[];
 }
 
-/** Every window `(atMs − W, atMs]` over `held` (oldest first), with the rule's verdict in each. */
+/**
+ * Every window `(atMs − W, atMs]` over `held` (oldest first), with the rule's verdict in each. One pass from the
+ * newest call back to the longest window's edge: windows are suffixes of the held calls, and a callee counts in
+ * window k iff its newest call up to `atMs` does, which is the first time the pass meets it.
+ */
 export function windowsAt(
   prepared: PreparedRule,
   windowsMs: readonly number[],
   held: readonly HeldEvent[],
   atMs: number,
 ): WindowsAt {
+  const n = windowsMs.length;
+  const count = new Array<number>(n).fill(0);
+  const distinct = new Array<number>(n).fill(0);
+  const sum = new Array<number>(n).fill(0);
+  const first = new Array<number | null>(n).fill(null);
+  const last = new Array<number | null>(n).fill(null);
+  const seen = new Set<number>();
+  const longestEdge = atMs - windowsMs[n - 1]!;
+  for (let i = held.length - 1; i >= 0; i--) {
+    const event = held[i]!;
+    if (event.t > atMs) continue;
+    if (event.t <= longestEdge) break;
+    const newest = !seen.has(event.callee);
+    if (newest) seen.add(event.callee);
+    // Windows ascend, so the ones holding this call are the longest ones, from some k on.
+    for (let k = n - 1; k >= 0 && event.t > atMs - windowsMs[k]!; k--) {
+      count[k]!++;
+      sum[k] = sum[k]! + event.duration;
+      if (newest) distinct[k]!++;
+      first[k] = event.t;
+      last[k] ??= event.t;
+    }
+  }
   const windows: CaseWindowEvidence[] = [];
   const severities: number[] = [];
   const stats: WindowStats[] = [];
   windowsMs.forEach((windowMs, k) => {
-    let callCount = 0;
-    let totalDurationSeconds = 0;
-    let firstEventAtMs: number | null = null;
-    let lastEventAtMs: number | null = null;
-    const callees = new Set<number>();
-    for (const event of held) {
-      if (event.t <= atMs - windowMs || event.t > atMs) continue;
-      callCount++;
-      totalDurationSeconds += event.duration;
-      callees.add(event.callee);
-      if (firstEventAtMs === null || event.t < firstEventAtMs) firstEventAtMs = event.t;
-      if (lastEventAtMs === null || event.t > lastEventAtMs) lastEventAtMs = event.t;
-    }
     const windowStats: WindowStats = {
       windowMs,
-      callCount,
-      distinctCallees: callees.size,
-      totalDurationSeconds,
+      callCount: count[k]!,
+      distinctCallees: distinct[k]!,
+      totalDurationSeconds: sum[k]!,
     };
     const severity = prepared.minCallsByWindow[k] === Infinity ? -1 : prepared.evaluate(k, windowStats);
     severities.push(severity);
     stats.push(windowStats);
     windows.push({
       windowMs,
-      callCount,
-      distinctCallees: callees.size,
-      totalDurationSeconds,
-      avgDurationSeconds: callCount === 0 ? 0 : totalDurationSeconds / callCount,
-      firstEventAtMs,
-      lastEventAtMs,
+      callCount: count[k]!,
+      distinctCallees: distinct[k]!,
+      totalDurationSeconds: sum[k]!,
+      avgDurationSeconds: count[k] === 0 ? 0 : sum[k]! / count[k]!,
+      firstEventAtMs: first[k]!,
+      lastEventAtMs: last[k]!,
       severity: severity < 0 ? null : severityName(severity),
     });
   });

@@ -46,11 +46,14 @@ export interface CaseState extends Scheduled {
   figures: number[];
 }
 
-/** What the tracker reads from the window store, by caller. */
+/**
+ * What the tracker reads from the window store, by caller. A caller whose every call left the longest window by
+ * the clock (latest + longest window ≤ watermark) is not held, whether the sweep reclaimed it yet or not.
+ */
 export interface CaseEventSource {
   /** The caller's latest event time T; −∞ when the engine holds nothing for it. */
   latestAt(caller: number): number;
-  /** The caller's held events, oldest first. */
+  /** The caller's held events, oldest first; none when it is not held. */
   held(caller: number): HeldEvent[];
 }
 
@@ -262,7 +265,9 @@ export class CaseTracker {
 
   /**
    * Builds the event with its evidence. A `closed` event shows the windows at the later of the close and the
-   * caller's latest call (the engine no longer holds calls that left every window before its T).
+   * caller's latest call (the engine no longer holds calls that left every window before its T); a caller no
+   * longer held at all when the clock closes its case (a lowered quiet period can move a close into the past)
+   * shows empty windows.
    */
   private emit(state: CaseState, kind: CaseEventKind, atMs: number, source: CaseEventSource): CaseEvent {
     const rule = this.rules[state.ruleIndex]!;

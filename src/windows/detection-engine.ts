@@ -102,13 +102,19 @@ export class DetectionEngine {
       sum: this.sum,
       nthNewestAt: (n) => store.nthNewestAt(this.evaluatedSlot, n),
     };
+    // A caller whose every call left the longest window by the clock holds nothing, reclaimed yet or not (the
+    // sweep is incremental), as in `callerStats`: case evidence never depends on where the sweep hand is.
+    const heldSlot = (caller: number): number => {
+      const slot = store.callers.find(caller);
+      return slot >= 0 && store.latestAt(slot) + store.longestMs > this.watermarkMs() ? slot : -1;
+    };
     this.caseSource = {
       latestAt: (caller) => {
-        const slot = store.callers.find(caller);
+        const slot = heldSlot(caller);
         return slot < 0 ? -Infinity : store.latestAt(slot);
       },
       held: (caller) => {
-        const slot = store.callers.find(caller);
+        const slot = heldSlot(caller);
         const held: { callee: number; t: number; duration: number }[] = [];
         if (slot >= 0) store.heldEvents(slot, held);
         return held;

@@ -97,6 +97,39 @@ describe('cases against the brute-force reference', () => {
     );
   });
 
+  it('a quiet period lowered after the sweep reclaimed the caller closes with empty windows (found by this test)', () => {
+    const call = (caller: number, callee: number, t: number) => ({
+      kind: 'event' as const,
+      caller,
+      callee,
+      t,
+      duration: 0,
+    });
+    const rules = (quietPeriodMs: number) => ({
+      sdhf: [{ windowMs: 132, minDistinctCallees: 1, maxAvgDurationSeconds: 0.5 }],
+      allowlist: [],
+      cooldownMs: 0,
+      cases: { quietPeriodMs, reopenWithinMs: 0, updateEveryMs: 0 },
+    });
+    const events = runCases({
+      windowsMs: [40, 130, 132],
+      latenessMs: 10,
+      settings: rules(2),
+      ops: [
+        ...[0, 0, 0, 0, 0].map((t) => call(1, 1, t)),
+        call(1, 2, 1), // met at T = 1, can hold until the 2nd newest call (t = 0) leaves: 132; due 134
+        call(9015, 1, 135),
+        call(9019, 1, 138),
+        call(9002, 1, 143), // watermark 133: caller 1 (latest 1) is no longer held and may be reclaimed
+        { kind: 'rules', settings: rules(0) }, // due 132: already past
+        call(1, 1, 143),
+      ],
+    });
+    const closed = events.find((e) => e.kind === 'closed');
+    expect(closed).toMatchObject({ atMs: 132 });
+    expect(closed!.windows.map((w) => w.callCount)).toEqual([0, 0, 0]);
+  });
+
   it('keeps keys and sequences consistent: one opened per key, sequences 0, 1, 2, … per case', () => {
     fc.assert(
       fc.property(fc.oneof(scenarioArbitrary(SPARSE), scenarioArbitrary(DENSE)), (scenario) => {

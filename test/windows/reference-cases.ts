@@ -42,6 +42,7 @@ export class ReferenceCases {
   private readonly callers = new Map<number, { latestMs: number; events: RefEvent[] }>();
   private readonly cases = new Map<number, RefCase>();
   private settings!: RuleSettings;
+  private watermarkMs = -Infinity;
 
   constructor(
     private readonly windowsMs: readonly number[],
@@ -72,6 +73,7 @@ export class ReferenceCases {
     watermarkMs: number,
     out: CaseEvent[],
   ): void {
+    this.watermarkMs = watermarkMs;
     this.tick(watermarkMs, out);
     const longest = this.windowsMs.at(-1)!;
     let record = this.callers.get(caller);
@@ -214,7 +216,10 @@ export class ReferenceCases {
   }
 
   private emit(c: RefCase, kind: CaseEventKind, atMs: number): CaseEvent {
-    const record = this.callers.get(c.caller);
+    // A caller whose calls all left the longest window by the clock is not held: its windows are empty.
+    const found = this.callers.get(c.caller);
+    const record =
+      found !== undefined && found.latestMs + this.windowsMs.at(-1)! > this.watermarkMs ? found : undefined;
     const events = record?.events ?? [];
     const evidenceAt = kind === 'closed' ? Math.max(atMs, record?.latestMs ?? -Infinity) : atMs;
     const windows: CaseWindowEvidence[] = this.windowsMs.map((windowMs) => {
