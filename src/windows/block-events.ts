@@ -19,7 +19,7 @@ import * as callerRecord from './caller-record.js';
 import { CalleeIndex, calleeFingerprint, LATEST_BIT } from './callee-index.js';
 import { CHUNK_OFFSET_BITS, CHUNK_OFFSET_MASK, NO_BLOCK, roundedBlockUnits } from './slab.js';
 import { ModeTransitions } from './mode-transitions.js';
-import { INLINE_CAPACITY, type BlockRelease, type HeldEvent, type StoreContext } from './store-context.js';
+import { INLINE_CAPACITY, type BlockRelease, type StoreContext } from './store-context.js';
 
 // Module-local copies, so that V8 compiles them into the code (see caller-record.ts).
 const {
@@ -342,43 +342,6 @@ export class BlockEvents implements BlockRelease {
       distinct[k] = ru[(hb + k) * 4 + 1]!;
       sum[k] = rf[(hb + k) * 2 + 1]!;
     }
-  }
-
-  /**
-   * The caller's held events, oldest first (ties in arrival order), into `out`. Allocates: for case evidence
-   * only, never on the per-event path.
-   */
-  heldEvents(slot: number, out: HeldEvent[]): void {
-    const cu = this.ctx.callers.u32;
-    const s = slot * SLOT_U32;
-    const ptr = cu[s + RING_PTR]!;
-    const ru = this.ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
-    const rf = this.ctx.slab.f64[ptr >>> CHUNK_OFFSET_BITS]!;
-    const rb = (ptr & CHUNK_OFFSET_MASK) + this.headerUnits;
-    const base = this.ctx.callers.f64[slot * SLOT_F64 + BASE_F64]!;
-    const cap = cu[s + RING_CAP]!;
-    for (let i = 0, p = cu[s + RING_START]!; i < cu[s + RING_LEN]!; i++) {
-      out.push({
-        callee: rf[(rb + p) * 2]!,
-        t: base + ru[(rb + p) * 4 + 2]!,
-        duration: ru[(rb + p) * 4 + 3]! & DURATION_MASK,
-      });
-      if (++p === cap) p = 0;
-    }
-  }
-
-  /** Event time of the n-th newest held event (1 = newest), or NaN when fewer are held. One ring read. */
-  nthNewestAt(slot: number, n: number): number {
-    const cu = this.ctx.callers.u32;
-    const s = slot * SLOT_U32;
-    const len = cu[s + RING_LEN]!;
-    if (n < 1 || n > len) return NaN;
-    const ptr = cu[s + RING_PTR]!;
-    const ru = this.ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
-    const rb = (ptr & CHUNK_OFFSET_MASK) + this.headerUnits;
-    let p = cu[s + RING_START]! + len - n;
-    if (p >= cu[s + RING_CAP]!) p -= cu[s + RING_CAP]!;
-    return this.ctx.callers.f64[slot * SLOT_F64 + BASE_F64]! + ru[(rb + p) * 4 + 2]!;
   }
 
   /** Event time of the oldest event in window k, or NaN when the window is empty. */

@@ -18,12 +18,12 @@
  *   the last event, and at least `updateEveryMs` after it.
  */
 import { Allowlist } from './allowlist.js';
-import { calleeSample, triggerWindow, windowsAt } from './case-evidence.js';
+import { calleeSample, triggerWindow, windowsAt, type WindowsAt } from './case-evidence.js';
 import { CaseHeap, type Scheduled } from './case-heap.js';
-import type { CaseEvent, CaseEventKind, CaseSettings } from './case-types.js';
-import { DEFAULT_CASE_SETTINGS } from './case-types.js';
+import type { CaseEvent, CaseEventKind, CaseSettings, CaseWindowEvidence } from './case-types.js';
+import { CALLEE_SAMPLE_SIZE, DEFAULT_CASE_SETTINGS } from './case-types.js';
 import type { RuleSettings } from './engine-options.js';
-import type { PreparedRule, Rule } from './rule.js';
+import type { PreparedRule, Rule, WindowStats } from './rule.js';
 import { severityName } from './severity.js';
 import type { HeldEvent } from './store-context.js';
 
@@ -65,6 +65,18 @@ export interface EvaluatedWindows {
   sum: Float64Array;
   /** Time of the caller's n-th newest call (1 = newest). */
   nthNewestAt(n: number): number;
+  /** Time of the oldest call in window k, NaN when it is empty. */
+  firstEventAt(k: number): number;
+  /** Up to `max` distinct callees of calls after `sinceMs`, newest call first. */
+  recentCallees(sinceMs: number, max: number): number[];
+}
+
+/** One event's evidence: the windows, the trigger window's index and callee sample, and when it was taken. */
+interface Evidence {
+  at: WindowsAt;
+  sample: string[];
+  k: number;
+  evidenceAtMs: number;
 }
 
 export class CaseTracker {
@@ -189,7 +201,45 @@ export class CaseTracker {
     if (severity > state.peakSeverity) state.peakSeverity = severity;
     state.lastEventAtMs = latestMs;
     state.figures = this.figuresOf(figures);
-    out.push(this.emit(state, kind, latestMs, source));
+    out.push(this.emit(state, kind, latestMs, this.evaluatedEvidence(r, latestMs, figures)));
+  }
+
+  /** Evidence at T from the engine's counters (equal to `windowsAt` over the held calls, without reading them). */
+  private evaluatedEvidence(r: number, latestMs: number, figures: EvaluatedWindows): Evidence {
+    const windows: CaseWindowEvidence[] = [];
+    const stats: WindowStats[] = [];
+    const severities: number[] = [];
+    this.windowsMs.forEach((windowMs, k) => {
+      const callCount = figures.count[k]!;
+      const totalDurationSeconds = figures.sum[k]!;
+      const first = figures.firstEventAt(k);
+      const severity = figures.severities[k]!;
+      severities.push(severity);
+      stats.push({ windowMs, callCount, distinctCallees: figures.distinct[k]!, totalDurationSeconds });
+      windows.push({
+        windowMs,
+        callCount,
+        distinctCallees: figures.distinct[k]!,
+        totalDurationSeconds,
+        avgDurationSeconds: callCount === 0 ? 0 : totalDurationSeconds / callCount,
+        firstEventAtMs: Number.isNaN(first) ? null : first,
+        lastEventAtMs: callCount === 0 ? null : latestMs,
+        severity: severity < 0 ? null : severityName(severity),
+      });
+    });
+    const k = Math.max(0, triggerWindow(severities));
+    const sample = figures.recentCallees(latestMs - this.windowsMs[k]!, CALLEE_SAMPLE_SIZE).map(String);
+    return { at: { windows, severities, stats }, sample, k, evidenceAtMs: latestMs };
+  }
+
+  /** Evidence for a `closed` event, from the calls the caller still holds. */
+  private closingEvidence(state: CaseState, atMs: number, source: CaseEventSource): Evidence {
+    const prepared = this.prepared[state.ruleIndex]!;
+    const evidenceAtMs = Math.max(atMs, source.latestAt(state.caller));
+    const held = source.held(state.caller);
+    const at = windowsAt(prepared, this.windowsMs, held, evidenceAtMs);
+    const k = Math.max(0, this.windowsMs.indexOf(state.triggerWindowMs));
+    return { at, sample: calleeSample(held, this.windowsMs[k]!, evidenceAtMs), k, evidenceAtMs };
   }
 
   /** Closes every open case whose quiet period ended by `clockMs`, forgets closed ones past reopening. */
@@ -199,6 +249,13 @@ export class CaseTracker {
       state !== undefined && state.dueMs <= clockMs;
       state = this.heap.peek()
     ) {
+      const due = this.dueOf(state);
+      if (due > state.dueMs) {
+        // Its key was a lower bound (see `reschedule`): put it where it belongs and look at the top again.
+        state.dueMs = due;
+        this.heap.schedule(state);
+        continue;
+      }
       if (!state.open) {
         this.heap.remove(state);
         this.books[state.ruleIndex]!.delete(state.caller);
@@ -208,7 +265,7 @@ export class CaseTracker {
       state.open = false;
       state.closedAtMs = closedAtMs;
       this.reschedule(state);
-      out.push(this.emit(state, 'closed', closedAtMs, source));
+      out.push(this.emit(state, 'closed', closedAtMs, this.closingEvidence(state, closedAtMs, source)));
     }
   }
 
@@ -236,9 +293,15 @@ export class CaseTracker {
       : state.closedAtMs + this.settings.reopenWithinMs;
   }
 
+  /**
+   * Keeps the heap key a lower bound of the case's due time. A met suspect's due time moves later with almost
+   * every call: that only updates the state, and the key is fixed when it reaches the top of the heap. An earlier
+   * due time is sifted at once. Cases still fire in (due, rule, caller) order: a case fires only when its key is
+   * its due time and it is the heap's minimum, and every other key is at most its own due time.
+   */
   private reschedule(state: CaseState): void {
     const due = this.dueOf(state);
-    if (due === state.dueMs && state.heapIndex >= 0) return;
+    if (state.heapIndex >= 0 && due >= state.dueMs) return;
     state.dueMs = due;
     this.heap.schedule(state);
   }
@@ -269,15 +332,11 @@ export class CaseTracker {
    * longer held at all when the clock closes its case (a lowered quiet period can move a close into the past)
    * shows empty windows.
    */
-  private emit(state: CaseState, kind: CaseEventKind, atMs: number, source: CaseEventSource): CaseEvent {
+  private emit(state: CaseState, kind: CaseEventKind, atMs: number, evidence: Evidence): CaseEvent {
     const rule = this.rules[state.ruleIndex]!;
     const prepared = this.prepared[state.ruleIndex]!;
     const caller = state.caller;
-    const evidenceAtMs = kind === 'closed' ? Math.max(atMs, source.latestAt(caller)) : atMs;
-    const held = source.held(caller);
-    const at = windowsAt(prepared, this.windowsMs, held, evidenceAtMs);
-    let k = kind === 'closed' ? this.windowsMs.indexOf(state.triggerWindowMs) : -1;
-    if (k < 0) k = Math.max(0, triggerWindow(at.severities));
+    const { at, k } = evidence;
     const triggerWindowMs = this.windowsMs[k]!;
     if (kind !== 'closed') state.triggerWindowMs = triggerWindowMs;
     const caseKey = `${rule.id}:${caller}:${state.openedAtMs}`;
@@ -298,7 +357,7 @@ export class CaseTracker {
       openedAtMs: state.openedAtMs,
       reopenCount: state.reopenCount,
       windows: at.windows,
-      calleeSample: calleeSample(held, triggerWindowMs, evidenceAtMs),
+      calleeSample: evidence.sample,
       thresholds: (prepared.thresholds ?? []).map((t) => ({ ...t })),
       evidenceSummary: prepared.summarize(caller, at.stats[k]!),
     };

@@ -101,6 +101,8 @@ export class DetectionEngine {
       distinct: this.distinct,
       sum: this.sum,
       nthNewestAt: (n) => store.nthNewestAt(this.evaluatedSlot, n),
+      firstEventAt: (k) => store.firstEventAt(this.evaluatedSlot, k),
+      recentCallees: (sinceMs, max) => store.recentCallees(this.evaluatedSlot, sinceMs, max),
     };
     // A caller whose every call left the longest window by the clock holds nothing, reclaimed yet or not (the
     // sweep is incremental), as in `callerStats`: case evidence never depends on where the sweep hand is.
@@ -139,7 +141,7 @@ export class DetectionEngine {
     durationSeconds: number,
     alertsOut: AlertEvent[],
   ): EventOutcome {
-    this.caseEventsOut.length = 0;
+    if (this.caseEventsOut.length !== 0) this.caseEventsOut.length = 0;
     return OUTCOME_NAMES[
       this.apply(caller, callee, startMs, durationSeconds, alertsOut, this.caseEventsOut)
     ]!;
