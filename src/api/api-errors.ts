@@ -4,6 +4,7 @@
  * the error handler turns them into `{status:'error', error, message}` bodies.
  */
 import { SentinelError } from '../shared/index.js';
+import type { Role } from './auth/roles.js';
 
 /** Values of the response body's `error` field. */
 export type ApiBodyError =
@@ -11,6 +12,7 @@ export type ApiBodyError =
   | 'validation_failed'
   | 'bad_request'
   | 'unauthorized'
+  | 'forbidden'
   | 'not_found'
   | 'conflict'
   | 'payload_too_large'
@@ -52,6 +54,21 @@ export class UnauthorizedError extends ApiError {
   static override readonly code = 'SENTINEL_API_UNAUTHORIZED';
   readonly statusCode = 401;
   readonly bodyError = 'unauthorized';
+}
+
+/** Authenticated, but the principal's role is below the one the route needs. */
+export class ForbiddenError extends ApiError {
+  static override readonly code = 'SENTINEL_API_FORBIDDEN';
+  readonly statusCode = 403;
+  readonly bodyError = 'forbidden';
+
+  constructor(
+    readonly requiredRole: Role,
+    readonly role: Role,
+    action: string,
+  ) {
+    super(`${action} needs role ${requiredRole} or above; this credential has role ${role}`);
+  }
 }
 
 export class NotFoundError extends ApiError {

@@ -18,6 +18,7 @@ import type { Metrics } from '../metrics/index.js';
 import type { ApiApp, ApiContext } from './api-context.js';
 import { registerAuthHook } from './auth/auth-hook.js';
 import { Authenticator } from './auth/authenticator.js';
+import { minimumRole } from './auth/route-roles.js';
 import type { EnginePort } from './engine-port.js';
 import { registerErrorHandling } from './error-handling.js';
 import { AlertFeedHub } from './feed/alert-feed-hub.js';
@@ -29,12 +30,27 @@ import { registerRequestObservability, requestIdFor } from './request-observabil
 import { registerAlertRoutes } from './routes/alerts.js';
 import { registerCallerRoutes } from './routes/callers.js';
 import { registerDetectRoutes } from './routes/detect.js';
+import { registerDetectionRoutes } from './routes/detections.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerDetailedHealthRoute, registerLivenessRoutes } from './routes/health.js';
 import { registerIngestRoutes } from './routes/ingest.js';
 import { registerMetricsRoute } from './routes/metrics.js';
 import { registerRuleRoutes } from './routes/rules.js';
 import { defaultRuleSettings } from './store/rules-store.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route this server registered, for the route × role test and the docs. */
+    registeredRoutes: readonly RegisteredRoute[];
+  }
+}
+
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  /** Marked `config: { public: true }`: no credential, no role. */
+  public: boolean;
+}
 
 /** Where the predecessor's paths live. */
 export const API_PREFIX = '/api/v1/sentinel';
@@ -69,8 +85,9 @@ async function registerDocs(app: ApiApp, version: string): Promise<void> {
       info: {
         title: 'Sentinel API',
         description:
-          'Streaming SIM-box / call-masking (SDHF) detector: alert triage, CDR ingest, live caller state, ' +
-          'run-time rules and the live alert feed. Send `X-API-Key: <key>` or `Authorization: Bearer <jwt>`.',
+          'Streaming SIM-box / call-masking (SDHF) detector: case triage and review, CDR ingest, live caller state, ' +
+          'run-time rules and the live alert feed. Send `X-API-Key: <key>` or `Authorization: Bearer <jwt>`; ' +
+          'each credential has a role (viewer, analyst, admin) and each route a least role (403 names both).',
         version,
       },
       components: {
@@ -127,6 +144,13 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>() satisfies ApiApp;
 
+  const routes: RegisteredRoute[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      routes.push({ method, url: route.url, public: route.config?.public === true });
+    }
+  });
+  app.decorate('registeredRoutes', routes);
   await registerDocs(app, version);
   await app.register(websocket, { options: { maxPayload: WS_MAX_CLIENT_MESSAGE_BYTES } });
   await app.register(multipart, {
@@ -139,6 +163,11 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
   registerAuthHook(app, {
     authenticator,
     isPublic: (request) => docsPublic && (request.routeOptions.url ?? '').startsWith('/docs'),
+    // No route matched: the not-found handler answers 404 to any authenticated caller.
+    requiredRole: (request) =>
+      request.routeOptions.url === undefined
+        ? 'viewer'
+        : minimumRole(request.method, request.routeOptions.url, API_PREFIX),
   });
   registerRequestObservability(app, metrics);
 
@@ -168,6 +197,7 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
       registerDetailedHealthRoute(api, ctx);
       registerMetricsRoute(api, ctx, { public: false });
       registerAlertRoutes(api, ctx);
+      registerDetectionRoutes(api, ctx);
       registerSseFeed(api, ctx, '/alerts/stream');
       registerWsFeed(api, ctx, '/ws/alerts');
       registerIngestRoutes(api, ctx);

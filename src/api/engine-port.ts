@@ -4,7 +4,12 @@
  * the surface this small lets the API be tested against a stand-in and lets the engine change its threading
  * without touching a route.
  */
+import type { SourceHealthSnapshot } from '../metrics/index.js';
+import type { CaseEventMessage } from '../stream/index.js';
 import type { AlertMessage, Severity } from '../windows/index.js';
+
+/** An alert as the ALERTS stream carries it: the alert contract, plus its `fraud_alerts` id once committed. */
+export type FeedAlert = AlertMessage & { id?: number };
 
 /** A caller's live statistics in one sliding window, as its owning worker holds them. */
 export interface CallerWindowView {
@@ -52,6 +57,8 @@ export interface EngineHealth {
   workers: WorkerHealth[];
   /** True when every worker is `ready` (replay finished). */
   ready: boolean;
+  /** Per-source (switch) records, rejected share, late records and clock skew over the recent window. */
+  sources: SourceHealthSnapshot;
 }
 
 /** The run-time rule settings: persisted by the API in Postgres, then pushed to every worker. */
@@ -78,6 +85,8 @@ export interface EnginePort {
   /** Tell every worker (and other instances) to use these settings now; the API persists them first. */
   applyRules(settings: RuleSettingsDoc): Promise<void>;
   health(): Promise<EngineHealth>;
-  /** Alerts as the pipeline publishes them (the feed). Returns an unsubscribe function. */
-  onAlert(listener: (alert: AlertMessage) => void): () => void;
+  /** Alerts as the pipeline publishes them (the feed), each once. Returns an unsubscribe function. */
+  onAlert(listener: (alert: FeedAlert) => void): () => void;
+  /** Case events as the pipeline publishes them after their commit (the feed), each once. */
+  onCaseEvent(listener: (event: CaseEventMessage) => void): () => void;
 }

@@ -5,7 +5,13 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiApp } from './api-context.js';
-import { ApiError, RateLimitedError, ValidationFailedError, type ApiBodyError } from './api-errors.js';
+import {
+  ApiError,
+  ForbiddenError,
+  RateLimitedError,
+  ValidationFailedError,
+  type ApiBodyError,
+} from './api-errors.js';
 import { maskForLog } from './log-masking.js';
 
 interface SchemaIssue {
@@ -22,6 +28,8 @@ interface ErrorBody {
   field?: string;
   correlation_id?: string;
   retry_after_seconds?: number;
+  required_role?: string;
+  role?: string;
 }
 
 /** `querystring` + `/thresholds/0/window_seconds` (+ a missing property) → `querystring.thresholds.0.window_seconds`. */
@@ -92,6 +100,18 @@ function bodyFor(error: FastifyError, request: FastifyRequest): { status: number
         error: error.bodyError,
         message: error.message,
         retry_after_seconds: error.retryAfterSeconds,
+      },
+    };
+  }
+  if (error instanceof ForbiddenError) {
+    return {
+      status: 403,
+      body: {
+        status: 'error',
+        error: error.bodyError,
+        message: error.message,
+        required_role: error.requiredRole,
+        role: error.role,
       },
     };
   }

@@ -42,6 +42,7 @@ export function registerRequestObservability(app: ApiApp, metrics: Metrics): voi
       status: reply.statusCode,
       durationMs: Math.round(reply.elapsedTime * 10) / 10,
       principal: request.principal?.name,
+      role: request.principal?.role,
     };
     if (QUIET_ROUTES.has(endpoint) && reply.statusCode < 400) request.log.debug(line, 'request completed');
     else request.log.info(line, 'request completed');

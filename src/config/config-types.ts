@@ -1,5 +1,6 @@
 /** The validated configuration every other module receives (read once by `loadConfig`). */
 import type { FeedConfig } from './feed-config.js';
+import type { SourceHealthConfig } from './source-config.js';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -74,6 +75,10 @@ export interface Config {
   };
   /** Days of call_records partitions kept. @default 30 */
   retentionDays: number;
+  /** Closed cases (and their case_events) untouched for this many days are deleted. @default 180 */
+  caseRetentionDays: number;
+  /** Dead letters received more than this many days ago are deleted. @default 30 */
+  deadLetterRetentionDays: number;
   /** Daily partitions created ahead of today. @default 3 */
   partitionsAheadDays: number;
   shutdownTimeoutMs: number;
@@ -86,8 +91,10 @@ export interface Config {
   /** How often each partition is checkpointed; undefined (`off`) replays 24 h on every start. @default 5 min */
   checkpointIntervalMs: number | undefined;
   auth: {
-    /** `name:sha256hex` entries (from API_KEYS and API_KEYS_FILE). */
-    apiKeyHashes: { name: string; sha256: string }[];
+    /** `name:sha256hex[:role]` entries (from API_KEYS and API_KEYS_FILE). */
+    apiKeyHashes: ApiKeyEntry[];
+    /** Role of a key configured without one and of a JWT without a `role` claim. @default viewer */
+    defaultRole: 'viewer' | 'analyst' | 'admin';
     jwtSecret: string | undefined;
     jwtPublicKey: string | undefined;
     jwtIssuer: string | undefined;
@@ -96,8 +103,10 @@ export interface Config {
   rateLimit: { ingestPerMinute: number; detectPerMinute: number };
   ingestMaxBytes: number;
   websocket: { heartbeatMs: number; clientQueueMax: number };
-  /** LOW alerts older than this are marked reviewed automatically; undefined turns it off. */
+  /** Unreviewed LOW cases older than this are marked reviewed by the system; undefined (`off`) turns it off. @default 7 d */
   lowAlertAutoReviewAfterMs: number | undefined;
+  /** A `false_positive` verdict suppresses new cases for the suspect this long. @default 7 d */
+  falsePositiveSuppressionMs: number;
   /** Feed the synthetic demo day through NATS after start-up. @default true in embedded mode */
   demo: boolean;
   demoSubscribers: number;
@@ -109,8 +118,22 @@ export interface Config {
   /** Replicas of the JetStream streams, the ownership KV and the checkpoint bucket (3 on a NATS cluster). @default 1 */
   /** Input profiles served on `cdr.feed.<profile>` and what they need (FEED_* keys, docs/feeds.md). */
   feed: FeedConfig;
+  /** Per-source metric labels and the rejected-share health check (SOURCE_* keys). */
+  sources: SourceHealthConfig;
   /** Replicas of the JetStream streams (3 on a NATS cluster). @default 1 */
   streamReplicas: number;
   /** PATH, where the embedded mode looks for `nats-server`. */
   searchPath: string | undefined;
+  /**
+   * Fault injection for crash tests, never for production: a shard worker SIGKILLs the process right after its
+   * n-th commit that stored alerts or case events, before publishing them.
+   */
+  faultKillAfterCommit: number | undefined;
+}
+
+/** One configured API key: its name, the SHA-256 of the key, and its role when the entry names one. */
+export interface ApiKeyEntry {
+  name: string;
+  sha256: string;
+  role: 'viewer' | 'analyst' | 'admin' | undefined;
 }

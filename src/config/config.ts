@@ -5,9 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
+import { defaultFeedDelayMs } from '../windows/index.js';
 import { ConfigError } from './config-error.js';
-import { LOG_LEVELS, type Config } from './config-types.js';
+import { LOG_LEVELS, type ApiKeyEntry, type Config } from './config-types.js';
 import { loadFeedConfig } from './feed-config.js';
+import { loadSourceConfig } from './source-config.js';
 import {
   parseBoolean,
   parseDurationList,
@@ -64,12 +66,33 @@ function readFileKey(env: Env, key: string, readFile: (path: string) => string):
   }
 }
 
-function parseApiKeys(key: string, raw: string): { name: string; sha256: string }[] {
+const API_ROLES = ['viewer', 'analyst', 'admin'] as const;
+
+/** `name:sha256hex` or `name:sha256hex:role`; an entry without a role gets AUTH_DEFAULT_ROLE. */
+function parseApiKeys(key: string, raw: string): ApiKeyEntry[] {
   return parseList(raw).map((entry) => {
-    const match = /^([A-Za-z0-9_.-]{1,64}):([0-9a-f]{64})$/.exec(entry);
-    if (!match) throw new ConfigError(key, '<redacted>', 'entries name:sha256hex (64 lowercase hex digits)');
-    return { name: match[1]!, sha256: match[2]! };
+    const match = /^([A-Za-z0-9_.-]{1,64}):([0-9a-f]{64})(?::([a-z]+))?$/.exec(entry);
+    if (!match) {
+      throw new ConfigError(
+        key,
+        '<redacted>',
+        'entries name:sha256hex or name:sha256hex:role (64 lowercase hex digits; role viewer, analyst or admin)',
+      );
+    }
+    const role = match[3];
+    if (role !== undefined && !(API_ROLES as readonly string[]).includes(role)) {
+      throw new ConfigError(key, `<redacted>:${role}`, `a role of ${API_ROLES.join(', ')} after the hash`);
+    }
+    return { name: match[1]!, sha256: match[2]!, role: role as ApiKeyEntry['role'] };
   });
+}
+
+/** A duration, or `off` (undefined). */
+function parseDurationOrOff(key: string, raw: string, minMs: number): number | undefined {
+  if (raw.trim().toLowerCase() === 'off') return undefined;
+  const ms = parseDurationMs(key, raw);
+  if (ms < minMs) throw new ConfigError(key, raw, `a duration of at least ${minMs / 1_000}s, or off`);
+  return ms;
 }
 
 /**
@@ -113,7 +136,6 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
     10,
   );
   const apiKeyRaw = readFileKey(env, 'API_KEYS', readFile);
-  const autoReview = read(env, 'LOW_ALERT_AUTO_REVIEW_AFTER');
   const isTty = process.stdout.isTTY === true;
 
   const config: Config = {
@@ -220,6 +242,16 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
       breakerResetMs: opt('SINK_BREAKER_RESET', (raw) => parseDurationMs('SINK_BREAKER_RESET', raw), 5_000),
     },
     retentionDays: opt('RETENTION_DAYS', (raw) => parseInteger('RETENTION_DAYS', raw, 1, 3_650), 30),
+    caseRetentionDays: opt(
+      'CASE_RETENTION_DAYS',
+      (raw) => parseInteger('CASE_RETENTION_DAYS', raw, 1, 3_650),
+      180,
+    ),
+    deadLetterRetentionDays: opt(
+      'DEAD_LETTER_RETENTION_DAYS',
+      (raw) => parseInteger('DEAD_LETTER_RETENTION_DAYS', raw, 1, 3_650),
+      30,
+    ),
     partitionsAheadDays: opt(
       'PARTITIONS_AHEAD_DAYS',
       (raw) => parseInteger('PARTITIONS_AHEAD_DAYS', raw, 1, 60),
@@ -250,6 +282,11 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
     ),
     auth: {
       apiKeyHashes: apiKeyRaw === undefined ? [] : parseApiKeys('API_KEYS', apiKeyRaw),
+      defaultRole: opt(
+        'AUTH_DEFAULT_ROLE',
+        (raw) => parseEnum('AUTH_DEFAULT_ROLE', raw, API_ROLES),
+        'viewer',
+      ),
       jwtSecret: readFileKey(env, 'JWT_SECRET', readFile),
       jwtPublicKey: readFileKey(env, 'JWT_PUBLIC_KEY', readFile),
       jwtIssuer: read(env, 'JWT_ISSUER'),
@@ -284,10 +321,16 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
         1_000,
       ),
     },
-    lowAlertAutoReviewAfterMs:
-      autoReview === undefined || autoReview.trim().toLowerCase() === 'off'
-        ? undefined
-        : parseDurationMs('LOW_ALERT_AUTO_REVIEW_AFTER', autoReview),
+    lowAlertAutoReviewAfterMs: opt<number | undefined>(
+      'LOW_ALERT_AUTO_REVIEW_AFTER',
+      (raw) => parseDurationOrOff('LOW_ALERT_AUTO_REVIEW_AFTER', raw, 60_000),
+      7 * 86_400_000,
+    ),
+    falsePositiveSuppressionMs: opt(
+      'FALSE_POSITIVE_SUPPRESSION',
+      (raw) => parseDurationInRange('FALSE_POSITIVE_SUPPRESSION', raw, 60_000, 366 * 86_400_000),
+      7 * 86_400_000,
+    ),
     demo: opt('DEMO', (raw) => parseBoolean('DEMO', raw), embedded),
     demoSubscribers: opt(
       'DEMO_SUBSCRIBERS',
@@ -295,6 +338,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
       20_000,
     ),
     feed: loadFeedConfig((key) => read(env, key), readFile),
+    sources: loadSourceConfig((key) => read(env, key)),
     cdrStreamLayout: opt(
       'CDR_STREAM_LAYOUT',
       (raw) => parseEnum('CDR_STREAM_LAYOUT', raw, ['auto', 'per-partition', 'single'] as const),
@@ -302,6 +346,11 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
     ),
     streamReplicas: opt('STREAM_REPLICAS', (raw) => parseInteger('STREAM_REPLICAS', raw, 1, 5), 1),
     searchPath: read(env, 'PATH'),
+    faultKillAfterCommit: opt(
+      'FAULT_KILL_AFTER_COMMIT',
+      (raw) => parseInteger('FAULT_KILL_AFTER_COMMIT', raw, 1, 1_000_000),
+      undefined,
+    ),
   };
   if (config.sink.maxBufferedRows < config.sink.batchMaxRows) {
     throw new ConfigError(
@@ -318,11 +367,13 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
     );
   }
   const longestWindow = config.windowsMs[config.windowsMs.length - 1]!;
-  if (config.cdrMaxAgeMs < longestWindow + config.allowedLatenessMs) {
+  // Restarts replay the longest window plus the feed delay, max(ALLOWED_LATENESS, 1 h) (ADR 0011).
+  const replayMs = longestWindow + defaultFeedDelayMs(config.allowedLatenessMs);
+  if (config.cdrMaxAgeMs < replayMs) {
     throw new ConfigError(
       'CDR_MAX_AGE',
       String(config.cdrMaxAgeMs),
-      `at least the longest window plus ALLOWED_LATENESS (${longestWindow + config.allowedLatenessMs} ms) so restarts can replay it`,
+      `at least the longest window plus max(ALLOWED_LATENESS, 1h) (${replayMs} ms) so restarts can replay it`,
     );
   }
   return config;

@@ -5,3 +5,8 @@ export { WorkerMetricsRecorder } from './worker-recorder.js';
 export type { WorkerMetricsReport, Labels } from './worker-recorder.js';
 export { RotatingDigest, mergedQuantiles } from './latency-digest.js';
 export type { Centroid } from './latency-digest.js';
+export { SKEW_BUCKETS, SkewHistogram, skewBucketOf, skewBucketValueMs } from './skew-histogram.js';
+export { OTHER_SOURCE, SourceLabels, UNKNOWN_SOURCE } from './source-labels.js';
+export type { SourceTally } from './source-labels.js';
+export { DEFAULT_SOURCE_HEALTH, SourceTable } from './source-table.js';
+export type { SourceFigures, SourceHealthOptions, SourceHealthSnapshot } from './source-table.js';

@@ -3,6 +3,7 @@
  * it and the deploy checks compare dashboards and alert rules against it. Names marked `seed` keep the
  * predecessor's names so existing dashboards, alerts and runbook commands keep working.
  */
+import { SOURCE_METRICS } from './source-metric-catalog.js';
 
 export type MetricKind = 'counter' | 'gauge' | 'histogram';
 
@@ -83,7 +84,7 @@ export const METRIC_CATALOG = [
   {
     name: 'sentinel_unreviewed_alerts',
     kind: 'gauge',
-    help: 'Alerts in fraud_alerts not yet reviewed.',
+    help: 'Open cases (one per suspect and rule family) not yet reviewed.',
     labels: [],
     seed: true,
   },
@@ -162,6 +163,13 @@ export const METRIC_CATALOG = [
     help: 'Records waiting in CDR_FEED for the feed normaliser, per profile (as of the last delivery).',
     labels: ['profile'],
   },
+  {
+    name: 'sentinel_feed_rejected_total',
+    kind: 'counter',
+    help: 'Switch records the feed normaliser dead-lettered, by profile and reason code.',
+    labels: ['profile', 'reason'],
+  },
+  ...SOURCE_METRICS,
   {
     name: 'sentinel_cdr_fields_dropped_total',
     kind: 'counter',
@@ -296,6 +304,18 @@ export const METRIC_CATALOG = [
     name: 'sentinel_alerts_published_total',
     kind: 'counter',
     help: 'Alert messages acknowledged by the ALERTS stream.',
+    labels: [],
+  },
+  {
+    name: 'sentinel_case_events_stored_total',
+    kind: 'counter',
+    help: 'Case events newly stored in case_events (and folded into cases) by the shard workers.',
+    labels: [],
+  },
+  {
+    name: 'sentinel_case_events_published_total',
+    kind: 'counter',
+    help: 'Case event messages acknowledged by the CASES stream, after their commit or from the outbox.',
     labels: [],
   },
   {

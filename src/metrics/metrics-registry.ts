@@ -6,19 +6,42 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { METRIC_CATALOG, type MetricName } from './metric-catalog.js';
 import { mergedQuantiles, type Centroid } from './latency-digest.js';
 import type { Labels, WorkerMetricsReport } from './worker-recorder.js';
+import { DEFAULT_SOURCE_HEALTH, SourceTable, type SourceHealthOptions } from './source-table.js';
 
 type AnyMetric = Counter<string> | Gauge<string> | Histogram<string>;
 
 const QUANTILES = [0.5, 0.95, 0.99] as const;
 
+/** The gauges computed at scrape time rather than set. */
+type ComputedGauge = 'sentinel_event_to_alert_quantile_seconds' | 'sentinel_source_clock_skew_seconds';
+
 export class Metrics {
   readonly registry = new Registry();
   private readonly metrics = new Map<MetricName, AnyMetric>();
   private readonly digests = new Map<string, Centroid[]>();
+  /** Per-source figures (records, rejected, late, skew) for the counters and detailed health. */
+  readonly sources: SourceTable;
 
-  constructor(version: string) {
+  constructor(version: string, sourceHealth: SourceHealthOptions = DEFAULT_SOURCE_HEALTH) {
     collectDefaultMetrics({ register: this.registry });
     const digests = this.digests;
+    const computed: Record<ComputedGauge, (gauge: Gauge<string>) => void> = {
+      // Computed on scrape, so the gauges always reflect the latest merged digests.
+      sentinel_event_to_alert_quantile_seconds(gauge) {
+        const values = mergedQuantiles(digests.values(), QUANTILES);
+        QUANTILES.forEach((q, i) => {
+          if (values !== undefined) gauge.set({ quantile: String(q) }, values[i]!);
+        });
+      },
+      // Over the health window: a source that stopped sending drops out.
+      sentinel_source_clock_skew_seconds: (gauge) => {
+        for (const figures of this.sources.snapshot().sources) {
+          const { source, skewP50Seconds: p50, skewP99Seconds: p99 } = figures;
+          if (p50 !== null) gauge.set({ source, quantile: '0.5' }, p50);
+          if (p99 !== null) gauge.set({ source, quantile: '0.99' }, p99);
+        }
+      },
+    };
     for (const spec of METRIC_CATALOG) {
       const common = {
         name: spec.name,
@@ -27,16 +50,13 @@ export class Metrics {
         registers: [this.registry],
       };
       let metric: AnyMetric;
-      if (spec.name === 'sentinel_event_to_alert_quantile_seconds') {
-        // Computed on scrape, so the gauges always reflect the latest merged digests.
+      if (spec.name in computed) {
+        const fill = computed[spec.name as ComputedGauge];
         metric = new Gauge({
           ...common,
           collect() {
             this.reset();
-            const values = mergedQuantiles(digests.values(), QUANTILES);
-            QUANTILES.forEach((q, i) => {
-              if (values !== undefined) this.set({ quantile: String(q) }, values[i]!);
-            });
+            fill(this);
           },
         });
       } else if (spec.kind === 'counter') metric = new Counter(common);
@@ -45,6 +65,11 @@ export class Metrics {
       this.metrics.set(spec.name, metric);
     }
     this.gauge('sentinel_build_info').set({ version }, 1);
+    this.sources = new SourceTable(sourceHealth, {
+      records: this.counter('sentinel_source_records_total'),
+      rejected: this.counter('sentinel_source_rejected_total'),
+      late: this.counter('sentinel_source_late_records_total'),
+    });
   }
 
   counter(name: MetricName): Counter<string> {
@@ -73,6 +98,7 @@ export class Metrics {
       for (const value of values) histogram.observe(labels as Labels, value);
     }
     this.digests.set(workerId, report.latencyCentroids);
+    if (report.sources !== undefined) this.sources.apply(report.sources);
   }
 
   /** A worker that is gone no longer contributes latency samples. */

@@ -4,6 +4,7 @@
  */
 import type { MetricName } from './metric-catalog.js';
 import { RotatingDigest, type Centroid } from './latency-digest.js';
+import type { SourceTally } from './source-labels.js';
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -12,6 +13,8 @@ export interface WorkerMetricsReport {
   gauges: [MetricName, Labels, number][];
   histograms: [MetricName, Labels, number[]][];
   latencyCentroids: Centroid[];
+  /** Per-source counts since the last report (shard workers only). */
+  sources?: SourceTally[];
 }
 
 function keyOf(name: string, labels: Labels): string {

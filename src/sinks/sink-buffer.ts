@@ -21,9 +21,10 @@ export interface SinkBufferOptions {
   maxBufferedRows?: number;
   /**
    * After each commit, with the highest processed sequence per partition that was written (fenced partitions
-   * are not in it; `stats.fencedPartitions` names them): ack JetStream up to there.
+   * are not in it; `stats.fencedPartitions` names them): ack JetStream up to there. `batch` is what was
+   * committed (its alerts and case events are published from here: after the commit, never before).
    */
-  onCommitted: (offsets: ReadonlyMap<number, number>, stats: BatchStats) => void;
+  onCommitted: (offsets: ReadonlyMap<number, number>, stats: BatchStats, batch: Batch) => void;
   logger: Logger;
 }
 
@@ -118,7 +119,7 @@ export class SinkBuffer {
 
   /**
    * Adds a case event derived from `partition`'s records: stored and folded into its case with the batch, left
-   * out with the partition's rows if it is fenced.
+   * out with the partition's rows if it is fenced, published only after the commit.
    */
   addCaseEvent(event: CaseEvent, partition: number): void {
     this.throwIfClosed('addCaseEvent');
@@ -245,7 +246,7 @@ export class SinkBuffer {
       offsets = committed;
     }
     try {
-      this.onCommitted(offsets, stats);
+      this.onCommitted(offsets, stats, batch);
     } catch (error) {
       this.logger.error({ err: error }, 'sink onCommitted callback threw');
     }

@@ -1,10 +1,12 @@
 /**
  * The detection engine: event-time windows per caller, rules over them, and the alert lifecycle. A pure
- * library: no I/O, no clock, no timers; time is the events' own. See docs/adr/0002-window-engine.md.
+ * library: no I/O, no timers, no clock of its own; time is the events' own, bounded by the arrival times the
+ * caller passes in. See docs/adr/0002-window-engine.md and docs/adr/0011-event-time-per-caller.md.
  *
- * Per event: validate → late check against the watermark → caller lookup → forget the caller if everything it
- * held left every window → window update → rules (skipped for callers too quiet to match) → sweep a couple of
- * caller slots for idle callers. Nothing on this path allocates unless an alert or a case event is emitted.
+ * Per event: validate → caller lookup → late check (behind the watermark, or behind the caller's own latest
+ * event time − lateness) → advance the partition clock → forget the caller if everything it held left every
+ * window → window update → rules (skipped for callers too quiet to match) → sweep a couple of caller
+ * slots for idle callers. Nothing on this path allocates unless an alert or a case event is emitted.
  * Cases (case-tracker.ts) are stepped after each evaluation and closed as the watermark passes their due time.
  */
 import { AlertLifecycle } from './alert-lifecycle.js';
@@ -66,7 +68,8 @@ export class DetectionEngine {
   private cooldownMs = 0;
   /** Fewest calls in a window with which any rule can hold; quieter callers skip evaluation. */
   private minCallsAny = Infinity;
-  private maxEventMs = -Infinity;
+  /** Partition clock: the latest min(event time, arrival time) of an accepted event; −∞ before the first. */
+  private clockMs = -Infinity;
   private sweepHand = 0;
   private readonly count: Float64Array;
   private readonly distinct: Float64Array;
@@ -124,7 +127,7 @@ export class DetectionEngine {
     };
     this.cases = new CaseTracker(this.rules, this.options.windowsMs);
     if (restored !== undefined) {
-      this.maxEventMs = restored.maxEventMs;
+      this.clockMs = restored.clockMs;
       this.sweepHand = restored.sweepHand;
       for (const { caller, slotIndex, episode } of restored.episodes)
         this.lifecycle.restore(caller, slotIndex, episode);
@@ -133,17 +136,23 @@ export class DetectionEngine {
     this.setRules(settings);
   }
 
-  /** One event. Appends any alert events to `alertsOut` (usually none); case events: `lastCaseEvents`. */
+  /**
+   * One event. Appends any alert events to `alertsOut` (usually none). `arrivedAtMs` is the wall-clock time the
+   * record arrived (the worker passes the stream's stored timestamp, so a replay decides exactly as the live
+   * run did): the partition clock never moves past it, so a record stamped ahead of the wall clock cannot
+   * advance it. +∞ (the default) leaves the clock to event time alone. Case events: `lastCaseEvents`.
+   */
   process(
     caller: number,
     callee: number,
     startMs: number,
     durationSeconds: number,
     alertsOut: AlertEvent[],
+    arrivedAtMs = Infinity,
   ): EventOutcome {
     if (this.caseEventsOut.length !== 0) this.caseEventsOut.length = 0;
     return OUTCOME_NAMES[
-      this.apply(caller, callee, startMs, durationSeconds, alertsOut, this.caseEventsOut)
+      this.apply(caller, callee, startMs, durationSeconds, alertsOut, arrivedAtMs, this.caseEventsOut)
     ]!;
   }
 
@@ -174,9 +183,17 @@ export class DetectionEngine {
     });
   }
 
-  /** Max event time seen − allowed lateness; −∞ before the first event. */
+  /**
+   * Partition clock − feed delay; −∞ before the first event. Any record older than it is late, and a caller
+   * whose latest event + longest window is at or before it is no longer held.
+   */
   watermarkMs(): number {
-    return this.maxEventMs - this.options.allowedLatenessMs;
+    return this.clockMs - this.options.feedDelayMs;
+  }
+
+  /** The partition clock: the latest min(event time, arrival time) of an accepted event; −∞ before the first. */
+  partitionClockMs(): number {
+    return this.clockMs;
   }
 
   /** Live stats for one caller in every window at the caller's T; undefined if it holds nothing. */
@@ -218,16 +235,17 @@ export class DetectionEngine {
     };
   }
 
-  /** The window lengths and lateness this engine runs with: fixed for its life and kept in its snapshots. */
-  windowOptions(): { windowsMs: readonly number[]; allowedLatenessMs: number } {
-    return { windowsMs: this.options.windowsMs, allowedLatenessMs: this.options.allowedLatenessMs };
+  /** The window lengths, lateness and feed delay this engine runs with: fixed for its life, kept in snapshots. */
+  windowOptions(): { windowsMs: readonly number[]; allowedLatenessMs: number; feedDelayMs: number } {
+    const { windowsMs, allowedLatenessMs, feedDelayMs } = this.options;
+    return { windowsMs, allowedLatenessMs, feedDelayMs };
   }
 
   /** The whole state as bytes (rules and settings excepted). Little-endian; the slab is copied as is. */
   snapshot(): Uint8Array {
     return writeSnapshot({
       options: this.options,
-      maxEventMs: this.maxEventMs,
+      clockMs: this.clockMs,
       sweepHand: this.sweepHand,
       store: { callers: this.store.callers, slab: this.store.slab, eventsHeld: this.store.eventsHeld },
       ruleIds: this.rules.map((rule) => rule.id),
@@ -258,6 +276,7 @@ export class DetectionEngine {
     t: number,
     durationSeconds: number,
     alertsOut: AlertEvent[],
+    arrivedAtMs: number,
     casesOut: CaseEvent[],
   ): number {
     if (
@@ -272,15 +291,25 @@ export class DetectionEngine {
     ) {
       return OUTCOME_INVALID;
     }
-    let maxEventMs = this.maxEventMs;
-    const lateness = this.options.allowedLatenessMs;
-    if (t < maxEventMs - lateness) return OUTCOME_LATE;
-    if (t > maxEventMs) this.maxEventMs = maxEventMs = t;
-    const watermark = maxEventMs - lateness;
-    this.cases.tick(watermark, this.caseSource, casesOut);
     const store = this.store;
+    const feedDelayMs = this.options.feedDelayMs;
     const slot = store.callers.findOrInsert(caller);
     const latestMs = store.latestAt(slot);
+    // Lateness is judged where order holds, the caller's own T while it is held; and nothing is windowed behind
+    // the watermark, at or before which every caller that is no longer held had its latest event + longest
+    // window (so a reclaimed caller cannot come back with a wrong count, and a replay of longest window + feed
+    // delay rebuilds every window a later record can see).
+    const watermarkBefore = this.clockMs - feedDelayMs;
+    const held = latestMs + store.longestMs > watermarkBefore;
+    if (t < watermarkBefore || (held && t < latestMs - this.options.allowedLatenessMs)) {
+      if (latestMs === -Infinity) store.callers.remove(slot); // inserted just now: leave no trace
+      return OUTCOME_LATE;
+    }
+    // The partition clock follows event time but never passes the record's arrival time.
+    const bounded = t < arrivedAtMs ? t : arrivedAtMs;
+    if (bounded > this.clockMs) this.clockMs = bounded;
+    const watermark = this.clockMs - feedDelayMs;
+    this.cases.tick(watermark, this.caseSource, casesOut);
     // Everything the caller held left every window for good: start afresh (episodes included).
     if (latestMs + store.longestMs <= watermark && latestMs !== -Infinity) {
       if (store.hasEpisodes(slot)) this.lifecycle.forget(caller);
@@ -344,7 +373,7 @@ export class DetectionEngine {
     store.setEpisodes(slot, this.lifecycle.episodesOf(caller) !== undefined);
   }
 
-  /** Reclaims callers whose every event left every window (T + longest window ≤ watermark). */
+  /** Reclaims callers whose every event left every window and the feed delay (T + longest window ≤ watermark). */
   private sweep(watermark: number): void {
     const store = this.store;
     const callers = store.callers;

@@ -1,9 +1,9 @@
 /**
- * Snapshot format (version 4: cases; version 2 added block-header tail times), little-endian, byte offsets
- * 8-aligned:
+ * Snapshot format (version 4: cases; version 3: the partition clock and feed delay of ADR 0011 replace version
+ * 2's max event time), little-endian, byte offsets 8-aligned:
  *
- *   "SNTW" u32 version | window count u32 | windows f64[] | lateness, expected callers, expected events,
- *   max event time, sweep hand, events held (f64 each) | caller table: size u32, byte length u32, slots |
+ *   "SNTW" u32 version | window count u32 | windows f64[] | lateness, feed delay, expected callers, expected
+ *   events, partition clock, sweep hand, events held (f64 each) | caller table: size u32, byte length u32, slots |
  *   slab: chunk count u32, bump chunk i32, bump offset u32, live units f64, free heads (byte length u32 +
  *   u32[]), chunks (byte length u32 + bytes each) | rule ids (count u32, then length u32 + UTF-8 each) |
  *   episodes (count u32, then caller f64, slot index u32, emissions u32, severity u32, start f64, last f64) |
@@ -27,7 +27,7 @@ const VERSION = 4;
 
 export interface SnapshotSource {
   options: ResolvedEngineOptions;
-  maxEventMs: number;
+  clockMs: number;
   sweepHand: number;
   store: { callers: CallerTable; slab: Slab; eventsHeld: number };
   ruleIds: readonly string[];
@@ -37,7 +37,7 @@ export interface SnapshotSource {
 
 export interface RestoredEngineState {
   options: ResolvedEngineOptions;
-  maxEventMs: number;
+  clockMs: number;
   sweepHand: number;
   store: { callers: CallerTable; slab: Slab; eventsHeld: number };
   ruleIds: string[];
@@ -137,9 +137,10 @@ export function writeSnapshot(source: SnapshotSource): Uint8Array {
   w.u32(source.options.windowsMs.length);
   for (const windowMs of source.options.windowsMs) w.f64(windowMs);
   w.f64(source.options.allowedLatenessMs);
+  w.f64(source.options.feedDelayMs);
   w.f64(source.options.expectedCallers);
   w.f64(source.options.expectedEvents);
-  w.f64(source.maxEventMs);
+  w.f64(source.clockMs);
   w.f64(source.sweepHand);
   w.f64(source.store.eventsHeld);
   w.u32(source.store.callers.size);
@@ -184,17 +185,22 @@ export function readSnapshot(bytes: Uint8Array): RestoredEngineState {
   const r = new Reader(bytes);
   if (r.u32() !== MAGIC) throw new SnapshotError('not a window engine snapshot');
   const version = r.u32();
-  if (version !== VERSION) throw new SnapshotError(`snapshot format version ${version} is not supported`);
+  if (version !== VERSION) {
+    throw new SnapshotError(
+      `snapshot format version ${version} is not supported (this engine reads version ${VERSION}): rebuild from the stream`,
+    );
+  }
   const windowCount = r.u32();
   if (windowCount < 1 || windowCount > 16) throw new SnapshotError('snapshot has a bad window count');
   const windowsMs = Array.from({ length: windowCount }, () => r.f64());
   const options: ResolvedEngineOptions = {
     windowsMs,
     allowedLatenessMs: r.f64(),
+    feedDelayMs: r.f64(),
     expectedCallers: r.f64(),
     expectedEvents: r.f64(),
   };
-  const maxEventMs = r.f64();
+  const clockMs = r.f64();
   const sweepHand = r.f64();
   const eventsHeld = r.f64();
   const callerSize = r.u32();
@@ -243,7 +249,7 @@ export function readSnapshot(bytes: Uint8Array): RestoredEngineState {
   });
   return {
     options,
-    maxEventMs,
+    clockMs,
     sweepHand,
     store: { callers, slab, eventsHeld },
     ruleIds,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertAlert } from './support/fixtures.js';
+import { insertAlert, insertCase } from './support/fixtures.js';
 import { startApiHarness, type ApiHarness } from './support/api-harness.js';
 
 describe('POST /events/call and GET /callers/:number', () => {
@@ -89,6 +89,24 @@ describe('POST /events/call and GET /callers/:number', () => {
     ]);
     expect(caller.windows[2]).toMatchObject({ call_count: 4, unique_destinations: 4 });
     expect(caller.open_alerts.map((alert: { id: number }) => alert.id)).toEqual([alertId]);
+    expect(caller.cases).toEqual([]);
+    expect(caller.suppressed_until).toBeNull();
+  });
+
+  it('shows a caller’s cases, newest first, and its false-positive suppression', async () => {
+    const suspect = '2348090000077';
+    const older = await insertCase(h.pool, { suspect, createdAt: new Date(Date.now() - 86_400_000) });
+    const newer = await insertCase(h.pool, { suspect, severity: 'CRITICAL' });
+    await h.pool.query(
+      `INSERT INTO case_suppressions (suspect_number, until, case_id) VALUES ($1, now() + interval '2 days', $2)`,
+      [suspect, older.id],
+    );
+    const response = await h.app.inject({ url: `/api/v1/sentinel/callers/${suspect}`, headers: h.auth });
+    expect(response.statusCode).toBe(200);
+    const caller = response.json().caller;
+    expect(caller.cases.map((row: { id: number }) => row.id)).toEqual([newer.id, older.id]);
+    expect(caller.cases[0]).toMatchObject({ alert_severity: 'CRITICAL', status: 'open' });
+    expect(Date.parse(caller.suppressed_until) - Date.now()).toBeGreaterThan(86_400_000);
   });
 
   it('answers 400 for a malformed number and never logs a full number at info', async () => {

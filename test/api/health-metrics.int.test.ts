@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRIC_CATALOG } from '../../src/metrics/index.js';
 import { startApiHarness, type ApiHarness } from './support/api-harness.js';
+import { insertCase } from './support/fixtures.js';
 
 /** Metrics the API itself moves (the pipeline's own need the real engine). */
 const API_METRICS = [
@@ -57,6 +58,56 @@ describe('health, readiness, metrics and the OpenAPI document', () => {
     h.engine.workerState = 'ready';
   });
 
+  it('degrades on a switch whose rejected share is over the limit, naming it and its top reason', async () => {
+    const detailed = async () =>
+      (await h.app.inject({ url: '/api/v1/sentinel/health/detailed', headers: h.auth })).json();
+    const tally = (source: string, accepted: number, rejected: [string, number][]) => ({
+      source,
+      accepted,
+      late: 0,
+      rejected,
+      skew: [],
+    });
+    // 60 % rejected, but 50 records: under SOURCE_REJECTED_MIN_RECORDS (100), one quiet switch does not flip it.
+    h.engine.sources.apply([tally('sw-quiet', 20, [['invalid_json', 30]])]);
+    const quiet = await detailed();
+    expect(quiet.status).toBe('healthy');
+    expect(quiet.checks.sources).toMatchObject({ status: 'ok', degraded: [], min_records: 100 });
+
+    h.engine.sources.apply([
+      tally('sw-7', 70, [
+        ['invalid_start', 25],
+        ['invalid_caller', 5],
+      ]),
+      tally('sw-8', 400, [['invalid_start', 4]]),
+    ]);
+    const response = await h.app.inject({ url: '/api/v1/sentinel/health/detailed', headers: h.auth });
+    expect(response.statusCode).toBe(200);
+    const body = response.json();
+    expect(body.status).toBe('degraded');
+    expect(body.checks.sources.degraded).toEqual([
+      {
+        source: 'sw-7',
+        rejected_share: 0.3,
+        top_reason: 'invalid_start',
+        message:
+          'source sw-7: 30.0% of 100 records rejected in the last 600 s (over 5.0%), mostly invalid_start',
+      },
+    ]);
+    expect(body.checks.sources.by_source.map((s: { source: string }) => s.source)).toEqual([
+      'sw-8',
+      'sw-7',
+      'sw-quiet',
+    ]);
+    expect(body.checks.sources.by_source[0]).toMatchObject({
+      records: 404,
+      rejected: 4,
+      top_reason: 'invalid_start',
+      status: 'ok',
+      skew_p50_seconds: null,
+    });
+  });
+
   it('exposes every catalogued metric; the API counters move with requests', async () => {
     await h.app.inject({ url: '/api/v1/sentinel/alerts?limit=5', headers: h.auth });
     const response = await h.app.inject({ url: '/metrics' });
@@ -71,14 +122,21 @@ describe('health, readiness, metrics and the OpenAPI document', () => {
     expect(text).toMatch(/^sentinel_database_pool_utilization \d/m);
   });
 
-  it('refreshes the unreviewed-alert gauge from Postgres', async () => {
+  it('counts open unreviewed cases in the unreviewed-alert gauge, not detection-log rows', async () => {
+    // Window-level rows of fraud_alerts no longer count: one case per suspect is the backlog.
     await h.pool.query(
       `INSERT INTO fraud_alerts (alert_key, episode_key, alert_type, detection_rule, rule, suspect_number, alert_severity)
        VALUES ('k1', 'e1', 'SDHF_SIMBOX', 'SDHF_001', 'sdhf', '2348000000001', 'LOW'),
               ('k2', 'e2', 'SDHF_SIMBOX', 'SDHF_001', 'sdhf', '2348000000002', 'HIGH')`,
     );
+    await insertCase(h.pool, { severity: 'LOW' });
+    await insertCase(h.pool, { severity: 'CRITICAL' });
+    await insertCase(h.pool, { severity: 'HIGH', reviewed: true });
+    await insertCase(h.pool, { severity: 'HIGH', status: 'closed' });
     const value = async () => /^sentinel_unreviewed_alerts (\d+)$/m.exec(await h.metrics.text())?.[1];
     await expect.poll(value, { timeout: 10_000 }).toBe('2');
+    await h.pool.query("UPDATE cases SET reviewed = true WHERE severity = 'CRITICAL'");
+    await expect.poll(value, { timeout: 10_000 }).toBe('1');
   });
 
   it('serves the OpenAPI document generated from the route schemas', async () => {
@@ -90,6 +148,9 @@ describe('health, readiness, metrics and the OpenAPI document', () => {
       '/api/v1/sentinel/alerts',
       '/api/v1/sentinel/alerts/{id}',
       '/api/v1/sentinel/alerts/review',
+      '/api/v1/sentinel/alerts/{id}/events',
+      '/api/v1/sentinel/detections',
+      '/api/v1/sentinel/detections/{id}',
       '/api/v1/sentinel/ingest',
       '/api/v1/sentinel/events/call',
       '/api/v1/sentinel/callers/{number}',

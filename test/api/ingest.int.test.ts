@@ -177,7 +177,7 @@ describe('POST /ingest', () => {
   });
 
   it('limits each principal to RATE_LIMIT_INGEST_PER_MINUTE and answers 429 with Retry-After', async () => {
-    const token = await new SignJWT({})
+    const token = await new SignJWT({ role: 'admin' })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('rate-tester')
       .setIssuer(JWT_ISSUER)

@@ -35,7 +35,7 @@ describe('API on the real engine', () => {
 
   beforeAll(async () => {
     stack = await startTestStack();
-    service = await startTestService(stack, { API_KEYS: `tester:${hashApiKey(KEY)}` }, true);
+    service = await startTestService(stack, { API_KEYS: `tester:${hashApiKey(KEY)}:admin` }, true);
     base = service.httpUrl!.replace('http://', '');
   });
   afterAll(async () => {
@@ -71,7 +71,7 @@ describe('API on the real engine', () => {
       alert_type: 'SDHF_SIMBOX',
     });
     await eventually('alert stored', async () => {
-      const body = (await (await api('GET', `/alerts?caller=${caller}`)).json()) as { count: number };
+      const body = (await (await api('GET', `/detections?caller=${caller}`)).json()) as { count: number };
       return body.count > 0;
     });
     feed.close();

@@ -6,45 +6,13 @@ import {
   decodeCdr,
   encodeCdr,
   formatIsoUtcMs,
-  isPrintableText,
   parseIsoTimestampMs,
-  type Cdr,
 } from '../../src/codec/index.js';
+import { ARBITRARY_NOW_MS, validCdr } from '../support/cdr-arbitraries.js';
 
-const NOW_MS = Date.UTC(2025, 0, 15, 12);
+const NOW_MS = ARBITRARY_NOW_MS;
 const options = { nowMs: NOW_MS };
 const utf8 = new TextEncoder();
-
-const printable = (maxLength: number): fc.Arbitrary<string> =>
-  fc
-    .oneof(fc.string({ minLength: 1, maxLength }), fc.string({ minLength: 1, maxLength, unit: 'grapheme' }))
-    .filter((text) => isPrintableText(text, maxLength));
-
-const digits = (min: number, max: number): fc.Arbitrary<string> =>
-  fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
-
-/** Any CDR the decoder should accept. */
-const validCdr: fc.Arbitrary<Cdr> = fc
-  .record(
-    {
-      callId: printable(64),
-      caller: fc.bigInt(10n, 999_999_999_999_999n).map(Number),
-      callee: fc.bigInt(10n, 999_999_999_999_999n).map(Number),
-      startMs: fc.bigInt(BigInt(MIN_START_MS), BigInt(NOW_MS + 3_600_000)).map(Number),
-      durationSeconds: fc.integer({ min: 0, max: 86_400 }),
-      answered: fc.boolean(),
-      direction: fc.constantFrom('inbound' as const, 'outbound' as const),
-      cause: fc.integer({ min: 0, max: 127 }),
-      cell: printable(64),
-      imsi: digits(5, 15),
-      imei: digits(14, 16),
-      switchId: printable(64),
-      trunkIn: printable(64),
-      trunkOut: printable(64),
-    },
-    { requiredKeys: ['callId', 'caller', 'callee', 'startMs', 'durationSeconds'] },
-  )
-  .map((record) => record as Cdr);
 
 /** JSON-ish junk for each field, to mutate valid records. */
 const junk = fc.oneof(

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  CDR_FIELDS,
   CDR_DROP_REASONS,
   CDR_REASONS,
   decodeCdr,
@@ -206,17 +207,8 @@ describe('empty strings and null are absent', () => {
   );
 
   it('optional fields that are "" or null are left out, not dropped', () => {
-    const optional = [
-      'answered',
-      'direction',
-      'cause',
-      'cell',
-      'imsi',
-      'imei',
-      'switch',
-      'trunk_in',
-      'trunk_out',
-    ];
+    const required: string[] = ['call_id', 'caller', 'callee', 'start', 'duration'];
+    const optional = Object.values(CDR_FIELDS).filter((field) => !required.includes(field));
     for (const empty of ['', null]) {
       const record: Record<string, unknown> = { ...TYPED };
       for (const field of optional) record[field] = empty;

@@ -99,6 +99,34 @@ describe('loadConfig', () => {
       { name: 'analyst', sha256: 'b'.repeat(64) },
     ]);
   });
+
+  it('reads an optional role per API key; a key without one gets AUTH_DEFAULT_ROLE (viewer by default)', () => {
+    const a = 'a'.repeat(64);
+    const b = 'b'.repeat(64);
+    const config = loadConfig({ API_KEYS: `ops:${a}:admin,dashboard:${b}` });
+    expect(config.auth.apiKeyHashes).toEqual([
+      { name: 'ops', sha256: a, role: 'admin' },
+      { name: 'dashboard', sha256: b, role: undefined },
+    ]);
+    expect(config.auth.defaultRole).toBe('viewer');
+    expect(loadConfig({ AUTH_DEFAULT_ROLE: 'admin' }).auth.defaultRole).toBe('admin');
+    const badRole = configError({ API_KEYS: `ops:${a}:root` });
+    expect(badRole.message).toContain('API_KEYS');
+    expect(badRole.message).toContain('viewer, analyst, admin');
+    expect(badRole.message).not.toContain(a);
+    expect(configError({ AUTH_DEFAULT_ROLE: 'owner' }).message).toContain('AUTH_DEFAULT_ROLE');
+  });
+
+  it('suppresses false positives for 7 days unless FALSE_POSITIVE_SUPPRESSION says otherwise', () => {
+    expect(loadConfig({}).falsePositiveSuppressionMs).toBe(7 * 86_400_000);
+    expect(loadConfig({ FALSE_POSITIVE_SUPPRESSION: '30d' }).falsePositiveSuppressionMs).toBe(
+      30 * 86_400_000,
+    );
+    for (const raw of ['soon', '10s', '400d']) {
+      const error = configError({ FALSE_POSITIVE_SUPPRESSION: raw });
+      expect(error.message, raw).toContain('FALSE_POSITIVE_SUPPRESSION');
+    }
+  });
 });
 
 describe('feed settings', () => {

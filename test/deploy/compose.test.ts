@@ -87,7 +87,7 @@ describe('docker compose stack', () => {
   it('the demo API key the docs give matches the hash the stack accepts', () => {
     const env = environment(engine);
     const demoHash = createHash('sha256').update('sentinel-demo-key').digest('hex');
-    expect(env.API_KEYS).toBe(`demo:${demoHash}`);
+    expect(env.API_KEYS).toBe(`demo:${demoHash}:admin`);
     expect(readRepoFile('docs/deploy.md')).toContain('X-API-Key: sentinel-demo-key');
   });
 

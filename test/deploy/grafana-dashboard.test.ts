@@ -46,6 +46,10 @@ describe('grafana dashboard', () => {
       'Rebalances by reason',
       'Fenced commits',
       'Takeover time',
+      // Per source: which switch sends bad records, and whose clock is off.
+      'Records per switch',
+      'Rejected share per switch',
+      'Clock skew per switch',
     ];
     for (const title of wanted) expect(titles, title).toContain(title);
     expect(new Set(titles).size).toBe(titles.length);

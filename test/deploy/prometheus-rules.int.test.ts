@@ -45,6 +45,9 @@ const STREAMING_ALERTS = [
   'SentinelHighDeadLetterRate',
 ];
 
+/** One switch among many broken: its records rejected, its clock ahead. */
+const SOURCE_ALERTS = ['SentinelSourceRecordsRejected', 'SentinelSourceClockAhead'];
+
 /** Partition ownership's failure modes: nobody owns, a twin or a stalled owner was fenced, partitions churn. */
 const OWNERSHIP_ALERTS = [
   'SentinelPartitionsUnowned',
@@ -119,7 +122,8 @@ describe('prometheus rules', () => {
         true,
       );
     }
-    for (const alert of [...STREAMING_ALERTS, ...OWNERSHIP_ALERTS]) expect(names, alert).toContain(alert);
+    for (const alert of [...STREAMING_ALERTS, ...OWNERSHIP_ALERTS, ...SOURCE_ALERTS])
+      expect(names, alert).toContain(alert);
     // The runbook's alert reference lists every rule.
     for (const alert of names) expect(runbook, alert).toMatch(new RegExp(`^\\| ${alert} \\|`, 'm'));
   });

@@ -139,5 +139,9 @@ describe('feed normaliser', () => {
       counted('rejected', 1).test(await service.metrics.text()),
     );
     expect(await service.metrics.text()).toMatch(counted('published', 4));
+    // Rejections per profile, with the reason.
+    expect(await service.metrics.text()).toMatch(
+      /^sentinel_feed_rejected_total\{profile="freeswitch",reason="invalid_caller"\} 1$/m,
+    );
   }, 120_000);
 });

@@ -50,6 +50,9 @@ function statsFor(batch: Batch): BatchStats {
     alertsInserted: batch.alerts.length,
     alertsDuplicate: 0,
     insertedAlertIds: new Map(),
+    caseEventsInserted: 0,
+    caseEventsDuplicate: 0,
+    storedCaseEvents: [],
     attempts: 1,
     commitMs: 1,
   };

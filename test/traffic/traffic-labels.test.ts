@@ -1,23 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CALLER_CLASSES, FLASH_CALL_PREFIX, type LabelledCaller } from '../../src/traffic/index.js';
 import { bestSdhfWindow, DAY_MS, DAY_NETWORK, HOUR_MS, network, type ParsedCdr } from './traffic-fixtures.js';
+import { CDR_FIELDS } from '../../src/codec/index.js';
 
-const WIRE_FIELDS = new Set([
-  'call_id',
-  'caller',
-  'callee',
-  'start',
-  'duration',
-  'answered',
-  'direction',
-  'cause',
-  'cell',
-  'imsi',
-  'imei',
-  'switch',
-  'trunk_in',
-  'trunk_out',
-]);
+const WIRE_FIELDS = new Set<string>(Object.values(CDR_FIELDS));
 
 function labelled(cls: LabelledCaller['class']): LabelledCaller[] {
   return network(DAY_NETWORK).labels.callers.filter((caller) => caller.class === cls);

@@ -21,9 +21,18 @@ import {
 
 /** Runs the scenario, snapshotting the engine at the given op indexes; returns the case events seen. */
 function runCases(scenario: Scenario, snapshotAt: ReadonlySet<number> = new Set()): CaseEvent[] {
-  const options = { windowsMs: scenario.windowsMs, allowedLatenessMs: scenario.latenessMs };
+  const options = {
+    windowsMs: scenario.windowsMs,
+    allowedLatenessMs: scenario.latenessMs,
+    ...(scenario.feedDelayMs === undefined ? {} : { feedDelayMs: scenario.feedDelayMs }),
+  };
   let engine = new DetectionEngine({ ...options, expectedCallers: 2, expectedEvents: 16 }, scenario.settings);
-  const reference = new ReferenceEngine(scenario.windowsMs, scenario.latenessMs, scenario.settings);
+  const reference = new ReferenceEngine(
+    scenario.windowsMs,
+    scenario.latenessMs,
+    scenario.settings,
+    scenario.feedDelayMs,
+  );
   const cases = new ReferenceCases(scenario.windowsMs, scenario.settings);
   let settings = scenario.settings;
   const seen: CaseEvent[] = [];
@@ -38,9 +47,9 @@ function runCases(scenario: Scenario, snapshotAt: ReadonlySet<number> = new Set(
     }
     const got: CaseEvent[] = [];
     const want: CaseEvent[] = [];
-    engine.process(op.caller, op.callee, op.t, op.duration, []);
+    engine.process(op.caller, op.callee, op.t, op.duration, [], op.arrival);
     got.push(...engine.lastCaseEvents);
-    const outcome = reference.process(op.caller, op.callee, op.t, op.duration, []);
+    const outcome = reference.process(op.caller, op.callee, op.t, op.duration, [], op.arrival);
     if (outcome === 'windowed')
       cases.accept(op.caller, op.callee, op.t, op.duration, reference.watermarkMs(), want);
     if (JSON.stringify(got) !== JSON.stringify(want))
@@ -104,6 +113,7 @@ describe('cases against the brute-force reference', () => {
       callee,
       t,
       duration: 0,
+      arrival: Infinity,
     });
     const rules = (quietPeriodMs: number) => ({
       sdhf: [{ windowMs: 132, minDistinctCallees: 1, maxAvgDurationSeconds: 0.5 }],
@@ -114,6 +124,7 @@ describe('cases against the brute-force reference', () => {
     const events = runCases({
       windowsMs: [40, 130, 132],
       latenessMs: 10,
+      feedDelayMs: 10,
       settings: rules(2),
       ops: [
         ...[0, 0, 0, 0, 0].map((t) => call(1, 1, t)),

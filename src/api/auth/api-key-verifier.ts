@@ -5,6 +5,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Principal } from './principal.js';
+import type { Role } from './roles.js';
 
 /** Hex SHA-256 of an API key, the form `API_KEYS` holds. */
 export function hashApiKey(key: string): string {
@@ -15,26 +16,35 @@ interface KeyEntry {
   name: string;
   digest: Buffer;
   method: Principal['method'];
+  role: Role;
 }
 
 export class ApiKeyVerifier {
   private readonly entries: KeyEntry[];
 
   /**
-   * @param hashes configured `{name, sha256}` pairs
-   * @param devApiKey a generated key accepted as principal `dev` (development only; the engine logs it)
+   * @param hashes configured `{name, sha256, role?}` entries
+   * @param defaultRole the role of an entry that names none
+   * @param devApiKey a generated key accepted as principal `dev`, role `admin` (development only, and only when
+   *   nothing else is configured; the engine logs it)
    */
-  constructor(hashes: readonly { name: string; sha256: string }[], devApiKey?: string) {
+  constructor(
+    hashes: readonly { name: string; sha256: string; role?: Role | undefined }[],
+    defaultRole: Role,
+    devApiKey?: string,
+  ) {
     this.entries = hashes.map((entry) => ({
       name: entry.name,
       digest: Buffer.from(entry.sha256, 'hex'),
       method: 'api_key' as const,
+      role: entry.role ?? defaultRole,
     }));
     if (devApiKey !== undefined) {
       this.entries.push({
         name: 'dev',
         digest: Buffer.from(hashApiKey(devApiKey), 'hex'),
         method: 'dev_key',
+        role: 'admin',
       });
     }
   }
@@ -52,6 +62,6 @@ export class ApiKeyVerifier {
         found ??= entry;
       }
     }
-    return found === undefined ? undefined : { name: found.name, method: found.method };
+    return found === undefined ? undefined : { name: found.name, method: found.method, role: found.role };
   }
 }

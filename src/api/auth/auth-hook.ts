@@ -1,13 +1,15 @@
 /**
  * The onRequest hook that authenticates every route except those marked `config: { public: true }`.
  * It runs before body parsing, so an unauthenticated upload is refused before a byte of it is read, and
- * before the rate limiter, so limits are kept per principal rather than per IP.
+ * before the rate limiter, so limits are kept per principal rather than per IP. Then it checks the principal's
+ * role against the least role the route declares (403 naming both).
  */
 import type { FastifyRequest } from 'fastify';
 import type { ApiApp } from '../api-context.js';
-import { UnauthorizedError } from '../api-errors.js';
+import { ForbiddenError, UnauthorizedError } from '../api-errors.js';
 import type { Authenticator, PresentedCredentials } from './authenticator.js';
 import type { Principal } from './principal.js';
+import { roleAtLeast, type Role } from './roles.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -46,6 +48,8 @@ export interface AuthHookOptions {
   authenticator: Authenticator;
   /** Extra public routes decided at build time (e.g. `/docs/*` when the docs are public). */
   isPublic?: (request: FastifyRequest) => boolean;
+  /** The least role the request's route needs (route-roles.ts). */
+  requiredRole: (request: FastifyRequest) => Role;
 }
 
 export function registerAuthHook(app: ApiApp, options: AuthHookOptions): void {
@@ -60,6 +64,18 @@ export function registerAuthHook(app: ApiApp, options: AuthHookOptions): void {
         void reply.header('www-authenticate', 'Bearer realm="sentinel"');
       }
       throw error;
+    }
+    const needed = options.requiredRole(request);
+    if (!roleAtLeast(request.principal.role, needed)) {
+      request.log.info(
+        { principal: request.principal.name, role: request.principal.role, needed },
+        'request refused: role too low',
+      );
+      throw new ForbiddenError(
+        needed,
+        request.principal.role,
+        `${request.method} ${request.routeOptions.url ?? ''}`,
+      );
     }
   });
 }

@@ -40,6 +40,7 @@ export class Authenticator {
       publicKeyPem: auth.jwtPublicKey,
       issuer: auth.jwtIssuer,
       audience: auth.jwtAudience,
+      defaultRole: auth.defaultRole,
     });
     const configured = auth.apiKeyHashes.length > 0 || jwt !== undefined;
     if (!configured && environment === 'production') {
@@ -54,7 +55,7 @@ export class Authenticator {
         'No API credential is configured and no development key was supplied: nothing could authenticate.',
       );
     }
-    return new Authenticator(new ApiKeyVerifier(auth.apiKeyHashes, devKey), jwt);
+    return new Authenticator(new ApiKeyVerifier(auth.apiKeyHashes, auth.defaultRole, devKey), jwt);
   }
 
   /** Resolves the principal or throws UnauthorizedError saying what was wrong (never echoing the secret). */

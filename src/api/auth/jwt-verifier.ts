@@ -6,6 +6,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { ApiConfigError, UnauthorizedError } from '../api-errors.js';
 import type { Principal } from './principal.js';
+import { isRole, ROLES, type Role } from './roles.js';
 
 export interface JwtVerifierOptions {
   /** HS256 shared secret. */
@@ -18,6 +19,8 @@ export interface JwtVerifierOptions {
   audience?: string | undefined;
   /** Allowed clock difference for `exp`/`nbf`. @default 30 (seconds) */
   clockToleranceSeconds?: number;
+  /** Role of a token without a `role` claim. @default viewer */
+  defaultRole?: Role;
 }
 
 export class JwtVerifier {
@@ -61,7 +64,7 @@ export class JwtVerifier {
     return new JwtVerifier(getKey, algorithms, options);
   }
 
-  /** The token's principal (`sub`); throws UnauthorizedError with a reason otherwise. */
+  /** The token's principal (`sub`, and `role` when the token carries one); throws UnauthorizedError with a reason otherwise. */
   async verify(token: string): Promise<Principal> {
     try {
       const { payload } = await jwtVerify(token, this.getKey, {
@@ -73,7 +76,15 @@ export class JwtVerifier {
       if (typeof payload.sub !== 'string' || payload.sub === '') {
         throw new UnauthorizedError('token has no sub claim');
       }
-      return { name: payload.sub.slice(0, 128), method: 'jwt' };
+      const claimed = payload.role;
+      if (claimed !== undefined && !isRole(claimed)) {
+        throw new UnauthorizedError(`token claim role is not accepted: use one of ${ROLES.join(', ')}`);
+      }
+      return {
+        name: payload.sub.slice(0, 128),
+        method: 'jwt',
+        role: claimed ?? this.options.defaultRole ?? 'viewer',
+      };
     } catch (error) {
       if (error instanceof UnauthorizedError) throw error;
       if (error instanceof joseErrors.JWTExpired)

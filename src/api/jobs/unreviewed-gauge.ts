@@ -1,11 +1,12 @@
 /**
- * Keeps `sentinel_unreviewed_alerts` (the SentinelHighUnreviewedAlerts input) and the pool gauge fresh. A
- * count every ~15 s is cheap next to a scrape interval and keeps the scrape itself free of SQL.
+ * Keeps `sentinel_unreviewed_alerts` (the SentinelHighUnreviewedAlerts input and the alert-backlog panel) and
+ * the pool gauge fresh. Since v2 it counts open, unreviewed **cases** (one per suspect), not fraud_alerts
+ * rows. A count every ~15 s is cheap next to a scrape interval and keeps the scrape itself free of SQL.
  */
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Metrics } from '../../metrics/index.js';
-import { countUnreviewedAlerts } from '../store/alerts-store.js';
+import { countOpenUnreviewedCases } from '../store/cases-store.js';
 import { poolUsage } from '../store/database-health.js';
 
 export interface GaugeRefresher {
@@ -25,7 +26,7 @@ export function startUnreviewedGauge(
   let running: Promise<void> | undefined;
   let failing = false;
   const refresh = async (): Promise<void> => {
-    running ??= countUnreviewedAlerts(pool)
+    running ??= countOpenUnreviewedCases(pool)
       .then((count) => {
         unreviewed.set(count);
         poolGauge.set(poolUsage(pool).utilization);
@@ -33,7 +34,7 @@ export function startUnreviewedGauge(
       })
       .catch((error: unknown) => {
         // Log the first failure of a run of failures, not one line per tick during an outage.
-        if (!failing) logger.warn({ err: error }, 'could not count unreviewed alerts');
+        if (!failing) logger.warn({ err: error }, 'could not count open unreviewed cases');
         failing = true;
       })
       .finally(() => {

@@ -1,61 +1,68 @@
 /**
- * Alert triage: list with filters and cursor paging, review one, review many (the runbook's "age out LOW
- * alerts" case). Review columns record the principal and the time.
+ * Case triage at the seed's paths: `GET /alerts` lists cases (one row per suspect and rule family) with the
+ * seed's alert fields plus the case's own, `GET /alerts/{id}` one case, `GET /alerts/{id}/events` its history
+ * in event-time order, `POST /alerts/review` bulk review. The single review (`PATCH /alerts/{id}`) is in
+ * case-review.ts. The window-level rows that `/alerts` listed before v2 are at `/detections`.
  */
 import { Type } from '@fastify/type-provider-typebox';
-import type { Severity } from '../../windows/index.js';
 import { actorName, type ApiApp, type ApiContext } from '../api-context.js';
 import { NotFoundError, ValidationFailedError } from '../api-errors.js';
+import { CaseEventSchema, CaseSchema, CaseStatusList, VerdictList } from '../schemas/case-schemas.js';
+import { errorResponses, PhoneNumber, SeverityList, Timestamp } from '../schemas/common-schemas.js';
+import { bulkReviewCases } from '../store/case-review-store.js';
+import { getCase, listCaseEvents, listCases, type CaseStatus, type Verdict } from '../store/cases-store.js';
 import {
-  AlertSchema,
-  errorResponses,
-  NullableTimestamp,
-  PhoneNumber,
-  SeverityList,
-  Timestamp,
-} from '../schemas/common-schemas.js';
-import { bulkReviewAlerts, getAlert, listAlerts, reviewAlert } from '../store/alerts-store.js';
-
-const RuleName = Type.String({ pattern: '^[a-z0-9_]{1,32}$', description: 'Lower-case rule id, e.g. sdhf' });
+  CursorParam,
+  IdParams,
+  Limit,
+  listOf,
+  RuleName,
+  severities,
+  Since,
+  timeRange,
+  Until,
+} from './alert-params.js';
+import { registerCaseReviewRoute } from './case-review.js';
 
 const ListQuery = Type.Object({
+  status: Type.Optional(CaseStatusList),
   severity: Type.Optional(SeverityList),
   reviewed: Type.Optional(Type.Boolean()),
-  rule: Type.Optional(RuleName),
+  verdict: Type.Optional(VerdictList),
+  suspect: Type.Optional(PhoneNumber),
   caller: Type.Optional(PhoneNumber),
-  alert_key: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-  source: Type.Optional(Type.Union([Type.Literal('stream'), Type.Literal('detect')])),
-  since: Type.Optional(
-    Type.String({ format: 'date-time', description: 'created_at at or after (ISO-8601)' }),
+  rule: Type.Optional(RuleName),
+  case_key: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  alert_key: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 200, description: 'Detection-log key: use GET /detections' }),
   ),
-  until: Type.Optional(Type.String({ format: 'date-time', description: 'created_at before (ISO-8601)' })),
-  limit: Type.Integer({ minimum: 1, maximum: 1_000, default: 50 }),
-  cursor: Type.Optional(Type.String({ maxLength: 200, description: '`next_cursor` of the previous page' })),
+  source: Type.Optional(
+    Type.Union([Type.Literal('stream'), Type.Literal('detect')], {
+      description: 'Cases come from the stream; `detect` rows are in GET /detections',
+    }),
+  ),
+  since: Type.Optional(Since),
+  until: Type.Optional(Until),
+  limit: Limit,
+  cursor: Type.Optional(CursorParam),
 });
 
 const ListResponse = Type.Object({
   status: Type.Literal('success'),
-  count: Type.Integer({ description: 'Alerts matching the filters, all pages together' }),
-  alerts: Type.Array(AlertSchema),
+  count: Type.Integer({ description: 'Cases matching the filters, all pages together' }),
+  alerts: Type.Array(CaseSchema),
   next_cursor: Type.Union([Type.String(), Type.Null()], {
     description: 'Pass as `cursor` for the next page',
   }),
 });
 
-const ReviewBody = Type.Object({
-  reviewed: Type.Boolean(),
-  reviewer_notes: Type.Optional(Type.Union([Type.String({ maxLength: 2_000 }), Type.Null()])),
-});
-
-const ReviewResponse = Type.Object({
-  status: Type.Literal('success'),
-  alert: Type.Object({
-    id: Type.Integer(),
-    reviewed: Type.Boolean(),
-    reviewer_notes: Type.Union([Type.String(), Type.Null()]),
-    reviewed_by: Type.Union([Type.String(), Type.Null()]),
-    reviewed_at: NullableTimestamp,
+const EventsQuery = Type.Object({
+  after_sequence: Type.Integer({
+    minimum: -1,
+    default: -1,
+    description: 'Only events after this sequence (the last one of the previous page)',
   }),
+  limit: Type.Integer({ minimum: 1, maximum: 5_000, default: 500 }),
 });
 
 const BulkReviewBody = Type.Object({
@@ -69,14 +76,20 @@ const BulkReviewBody = Type.Object({
   reviewer_notes: Type.String({ maxLength: 2_000, default: 'Auto-reviewed: aged out' }),
 });
 
-const BulkReviewResponse = Type.Object({
-  status: Type.Literal('success'),
-  updated: Type.Integer(),
-  alert_ids: Type.Array(Type.Integer()),
-});
-
-function severities(list: string | undefined): Severity[] | undefined {
-  return list === undefined ? undefined : (list.split(',') as Severity[]);
+/** The detection log's parameters name rows cases do not have: say where they went. */
+function refuseDetectionParameters(query: { alert_key?: string; source?: string }): void {
+  if (query.alert_key !== undefined) {
+    throw new ValidationFailedError(
+      'querystring.alert_key',
+      'querystring.alert_key names a detection-log row: GET /detections?alert_key=… lists it (cases have case_key)',
+    );
+  }
+  if (query.source === 'detect') {
+    throw new ValidationFailedError(
+      'querystring.source',
+      'querystring.source=detect: on-demand detections are not cases; GET /detections?source=detect lists them',
+    );
+  }
 }
 
 export function registerAlertRoutes(app: ApiApp, ctx: ApiContext): void {
@@ -84,33 +97,36 @@ export function registerAlertRoutes(app: ApiApp, ctx: ApiContext): void {
     '/alerts',
     {
       schema: {
-        summary: 'List alerts, newest first',
-        tags: ['alerts'],
+        summary: 'List cases, newest first',
+        description:
+          'One row per suspect and rule family. Filters combine with AND: `status` (open, closed), `severity` ' +
+          '(current), `reviewed`, `verdict`, `suspect` (or the seed’s `caller`), `rule`, `since`/`until` on ' +
+          'created_at. Example (the backlog): `?status=open&reviewed=false&severity=HIGH,CRITICAL`.',
+        tags: ['cases'],
         querystring: ListQuery,
         response: { 200: ListResponse, ...errorResponses() },
       },
     },
     async (request) => {
       const query = request.query;
-      const since = query.since === undefined ? undefined : new Date(query.since);
-      const until = query.until === undefined ? undefined : new Date(query.until);
-      if (since !== undefined && until !== undefined && until <= since) {
+      refuseDetectionParameters(query);
+      if (query.suspect !== undefined && query.caller !== undefined && query.suspect !== query.caller) {
         throw new ValidationFailedError(
-          'querystring.until',
-          'querystring.until must be after querystring.since',
+          'querystring.caller',
+          'querystring.caller and querystring.suspect name different numbers; send one',
         );
       }
-      const page = await listAlerts(
+      const page = await listCases(
         ctx.pool,
         {
+          statuses: listOf<CaseStatus>(query.status),
           severities: severities(query.severity),
           reviewed: query.reviewed,
+          verdicts: listOf<Verdict>(query.verdict),
           rule: query.rule,
-          caller: query.caller?.replace(/^\+/, ''),
-          alertKey: query.alert_key,
-          source: query.source,
-          since,
-          until,
+          suspect: (query.suspect ?? query.caller)?.replace(/^\+/, ''),
+          caseKey: query.case_key,
+          ...timeRange(query.since, query.until),
         },
         query.limit,
         query.cursor,
@@ -118,7 +134,7 @@ export function registerAlertRoutes(app: ApiApp, ctx: ApiContext): void {
       return {
         status: 'success' as const,
         count: page.count,
-        alerts: page.alerts,
+        alerts: page.cases,
         next_cursor: page.nextCursor,
       };
     },
@@ -128,58 +144,84 @@ export function registerAlertRoutes(app: ApiApp, ctx: ApiContext): void {
     '/alerts/:id',
     {
       schema: {
-        summary: 'One alert',
-        tags: ['alerts'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) }),
+        summary: 'One case, with its current and peak evidence',
+        tags: ['cases'],
+        params: IdParams,
         response: {
-          200: Type.Object({ status: Type.Literal('success'), alert: AlertSchema }),
+          200: Type.Object({ status: Type.Literal('success'), alert: CaseSchema }),
           ...errorResponses(404),
         },
       },
     },
     async (request) => {
-      const alert = await getAlert(ctx.pool, request.params.id);
-      if (alert === undefined) throw new NotFoundError(`alert ${request.params.id} not found`);
-      return { status: 'success' as const, alert };
+      const found = await getCase(ctx.pool, request.params.id);
+      if (found === undefined) throw new NotFoundError(`case ${request.params.id} not found`);
+      return { status: 'success' as const, alert: found };
     },
   );
 
-  app.patch(
-    '/alerts/:id',
+  app.get(
+    '/alerts/:id/events',
     {
       schema: {
-        summary: 'Review an alert',
-        description: 'Records the decision, the notes, who (the credential’s name) and when.',
-        tags: ['alerts'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) }),
-        body: ReviewBody,
-        response: { 200: ReviewResponse, ...errorResponses(404) },
+        summary: 'A case’s history in event-time order',
+        description:
+          'Every opened / escalated / updated / closed / reopened event with the per-window figures, callee ' +
+          'sample and thresholds frozen at that moment, by `sequence`. Page with `after_sequence` = the last ' +
+          'sequence received; `next_after_sequence` is null on the last page.',
+        tags: ['cases'],
+        params: IdParams,
+        querystring: EventsQuery,
+        response: {
+          200: Type.Object({
+            status: Type.Literal('success'),
+            case_id: Type.Integer(),
+            case_key: Type.String(),
+            events: Type.Array(CaseEventSchema),
+            next_after_sequence: Type.Union([Type.Integer(), Type.Null()]),
+          }),
+          ...errorResponses(404),
+        },
       },
     },
     async (request) => {
-      const result = await reviewAlert(ctx.pool, request.params.id, {
-        reviewed: request.body.reviewed,
-        notes: request.body.reviewer_notes ?? undefined,
-        by: actorName(request.principal),
-      });
-      if (result === undefined) throw new NotFoundError(`alert ${request.params.id} not found`);
-      request.log.info({ alertId: result.id, reviewed: result.reviewed }, 'alert reviewed');
-      return { status: 'success' as const, alert: result };
+      const found = await getCase(ctx.pool, request.params.id);
+      if (found === undefined) throw new NotFoundError(`case ${request.params.id} not found`);
+      const { after_sequence: after, limit } = request.query;
+      const events = await listCaseEvents(ctx.pool, found.case_key, after, limit + 1);
+      const more = events.length > limit;
+      const page = more ? events.slice(0, limit) : events;
+      return {
+        status: 'success' as const,
+        case_id: found.id,
+        case_key: found.case_key,
+        events: page,
+        next_after_sequence: more ? (page[page.length - 1]?.sequence ?? null) : null,
+      };
     },
   );
+
+  registerCaseReviewRoute(app, ctx);
 
   app.post(
     '/alerts/review',
     {
       schema: {
-        summary: 'Review many unreviewed alerts at once',
+        summary: 'Review many unreviewed cases at once',
         description:
-          'Marks every unreviewed alert matching all given criteria as reviewed. At least one of `ids`, ' +
-          '`older_than_hours` or `created_before` is required, so a bare call cannot close the whole queue. ' +
-          'Example (the runbook’s aged LOW alerts): `{"severity":"LOW","older_than_hours":168}`.',
-        tags: ['alerts'],
+          'Marks every unreviewed case matching all given criteria as reviewed (no verdict). At least one of ' +
+          '`ids`, `older_than_hours` or `created_before` is required, so a bare call cannot close the whole ' +
+          'queue. Example (the runbook’s aged LOW cases): `{"severity":"LOW","older_than_hours":168}`.',
+        tags: ['cases'],
         body: BulkReviewBody,
-        response: { 200: BulkReviewResponse, ...errorResponses() },
+        response: {
+          200: Type.Object({
+            status: Type.Literal('success'),
+            updated: Type.Integer(),
+            alert_ids: Type.Array(Type.Integer(), { description: 'Ids of the cases reviewed' }),
+          }),
+          ...errorResponses(),
+        },
       },
     },
     async (request) => {
@@ -191,7 +233,7 @@ export function registerAlertRoutes(app: ApiApp, ctx: ApiContext): void {
       ) {
         throw new ValidationFailedError(
           'body',
-          'body must contain ids, older_than_hours or created_before (refusing to review every alert)',
+          'body must contain ids, older_than_hours or created_before (refusing to review every case)',
         );
       }
       let createdBefore = body.created_before === undefined ? undefined : new Date(body.created_before);
@@ -199,12 +241,12 @@ export function registerAlertRoutes(app: ApiApp, ctx: ApiContext): void {
         const cutoff = new Date(Date.now() - body.older_than_hours * 3_600_000);
         createdBefore = createdBefore === undefined || cutoff < createdBefore ? cutoff : createdBefore;
       }
-      const ids = await bulkReviewAlerts(
+      const ids = await bulkReviewCases(
         ctx.pool,
         { ids: body.ids, severities: severities(body.severity), rule: body.rule, createdBefore },
         { notes: body.reviewer_notes, by: actorName(request.principal) },
       );
-      request.log.info({ updated: ids.length }, 'alerts reviewed in bulk');
+      request.log.info({ updated: ids.length }, 'cases reviewed in bulk');
       return { status: 'success' as const, updated: ids.length, alert_ids: ids };
     },
   );

@@ -1,9 +1,14 @@
-/** A caller's live state, answered by the worker that owns its partition, plus its open alerts in Postgres. */
+/**
+ * A caller's live state, answered by the worker that owns its partition, plus what Postgres holds about it: its
+ * cases (newest first), a false-positive suppression in force, and its unreviewed detection-log rows.
+ */
 import { Type } from '@fastify/type-provider-typebox';
 import type { ApiApp, ApiContext } from '../api-context.js';
 import { NotFoundError, UnavailableError } from '../api-errors.js';
 import { AlertSchema, errorResponses, PhoneNumber } from '../schemas/common-schemas.js';
+import { CaseSchema } from '../schemas/case-schemas.js';
 import { openAlertsForCaller } from '../store/alerts-store.js';
+import { listCases, suppressionFor } from '../store/cases-store.js';
 import {
   OpenEpisodeSchema,
   riskOf,
@@ -24,7 +29,11 @@ const CallerResponse = Type.Object({
     risk_level: Type.Union([RiskLevelSchema, Type.Null()]),
     windows: Type.Array(WindowStatsSchema),
     open_episodes: Type.Array(OpenEpisodeSchema),
-    open_alerts: Type.Array(AlertSchema),
+    open_alerts: Type.Array(AlertSchema, { description: 'Unreviewed detection-log rows (GET /detections)' }),
+    cases: Type.Array(CaseSchema, { description: 'The caller’s cases, newest first (at most 20)' }),
+    suppressed_until: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+      description: 'End of a false-positive suppression in force, if any',
+    }),
   }),
 });
 
@@ -33,7 +42,7 @@ export function registerCallerRoutes(app: ApiApp, ctx: ApiContext): void {
     '/callers/:number',
     {
       schema: {
-        summary: 'A caller’s live window statistics, open alerts and allowlist status',
+        summary: 'A caller’s live window statistics, cases, suppression, open alerts and allowlist status',
         tags: ['callers'],
         params: Type.Object({ number: PhoneNumber }),
         response: { 200: CallerResponse, ...errorResponses(404, 503) },
@@ -41,21 +50,24 @@ export function registerCallerRoutes(app: ApiApp, ctx: ApiContext): void {
     },
     async (request) => {
       const digits = request.params.number.replace(/^\+/, '');
-      const [viewResult, openAlerts] = await Promise.all([
+      const [viewResult, openAlerts, cases, suppressedUntil] = await Promise.all([
         ctx.engine.callerView(digits).then(
           (view) => ({ ok: true as const, view }),
           (error: unknown) => ({ ok: false as const, error }),
         ),
         openAlertsForCaller(ctx.pool, digits),
+        listCases(ctx.pool, { suspect: digits }, 20).then((page) => page.cases),
+        suppressionFor(ctx.pool, digits),
       ]);
-      if (!viewResult.ok && openAlerts.length === 0) {
+      const stored = openAlerts.length + cases.length;
+      if (!viewResult.ok && stored === 0) {
         throw new UnavailableError('the worker owning this caller did not answer', {
           cause: viewResult.error,
         });
       }
       const view = viewResult.ok ? viewResult.view : undefined;
-      if (view === undefined && openAlerts.length === 0) {
-        throw new NotFoundError('no live state and no open alert for this caller');
+      if (view === undefined && stored === 0) {
+        throw new NotFoundError('no live state, no case and no open alert for this caller');
       }
       const risk = view === undefined ? undefined : riskOf(view);
       return {
@@ -78,6 +90,8 @@ export function registerCallerRoutes(app: ApiApp, ctx: ApiContext): void {
               opened_at: episode.openedAt,
             })) ?? [],
           open_alerts: openAlerts,
+          cases,
+          suppressed_until: suppressedUntil,
         },
       };
     },

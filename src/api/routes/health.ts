@@ -6,6 +6,7 @@
 import { statfs } from 'node:fs/promises';
 import { Type } from '@fastify/type-provider-typebox';
 import type { ApiApp, ApiContext } from '../api-context.js';
+import type { SourceHealthSnapshot } from '../../metrics/index.js';
 import type { EngineHealth } from '../engine-port.js';
 import { errorResponses } from '../schemas/common-schemas.js';
 import { pingDatabase, poolUsage } from '../store/database-health.js';
@@ -35,7 +36,8 @@ const DetailedHealthResponse = Type.Object({
     {
       additionalProperties: true,
       description:
-        'nats, postgres, engine, workers[], consumer_lag{partition: pending}, sink_backlog_rows, disk[]',
+        'nats, postgres, engine, workers[], consumer_lag{partition: pending}, sink_backlog_rows, disk[], ' +
+        'sources{status, window_seconds, rejected_share_max, min_records, degraded[], by_source[]}',
     },
   ),
 });
@@ -92,6 +94,51 @@ async function diskUsage(paths: readonly string[]): Promise<Record<string, unkno
   return results;
 }
 
+/** `0.0523` → `5.2%`. */
+function percent(share: number): string {
+  return `${(share * 100).toFixed(1)}%`;
+}
+
+/**
+ * The per-source section: every switch with records in the recent window, and the ones whose rejected share
+ * is over SOURCE_REJECTED_SHARE_MAX (with at least SOURCE_REJECTED_MIN_RECORDS records), named with their
+ * most frequent reason.
+ */
+function sourcesCheck(snapshot: SourceHealthSnapshot): { degraded: boolean; check: Record<string, unknown> } {
+  const bad = snapshot.sources.filter((figures) => figures.degraded);
+  const window = `${snapshot.windowSeconds} s`;
+  return {
+    degraded: bad.length > 0,
+    check: {
+      status: bad.length > 0 ? 'degraded' : 'ok',
+      window_seconds: snapshot.windowSeconds,
+      rejected_share_max: snapshot.rejectedShareMax,
+      min_records: snapshot.minRecords,
+      degraded: bad.map((figures) => ({
+        source: figures.source,
+        rejected_share: figures.rejectedShare,
+        top_reason: figures.topReason,
+        message:
+          `source ${figures.source}: ${percent(figures.rejectedShare)} of ${figures.records} records ` +
+          `rejected in the last ${window} (over ${percent(snapshot.rejectedShareMax)}), ` +
+          `mostly ${figures.topReason ?? 'unknown'}`,
+      })),
+      by_source: snapshot.sources.map((figures) => ({
+        source: figures.source,
+        records: figures.records,
+        accepted: figures.accepted,
+        rejected: figures.rejected,
+        rejected_share: figures.rejectedShare,
+        top_reason: figures.topReason,
+        late: figures.late,
+        skew_p50_seconds: figures.skewP50Seconds,
+        skew_p99_seconds: figures.skewP99Seconds,
+        status: figures.degraded ? 'degraded' : 'ok',
+      })),
+    },
+  };
+}
+
 export function registerLivenessRoutes(app: ApiApp, ctx: ApiContext): void {
   app.get(
     '/health',
@@ -146,8 +193,9 @@ export function registerDetailedHealthRoute(app: ApiApp, ctx: ApiContext): void 
       schema: {
         summary: 'Every dependency: NATS, Postgres, shard workers, consumer lag, sink backlog, disk',
         description:
-          '`status` is `healthy` when everything is, `degraded` when the engine is replaying or a sink circuit ' +
-          'is open, `unhealthy` when NATS or Postgres is unreachable or a worker failed. Always HTTP 200 ' +
+          '`status` is `healthy` when everything is, `degraded` when the engine is replaying, a sink circuit ' +
+          'is open or a source (switch) has more than SOURCE_REJECTED_SHARE_MAX of its recent records rejected, ' +
+          '`unhealthy` when NATS or Postgres is unreachable or a worker failed. Always HTTP 200 ' +
           'unless unhealthy (503).',
         tags: ['health'],
         response: { 200: DetailedHealthResponse, 503: DetailedHealthResponse, ...errorResponses() },
@@ -171,8 +219,12 @@ export function registerDetailedHealthRoute(app: ApiApp, ctx: ApiContext): void 
       const natsUp = engine.ok && engine.health.nats.connected;
       const failed = workers.some((worker) => worker.state === 'failed');
       const unhealthy = !engine.ok || !natsUp || !database.ok || failed;
+      const sources = engine.ok ? sourcesCheck(engine.health.sources) : undefined;
       const degraded =
-        !unhealthy && (!engine.health.ready || workers.some((worker) => worker.sinkCircuit !== 'closed'));
+        !unhealthy &&
+        (!engine.health.ready ||
+          workers.some((worker) => worker.sinkCircuit !== 'closed') ||
+          sources?.degraded === true);
       if (unhealthy) void reply.code(503);
       return {
         status: unhealthy ? ('unhealthy' as const) : degraded ? ('degraded' as const) : ('healthy' as const),
@@ -203,6 +255,7 @@ export function registerDetailedHealthRoute(app: ApiApp, ctx: ApiContext): void 
           consumer_lag: consumerLag,
           sink_backlog_rows: workers.reduce((sum, worker) => sum + worker.bufferedRows, 0),
           disk,
+          sources: sources?.check ?? { status: 'unknown' },
         },
       };
     },

@@ -77,7 +77,27 @@ function thresholdsBody(
   };
 }
 
-/** Pushes stored settings to the workers; a failure there is a 503 that says the change is saved. */
+/** Per server, the push in progress: loads and pushes run one at a time, in commit order. */
+const pushQueues = new WeakMap<ApiContext, Promise<unknown>>();
+
+/**
+ * Loads the stored settings and pushes them to the workers, one push at a time per server: two changes
+ * committed close together could otherwise load in one order and reach the engine in the other, leaving it
+ * on the older state. Returns what was pushed. A failure to push is a 503 that says the change is saved.
+ */
+export async function pushStoredRules(ctx: ApiContext): Promise<RuleSettingsState> {
+  const previous = pushQueues.get(ctx) ?? Promise.resolve();
+  const run = previous
+    .catch(() => undefined)
+    .then(async () => {
+      const state = await loadRuleSettingsState(ctx.pool, ctx.ruleDefaults);
+      await pushRules(ctx, state.settings);
+      return state;
+    });
+  pushQueues.set(ctx, run);
+  return await run;
+}
+
 async function pushRules(ctx: ApiContext, settings: RuleSettingsDoc): Promise<void> {
   try {
     await ctx.engine.applyRules(settings);
@@ -157,8 +177,7 @@ export function registerRuleRoutes(app: ApiApp, ctx: ApiContext): void {
       });
       const by = actorName(request.principal);
       await saveThresholds(ctx.pool, thresholds, body.cooldown_seconds, by);
-      const saved = await loadRuleSettingsState(ctx.pool, ctx.ruleDefaults);
-      await pushRules(ctx, saved.settings);
+      const saved = await pushStoredRules(ctx);
       request.log.info(
         { thresholds, cooldownSeconds: saved.settings.cooldownSeconds, by },
         'thresholds changed',
@@ -211,8 +230,7 @@ export function registerRuleRoutes(app: ApiApp, ctx: ApiContext): void {
       const entry = normaliseEntry(request.body.entry);
       const by = actorName(request.principal);
       const { record, created } = await upsertAllowlistEntry(ctx.pool, entry, request.body.note ?? null, by);
-      const state = await loadRuleSettingsState(ctx.pool, ctx.ruleDefaults);
-      await pushRules(ctx, state.settings);
+      await pushStoredRules(ctx);
       request.log.info(
         { entryLength: entry.length, prefix: entry.endsWith('*'), by },
         'allowlist entry added',
@@ -243,8 +261,7 @@ export function registerRuleRoutes(app: ApiApp, ctx: ApiContext): void {
         );
       }
       if (!(await removeAllowlistEntry(ctx.pool, entry))) throw new NotFoundError('no such allowlist entry');
-      const state = await loadRuleSettingsState(ctx.pool, ctx.ruleDefaults);
-      await pushRules(ctx, state.settings);
+      await pushStoredRules(ctx);
       request.log.info({ by: actorName(request.principal) }, 'allowlist entry removed');
       return { status: 'success' as const, deleted: entry };
     },

@@ -39,6 +39,10 @@ export const ErrorBody = Type.Object(
     field: Type.Optional(Type.String({ description: 'The offending input, e.g. querystring.limit' })),
     correlation_id: Type.Optional(Type.String()),
     retry_after_seconds: Type.Optional(Type.Number()),
+    required_role: Type.Optional(
+      Type.String({ description: '403 only: the least role the route needs (viewer, analyst, admin)' }),
+    ),
+    role: Type.Optional(Type.String({ description: '403 only: the role of the credential presented' })),
   },
   { description: 'Every error response' },
 );
@@ -46,7 +50,7 @@ export const ErrorBody = Type.Object(
 /** The standard error responses, by status, for route schemas. */
 export function errorResponses(...statuses: number[]): Record<number, typeof ErrorBody> {
   const responses: Record<number, typeof ErrorBody> = {};
-  for (const status of [400, 401, ...statuses]) responses[status] = ErrorBody;
+  for (const status of [400, 401, 403, ...statuses]) responses[status] = ErrorBody;
   return responses;
 }
 

@@ -1,11 +1,12 @@
 /**
- * Reading and reviewing `fraud_alerts`. Lists are newest first (created_at, then id) with keyset cursors, so
+ * Reading and reviewing `fraud_alerts`, the window-level detection log (GET /detections; `GET /alerts` lists
+ * cases since v2). Lists are newest first (created_at, then id) with keyset cursors, so
  * paging deep into a large table costs the same as the first page and rows inserted meanwhile never shift
  * a page. Every statement is parameterised.
  */
 import type pg from 'pg';
 import type { Severity } from '../../windows/index.js';
-import { ValidationFailedError } from '../api-errors.js';
+import { CURSOR_TS, decodeCursor, encodeCursor, isoOrNull } from './keyset-cursor.js';
 import { SqlParams } from './sql-params.js';
 
 /** One `fraud_alerts` row as the API returns it. */
@@ -46,12 +47,6 @@ const DATE_FIELDS = [
   'reviewed_at',
 ] as const;
 
-/** pg gives timestamptz as Date; the API speaks ISO-8601 strings. */
-export function isoOrNull(value: Date | string | null | undefined): string | null {
-  if (value === null || value === undefined) return null;
-  return value instanceof Date ? value.toISOString() : value;
-}
-
 /** A fraud_alerts row as selected with ALERT_COLUMNS → the API's record. */
 export function toAlertRecord(row: Record<string, unknown>): AlertRecord {
   const record = { ...row } as Record<string, unknown>;
@@ -86,38 +81,6 @@ export const ALERT_COLUMNS = `id::float8 AS id, alert_key, episode_key, alert_ty
   avg_duration_seconds::float8 AS avg_duration_seconds, window_start, window_end, first_event_at, last_event_at,
   event_to_alert_ms::float8 AS event_to_alert_ms, reason, source, created_at, reviewed, reviewer_notes, reviewed_by,
   reviewed_at`;
-
-// The cursor keeps created_at at full (microsecond) precision, which a JS Date would lose.
-const CURSOR_TS = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-
-interface Cursor {
-  ts: string;
-  id: number;
-}
-
-function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify([cursor.ts, cursor.id])).toString('base64url');
-}
-
-function decodeCursor(text: string): Cursor {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(value) &&
-      typeof value[0] === 'string' &&
-      /^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(value[0]) &&
-      Number.isSafeInteger(value[1])
-    ) {
-      return { ts: value[0], id: value[1] as number };
-    }
-  } catch {
-    // fall through: reported below
-  }
-  throw new ValidationFailedError(
-    'querystring.cursor',
-    'querystring.cursor is not a cursor this API returned',
-  );
-}
 
 function whereClause(filter: AlertFilter, params: SqlParams): string[] {
   const conditions: string[] = [];
@@ -252,13 +215,6 @@ export async function openAlertsForCaller(pool: pg.Pool, caller: string, limit =
     [caller, limit],
   );
   return result.rows.map(toAlertRecord);
-}
-
-export async function countUnreviewedAlerts(pool: pg.Pool): Promise<number> {
-  const result = await pool.query<{ count: number }>(
-    'SELECT count(*)::float8 AS count FROM fraud_alerts WHERE NOT reviewed',
-  );
-  return result.rows[0]?.count ?? 0;
 }
 
 export async function getAlert(pool: pg.Pool, id: number): Promise<AlertRecord | undefined> {

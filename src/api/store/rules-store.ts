@@ -2,7 +2,8 @@
  * Run-time rule settings in Postgres: SDHF thresholds per window and the alert cooldown in `rule_settings`
  * (one JSON value per name), allowlisted numbers/prefixes in `allowlist`. The configuration supplies the
  * defaults; what the API stored wins, window by window. Allowlist entries from the configuration
- * (`ALLOWLIST`) always apply and cannot be removed through the API.
+ * (`ALLOWLIST`) always apply and cannot be removed through the API. Unexpired false-positive suppressions
+ * (`case_suppressions`) travel with the settings, so every push — and the engine's start — carries them.
  */
 import type pg from 'pg';
 import type { Config } from '../../config/index.js';
@@ -55,12 +56,17 @@ export async function loadRuleSettingsState(
   pool: pg.Pool,
   defaults: RuleSettingsDoc,
 ): Promise<RuleSettingsState> {
-  const [settingsResult, allowlistResult] = await Promise.all([
+  const [settingsResult, allowlistResult, suppressionResult] = await Promise.all([
     pool.query<{ name: string; value: unknown; updated_at: Date; updated_by: string | null }>(
       'SELECT name, value, updated_at, updated_by FROM rule_settings WHERE name = ANY($1::text[])',
       [[THRESHOLDS_SETTING, COOLDOWN_SETTING]],
     ),
     pool.query<{ entry: string }>('SELECT entry FROM allowlist ORDER BY entry'),
+    // Unexpired false-positive suppressions (PATCH /alerts/{id} with verdict false_positive).
+    pool.query<{ suspect_number: string; until_ms: number }>(
+      `SELECT suspect_number, floor(extract(epoch FROM until) * 1000)::float8 AS until_ms
+         FROM case_suppressions WHERE until > now() ORDER BY suspect_number`,
+    ),
   ]);
   const byName = new Map(settingsResult.rows.map((row) => [row.name, row]));
   const stored = storedThresholds(byName.get(THRESHOLDS_SETTING)?.value);
@@ -79,6 +85,11 @@ export async function loadRuleSettingsState(
       ),
       allowlist: [...allowlist].sort(),
       cooldownSeconds: typeof cooldown === 'number' && cooldown >= 0 ? cooldown : defaults.cooldownSeconds,
+      ...(defaults.cases === undefined ? {} : { cases: defaults.cases }),
+      suppressions: suppressionResult.rows.map((row) => ({
+        number: row.suspect_number,
+        untilMs: Math.round(row.until_ms),
+      })),
     },
     updatedAt: latest === undefined ? null : latest.updated_at.toISOString(),
     updatedBy: latest?.updated_by ?? null,

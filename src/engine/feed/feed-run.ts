@@ -142,6 +142,7 @@ export class FeedRun {
       msg.ack();
       metrics.inc('sentinel_dead_letters_total', { reason: row.reason });
       metrics.inc('sentinel_cdr_ingestion_errors_total', { reason: row.reason });
+      metrics.inc('sentinel_feed_rejected_total', { profile: profile.name, reason: row.reason });
     }
     count('published', published);
     count('rejected', lettersStored ? rejected.length : 0);

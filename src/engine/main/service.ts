@@ -12,7 +12,7 @@ import { buildApiServer, loadRuleSettings, startLowAlertAging } from '../../api/
 import type { Config } from '../../config/index.js';
 import { Metrics } from '../../metrics/index.js';
 import { compiledSibling } from '../../shared/index.js';
-import { maintainPartitions, migrate } from '../../sinks/index.js';
+import { applyCaseRetention, maintainPartitions, migrate } from '../../sinks/index.js';
 import { CdrPublisher, ensureStreams, natsServers, resolveCdrLayoutKind } from '../../stream/index.js';
 import { EngineRuntimePort } from './engine-port-impl.js';
 import { FeedSupervisor } from './feed-supervisor.js';
@@ -23,7 +23,13 @@ import { WorkerSupervisor } from './worker-supervisor.js';
 import { randomBytes } from 'node:crypto';
 
 const MAINTENANCE_INTERVAL_MS = 3_600_000;
-export const STREAM_NAMES = { cdr: 'CDR', dlq: 'CDR_DLQ', alerts: 'ALERTS', feed: 'CDR_FEED' } as const;
+export const STREAM_NAMES = {
+  cdr: 'CDR',
+  dlq: 'CDR_DLQ',
+  alerts: 'ALERTS',
+  cases: 'CASES',
+  feed: 'CDR_FEED',
+} as const;
 export const ALERTS_SUBJECT_PREFIX = 'sentinel.alerts';
 
 export interface ServiceOptions {
@@ -63,7 +69,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     name: 'sentinel-main',
     maxReconnectAttempts: -1,
   });
-  const metrics = new Metrics(options.version);
+  const metrics = new Metrics(options.version, config.sources);
   // `isClosed()` stays false while the client reconnects: the status events are the truth.
   let natsConnected = true;
   metrics.gauge('sentinel_nats_connected').set(1);
@@ -102,13 +108,21 @@ export async function startService(config: Config, options: ServiceOptions): Pro
   });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle Postgres client error'));
   await migrate(pool, logger);
-  const maintain = (): Promise<unknown> =>
-    maintainPartitions(pool, {
+  // Day partitions ahead and behind (call_records), then closed cases and dead letters that aged out.
+  const maintain = async (): Promise<void> => {
+    await maintainPartitions(pool, {
       nowMs: Date.now(),
       partitionsAheadDays: config.partitionsAheadDays,
       retentionDays: config.retentionDays,
       logger,
     });
+    await applyCaseRetention(pool, {
+      nowMs: Date.now(),
+      caseRetentionDays: config.caseRetentionDays,
+      deadLetterRetentionDays: config.deadLetterRetentionDays,
+      logger,
+    });
+  };
   await maintain();
 
   const ruleDoc = await loadRuleSettings(pool, defaultRuleSettingsDoc(config));
@@ -166,12 +180,13 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     consumerGroup,
     natsUrl: infrastructure.natsUrl,
     natsConnected: () => natsConnected,
-    alertsSubjectPrefix: ALERTS_SUBJECT_PREFIX,
+    streams: { alerts: STREAM_NAMES.alerts, cases: STREAM_NAMES.cases },
     logger,
     rules: ruleDoc,
     caseDefaults: caseSettingsDoc(config),
+    sourceHealth: () => metrics.sources.snapshot(),
   });
-  engine.start();
+  await engine.start();
   const ownership = new InstanceOwnership({
     config,
     token,

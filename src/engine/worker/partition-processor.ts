@@ -11,9 +11,9 @@ import type { WorkerMetricsRecorder } from '../../metrics/index.js';
 import {
   DetectionEngine,
   SnapshotError,
+  defaultFeedDelayMs,
   toAlertMessage,
   type AlertEvent,
-  type AlertMessage,
   type CallerStats,
   type RuleSettings,
   type WindowEngineOptions,
@@ -22,11 +22,12 @@ import type { PartitionCheckpoint } from './checkpoint-files.js';
 import { RecentIds } from './recent-ids.js';
 import { UncommittedQueue } from './uncommitted-queue.js';
 import { SeqWaiters } from './seq-waiters.js';
+import type { SourceStats } from './source-stats.js';
 
 export interface PartitionProcessorDeps {
   sink: SinkBuffer;
   metrics: WorkerMetricsRecorder;
-  publishAlert(alert: AlertMessage): void;
+  sources: SourceStats;
   publishDeadLetter(
     raw: Uint8Array,
     reason: string,
@@ -90,13 +91,14 @@ export class PartitionProcessor {
     if (restored.seq > committedSeq)
       throw new RangeError(`checkpoint at ${restored.seq} is ahead of the committed offset ${committedSeq}`);
     this.engine = DetectionEngine.restore(restored.engine, rules);
-    const { windowsMs, allowedLatenessMs } = this.engine.windowOptions();
+    const { windowsMs, allowedLatenessMs, feedDelayMs } = this.engine.windowOptions();
     if (
       allowedLatenessMs !== engineOptions.allowedLatenessMs ||
+      feedDelayMs !== (engineOptions.feedDelayMs ?? defaultFeedDelayMs(engineOptions.allowedLatenessMs)) ||
       windowsMs.length !== engineOptions.windowsMs.length ||
       windowsMs.some((w, k) => w !== engineOptions.windowsMs[k])
     )
-      throw new SnapshotError('the checkpoint was taken with other windows or lateness');
+      throw new SnapshotError('the checkpoint was taken with other windows, lateness or feed delay');
     this.recentIds = RecentIds.from(dedupCapacity, restored.recentIds);
     this.lastSeq = restored.seq;
   }
@@ -141,6 +143,7 @@ export class PartitionProcessor {
     if (!decoded.ok) {
       if (replayOnly) return this.applied.release(seq);
       metrics.inc('sentinel_cdr_ingestion_errors_total', { reason: decoded.reason });
+      this.deps.sources.rejected(msg.data, decoded.reason);
       this.deps.publishDeadLetter(msg.data, decoded.reason, decoded.field, msg.subject, seq);
       sink.addDeadLetter({
         reason: decoded.reason,
@@ -168,7 +171,17 @@ export class PartitionProcessor {
     }
     const alerts = this.alertsOut;
     alerts.length = 0;
-    const outcome = this.engine.process(cdr.caller, cdr.callee, cdr.startMs, cdr.durationSeconds, alerts);
+    // Wall time bounds the partition clock (ADR 0011): the stream's stored timestamp, so a replay after a restart
+    // sees the same arrival times, and decides, exactly as the live run did.
+    const arrivedAtMs = msg.info.timestampNanos / 1e6;
+    const outcome = this.engine.process(
+      cdr.caller,
+      cdr.callee,
+      cdr.startMs,
+      cdr.durationSeconds,
+      alerts,
+      arrivedAtMs,
+    );
     if (cdr.startMs > this.lastEventTimeMs) this.lastEventTimeMs = cdr.startMs;
     // Alerts and case events re-derived here were committed with their batch before: suppress them.
     if (replayOnly) return this.applied.release(seq);
@@ -176,6 +189,7 @@ export class PartitionProcessor {
     this.evaluated++;
     const late = outcome === 'late';
     if (late) metrics.inc('sentinel_late_records_total');
+    this.deps.sources.accepted(cdr, late);
     const replayOf = replayedDeadLetter(msg);
     sink.addRecord({
       ...cdr,
@@ -199,8 +213,8 @@ export class PartitionProcessor {
     const eventToAlertMs = Math.max(0, Math.round(nowMs - storedMs));
     for (const event of alerts) {
       const message = toAlertMessage(event, nowMs, eventToAlertMs);
-      this.deps.publishAlert(message);
-      this.deps.sink.addAlert(message);
+      // Published by the sink once its batch is committed (committed-publisher.ts), never before.
+      this.deps.sink.addAlert(message, this.partition);
       this.deps.metrics.inc('sentinel_alerts_generated_total', {
         rule: event.rule,
         severity: event.severity,

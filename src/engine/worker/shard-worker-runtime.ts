@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { WorkerMetricsRecorder } from '../../metrics/index.js';
 import type { BatchStats } from '../../sinks/index.js';
 import { CDR_SUBJECT_PREFIX, cdrLayout, type CdrLayout } from '../../stream/index.js';
-import type { RuleSettings } from '../../windows/index.js';
+import { defaultFeedDelayMs, type RuleSettings } from '../../windows/index.js';
 import type { MainToWorker, PartitionState, WorkerStartup, WorkerState, WorkerToMain } from '../protocol.js';
 import { openCheckpointStore } from './checkpoint-store.js';
 import { LagRefresher } from './lag-refresher.js';
@@ -23,9 +23,13 @@ import {
   type WorkerConnections,
 } from './worker-connections.js';
 import { WorkerMetricsReporter } from './worker-metrics-report.js';
+import { SourceStats } from './source-stats.js';
 import { openWorkerSink, type WorkerSink } from './worker-sink.js';
 
 const METRICS_INTERVAL_MS = 1_000;
+/** How often the owner re-publishes its partitions' unmarked alerts and case events, and how old they must be. */
+const OUTBOX_SWEEP_INTERVAL_MS = 30_000;
+const OUTBOX_SWEEP_MIN_AGE_MS = 30_000;
 
 export class ShardWorker {
   private readonly metrics = new WorkerMetricsRecorder();
@@ -33,6 +37,7 @@ export class ShardWorker {
   /** Per partition, the end of its last assign/release/drop: they run one after another, in order. */
   private readonly turns = new Map<number, Promise<void>>();
   private readonly reporter: WorkerMetricsReporter;
+  private readonly sources: SourceStats;
   private readonly lag = new LagRefresher(() => this.runs.values());
   private stopping = false;
   private rules: RuleSettings;
@@ -41,6 +46,7 @@ export class ShardWorker {
   private io: WorkerSink | undefined;
   private context: PartitionRunContext | undefined;
   private metricsTimer: NodeJS.Timeout | undefined;
+  private outboxTimer: NodeJS.Timeout | undefined;
   /** Present when CHECKPOINT_INTERVAL is not `off`. */
   private checkpointer: PartitionCheckpointer | undefined;
 
@@ -51,7 +57,8 @@ export class ShardWorker {
   ) {
     this.rules = startup.rules;
     this.layout = cdrLayout(startup.streams.cdrLayout, startup.streams.cdr, CDR_SUBJECT_PREFIX);
-    this.reporter = new WorkerMetricsReporter(startup.workerId, this.metrics);
+    this.sources = new SourceStats(startup.config.sources.maxLabels);
+    this.reporter = new WorkerMetricsReporter(startup.workerId, this.metrics, this.sources);
   }
 
   async start(): Promise<void> {
@@ -64,6 +71,7 @@ export class ShardWorker {
       consumerGroup: this.startup.consumerGroup,
       metrics: this.metrics,
       logger: this.logger,
+      connections,
       onCommitted: (partition, seq) => this.runs.get(partition)?.processor.markCommitted(seq),
       onFenced: (stats) => this.fenced(stats),
     });
@@ -90,6 +98,7 @@ export class ShardWorker {
       logger: this.logger,
     };
     this.metricsTimer = setInterval(() => this.reportMetrics(), METRICS_INTERVAL_MS);
+    this.outboxTimer = setInterval(() => this.sweepOutbox(), OUTBOX_SWEEP_INTERVAL_MS);
     this.lag.start();
     this.setState('ready');
   }
@@ -98,14 +107,8 @@ export class ShardWorker {
     return {
       sink: io.sink,
       metrics: this.metrics,
+      sources: this.sources,
       workerId: this.startup.workerId,
-      publishAlert: (alert) => {
-        connections.alertPublisher
-          .publishAlert(alert)
-          .catch((error: unknown) =>
-            this.logger.error({ err: error, alertKey: alert.alert_key }, 'alert publish failed'),
-          );
-      },
       publishDeadLetter: (raw, reason, field, subject, seq) => {
         this.metrics.inc('sentinel_dead_letters_total', { reason });
         connections.deadLetterPublisher
@@ -154,9 +157,14 @@ export class ShardWorker {
         logger.warn({ stream }, 'stored offset belonged to an earlier stream of that name: starting over');
       }
       io.sink.setEpoch(partition, epoch);
+      // Alerts and case events an earlier owner committed but did not get onto NATS go out before any new one.
+      const republished = await io.published.publishBacklog(partition);
+      if (republished > 0)
+        logger.info({ republished }, 'published alerts and case events left by the previous owner');
       const { config } = this.startup;
       const longestWindowMs = config.windowsMs[config.windowsMs.length - 1]!;
-      const replayFromMs = Date.now() - longestWindowMs - config.allowedLatenessMs;
+      // No record is windowed further behind the partition clock than the feed delay (ADR 0011).
+      const replayFromMs = Date.now() - longestWindowMs - defaultFeedDelayMs(config.allowedLatenessMs);
       const rulesAtOpen = this.rules;
       const run = await PartitionRun.open(
         partition,
@@ -186,6 +194,20 @@ export class ShardWorker {
     return `${info.config.name}@${info.created}`;
   }
 
+  /** Re-publishes each running partition's alerts and case events still unmarked after a while (NATS was down). */
+  private sweepOutbox(): void {
+    const io = this.io;
+    if (io === undefined || this.stopping) return;
+    for (const partition of this.runs.keys()) {
+      this.inTurn(partition, async () => {
+        if (!this.runs.has(partition)) return;
+        const republished = await io.published.publishBacklog(partition, OUTBOX_SWEEP_MIN_AGE_MS);
+        if (republished > 0)
+          this.logger.warn({ partition, republished }, 'published unmarked alerts and case events');
+      });
+    }
+  }
+
   private checkCaughtUp(run: PartitionRun): void {
     if (run.caughtUp || !run.checkCaughtUp()) return;
     this.report(run.partition, 'ready');
@@ -199,6 +221,7 @@ export class ShardWorker {
       await this.io?.sink.flush().catch((error: unknown) => {
         this.logger.warn({ err: error, partition }, 'final commit before hand-off failed');
       });
+      await this.io?.published.settle();
       this.runs.delete(partition);
       await this.checkpointer?.finalize(partition);
     }
@@ -300,6 +323,8 @@ export class ShardWorker {
     this.stopping = true;
     this.setState('stopping');
     clearInterval(this.metricsTimer);
+    clearInterval(this.outboxTimer);
+    this.sources.stop();
     this.lag.stop();
     await Promise.allSettled([...this.turns.values()]);
     await Promise.allSettled([...this.runs.values()].map((run) => run.stop()));
@@ -308,6 +333,8 @@ export class ShardWorker {
     await this.checkpointer?.stop();
     for (const partition of this.runs.keys()) this.report(partition, 'released');
     if (this.connections !== undefined) await closeWorkerConnections(this.connections);
+    // Every publish is settled now: mark what was acknowledged before the writer's connection goes.
+    await this.io?.published.flushMarks();
     this.reportMetrics();
     await this.io?.writer.close();
     this.post({ type: 'stopped' });

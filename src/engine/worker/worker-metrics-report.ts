@@ -1,6 +1,7 @@
 /**
  * The worker's once-a-second report to the main thread: gauges computed from its partitions and sink, the
- * counters and histograms recorded since the last report, and the health figures `/health` shows.
+ * counters and histograms recorded since the last report, the per-source counts (source-stats.ts) of the pull
+ * batches handled since then, and the health figures `/health` shows.
  */
 import type { WorkerMetricsRecorder } from '../../metrics/index.js';
 import type { PostgresBatchWriter, SinkBuffer } from '../../sinks/index.js';
@@ -8,6 +9,7 @@ import type { AlertPublisher } from '../../stream/index.js';
 import type { WorkerToMain } from '../protocol.js';
 import type { PartitionCheckpointer } from './partition-checkpointer.js';
 import type { PartitionRun } from './partition-run.js';
+import type { SourceStats } from './source-stats.js';
 
 /** What the report reads, as of the moment it is taken (pieces are absent while the worker starts). */
 export interface ReportSources {
@@ -30,6 +32,8 @@ export class WorkerMetricsReporter {
   constructor(
     private readonly workerId: number,
     private readonly metrics: WorkerMetricsRecorder,
+    /** Per-source counts, drained into each report. */
+    private readonly sources: SourceStats,
   ) {}
 
   report(sources: ReportSources): Extract<WorkerToMain, { type: 'metrics' }> {
@@ -74,7 +78,7 @@ export class WorkerMetricsReporter {
     metrics.set('sentinel_sink_circuit_state', { worker }, CIRCUIT_GAUGE[circuit]);
     return {
       type: 'metrics',
-      report: metrics.drain(),
+      report: { ...metrics.drain(), sources: this.sources.drain() },
       health: {
         bufferedRows,
         sinkCircuit: circuit,

@@ -23,8 +23,16 @@ import { createTestDatabase, type TestDatabase } from '../../support/databases.j
 import { connectTestNats } from '../../support/nats.js';
 import { TestEnginePort } from './test-engine.js';
 
+/** Principal `analyst`, role admin: the key most tests use, so they may call every route. */
 export const ANALYST_KEY = 'analyst-key-0123456789abcdef';
+/** Principal `ops`, role admin. */
 export const OPS_KEY = 'ops-key-fedcba9876543210';
+/** One key per role, for the role tests: `viewer-1` has no role in API_KEYS (the default, viewer). */
+export const ROLE_KEYS = {
+  viewer: 'viewer-key-00112233445566778899',
+  analyst: 'reviewer-key-99887766554433221100',
+  admin: 'admin-key-aabbccddeeff00112233',
+} as const;
 export const JWT_SECRET = 'test-jwt-secret-that-is-at-least-32-bytes-long';
 export const JWT_ISSUER = 'https://auth.example.test';
 export const JWT_AUDIENCE = 'sentinel-api';
@@ -50,7 +58,7 @@ export interface ApiHarness {
   metrics: Metrics;
   logs: LogCapture;
   logger: Logger;
-  /** Headers carrying the analyst's API key. */
+  /** Headers carrying the `analyst` API key (role admin). */
   auth: Record<string, string>;
   /**
    * Another server over the same database and engine with a different configuration (cheaper than a
@@ -70,7 +78,13 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig(
     {
       ENVIRONMENT: 'test',
-      API_KEYS: `analyst:${hashApiKey(ANALYST_KEY)},ops:${hashApiKey(OPS_KEY)}`,
+      API_KEYS: [
+        `analyst:${hashApiKey(ANALYST_KEY)}:admin`,
+        `ops:${hashApiKey(OPS_KEY)}:admin`,
+        `viewer-1:${hashApiKey(ROLE_KEYS.viewer)}`,
+        `reviewer-1:${hashApiKey(ROLE_KEYS.analyst)}:analyst`,
+        `admin-1:${hashApiKey(ROLE_KEYS.admin)}:admin`,
+      ].join(','),
       JWT_SECRET,
       JWT_ISSUER,
       JWT_AUDIENCE,

@@ -78,3 +78,112 @@ export function fanoutCalls(
     durationSeconds,
   }));
 }
+
+export interface CaseFixture {
+  suspect?: string;
+  severity?: Severity;
+  peakSeverity?: Severity;
+  status?: 'open' | 'closed';
+  rule?: string;
+  createdAt?: Date;
+  reviewed?: boolean;
+  /** Event time of the last event. @default createdAt */
+  lastEventAt?: Date;
+}
+
+/** Per-window figures as the engine freezes them in a case event (camelCase JSON, CaseEvent). */
+export function windowFigures(atMs: number, callCount: number, distinct: number, avg: number): unknown[] {
+  return [600_000, 3_600_000, 86_400_000].map((windowMs, index) => ({
+    windowMs,
+    callCount: callCount * (index + 1),
+    distinctCallees: distinct * (index + 1),
+    totalDurationSeconds: avg * callCount * (index + 1),
+    avgDurationSeconds: avg,
+    firstEventAtMs: atMs - windowMs / 2,
+    lastEventAtMs: atMs,
+    severity: index === 0 ? null : 'HIGH',
+  }));
+}
+
+export const FIXTURE_THRESHOLDS = [600_000, 3_600_000, 86_400_000].map((windowMs) => ({
+  windowMs,
+  minDistinctCallees: 50,
+  maxAvgDurationSeconds: 3,
+}));
+
+/** A case row as the sink folds it (one `opened` event's worth of state). Returns its id and key. */
+export async function insertCase(
+  pool: pg.Pool,
+  fixture: CaseFixture = {},
+): Promise<{ id: number; caseKey: string; suspect: string }> {
+  sequence++;
+  const suspect = fixture.suspect ?? `23481${String(10_000_000 + sequence)}`;
+  const createdAt = fixture.createdAt ?? new Date();
+  const lastEventAt = fixture.lastEventAt ?? createdAt;
+  const rule = fixture.rule ?? 'sdhf';
+  const caseKey = `${rule}:${suspect}:${createdAt.getTime()}:${sequence}`;
+  const severity = fixture.severity ?? 'HIGH';
+  const evidence = {
+    windows: windowFigures(lastEventAt.getTime(), 80, 60, 1.5),
+    calleeSample: ['2347010000001', '2347010000002', '2348020000003'],
+    thresholds: FIXTURE_THRESHOLDS,
+  };
+  const result = await pool.query<{ id: string }>(
+    `INSERT INTO cases (case_key, rule, alert_type, detection_rule, suspect_number, status, severity, peak_severity,
+       trigger_window_seconds, call_count, unique_destinations, avg_duration_seconds, evidence_summary, evidence,
+       peak_evidence, opened_at, first_event_at, last_event_at, closed_at, reopen_count, event_count, last_sequence,
+       stream_partition, created_at, updated_at, reviewed)
+     VALUES ($1, $2, 'SDHF_SIMBOX', 'SDHF_001', $3, $4, $5, $6, 3600, 80, 60, 1.5, 'fixture case', $7::jsonb,
+       $7::jsonb, $8, $8, $9, $10, 0, 1, 0, 0, $11, $11, $12)
+     RETURNING id`,
+    [
+      caseKey,
+      rule,
+      suspect,
+      fixture.status ?? 'open',
+      severity,
+      fixture.peakSeverity ?? severity,
+      JSON.stringify(evidence),
+      new Date(lastEventAt.getTime() - 600_000),
+      lastEventAt,
+      fixture.status === 'closed' ? lastEventAt : null,
+      createdAt,
+      fixture.reviewed ?? false,
+    ],
+  );
+  return { id: Number(result.rows[0]!.id), caseKey, suspect };
+}
+
+export interface CaseEventFixture {
+  sequence: number;
+  kind: 'opened' | 'escalated' | 'updated' | 'closed' | 'reopened';
+  severity: Severity;
+  atMs: number;
+}
+
+/** History rows for a case, inserted in the order given (tests pass them shuffled). */
+export async function insertCaseEvents(
+  pool: pg.Pool,
+  caseKey: string,
+  events: readonly CaseEventFixture[],
+): Promise<void> {
+  for (const event of events) {
+    await pool.query(
+      `INSERT INTO case_events (event_key, case_key, sequence, kind, severity, peak_severity, trigger_window_seconds,
+         at, windows, callee_sample, thresholds, evidence_summary, stream_partition)
+       VALUES ($1, $2, $3, $4, $5, $5, 600, $6, $7::jsonb, $8::jsonb, $9::jsonb, $10, 0)`,
+      [
+        `${caseKey}:${event.sequence}`,
+        caseKey,
+        event.sequence,
+        event.kind,
+        event.severity,
+        new Date(event.atMs),
+        JSON.stringify(windowFigures(event.atMs, 10 + event.sequence, 8 + event.sequence, 1.2)),
+        JSON.stringify(['2347010000001']),
+        JSON.stringify(FIXTURE_THRESHOLDS),
+        `event ${event.sequence}`,
+      ],
+    );
+  }
+}

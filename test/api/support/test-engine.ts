@@ -18,6 +18,8 @@ import type {
   WorkerHealth,
 } from '../../../src/api/index.js';
 import { partitionOf } from '../../../src/codec/index.js';
+import { DEFAULT_SOURCE_HEALTH, SourceTable } from '../../../src/metrics/index.js';
+import type { CaseEventMessage } from '../../../src/stream/index.js';
 import {
   SEVERITIES,
   sdhfSeverity,
@@ -70,6 +72,8 @@ export class TestEnginePort implements EnginePort {
   >();
   private readonly waiters = new Map<string, () => void>();
   private readonly listeners = new Set<(alert: AlertMessage) => void>();
+  /** Per-source figures health() reports; tests feed it tallies as the shard workers would. */
+  readonly sources = new SourceTable(DEFAULT_SOURCE_HEALTH);
   private js!: JetStreamClient;
   private messages: ConsumerMessages | undefined;
   private alertSubscription: Subscription | undefined;
@@ -218,12 +222,20 @@ export class TestEnginePort implements EnginePort {
         },
       ],
       ready: this.workerState === 'ready',
+      sources: this.sources.snapshot(),
     };
   }
 
   onAlert(listener: (alert: AlertMessage) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  private readonly caseListeners = new Set<(event: CaseEventMessage) => void>();
+
+  onCaseEvent(listener: (event: CaseEventMessage) => void): () => void {
+    this.caseListeners.add(listener);
+    return () => this.caseListeners.delete(listener);
   }
 
   // --- the stand-in pipeline ---

@@ -9,6 +9,7 @@ import {
   type PartitionProcessorDeps,
 } from '../../../../src/engine/worker/partition-processor.js';
 import type { PartitionCheckpoint } from '../../../../src/engine/worker/checkpoint-files.js';
+import { SourceStats } from '../../../../src/engine/worker/source-stats.js';
 import { WorkerMetricsRecorder, type Labels, type MetricName } from '../../../../src/metrics/index.js';
 import type { CallRecordRow, DeadLetterRow, SinkBuffer } from '../../../../src/sinks/index.js';
 import {
@@ -87,6 +88,7 @@ export class CapturingSink implements Pick<
   readonly records: CallRecordRow[] = [];
   readonly alerts: AlertMessage[] = [];
   readonly caseEvents: { event: CaseEvent; partition: number }[] = [];
+  readonly alertPartitions: number[] = [];
   readonly deadLetters: DeadLetterRow[] = [];
   readonly processed: { partition: number; streamSeq: number }[] = [];
 
@@ -94,8 +96,9 @@ export class CapturingSink implements Pick<
     this.records.push(row);
   }
 
-  addAlert(alert: AlertMessage): void {
+  addAlert(alert: AlertMessage, partition = -1): void {
     this.alerts.push(alert);
+    this.alertPartitions.push(partition);
   }
 
   addCaseEvent(event: CaseEvent, partition: number): void {
@@ -123,14 +126,14 @@ export interface DeadLetterPublish {
 export class ProcessorHarness {
   readonly sink = new CapturingSink();
   readonly metrics = new WorkerMetricsRecorder();
-  readonly publishedAlerts: AlertMessage[] = [];
+  readonly sources = new SourceStats(100);
   readonly publishedDeadLetters: DeadLetterPublish[] = [];
   private readonly totals: [MetricName, Labels, number][] = [];
 
   readonly deps: PartitionProcessorDeps = {
     sink: this.sink as unknown as SinkBuffer,
     metrics: this.metrics,
-    publishAlert: (alert) => this.publishedAlerts.push(alert),
+    sources: this.sources,
     publishDeadLetter: (raw, reason, field, subject, seq) =>
       this.publishedDeadLetters.push({ raw, reason, field, subject, seq }),
     workerId: 3,

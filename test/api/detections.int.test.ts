@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ageLowAlerts, AUTO_AGING_REVIEWER } from '../../src/api/index.js';
 import { insertAlert } from './support/fixtures.js';
-import { OPS_KEY, startApiHarness, type ApiHarness } from './support/api-harness.js';
+import { startApiHarness, type ApiHarness } from './support/api-harness.js';
 
 const HOUR_MS = 3_600_000;
 
-describe('alerts', () => {
+/** The window-level detection log (fraud_alerts), which `GET /alerts` listed before cases. */
+describe('detections', () => {
   let h: ApiHarness;
   const get = async (query: string) =>
-    await h.app.inject({ url: `/api/v1/sentinel/alerts${query}`, headers: h.auth });
+    await h.app.inject({ url: `/api/v1/sentinel/detections${query}`, headers: h.auth });
 
   beforeAll(async () => {
     h = await startApiHarness();
@@ -111,92 +111,23 @@ describe('alerts', () => {
     expect(inverted.json()).toMatchObject({ field: 'querystring.until' });
   });
 
-  it('reviews an alert, recording who and when; 404 for an unknown id; 400 without reviewed', async () => {
-    const id = await insertAlert(h.pool);
-    const response = await h.app.inject({
-      method: 'PATCH',
-      url: `/api/v1/sentinel/alerts/${id}`,
-      headers: { 'x-api-key': OPS_KEY },
-      payload: { reviewed: true, reviewer_notes: 'False positive - corporate call center' },
-    });
-    expect(response.statusCode).toBe(200);
-    const alert = response.json().alert;
-    expect(alert).toMatchObject({
-      id,
-      reviewed: true,
-      reviewer_notes: 'False positive - corporate call center',
-      reviewed_by: 'ops',
-    });
-    expect(Date.now() - Date.parse(alert.reviewed_at)).toBeLessThan(60_000);
-    const one = await h.app.inject({ url: `/api/v1/sentinel/alerts/${id}`, headers: h.auth });
-    expect(one.json().alert).toMatchObject({ reviewed: true, reviewed_by: 'ops' });
-
-    const missing = await h.app.inject({
-      method: 'PATCH',
-      url: '/api/v1/sentinel/alerts/987654321',
-      headers: h.auth,
-      payload: { reviewed: true },
-    });
+  it('serves one detection by id and 404 for an unknown id', async () => {
+    const id = await insertAlert(h.pool, { severity: 'MEDIUM' });
+    const one = await h.app.inject({ url: `/api/v1/sentinel/detections/${id}`, headers: h.auth });
+    expect(one.statusCode).toBe(200);
+    expect(one.json().alert).toMatchObject({ id, alert_severity: 'MEDIUM', source: 'stream' });
+    const missing = await h.app.inject({ url: '/api/v1/sentinel/detections/987654321', headers: h.auth });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toMatchObject({ status: 'error', error: 'not_found' });
-
-    const noFlag = await h.app.inject({
-      method: 'PATCH',
-      url: `/api/v1/sentinel/alerts/${id}`,
-      headers: h.auth,
-      payload: {},
-    });
-    expect(noFlag.statusCode).toBe(400);
-    expect(noFlag.json().field).toBe('body.reviewed');
-    const badId = await h.app.inject({
-      method: 'PATCH',
-      url: '/api/v1/sentinel/alerts/abc',
-      headers: h.auth,
-      payload: { reviewed: true },
-    });
-    expect(badId.json().field).toBe('params.id');
   });
 
-  it('bulk-reviews old unreviewed LOW alerts and nothing else; refuses an unbounded bulk review', async () => {
-    const now = Date.now();
-    const old = await insertAlert(h.pool, { severity: 'LOW', createdAt: new Date(now - 8 * 24 * HOUR_MS) });
-    await insertAlert(h.pool, { severity: 'LOW', createdAt: new Date(now - HOUR_MS) });
-    await insertAlert(h.pool, { severity: 'HIGH', createdAt: new Date(now - 8 * 24 * HOUR_MS) });
-    const response = await h.app.inject({
-      method: 'POST',
-      url: '/api/v1/sentinel/alerts/review',
-      headers: h.auth,
-      payload: { severity: 'LOW', older_than_hours: 168 },
-    });
-    expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ status: 'success', updated: 1, alert_ids: [old] });
-    const stored = await h.pool.query('SELECT reviewed_by, reviewer_notes FROM fraud_alerts WHERE id = $1', [
-      old,
-    ]);
-    expect(stored.rows[0]).toEqual({ reviewed_by: 'analyst', reviewer_notes: 'Auto-reviewed: aged out' });
-
-    const unbounded = await h.app.inject({
-      method: 'POST',
-      url: '/api/v1/sentinel/alerts/review',
-      headers: h.auth,
-      payload: { severity: 'LOW' },
-    });
-    expect(unbounded.statusCode).toBe(400);
-    expect(unbounded.json().field).toBe('body');
-  });
-
-  it('ages out LOW alerts older than the configured age (the auto-aging policy)', async () => {
-    const now = Date.now();
-    const old = await insertAlert(h.pool, { severity: 'LOW', createdAt: new Date(now - 2 * HOUR_MS) });
-    const fresh = await insertAlert(h.pool, { severity: 'LOW', createdAt: new Date(now - 60_000) });
-    const oldHigh = await insertAlert(h.pool, { severity: 'HIGH', createdAt: new Date(now - 2 * HOUR_MS) });
-    expect(await ageLowAlerts(h.pool, HOUR_MS)).toBe(1);
-    const rows = await h.pool.query<{ id: string; reviewed: boolean; reviewed_by: string | null }>(
-      'SELECT id, reviewed, reviewed_by FROM fraud_alerts ORDER BY id',
-    );
-    const byId = new Map(rows.rows.map((row) => [Number(row.id), row]));
-    expect(byId.get(old)).toMatchObject({ reviewed: true, reviewed_by: AUTO_AGING_REVIEWER });
-    expect(byId.get(fresh)?.reviewed).toBe(false);
-    expect(byId.get(oldHigh)?.reviewed).toBe(false);
+  it('is not what /alerts lists: detection rows never appear among cases', async () => {
+    await insertAlert(h.pool);
+    const cases = await h.app.inject({ url: '/api/v1/sentinel/alerts', headers: h.auth });
+    expect(cases.json()).toMatchObject({ status: 'success', count: 0, alerts: [] });
+    const pointed = await h.app.inject({ url: '/api/v1/sentinel/alerts?source=detect', headers: h.auth });
+    expect(pointed.statusCode).toBe(400);
+    expect(pointed.json().field).toBe('querystring.source');
+    expect(pointed.json().message).toContain('/detections');
   });
 });
