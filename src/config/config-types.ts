@@ -48,6 +48,15 @@ export interface Config {
   alertCooldownMs: number;
   /** Numbers or prefixes (ending in `*`) that never alert. */
   allowlist: string[];
+  /** Case lifecycle defaults (docs/adr/0010-cases.md); rule settings stored through the API override them. */
+  cases: {
+    /** A case closes after its rule was unmet in every window this long (event time). @default 1 h */
+    quietPeriodMs: number;
+    /** A case met again this soon after closing is reopened, not a new one. @default 24 h */
+    reopenWithinMs: number;
+    /** An open case reports moved figures at most this often. @default 1 h */
+    updateEveryMs: number;
+  };
   /** Stream retention of `CDR`. @default 26 h */
   cdrMaxAgeMs: number;
   /** JetStream duplicate window for `Nats-Msg-Id`. @default 2 min */

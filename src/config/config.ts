@@ -23,6 +23,9 @@ import {
 
 type Env = Record<string, string | undefined>;
 
+/** Longest case period accepted (the engine's own limit, `MAX_CASE_PERIOD_MS` in src/windows): a year. */
+const MAX_CASE_PERIOD_MS = 366 * 86_400_000;
+
 /** A name that can go into NATS KV keys and logs: letters, digits, `-` and `_`, at most 64. */
 function parseName(key: string, raw: string): string {
   const name = raw.trim();
@@ -193,6 +196,23 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
       }
       return entry.replace(/^\+/, '');
     }),
+    cases: {
+      quietPeriodMs: opt(
+        'CASE_QUIET_PERIOD',
+        (raw) => parseDurationInRange('CASE_QUIET_PERIOD', raw, 1_000, MAX_CASE_PERIOD_MS),
+        3_600_000,
+      ),
+      reopenWithinMs: opt(
+        'CASE_REOPEN_WITHIN',
+        (raw) => parseDurationInRange('CASE_REOPEN_WITHIN', raw, 1_000, MAX_CASE_PERIOD_MS),
+        86_400_000,
+      ),
+      updateEveryMs: opt(
+        'CASE_UPDATE_EVERY',
+        (raw) => parseDurationInRange('CASE_UPDATE_EVERY', raw, 1_000, MAX_CASE_PERIOD_MS),
+        3_600_000,
+      ),
+    },
     cdrMaxAgeMs: opt('CDR_MAX_AGE', (raw) => parseDurationMs('CDR_MAX_AGE', raw), 26 * 3_600_000),
     duplicateWindowMs: opt('DUPLICATE_WINDOW', (raw) => parseDurationMs('DUPLICATE_WINDOW', raw), 120_000),
     dedupCapacity: opt(

@@ -6,11 +6,14 @@
  * Per event: validate → caller lookup → late check (behind the watermark, or behind the caller's own latest
  * event time − lateness) → advance the partition clock → forget the caller if everything it held left every
  * window → window update → rules (skipped for callers too quiet to match) → sweep a couple of caller
- * slots for idle callers. Nothing on this path allocates unless an alert is emitted.
+ * slots for idle callers. Nothing on this path allocates unless an alert or a case event is emitted.
+ * Cases (case-tracker.ts) are stepped after each evaluation and closed as the watermark passes their due time.
  */
 import { AlertLifecycle } from './alert-lifecycle.js';
 import type { AlertEvent } from './alert-types.js';
 import { Allowlist } from './allowlist.js';
+import { CaseTracker, type CaseEventSource, type EvaluatedWindows } from './case-tracker.js';
+import type { CaseEvent } from './case-types.js';
 import type { CallerStats, CallerWindowStats, EngineFootprint, OpenEpisode } from './caller-stats.js';
 import * as callerRecord from './caller-record.js';
 import {
@@ -52,6 +55,13 @@ export class DetectionEngine {
   private readonly options: ResolvedEngineOptions;
   private readonly store: WindowStore;
   private readonly lifecycle = new AlertLifecycle();
+  private readonly cases: CaseTracker;
+  private readonly caseSource: CaseEventSource;
+  private readonly evaluated: EvaluatedWindows;
+  /** The slot `evaluated.nthNewestAt` reads. */
+  private evaluatedSlot = -1;
+  /** Case events of the last `process` call. */
+  private readonly caseEventsOut: CaseEvent[] = [];
   private readonly rules: readonly Rule[];
   private prepared: PreparedRule[] = [];
   private allowlist = new Allowlist([]);
@@ -87,11 +97,41 @@ export class DetectionEngine {
     this.count = new Float64Array(windowCount);
     this.distinct = new Float64Array(windowCount);
     this.sum = new Float64Array(windowCount);
+    const store = this.store;
+    this.evaluated = {
+      severities: new Int32Array(windowCount),
+      count: this.count,
+      distinct: this.distinct,
+      sum: this.sum,
+      nthNewestAt: (n) => store.nthNewestAt(this.evaluatedSlot, n),
+      firstEventAt: (k) => store.firstEventAt(this.evaluatedSlot, k),
+      recentCallees: (sinceMs, max) => store.recentCallees(this.evaluatedSlot, sinceMs, max),
+    };
+    // A caller whose every call left the longest window by the clock holds nothing, reclaimed yet or not (the
+    // sweep is incremental), as in `callerStats`: case evidence never depends on where the sweep hand is.
+    const heldSlot = (caller: number): number => {
+      const slot = store.callers.find(caller);
+      return slot >= 0 && store.latestAt(slot) + store.longestMs > this.watermarkMs() ? slot : -1;
+    };
+    this.caseSource = {
+      latestAt: (caller) => {
+        const slot = heldSlot(caller);
+        return slot < 0 ? -Infinity : store.latestAt(slot);
+      },
+      held: (caller) => {
+        const slot = heldSlot(caller);
+        const held: { callee: number; t: number; duration: number }[] = [];
+        if (slot >= 0) store.heldEvents(slot, held);
+        return held;
+      },
+    };
+    this.cases = new CaseTracker(this.rules, this.options.windowsMs);
     if (restored !== undefined) {
       this.clockMs = restored.clockMs;
       this.sweepHand = restored.sweepHand;
       for (const { caller, slotIndex, episode } of restored.episodes)
         this.lifecycle.restore(caller, slotIndex, episode);
+      for (const state of restored.cases) this.cases.restore(state);
     }
     this.setRules(settings);
   }
@@ -100,7 +140,7 @@ export class DetectionEngine {
    * One event. Appends any alert events to `alertsOut` (usually none). `arrivedAtMs` is the wall-clock time the
    * record arrived (the worker passes the stream's stored timestamp, so a replay decides exactly as the live
    * run did): the partition clock never moves past it, so a record stamped ahead of the wall clock cannot
-   * advance it. +∞ (the default) leaves the clock to event time alone.
+   * advance it. +∞ (the default) leaves the clock to event time alone. Case events: `lastCaseEvents`.
    */
   process(
     caller: number,
@@ -110,7 +150,18 @@ export class DetectionEngine {
     alertsOut: AlertEvent[],
     arrivedAtMs = Infinity,
   ): EventOutcome {
-    return OUTCOME_NAMES[this.apply(caller, callee, startMs, durationSeconds, alertsOut, arrivedAtMs)]!;
+    if (this.caseEventsOut.length !== 0) this.caseEventsOut.length = 0;
+    return OUTCOME_NAMES[
+      this.apply(caller, callee, startMs, durationSeconds, alertsOut, arrivedAtMs, this.caseEventsOut)
+    ]!;
+  }
+
+  /**
+   * The case events of the last `process` call, in order (usually none). They may concern other callers than
+   * the event's: the clock that event moved closes cases whose quiet period ended. Valid until the next call.
+   */
+  get lastCaseEvents(): readonly CaseEvent[] {
+    return this.caseEventsOut;
   }
 
   /** Replaces thresholds, allowlist and cooldown; window state is untouched. Throws `RuleSettingsError`. */
@@ -122,6 +173,7 @@ export class DetectionEngine {
     this.prepared = prepared;
     this.allowlist = allowlist;
     this.cooldownMs = settings.cooldownMs;
+    this.cases.configure(prepared, settings, allowlist);
     this.minCallsAny = Math.min(Infinity, ...prepared.flatMap((rule) => rule.minCallsByWindow));
     // Allowlisted callers and windows a rule no longer watches lose their episodes, silently.
     this.lifecycle.retain((caller, slotIndex) => {
@@ -179,6 +231,7 @@ export class DetectionEngine {
       callerTableBytes: store.callers.bytes,
       slabLiveBytes: store.liveSlabBytes(),
       callersWithOpenEpisodes: this.lifecycle.size,
+      cases: this.cases.size,
     };
   }
 
@@ -197,6 +250,7 @@ export class DetectionEngine {
       store: { callers: this.store.callers, slab: this.store.slab, eventsHeld: this.store.eventsHeld },
       ruleIds: this.rules.map((rule) => rule.id),
       lifecycle: this.lifecycle,
+      cases: this.cases.entries(),
     });
   }
 
@@ -223,6 +277,7 @@ export class DetectionEngine {
     durationSeconds: number,
     alertsOut: AlertEvent[],
     arrivedAtMs: number,
+    casesOut: CaseEvent[],
   ): number {
     if (
       !(caller > 0 && caller <= Number.MAX_SAFE_INTEGER && Math.floor(caller) === caller) ||
@@ -254,6 +309,7 @@ export class DetectionEngine {
     const bounded = t < arrivedAtMs ? t : arrivedAtMs;
     if (bounded > this.clockMs) this.clockMs = bounded;
     const watermark = this.clockMs - feedDelayMs;
+    this.cases.tick(watermark, this.caseSource, casesOut);
     // Everything the caller held left every window for good: start afresh (episodes included).
     if (latestMs + store.longestMs <= watermark && latestMs !== -Infinity) {
       if (store.hasEpisodes(slot)) this.lifecycle.forget(caller);
@@ -261,13 +317,13 @@ export class DetectionEngine {
     }
     store.update(slot, callee, t, durationSeconds);
     if (store.hasEpisodes(slot) || store.heldUpperBound(slot) >= this.minCallsAny) {
-      this.evaluate(slot, caller, alertsOut);
+      this.evaluate(slot, caller, alertsOut, casesOut);
     }
     this.sweep(watermark);
     return OUTCOME_WINDOWED;
   }
 
-  private evaluate(slot: number, caller: number, alertsOut: AlertEvent[]): void {
+  private evaluate(slot: number, caller: number, alertsOut: AlertEvent[], casesOut: CaseEvent[]): void {
     const store = this.store;
     const windowsMs = this.options.windowsMs;
     const windowCount = windowsMs.length;
@@ -275,18 +331,23 @@ export class DetectionEngine {
     const latestMs = store.latestAt(slot);
     const episodes = store.hasEpisodes(slot) ? this.lifecycle.episodesOf(caller) : undefined;
     const stats = this.stats;
+    const severities = this.evaluated.severities;
     for (let r = 0; r < this.prepared.length; r++) {
       const prepared = this.prepared[r]!;
       const minCalls = prepared.minCallsByWindow;
+      let anyMet = false;
       for (let k = 0; k < windowCount; k++) {
         const slotIndex = r * windowCount + k;
         const open = episodes !== undefined && episodes[slotIndex] !== undefined;
+        severities[k] = -1;
         if (!open && this.count[k]! < minCalls[k]!) continue;
         stats.windowMs = windowsMs[k]!;
         stats.callCount = this.count[k]!;
         stats.distinctCallees = this.distinct[k]!;
         stats.totalDurationSeconds = this.sum[k]!;
         const severity = prepared.evaluate(k, stats);
+        severities[k] = severity;
+        if (severity >= 0) anyMet = true;
         if (!open && (severity < 0 || this.allowlist.has(caller))) continue;
         const episode = this.lifecycle.step(caller, slotIndex, severity, latestMs, this.cooldownMs);
         if (episode === undefined) continue;
@@ -303,6 +364,10 @@ export class DetectionEngine {
             summary,
           ),
         );
+      }
+      if (anyMet || this.cases.has(r, caller)) {
+        this.evaluatedSlot = slot;
+        this.cases.evaluate(r, caller, latestMs, this.evaluated, this.caseSource, casesOut);
       }
     }
     store.setEpisodes(slot, this.lifecycle.episodesOf(caller) !== undefined);

@@ -8,6 +8,9 @@ import { RuleSettingsError, WindowOptionsError } from './errors.js';
 /** Windows longer than this cannot be held: event times inside a caller's block are 32-bit offsets. */
 export const MAX_WINDOW_MS = 2 ** 31 - 1;
 
+/** Longest quiet, reopen or update period a case setting accepts: a year. */
+export const MAX_CASE_PERIOD_MS = 366 * 86_400_000;
+
 /** The seed's windows, short ones first so a SIM box is caught minutes after it starts. */
 export const DEFAULT_WINDOWS_MS: readonly number[] = [600_000, 3_600_000, 86_400_000];
 
@@ -160,4 +163,28 @@ export function validateRuleSettings(settings: RuleSettings, windowsMs: readonly
   if (!isWholeMs(settings.cooldownMs, 0, Number.MAX_SAFE_INTEGER)) {
     throw new RuleSettingsError('cooldownMs', 'a whole number of ms ≥ 0');
   }
+  validateCaseSettings(settings);
+}
+
+/** Case settings and suppressions (both optional). */
+function validateCaseSettings(settings: RuleSettings): void {
+  const cases = settings.cases;
+  if (cases !== undefined) {
+    for (const field of ['quietPeriodMs', 'reopenWithinMs', 'updateEveryMs'] as const) {
+      if (!isWholeMs(cases[field], 0, MAX_CASE_PERIOD_MS)) {
+        throw new RuleSettingsError(`cases.${field}`, `a whole number of ms in 0 … ${MAX_CASE_PERIOD_MS}`);
+      }
+    }
+  }
+  const suppressions = settings.suppressions;
+  if (suppressions === undefined) return;
+  if (!Array.isArray(suppressions)) throw new RuleSettingsError('suppressions', 'a list');
+  suppressions.forEach((entry, index) => {
+    if (typeof entry.number !== 'string' || !/^[1-9]\d{0,15}$/.test(entry.number)) {
+      throw new RuleSettingsError(`suppressions[${index}].number`, 'digits without "+"');
+    }
+    if (!Number.isSafeInteger(entry.untilMs)) {
+      throw new RuleSettingsError(`suppressions[${index}].untilMs`, 'a whole number of epoch ms');
+    }
+  });
 }

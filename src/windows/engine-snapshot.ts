@@ -1,12 +1,15 @@
 /**
- * Snapshot format (version 3: the partition clock and feed delay of ADR 0011 replace version 2's max event
- * time), little-endian, byte offsets 8-aligned:
+ * Snapshot format (version 4: cases; version 3: the partition clock and feed delay of ADR 0011 replace version
+ * 2's max event time), little-endian, byte offsets 8-aligned:
  *
  *   "SNTW" u32 version | window count u32 | windows f64[] | lateness, feed delay, expected callers, expected
  *   events, partition clock, sweep hand, events held (f64 each) | caller table: size u32, byte length u32, slots |
  *   slab: chunk count u32, bump chunk i32, bump offset u32, live units f64, free heads (byte length u32 +
  *   u32[]), chunks (byte length u32 + bytes each) | rule ids (count u32, then length u32 + UTF-8 each) |
- *   episodes (count u32, then caller f64, slot index u32, emissions u32, severity u32, start f64, last f64)
+ *   episodes (count u32, then caller f64, slot index u32, emissions u32, severity u32, start f64, last f64) |
+ *   cases (count u32, then rule index u32, open u32, caller f64, opened at f64, sequence u32, reopen count
+ *   u32, severity u32, peak u32, trigger window f64, quiet from f64, closed at f64, last event f64, then
+ *   count, distinct, duration sum f64 per window)
  *
  * The caller table and slab are copied byte for byte, so a restored engine is the same machine in the same
  * state, sweep position included. Typed arrays are in platform byte order: snapshots move between
@@ -14,12 +17,13 @@
  */
 import type { AlertLifecycle, Episode } from './alert-lifecycle.js';
 import { CallerTable } from './caller-table.js';
+import type { CaseState } from './case-tracker.js';
 import type { ResolvedEngineOptions } from './engine-options.js';
 import { SnapshotError } from './errors.js';
 import { Slab, type SlabState } from './slab.js';
 
 const MAGIC = 0x57544e53; // "SNTW"
-const VERSION = 3;
+const VERSION = 4;
 
 export interface SnapshotSource {
   options: ResolvedEngineOptions;
@@ -28,6 +32,7 @@ export interface SnapshotSource {
   store: { callers: CallerTable; slab: Slab; eventsHeld: number };
   ruleIds: readonly string[];
   lifecycle: AlertLifecycle;
+  cases: Iterable<CaseState>;
 }
 
 export interface RestoredEngineState {
@@ -37,6 +42,7 @@ export interface RestoredEngineState {
   store: { callers: CallerTable; slab: Slab; eventsHeld: number };
   ruleIds: string[];
   episodes: { caller: number; slotIndex: number; episode: Episode }[];
+  cases: CaseState[];
 }
 
 const pad8 = (n: number): number => (n + 7) & ~7;
@@ -122,6 +128,9 @@ export function writeSnapshot(source: SnapshotSource): Uint8Array {
     64 + slab.freeHeads.byteLength + slab.chunks.reduce((total, chunk) => total + 16 + chunk.byteLength, 0);
   size += 8 + ruleIds.reduce((total, id) => total + 16 + id.byteLength, 0);
   size += 8 + episodes.length * 40;
+  const cases = [...source.cases];
+  const windowCount = source.options.windowsMs.length;
+  size += 8 + cases.length * (96 + windowCount * 24);
   const w = new Writer(pad8(size));
   w.u32(MAGIC);
   w.u32(VERSION);
@@ -152,6 +161,22 @@ export function writeSnapshot(source: SnapshotSource): Uint8Array {
     w.u32(episode.severity);
     w.f64(episode.startMs);
     w.f64(episode.lastEmittedAtMs);
+  }
+  w.u32(cases.length);
+  for (const state of cases) {
+    w.u32(state.ruleIndex);
+    w.u32(state.open ? 1 : 0);
+    w.f64(state.caller);
+    w.f64(state.openedAtMs);
+    w.u32(state.sequence);
+    w.u32(state.reopenCount);
+    w.u32(state.severity);
+    w.u32(state.peakSeverity);
+    w.f64(state.triggerWindowMs);
+    w.f64(state.quietFromMs);
+    w.f64(state.closedAtMs);
+    w.f64(state.lastEventAtMs);
+    for (let i = 0; i < windowCount * 3; i++) w.f64(state.figures[i] ?? 0);
   }
   return w.bytes.subarray(0, w.offset);
 }
@@ -200,5 +225,35 @@ export function readSnapshot(bytes: Uint8Array): RestoredEngineState {
     const lastEmittedAtMs = r.f64();
     return { caller, slotIndex, episode: { startMs, emissions, severity, lastEmittedAtMs } };
   });
-  return { options, clockMs, sweepHand, store: { callers, slab, eventsHeld }, ruleIds, episodes };
+  const cases = Array.from({ length: r.u32() }, (): CaseState => {
+    const ruleIndex = r.u32();
+    if (ruleIndex >= ruleIds.length) throw new SnapshotError('snapshot has a case of an unknown rule');
+    const open = r.u32() === 1;
+    return {
+      ruleIndex,
+      open,
+      caller: r.f64(),
+      openedAtMs: r.f64(),
+      sequence: r.u32(),
+      reopenCount: r.u32(),
+      severity: r.u32(),
+      peakSeverity: r.u32(),
+      triggerWindowMs: r.f64(),
+      quietFromMs: r.f64(),
+      closedAtMs: r.f64(),
+      lastEventAtMs: r.f64(),
+      figures: Array.from({ length: windowCount * 3 }, () => r.f64()),
+      dueMs: 0,
+      heapIndex: -1,
+    };
+  });
+  return {
+    options,
+    clockMs,
+    sweepHand,
+    store: { callers, slab, eventsHeld },
+    ruleIds,
+    episodes,
+    cases,
+  };
 }

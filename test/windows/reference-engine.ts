@@ -40,14 +40,14 @@ export interface RefWindowStats {
 
 const SEVERITY_NAMES: Severity[] = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 
-function refSeverity(distinct: number, avg: number): number {
+export function refSeverity(distinct: number, avg: number): number {
   if (distinct >= 200 && avg <= 1.5) return 3;
   if (distinct >= 100 && avg <= 2) return 2;
   if (distinct >= 75 || avg <= 1) return 1;
   return 0;
 }
 
-function refLabel(windowMs: number): string {
+export function refLabel(windowMs: number): string {
   const units: [number, string][] = [
     [3_600_000, 'h'],
     [60_000, 'm'],

@@ -123,7 +123,33 @@ export const HEAVY: Profile = {
   length: [300, 1200],
 };
 
-function settingsArbitrary(profile: Profile, windowsMs: number[]): fc.Arbitrary<RuleSettings> {
+/**
+ * Case settings on the scale of the generated windows (tens to hundreds of ms), so quiet periods end, cases
+ * reopen within and after the reopen period, and updates are rate-limited, all inside one stream.
+ */
+function caseSettingsArbitrary(profile: Profile, windowsMs: number[], baseMs: number) {
+  const longest = windowsMs.at(-1)!;
+  return {
+    cases: fc.record({
+      quietPeriodMs: fc.integer({ min: 0, max: longest * 2 }),
+      reopenWithinMs: fc.integer({ min: 0, max: longest * 3 }),
+      updateEveryMs: fc.integer({ min: 0, max: longest }),
+    }),
+    suppressions: fc.array(
+      fc.record({
+        number: fc.constantFrom(...profile.callers.map(String)),
+        untilMs: fc.integer({ min: baseMs, max: baseMs + longest * 4 }),
+      }),
+      { maxLength: 3 },
+    ),
+  };
+}
+
+function settingsArbitrary(
+  profile: Profile,
+  windowsMs: number[],
+  baseMs: number,
+): fc.Arbitrary<RuleSettings> {
   const entries = windowsMs.map((windowMs) =>
     fc.option(
       fc.record({
@@ -138,6 +164,7 @@ function settingsArbitrary(profile: Profile, windowsMs: number[]): fc.Arbitrary<
     sdhf: fc.tuple(...entries).map((list) => list.filter((entry) => entry !== null)),
     allowlist: fc.subarray([...profile.callers.slice(0, 6).map(String), '1*', '23*', '900*']),
     cooldownMs: fc.integer({ min: 0, max: 150 }),
+    ...caseSettingsArbitrary(profile, windowsMs, baseMs),
   });
 }
 
@@ -194,14 +221,14 @@ export function scenarioArbitrary(profile: Profile): fc.Arbitrary<Scenario> {
         // About one op in a hundred replaces the rules mid-stream.
         rules: fc.oneof(
           { weight: 100, arbitrary: fc.constant(null) },
-          { weight: 1, arbitrary: settingsArbitrary(profile, windowsMs) },
+          { weight: 1, arbitrary: settingsArbitrary(profile, windowsMs, baseMs) },
         ),
       });
       return fc.record({
         windowsMs: fc.constant(windowsMs),
         latenessMs: fc.constant(latenessMs),
         feedDelayMs: fc.constant(feedDelayMs),
-        settings: settingsArbitrary(profile, windowsMs),
+        settings: settingsArbitrary(profile, windowsMs, baseMs),
         ops: fc
           .array(raw, { minLength: profile.length[0], maxLength: profile.length[1], size: 'max' })
           .map((list) => {

@@ -37,6 +37,8 @@ export interface EnginePortDeps {
   streams: { alerts: string; cases: string };
   logger: Logger;
   rules: RuleSettingsDoc;
+  /** Case lifecycle for documents that carry none (the configuration's). */
+  caseDefaults?: RuleSettingsDoc['cases'];
   /** The per-source figures over the recent window (Metrics.sources). */
   sourceHealth(): SourceHealthSnapshot;
 }
@@ -134,7 +136,7 @@ export class EngineRuntimePort implements EnginePort {
 
   private applyLocally(doc: RuleSettingsDoc): void {
     this.rules = doc;
-    this.deps.supervisor.setRules(toRuleSettings(doc));
+    this.deps.supervisor.setRules(toRuleSettings(doc, this.deps.caseDefaults));
   }
 
   private async localView(digits: string): Promise<CallerView | undefined> {

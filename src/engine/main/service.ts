@@ -18,7 +18,7 @@ import { EngineRuntimePort } from './engine-port-impl.js';
 import { FeedSupervisor } from './feed-supervisor.js';
 import { resolveInfrastructure, type Infrastructure } from './infrastructure.js';
 import { InstanceOwnership, instanceToken } from './instance-ownership.js';
-import { defaultRuleSettingsDoc, toRuleSettings } from './rules-mapping.js';
+import { caseSettingsDoc, defaultRuleSettingsDoc, toRuleSettings } from './rules-mapping.js';
 import { WorkerSupervisor } from './worker-supervisor.js';
 import { randomBytes } from 'node:crypto';
 
@@ -131,7 +131,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
   const late: { ownership?: InstanceOwnership } = {};
   const supervisor = new WorkerSupervisor({
     workers: Math.min(config.workers, config.partitions),
-    rules: toRuleSettings(ruleDoc),
+    rules: toRuleSettings(ruleDoc, caseSettingsDoc(config)),
     metrics,
     logger,
     workerFile: compiledSibling(import.meta.url, '../worker/shard-worker.js'),
@@ -183,6 +183,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     streams: { alerts: STREAM_NAMES.alerts, cases: STREAM_NAMES.cases },
     logger,
     rules: ruleDoc,
+    caseDefaults: caseSettingsDoc(config),
     sourceHealth: () => metrics.sources.snapshot(),
   });
   await engine.start();

@@ -1,6 +1,6 @@
 /**
  * Everything one partition needs on the per-message hot path: decode → dedup → windows and rules → sink rows,
- * alerts and dead letters. One detection engine per partition keeps replays deterministic: a caller's
+ * alerts, case events and dead letters. One detection engine per partition keeps replays deterministic: a caller's
  * results depend only on its own partition's order, whatever the interleaving with other partitions.
  */
 import type { JsMsg } from '@nats-io/jetstream';
@@ -183,7 +183,7 @@ export class PartitionProcessor {
       arrivedAtMs,
     );
     if (cdr.startMs > this.lastEventTimeMs) this.lastEventTimeMs = cdr.startMs;
-    // Alerts re-derived here were committed with their batch before: suppress them.
+    // Alerts and case events re-derived here were committed with their batch before: suppress them.
     if (replayOnly) return this.applied.release(seq);
 
     this.evaluated++;
@@ -201,6 +201,8 @@ export class PartitionProcessor {
       ...(replayOf === undefined ? {} : { replayOf }),
     });
     if (alerts.length > 0) this.emitAlerts(alerts, msg);
+    // Case events go to Postgres with the batch (the sink publishes them once committed).
+    for (const event of this.engine.lastCaseEvents) sink.addCaseEvent(event, this.partition);
     this.applied.release(seq);
   }
 

@@ -16,6 +16,7 @@ import {
   DEFAULT_RULE_SETTINGS,
   DEFAULT_WINDOWS_MS,
   type AlertMessage,
+  type CaseEvent,
   type RuleSettings,
   type WindowEngineOptions,
 } from '../../../../src/windows/index.js';
@@ -82,10 +83,11 @@ export function messages(payloads: readonly string[], firstSeq = 1, partition = 
 /** Records everything the processor hands to the sink; implements the part of SinkBuffer the processor uses. */
 export class CapturingSink implements Pick<
   SinkBuffer,
-  'addRecord' | 'addAlert' | 'addDeadLetter' | 'markProcessed'
+  'addRecord' | 'addAlert' | 'addCaseEvent' | 'addDeadLetter' | 'markProcessed'
 > {
   readonly records: CallRecordRow[] = [];
   readonly alerts: AlertMessage[] = [];
+  readonly caseEvents: { event: CaseEvent; partition: number }[] = [];
   readonly alertPartitions: number[] = [];
   readonly deadLetters: DeadLetterRow[] = [];
   readonly processed: { partition: number; streamSeq: number }[] = [];
@@ -97,6 +99,10 @@ export class CapturingSink implements Pick<
   addAlert(alert: AlertMessage, partition = -1): void {
     this.alerts.push(alert);
     this.alertPartitions.push(partition);
+  }
+
+  addCaseEvent(event: CaseEvent, partition: number): void {
+    this.caseEvents.push({ event, partition });
   }
 
   addDeadLetter(row: DeadLetterRow): void {
