@@ -1,6 +1,7 @@
 /**
  * Batching and backpressure in front of a BatchWriter. Rows collect in a pending batch, which is written when
- * it reaches `batchMaxRows` or its first row is `flushIntervalMs` old. One write is in flight at a time, so
+ * it reaches `batchMaxRows`, its first row is `flushIntervalMs` old, or it holds an alert or a case event (they
+ * are published only after their commit, so they do not wait). One write is in flight at a time, so
  * batches commit in order and offsets only move forward. While a write is in flight (or retrying because
  * Postgres is down) the pending batch keeps filling, up to `maxBufferedRows` rows in all; then `hasCapacity()`
  * is false and the worker stops pulling from JetStream, so memory stays bounded and nothing is dropped. Under
@@ -77,6 +78,7 @@ export class SinkBuffer {
   private inFlightSinceMs = 0;
   private inFlight = false;
   private flushRequested = false;
+  private soonScheduled = false;
   private ageTimer: NodeJS.Timeout | undefined;
   private aged = false;
   private readonly flushWaiters: (Waiter & { generation: number })[] = [];
@@ -115,6 +117,7 @@ export class SinkBuffer {
     this.pending.alerts.push(alert);
     this.pending.alertPartitions.push(partition);
     this.added();
+    this.soon();
   }
 
   /**
@@ -126,6 +129,7 @@ export class SinkBuffer {
     this.pending.caseEvents.push(event);
     this.pending.caseEventPartitions.push(partition);
     this.added();
+    this.soon();
   }
 
   /** Writes for `partition` from now on carry this lease epoch; a newer owner's claim fences them. */
@@ -209,6 +213,22 @@ export class SinkBuffer {
       this.ageTimer.unref();
     }
     if (this.pending.rows >= this.batchMaxRows) this.startIfDue();
+  }
+
+  /**
+   * Alerts and case events are published only after their batch commits, so they do not wait for the batch to
+   * age: the batch is committed as soon as the current turn of the event loop (the rest of this pull) is done,
+   * or right after the write in flight.
+   */
+  private soon(): void {
+    if (this.soonScheduled) return;
+    this.soonScheduled = true;
+    setImmediate(() => {
+      this.soonScheduled = false;
+      if (this.pending.isEmpty || this.failure !== undefined) return;
+      this.flushRequested = true;
+      this.startIfDue();
+    });
   }
 
   private startIfDue(): void {

@@ -92,6 +92,30 @@ describe('SinkBuffer', () => {
     await buffer.close();
   });
 
+  it('commits a batch holding an alert in the next turn, without waiting for it to age', async () => {
+    const { writer, buffer } = setup({ batchMaxRows: 100, maxBufferedRows: 200 });
+    buffer.addRecord(recordRow(0, 1));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writer.calls).toHaveLength(0);
+    buffer.addRecord(recordRow(0, 2));
+    buffer.addAlert(alertMessage('k1'), 0);
+    buffer.addRecord(recordRow(0, 3));
+    expect(writer.calls).toHaveLength(0);
+    const first = await writer.calledTimes(1);
+    expect(first.batch.records.map((row) => row.streamSeq)).toEqual([1, 2, 3]);
+    expect(first.batch.alerts).toHaveLength(1);
+    // With a write in flight, the next alert's batch is written right after that commit.
+    buffer.addRecord(recordRow(0, 4));
+    buffer.addAlert(alertMessage('k2'), 0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writer.calls).toHaveLength(1);
+    first.commit();
+    const second = await writer.calledTimes(2);
+    expect(second.batch.alerts.map((alert) => alert.alert_key)).toEqual(['k2']);
+    second.commit();
+    await buffer.close();
+  });
+
   it('keeps one write in flight; rows arriving meanwhile form the next, larger batch, written after the commit', async () => {
     const { writer, buffer, committed } = setup({ batchMaxRows: 2, maxBufferedRows: 10 });
     for (let seq = 1; seq <= 2; seq += 1) buffer.addRecord(recordRow(0, seq));
