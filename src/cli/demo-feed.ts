@@ -1,7 +1,8 @@
 /**
  * Demo mode: streams a synthetic day of CDRs (the load generator's demo preset) through NATS into the running
- * engine, prints alerts as they fire and a summary at the end: cases per suspect (what an analyst works) and,
- * beside them, the window-level alert messages. Everything takes the production path.
+ * engine, prints case events as they happen (what an analyst works: one case per suspect, opened, escalated,
+ * updated, closed) and a summary at the end: cases per suspect and, beside them, the count of window-level alert
+ * messages existing subscribers receive. Everything takes the production path.
  */
 import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
@@ -31,13 +32,19 @@ export async function runDemoFeed(
   const startedMs = Date.now();
   const alerts: Record<string, number> = {};
   const caseWatcher = new DemoCaseWatcher(service.nc);
-  const unsubscribe = service.engine.onAlert((alert: AlertMessage) => {
+  const stopAlerts = service.engine.onAlert((alert: AlertMessage) => {
     alerts[alert.alert_severity] = (alerts[alert.alert_severity] ?? 0) + 1;
+  });
+  const stopCases = service.engine.onCaseEvent((event) => {
     out.write(
-      `ALERT ${alert.alert_severity.padEnd(8)} ${alert.alert_type} window=${alert.window_seconds}s ` +
-        `${alert.evidence_summary} (${alert.event_to_alert_ms} ms after the CDR landed)\n`,
+      `CASE #${event.case_id} ${event.kind.toUpperCase().padEnd(9)} ${event.severity.padEnd(8)} ` +
+        `${event.alert_type} window=${event.trigger_window_seconds}s ${event.evidence_summary}\n`,
     );
   });
+  const unsubscribe = (): void => {
+    stopAlerts();
+    stopCases();
+  };
   // The synthetic network has flash-call OTP senders (zero-second calls to many numbers): the textbook
   // false positive, allowlisted by prefix as an analyst would.
   const rules = service.engine.currentRules;
