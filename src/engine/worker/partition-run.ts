@@ -223,7 +223,12 @@ export class PartitionRun {
         await this.reader
           .reopenAt(this.nextSeq, 'fetch failed')
           .then(() => (delivered = 0))
-          .catch(() => undefined);
+          .catch((reopenError: unknown) =>
+            this.ctx.logger[level](
+              { err: reopenError, partition: this.partition },
+              'consumer re-creation failed',
+            ),
+          );
       }
     }
   }
