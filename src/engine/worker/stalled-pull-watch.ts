@@ -4,8 +4,8 @@
  *
  * The client's own liveness check is the pull's idle heartbeat, and it is not enough on a cluster. On a
  * disconnect @nats-io/jetstream cancels the heartbeat monitor; on the reconnect it asks for the consumer's
- * info before it pulls again and restarts the monitor, and it retries that question without end (every
- * `expires`) as long as the answer is anything but "consumer not found". The info of an R1 consumer whose
+ * info before it pulls again and restarts the monitor, and it retries that question without end (up to
+ * `expires` apart) as long as the answer is anything but "consumer not found". The info of an R1 consumer whose
  * node died times out or is refused while the cluster still holds its assignment, so the pull neither
  * delivers, nor fails, nor ends, and the partition still reports ready (the chaos suite's scenario (c): kill
  * a NATS node). Heartbeats, when they do arrive, only say that a pull request is waiting somewhere, not that
