@@ -258,11 +258,10 @@ export class SinkBuffer {
     let offsets: ReadonlyMap<number, number> = batch.offsets;
     if (stats.fencedPartitions.length > 0) {
       const committed = new Map(batch.offsets);
-      for (const partition of stats.fencedPartitions) {
-        committed.delete(partition);
-        // A fenced partition stays fenced: its later rows can only be refused too.
-        if (this.epochs.get(partition) === batch.epochs.get(partition)) this.epochs.delete(partition);
-      }
+      // The epoch stays: rows of the fenced run still buffered (added while this batch was in flight) must be
+      // refused too. Without an epoch they would commit unchecked, and their offset would pass the rows this
+      // batch dropped, which the new owner would then skip as written. A new claim here replaces the epoch.
+      for (const partition of stats.fencedPartitions) committed.delete(partition);
       offsets = committed;
     }
     try {

@@ -140,7 +140,8 @@ export class PartitionConsumer {
     return info.delivered.stream_seq + 1;
   }
 
-  private async lastSequence(): Promise<number> {
+  /** The last sequence stored for the partition (0 when none is); rejects when the stream cannot tell. */
+  async lastSequence(): Promise<number> {
     const { stream, filter } = this.options;
     if (filter === undefined) return (await this.jsm.streams.info(stream)).state.last_seq;
     try {

@@ -2,7 +2,8 @@
  * One partition inside a shard worker, from the moment the worker takes it until it lets go: its processor
  * (restored from a checkpoint when one is usable), its consumer, and the pull loop that feeds one into the
  * other while the sink has room. Deliveries are checked for gaps (AckNone consumers redeliver nothing): a
- * missing delivery, a failed pull or a lost consumer all end the same way — a new consumer from the next
+ * missing delivery, a failed pull, a lost consumer or a pull that delivers nothing while the stream holds
+ * messages past the position (stalled-pull-watch.ts) all end the same way — a new consumer from the next
  * sequence the processor needs.
  */
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
@@ -15,6 +16,7 @@ import type { PartitionCheckpoint } from './checkpoint-files.js';
 import type { PartitionCheckpointer } from './partition-checkpointer.js';
 import { PartitionConsumer, type PositionedConsumer } from './partition-consumer.js';
 import { PartitionProcessor, type PartitionProcessorDeps } from './partition-processor.js';
+import { StalledPullWatch } from './stalled-pull-watch.js';
 
 /**
  * Messages per pull. Pulls of 500 keep the worst-case wait for the rest of a pull short; what held messages for
@@ -30,6 +32,11 @@ const FETCH_IDLE_HEARTBEAT_MS = 1_000;
 /** Retry delay after a failed pull doubles from this up to `FETCH_RETRY_MAX_MS`. */
 const FETCH_RETRY_BASE_MS = 100;
 const FETCH_RETRY_MAX_MS = 10_000;
+/**
+ * A pull that delivered nothing for this long has the stream asked whether messages are waiting for it; a pull
+ * on a healthy consumer delivers waiting messages at once, so a stall costs 5–10 s, not a fetch expiry.
+ */
+const STALL_CHECK_MS = 5_000;
 
 export interface PartitionRunContext {
   config: Config;
@@ -161,24 +168,43 @@ export class PartitionRun {
           idle_heartbeat: FETCH_IDLE_HEARTBEAT_MS,
         });
         this.batch = batch;
+        const watch = new StalledPullWatch({
+          intervalMs: STALL_CHECK_MS,
+          nextSeq: () => this.nextSeq,
+          lastStoredSeq: () => this.reader.lastSequence(),
+          stopPull: () => batch.stop(),
+        });
         let gap = false;
-        for await (const msg of batch) {
-          if (msg.info.deliverySequence !== delivered + 1) {
-            gap = true;
-            break;
+        try {
+          for await (const msg of batch) {
+            if (msg.info.deliverySequence !== delivered + 1) {
+              gap = true;
+              break;
+            }
+            delivered++;
+            watch.delivered();
+            this.processor.handle(msg);
+            if (msg.seq >= this.nextSeq) this.nextSeq = msg.seq + 1;
+            this.pending = msg.info.pending;
+            if (!this.caughtUp && msg.seq >= this.position.caughtUpSeq) onProgress();
+            if (this.stopping) break;
           }
-          delivered++;
-          this.processor.handle(msg);
-          if (msg.seq >= this.nextSeq) this.nextSeq = msg.seq + 1;
-          this.pending = msg.info.pending;
-          if (!this.caughtUp && msg.seq >= this.position.caughtUpSeq) onProgress();
-          if (this.stopping) break;
+        } finally {
+          watch.end();
         }
         this.batch = undefined;
         failures = 0;
-        if (gap && !this.stopping) {
+        if (this.stopping) break;
+        if (gap) {
           batch.stop();
           await this.reader.reopenAt(this.nextSeq, 'a delivery went missing');
+          delivered = 0;
+        } else if (watch.stalled) {
+          this.ctx.logger.warn(
+            { partition: this.partition, nextSeq: this.nextSeq, lastStoredSeq: watch.lastStoredSeqSeen },
+            'pull stalled: nothing delivered while the stream holds messages past the position',
+          );
+          await this.reader.reopenAt(this.nextSeq, 'the pull stalled');
           delivered = 0;
         }
       } catch (error) {
@@ -197,7 +223,12 @@ export class PartitionRun {
         await this.reader
           .reopenAt(this.nextSeq, 'fetch failed')
           .then(() => (delivered = 0))
-          .catch(() => undefined);
+          .catch((reopenError: unknown) =>
+            this.ctx.logger[level](
+              { err: reopenError, partition: this.partition },
+              'consumer re-creation failed',
+            ),
+          );
       }
     }
   }
