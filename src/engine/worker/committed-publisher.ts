@@ -49,6 +49,7 @@ export class CommittedPublisher {
   private markTimer: NodeJS.Timeout | undefined;
   private marking: Promise<void> = Promise.resolve();
   private commitsToPublish = 0;
+  private failureListener: ((partition: number) => void) | undefined;
   private readonly markEveryMs: number;
   private readonly pageSize: number;
 
@@ -114,6 +115,14 @@ export class CommittedPublisher {
     await this.flushMarks();
   }
 
+  /**
+   * Called with the partition of every message JetStream did not store (no responders while a stream elects a
+   * leader, NATS down): the owner then publishes its outbox again soon instead of at the next sweep.
+   */
+  onPublishFailed(listener: (partition: number) => void): void {
+    this.failureListener = listener;
+  }
+
   /** Marks what is acknowledged so far; resolves when done (shutdown, hand-off). */
   async flushMarks(): Promise<void> {
     clearTimeout(this.markTimer);
@@ -164,27 +173,29 @@ export class CommittedPublisher {
     const { alertPublisher, logger } = this.options;
     alertPublisher
       .publishAlert(stored.alert, stored.id, (ok) => {
-        if (!ok) return;
+        if (!ok) return this.failureListener?.(stored.partition);
         acked?.();
         this.mark(this.alertsToMark, stored.id);
       })
-      .catch((error: unknown) =>
-        logger.error({ err: error, alertKey: stored.alert.alert_key }, 'alert publish failed'),
-      );
+      .catch((error: unknown) => {
+        logger.error({ err: error, alertKey: stored.alert.alert_key }, 'alert publish failed');
+        this.failureListener?.(stored.partition);
+      });
   }
 
   private publishCaseEvent(stored: StoredCaseEvent, acked?: () => void): void {
     const { casePublisher, logger, metrics } = this.options;
     casePublisher
       .publishCaseEvent(stored.event, stored.caseId, (ok) => {
-        if (!ok) return;
+        if (!ok) return this.failureListener?.(stored.partition);
         metrics.inc('sentinel_case_events_published_total');
         acked?.();
         this.mark(this.eventsToMark, stored.eventId);
       })
-      .catch((error: unknown) =>
-        logger.error({ err: error, eventKey: stored.event.eventKey }, 'case event publish failed'),
-      );
+      .catch((error: unknown) => {
+        logger.error({ err: error, eventKey: stored.event.eventKey }, 'case event publish failed');
+        this.failureListener?.(stored.partition);
+      });
   }
 
   private mark(list: number[], id: number): void {

@@ -30,6 +30,8 @@ const METRICS_INTERVAL_MS = 1_000;
 /** How often the owner re-publishes its partitions' unmarked alerts and case events, and how old they must be. */
 const OUTBOX_SWEEP_INTERVAL_MS = 30_000;
 const OUTBOX_SWEEP_MIN_AGE_MS = 30_000;
+/** After a message JetStream did not store, the partition's outbox is published again this soon (doubling). */
+const OUTBOX_RETRY_FIRST_MS = 1_000;
 
 export class ShardWorker {
   private readonly metrics = new WorkerMetricsRecorder();
@@ -47,6 +49,11 @@ export class ShardWorker {
   private context: PartitionRunContext | undefined;
   private metricsTimer: NodeJS.Timeout | undefined;
   private outboxTimer: NodeJS.Timeout | undefined;
+  private readonly outboxRetry = {
+    timer: undefined as NodeJS.Timeout | undefined,
+    delayMs: 0,
+    partitions: new Set<number>(),
+  };
   /** Present when CHECKPOINT_INTERVAL is not `off`. */
   private checkpointer: PartitionCheckpointer | undefined;
 
@@ -99,6 +106,7 @@ export class ShardWorker {
     };
     this.metricsTimer = setInterval(() => this.reportMetrics(), METRICS_INTERVAL_MS);
     this.outboxTimer = setInterval(() => this.sweepOutbox(), OUTBOX_SWEEP_INTERVAL_MS);
+    io.published.onPublishFailed((partition) => this.retryOutboxSoon(partition));
     this.lag.start();
     this.setState('ready');
   }
@@ -192,6 +200,33 @@ export class ShardWorker {
   private async streamIdentity(partition: number): Promise<string> {
     const info = await this.connections!.jsm.streams.info(this.layout.streamOf(partition));
     return `${info.config.name}@${info.created}`;
+  }
+
+  /**
+   * A message of `partition` was not stored (its stream was electing a leader, NATS was away): publish the
+   * partition's outbox again after a short, doubling delay, capped by the regular sweep, rather than 30 s later.
+   */
+  private retryOutboxSoon(partition: number): void {
+    const retry = this.outboxRetry;
+    retry.partitions.add(partition);
+    if (retry.timer !== undefined || this.stopping) return;
+    retry.delayMs = Math.min(Math.max(retry.delayMs * 2, OUTBOX_RETRY_FIRST_MS), OUTBOX_SWEEP_INTERVAL_MS);
+    retry.timer = setTimeout(() => {
+      retry.timer = undefined;
+      const partitions = [...retry.partitions];
+      retry.partitions.clear();
+      const io = this.io;
+      if (io === undefined || this.stopping) return;
+      for (const p of partitions) {
+        this.inTurn(p, async () => {
+          if (!this.runs.has(p)) return;
+          const republished = await io.published.publishBacklog(p, 0);
+          // A round that stored everything ends the back-off; a failed one has scheduled the next already.
+          if (republished > 0 && retry.partitions.size === 0) retry.delayMs = 0;
+        });
+      }
+    }, retry.delayMs);
+    retry.timer.unref();
   }
 
   /** Re-publishes each running partition's alerts and case events still unmarked after a while (NATS was down). */
@@ -324,6 +359,7 @@ export class ShardWorker {
     this.setState('stopping');
     clearInterval(this.metricsTimer);
     clearInterval(this.outboxTimer);
+    clearTimeout(this.outboxRetry.timer);
     this.sources.stop();
     this.lag.stop();
     await Promise.allSettled([...this.turns.values()]);

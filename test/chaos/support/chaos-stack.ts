@@ -321,6 +321,14 @@ export class ChaosStack {
       stream.sdhfCallers.filter((caller) => !alerted.has(caller)),
       'known fraudsters never alerted',
     ).toEqual([]);
+    // Publication follows the commit: an alert whose publish met a stream electing its leader waits in the
+    // outbox for the owner's retry. Every one must get there, and exactly once.
+    await eventually(
+      'every stored alert published (the outbox empty)',
+      async () =>
+        (await countOf(pool, 'SELECT count(*) AS n FROM fraud_alerts WHERE published_at IS NULL')) === 0,
+      60_000,
+    );
     const jsm = await jetstreamManager(this.nc, { timeout: 5_000 });
     expect((await jsm.streams.info('ALERTS')).state.messages, 'alerts published on ALERTS').toBe(
       expected.size,
