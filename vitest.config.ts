@@ -2,6 +2,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 /** Files that need nats-server, Postgres, worker threads, child processes or the compiled `dist/`. */
 const INTEGRATION_FILES = 'test/**/*.int.test.ts';
+/** The full chaos suite: minutes of 3-node clusters and engine processes, only under `npm run test:chaos`. */
+const CHAOS_FILES = 'test/chaos/**/*.chaos.test.ts';
 
 export default defineConfig({
   test: {
@@ -18,7 +20,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, INTEGRATION_FILES],
+          exclude: [...configDefaults.exclude, INTEGRATION_FILES, CHAOS_FILES],
           // Fast feedback first when both projects run (`npm test`).
           sequence: { groupOrder: 0 },
         },
@@ -33,6 +35,23 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
         },
       },
+      // Only when asked for (npm run test:chaos sets SENTINEL_CHAOS=1): `npm test` runs the short scenario in
+      // the integration project instead. One file at a time: each scenario runs 3 servers and 3-4 engines.
+      ...(process.env.SENTINEL_CHAOS === '1'
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: 'chaos',
+                include: [CHAOS_FILES],
+                globalSetup: ['test/support/build-dist.ts', 'test/support/global-setup.ts'],
+                fileParallelism: false,
+                testTimeout: 300_000,
+                sequence: { groupOrder: 2 },
+              },
+            },
+          ]
+        : []),
     ],
   },
 });

@@ -2,7 +2,11 @@
  * `npm run bench:quality`: a simulated day of a 1M-subscriber network (loadtest/lib's generator: ordinary
  * subscribers, SDHF callers, SIM boxes, and look-alike traps) through the real pipeline, scored against the
  * ground truth — precision and recall per class of caller, false positives per trap class, time to detect —
- * next to the predecessor's hourly batch SQL on the same records. Prints JSON, writes bench/results/.
+ * next to the predecessor's hourly batch SQL on the same records. Cases (docs/adr/0010-cases.md): case rows per
+ * fraudulent caller per simulated day, case events per fraudster and whether the first case event comes on the
+ * CDR of the first alert — from the pipeline's `sentinel.cases.>` messages when the sink publishes them, and
+ * always from the same day replayed through the engine in this process (case-replay.ts, the default settings).
+ * Prints JSON, writes bench/results/.
  *
  *   npm run bench:quality -- [--quick] [--subscribers 1000000] [--seed 20261125] [--out file] [--no-report]
  */
@@ -20,7 +24,9 @@ import { startEngine } from '../pipeline/engine-run.js';
 import { CpuMeter } from '../pipeline/process-usage.js';
 import { runHourlyBatch } from './batch-baseline.js';
 import { scoreDetector, TTD_BUCKETS_MIN, type DetectorView } from './scoring.js';
-import { collectAlerts, runSimulatedDay, type ReceivedAlert } from './simulated-day.js';
+import { collectAlerts, collectCaseKeys, runSimulatedDay, type ReceivedAlert } from './simulated-day.js';
+import { DEFAULT_CASE_SETTINGS } from '../../src/windows/index.js';
+import { decodeDay, replayCases } from './case-replay.js';
 
 const HOUR_MS = 3_600_000;
 const PARTITIONS = 16;
@@ -100,6 +106,7 @@ async function main(): Promise<void> {
       env: { ALLOWLIST: allowlist },
     });
     const collector = await collectAlerts(nc);
+    const caseCollector = await collectCaseKeys(nc);
     const traffic = generateTraffic({
       seed: args.seed,
       subscribers: args.subscribers,
@@ -115,6 +122,7 @@ async function main(): Promise<void> {
     const cpu = meter.read();
     await sleep(1_000);
     collector.stop();
+    caseCollector.stop();
     logger.info({ alerts: collector.alerts.length, records: day.records }, 'engine drained the day');
     await service.stop();
     service = undefined;
@@ -138,6 +146,19 @@ async function main(): Promise<void> {
       ),
     };
     const prefix = allowlist.slice(0, -1);
+    const fraudsters = traffic.labels.callers.filter((c) => c.class === 'sdhf' || c.class === 'simbox');
+    const pipelineCaseRows = fraudsters.reduce(
+      (n, c) => n + (caseCollector.keysBySuspect.get(c.number)?.size ?? 0),
+      0,
+    );
+    const pipelineCaseSuspects = fraudsters.filter((c) => caseCollector.keysBySuspect.has(c.number)).length;
+    const inProcessCases = replayCases(
+      decodeDay(traffic, PARTITIONS),
+      traffic.labels,
+      PARTITIONS,
+      [allowlist],
+      DEFAULT_CASE_SETTINGS,
+    );
     const output = {
       kind: 'quality',
       date: startedAt.toISOString(),
@@ -170,6 +191,17 @@ async function main(): Promise<void> {
         alertsBySeverity: countBy(collector.alerts, (a) => a.severity),
         eventToAlertMs: summarizeLatencies(collector.alerts.map((a) => a.eventToAlertMs)),
         score: scoreDetector(traffic.labels, normalCallers, engineView(collector.alerts, day.arrivalOf)),
+        cases: {
+          pipeline:
+            caseCollector.events === 0
+              ? null
+              : {
+                  caseEvents: caseCollector.events,
+                  caseRowsPerFraudsterPerDay:
+                    pipelineCaseSuspects === 0 ? null : pipelineCaseRows / pipelineCaseSuspects,
+                },
+          inProcess: inProcessCases,
+        },
       },
       batch: {
         runs: batch.runs.length,

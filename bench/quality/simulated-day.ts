@@ -78,6 +78,26 @@ export async function collectAlerts(nc: NatsConnection): Promise<{ alerts: Recei
   return { alerts, stop: () => subscription.unsubscribe() };
 }
 
+/** Case keys per suspect from the case events on `sentinel.cases.>` (published by the sink after commit). */
+export async function collectCaseKeys(
+  nc: NatsConnection,
+): Promise<{ keysBySuspect: Map<string, Set<string>>; events: number; stop(): void }> {
+  const keysBySuspect = new Map<string, Set<string>>();
+  const collected = { keysBySuspect, events: 0, stop: () => subscription.unsubscribe() };
+  const subscription = nc.subscribe('sentinel.cases.>', {
+    callback: (error, msg) => {
+      if (error) return;
+      const event = msg.json<{ case_key: string; suspect_number: string }>();
+      const keys = keysBySuspect.get(event.suspect_number) ?? new Set<string>();
+      keys.add(event.case_key);
+      keysBySuspect.set(event.suspect_number, keys);
+      collected.events++;
+    },
+  });
+  await nc.flush();
+  return collected;
+}
+
 export async function runSimulatedDay(
   nc: NatsConnection,
   databaseUrl: string,

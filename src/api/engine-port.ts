@@ -5,7 +5,11 @@
  * without touching a route.
  */
 import type { SourceHealthSnapshot } from '../metrics/index.js';
+import type { CaseEventMessage } from '../stream/index.js';
 import type { AlertMessage, Severity } from '../windows/index.js';
+
+/** An alert as the ALERTS stream carries it: the alert contract, plus its `fraud_alerts` id once committed. */
+export type FeedAlert = AlertMessage & { id?: number };
 
 /** A caller's live statistics in one sliding window, as its owning worker holds them. */
 export interface CallerWindowView {
@@ -81,6 +85,8 @@ export interface EnginePort {
   /** Tell every worker (and other instances) to use these settings now; the API persists them first. */
   applyRules(settings: RuleSettingsDoc): Promise<void>;
   health(): Promise<EngineHealth>;
-  /** Alerts as the pipeline publishes them (the feed). Returns an unsubscribe function. */
-  onAlert(listener: (alert: AlertMessage) => void): () => void;
+  /** Alerts as the pipeline publishes them (the feed), each once. Returns an unsubscribe function. */
+  onAlert(listener: (alert: FeedAlert) => void): () => void;
+  /** Case events as the pipeline publishes them after their commit (the feed), each once. */
+  onCaseEvent(listener: (event: CaseEventMessage) => void): () => void;
 }

@@ -6,6 +6,7 @@ export type {
   CallerWindowView,
   EngineHealth,
   EnginePort,
+  FeedAlert,
   RuleSettingsDoc,
   WorkerHealth,
 } from './engine-port.js';

@@ -1,6 +1,8 @@
 /**
  * Demo mode: streams a synthetic day of CDRs (the load generator's demo preset) through NATS into the running
- * engine, prints alerts as they fire and a summary at the end. Everything takes the production path.
+ * engine, prints case events as they happen (what an analyst works: one case per suspect, opened, escalated,
+ * updated, closed) and a summary at the end: cases per suspect and, beside them, the count of window-level alert
+ * messages existing subscribers receive. Everything takes the production path.
  */
 import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
@@ -8,9 +10,13 @@ import { FLASH_CALL_PREFIX, demoTrafficOptions, generateTraffic } from '../traff
 import type { Service } from '../engine/index.js';
 import { CdrPublisher } from '../stream/index.js';
 import type { AlertMessage } from '../windows/index.js';
+import { DemoCaseWatcher, type DemoCases } from './demo-cases.js';
 
 export interface DemoSummary {
   published: number;
+  /** Cases per suspect: one per fraudster is the goal (docs/adr/0010-cases.md). */
+  cases: DemoCases;
+  /** Window-level alert messages by severity (`sentinel.alerts.>`, the `fraud_alerts` log). */
   alerts: Record<string, number>;
   callRecords: number;
   deadLetters: number;
@@ -25,13 +31,20 @@ export async function runDemoFeed(
 ): Promise<DemoSummary> {
   const startedMs = Date.now();
   const alerts: Record<string, number> = {};
-  const unsubscribe = service.engine.onAlert((alert: AlertMessage) => {
+  const caseWatcher = new DemoCaseWatcher(service.nc);
+  const stopAlerts = service.engine.onAlert((alert: AlertMessage) => {
     alerts[alert.alert_severity] = (alerts[alert.alert_severity] ?? 0) + 1;
+  });
+  const stopCases = service.engine.onCaseEvent((event) => {
     out.write(
-      `ALERT ${alert.alert_severity.padEnd(8)} ${alert.alert_type} window=${alert.window_seconds}s ` +
-        `${alert.evidence_summary} (${alert.event_to_alert_ms} ms after the CDR landed)\n`,
+      `CASE #${event.case_id} ${event.kind.toUpperCase().padEnd(9)} ${event.severity.padEnd(8)} ` +
+        `${event.alert_type} window=${event.trigger_window_seconds}s ${event.evidence_summary}\n`,
     );
   });
+  const unsubscribe = (): void => {
+    stopAlerts();
+    stopCases();
+  };
   // The synthetic network has flash-call OTP senders (zero-second calls to many numbers): the textbook
   // false positive, allowlisted by prefix as an analyst would.
   const rules = service.engine.currentRules;
@@ -60,13 +73,22 @@ export async function runDemoFeed(
   const counts = await service.pool.query<{ records: string; dead: string }>(
     'SELECT (SELECT count(*) FROM call_records) AS records, (SELECT count(*) FROM dead_letters) AS dead',
   );
+  const cases = await caseWatcher.summarize(service.pool);
   const summary: DemoSummary = {
     published,
+    cases,
     alerts,
     callRecords: Number(counts.rows[0]?.records ?? 0),
     deadLetters: Number(counts.rows[0]?.dead ?? 0),
     elapsedSeconds: Math.round((Date.now() - startedMs) / 100) / 10,
   };
+  out.write(
+    `\nCases: ${cases.cases} for ${cases.suspects} suspects (counted from ${cases.source})` +
+      Object.entries(cases.perSuspect)
+        .map(([suspect, n]) => `\n  ${suspect}: ${n} case${n === 1 ? '' : 's'}`)
+        .join('') +
+      '\n',
+  );
   out.write(`\nDemo summary: ${JSON.stringify(summary)}\n`);
   return summary;
 }

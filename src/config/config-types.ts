@@ -48,6 +48,15 @@ export interface Config {
   alertCooldownMs: number;
   /** Numbers or prefixes (ending in `*`) that never alert. */
   allowlist: string[];
+  /** Case lifecycle defaults (docs/adr/0010-cases.md); rule settings stored through the API override them. */
+  cases: {
+    /** A case closes after its rule was unmet in every window this long (event time). @default 1 h */
+    quietPeriodMs: number;
+    /** A case met again this soon after closing is reopened, not a new one. @default 24 h */
+    reopenWithinMs: number;
+    /** An open case reports moved figures at most this often. @default 1 h */
+    updateEveryMs: number;
+  };
   /** Stream retention of `CDR`. @default 26 h */
   cdrMaxAgeMs: number;
   /** JetStream duplicate window for `Nats-Msg-Id`. @default 2 min */
@@ -66,6 +75,10 @@ export interface Config {
   };
   /** Days of call_records partitions kept. @default 30 */
   retentionDays: number;
+  /** Closed cases (and their case_events) untouched for this many days are deleted. @default 180 */
+  caseRetentionDays: number;
+  /** Dead letters received more than this many days ago are deleted. @default 30 */
+  deadLetterRetentionDays: number;
   /** Daily partitions created ahead of today. @default 3 */
   partitionsAheadDays: number;
   shutdownTimeoutMs: number;
@@ -111,6 +124,11 @@ export interface Config {
   streamReplicas: number;
   /** PATH, where the embedded mode looks for `nats-server`. */
   searchPath: string | undefined;
+  /**
+   * Fault injection for crash tests, never for production: a shard worker SIGKILLs the process right after its
+   * n-th commit that stored alerts or case events, before publishing them.
+   */
+  faultKillAfterCommit: number | undefined;
 }
 
 /** One configured API key: its name, the SHA-256 of the key, and its role when the entry names one. */

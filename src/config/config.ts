@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
+import { defaultFeedDelayMs } from '../windows/index.js';
 import { ConfigError } from './config-error.js';
 import { LOG_LEVELS, type ApiKeyEntry, type Config } from './config-types.js';
 import { loadFeedConfig } from './feed-config.js';
@@ -21,6 +22,9 @@ import {
 } from './env-parsers.js';
 
 type Env = Record<string, string | undefined>;
+
+/** Longest case period accepted (the engine's own limit, `MAX_CASE_PERIOD_MS` in src/windows): a year. */
+const MAX_CASE_PERIOD_MS = 366 * 86_400_000;
 
 /** A name that can go into NATS KV keys and logs: letters, digits, `-` and `_`, at most 64. */
 function parseName(key: string, raw: string): string {
@@ -192,6 +196,23 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
       }
       return entry.replace(/^\+/, '');
     }),
+    cases: {
+      quietPeriodMs: opt(
+        'CASE_QUIET_PERIOD',
+        (raw) => parseDurationInRange('CASE_QUIET_PERIOD', raw, 1_000, MAX_CASE_PERIOD_MS),
+        3_600_000,
+      ),
+      reopenWithinMs: opt(
+        'CASE_REOPEN_WITHIN',
+        (raw) => parseDurationInRange('CASE_REOPEN_WITHIN', raw, 1_000, MAX_CASE_PERIOD_MS),
+        86_400_000,
+      ),
+      updateEveryMs: opt(
+        'CASE_UPDATE_EVERY',
+        (raw) => parseDurationInRange('CASE_UPDATE_EVERY', raw, 1_000, MAX_CASE_PERIOD_MS),
+        3_600_000,
+      ),
+    },
     cdrMaxAgeMs: opt('CDR_MAX_AGE', (raw) => parseDurationMs('CDR_MAX_AGE', raw), 26 * 3_600_000),
     duplicateWindowMs: opt('DUPLICATE_WINDOW', (raw) => parseDurationMs('DUPLICATE_WINDOW', raw), 120_000),
     dedupCapacity: opt(
@@ -221,6 +242,16 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
       breakerResetMs: opt('SINK_BREAKER_RESET', (raw) => parseDurationMs('SINK_BREAKER_RESET', raw), 5_000),
     },
     retentionDays: opt('RETENTION_DAYS', (raw) => parseInteger('RETENTION_DAYS', raw, 1, 3_650), 30),
+    caseRetentionDays: opt(
+      'CASE_RETENTION_DAYS',
+      (raw) => parseInteger('CASE_RETENTION_DAYS', raw, 1, 3_650),
+      180,
+    ),
+    deadLetterRetentionDays: opt(
+      'DEAD_LETTER_RETENTION_DAYS',
+      (raw) => parseInteger('DEAD_LETTER_RETENTION_DAYS', raw, 1, 3_650),
+      30,
+    ),
     partitionsAheadDays: opt(
       'PARTITIONS_AHEAD_DAYS',
       (raw) => parseInteger('PARTITIONS_AHEAD_DAYS', raw, 1, 60),
@@ -315,6 +346,11 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
     ),
     streamReplicas: opt('STREAM_REPLICAS', (raw) => parseInteger('STREAM_REPLICAS', raw, 1, 5), 1),
     searchPath: read(env, 'PATH'),
+    faultKillAfterCommit: opt(
+      'FAULT_KILL_AFTER_COMMIT',
+      (raw) => parseInteger('FAULT_KILL_AFTER_COMMIT', raw, 1, 1_000_000),
+      undefined,
+    ),
   };
   if (config.sink.maxBufferedRows < config.sink.batchMaxRows) {
     throw new ConfigError(
@@ -331,11 +367,13 @@ export function loadConfig(env: Env, readFile: (path: string) => string = () => 
     );
   }
   const longestWindow = config.windowsMs[config.windowsMs.length - 1]!;
-  if (config.cdrMaxAgeMs < longestWindow + config.allowedLatenessMs) {
+  // Restarts replay the longest window plus the feed delay, max(ALLOWED_LATENESS, 1 h) (ADR 0011).
+  const replayMs = longestWindow + defaultFeedDelayMs(config.allowedLatenessMs);
+  if (config.cdrMaxAgeMs < replayMs) {
     throw new ConfigError(
       'CDR_MAX_AGE',
       String(config.cdrMaxAgeMs),
-      `at least the longest window plus ALLOWED_LATENESS (${longestWindow + config.allowedLatenessMs} ms) so restarts can replay it`,
+      `at least the longest window plus max(ALLOWED_LATENESS, 1h) (${replayMs} ms) so restarts can replay it`,
     );
   }
   return config;

@@ -307,6 +307,18 @@ export const METRIC_CATALOG = [
     labels: [],
   },
   {
+    name: 'sentinel_case_events_stored_total',
+    kind: 'counter',
+    help: 'Case events newly stored in case_events (and folded into cases) by the shard workers.',
+    labels: [],
+  },
+  {
+    name: 'sentinel_case_events_published_total',
+    kind: 'counter',
+    help: 'Case event messages acknowledged by the CASES stream, after their commit or from the outbox.',
+    labels: [],
+  },
+  {
     name: 'sentinel_nats_connected',
     kind: 'gauge',
     help: '1 when the main thread is connected to NATS, 0 while it is disconnected or reconnecting.',

@@ -95,7 +95,17 @@ export class PartitionOwnership {
     const nowMs = Date.now();
     if (nowMs - this.lastRenewMs >= this.options.renewEveryMs) {
       this.lastRenewMs = nowMs;
-      await Promise.all([this.leaving ? Promise.resolve() : store.announce(token), this.renewAll()]);
+      // allSettled, not all: a failed heartbeat must not end the round while renewals are still in flight. The
+      // next round would then claim a partition whose lapsed lease a renewal was still reporting, and that
+      // renewal's late `onLost` would stop the work just started under the new lease (seen in the chaos suite
+      // when a NATS node died: the lease held, the partition idle).
+      const [announced, renewed] = await Promise.allSettled([
+        this.leaving ? Promise.resolve() : store.announce(token),
+        this.renewAll(),
+      ]);
+      if (announced.status === 'rejected')
+        logger.warn({ err: announced.reason as unknown }, 'member heartbeat failed');
+      if (renewed.status === 'rejected') throw renewed.reason;
     }
     if (this.leaving) return;
     const view = await store.view();
@@ -134,6 +144,9 @@ export class PartitionOwnership {
         this.leases.delete(lease.partition);
         this.releasing.delete(lease.partition);
         const holder = (await store.view().catch(() => undefined))?.holders.get(lease.partition);
+        // Claimed again meanwhile (only a round claims, and rounds wait for renewals, but stay safe): the new
+        // lease's work must not be stopped by the old lease's loss.
+        if (this.leases.has(lease.partition)) return;
         const reason = holder === undefined ? 'expired' : 'taken';
         logger.warn({ partition: lease.partition, epoch: lease.epoch, reason }, 'partition lease lost');
         handlers.onLost(lease.partition, reason);

@@ -1,15 +1,18 @@
 /**
  * One batch, one transaction: lock the partitions' offsets, drop rows at or below them, claim replayed records
- * in `dead_letter_replays`, COPY call records and dead letters, insert alerts (ON CONFLICT DO NOTHING),
- * advance the offsets, commit. Because the offsets move
+ * in `dead_letter_replays`, COPY call records and dead letters, insert alerts (ON CONFLICT DO NOTHING), store
+ * case events and fold them into `cases` (case-events-commit.ts), advance the offsets, commit. Because the offsets move
  * in the same transaction as the rows, a batch is stored exactly once however often it is retried — even when
  * a COMMIT succeeded but its reply was lost, the retry finds the offsets advanced and writes nothing.
  */
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Writable } from 'node:stream';
-import type { AlertMessage } from '../windows/index.js';
-import type { Batch, CallRecordRow, DeadLetterRow } from './batch-types.js';
+import type { CaseEvent } from '../windows/index.js';
+import { insertAlerts, type PartitionedAlert } from './alert-store.js';
+import type { Batch, CallRecordRow, DeadLetterRow, StoredCaseEvent } from './batch-types.js';
+import { checkCaseEvent, rejectedCaseEventLetter } from './case-event-rows.js';
+import { storeCaseEvents } from './case-events-commit.js';
 import {
   CALL_RECORD_COPY_COLUMNS,
   DEAD_LETTER_COPY_COLUMNS,
@@ -36,6 +39,11 @@ export interface CommitResult {
   alertsInserted: number;
   alertsDuplicate: number;
   insertedAlertIds: Map<string, number>;
+  caseEventsInserted: number;
+  /** Case events whose `event_key` was already stored. */
+  caseEventsDuplicate: number;
+  /** The case events this batch stored, in batch order: what is published after the commit. */
+  storedCaseEvents: StoredCaseEvent[];
 }
 
 /** Partition → highest sequence in the batch: its declared offsets plus every row's own position. */
@@ -119,10 +127,46 @@ function fencedIn(batch: Batch, locked: ReadonlyMap<number, LockedOffset>): Set<
   return fenced;
 }
 
-function alertsOutside(batch: Batch, fenced: ReadonlySet<number>): readonly AlertMessage[] {
+/** The batch's alerts with their partitions, without those of fenced partitions. */
+function alertsOutside(batch: Batch, fenced: ReadonlySet<number>): PartitionedAlert[] {
   const partitions = batch.alertPartitions;
-  if (fenced.size === 0 || partitions === undefined) return batch.alerts;
-  return batch.alerts.filter((_alert, i) => !fenced.has(partitions[i]!));
+  const alerts = batch.alerts.map((alert, i) => ({ alert, partition: partitions?.[i] ?? -1 }));
+  return fenced.size === 0 ? alerts : alerts.filter(({ partition }) => !fenced.has(partition));
+}
+
+/** The batch's case events with their partitions, without those of fenced partitions. */
+function caseEventsOutside(
+  batch: Batch,
+  fenced: ReadonlySet<number>,
+): { events: readonly CaseEvent[]; partitions: readonly number[] } {
+  const events = batch.caseEvents ?? [];
+  const partitions = batch.caseEventPartitions ?? events.map(() => -1);
+  if (fenced.size === 0) return { events, partitions };
+  const keep = events.map((_event, i) => !fenced.has(partitions[i] ?? -1));
+  return {
+    events: events.filter((_event, i) => keep[i]),
+    partitions: partitions.filter((_partition, i) => keep[i]),
+  };
+}
+
+/** Splits case events Postgres would refuse out into dead letters (see case-event-rows.ts). */
+function screenCaseEvents(
+  events: readonly CaseEvent[],
+  partitions: readonly number[],
+  letters: DeadLetterRow[],
+): { events: CaseEvent[]; partitions: number[] } {
+  const good: CaseEvent[] = [];
+  const goodPartitions: number[] = [];
+  events.forEach((event, i) => {
+    const problem = checkCaseEvent(event);
+    if (problem !== undefined) {
+      letters.push(rejectedCaseEventLetter(event, problem));
+      return;
+    }
+    good.push(event);
+    goodPartitions.push(partitions[i] ?? -1);
+  });
+  return { events: good, partitions: goodPartitions };
 }
 
 /** Advance the offsets (never backwards) and COMMIT, in one round trip. */
@@ -206,49 +250,20 @@ function* chain(first: readonly Buffer[], then: Iterator<Buffer>): Generator<Buf
   for (let next = then.next(); next.done !== true; next = then.next()) yield next.value;
 }
 
-function stripNul(_key: string, value: unknown): unknown {
-  return typeof value === 'string' && value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value;
-}
-
-async function insertAlerts(
-  client: pg.ClientBase,
-  alerts: readonly AlertMessage[],
-): Promise<Map<string, number>> {
-  if (alerts.length === 0) return new Map();
-  const result = await client.query<{ id: string; alert_key: string }>(
-    `INSERT INTO fraud_alerts (alert_key, episode_key, alert_type, detection_rule, rule, window_seconds,
-       suspect_number, alert_severity, evidence_summary, call_count, unique_destinations, avg_duration_seconds,
-       window_start, window_end, first_event_at, last_event_at, event_to_alert_ms, reason, created_at, source)
-     SELECT a.alert_key, a.episode_key, a.alert_type, a.detection_rule, a.rule, a.window_seconds,
-       a.suspect_number, a.alert_severity, a.evidence_summary, a.call_count, a.unique_destinations,
-       a.avg_duration_seconds, a.window_start, a.window_end, a.first_event_at, a.last_event_at,
-       round(LEAST(GREATEST(a.event_to_alert_ms, 0), 2147483647))::integer, a.reason, a.created_at, 'stream'
-     FROM jsonb_to_recordset($1::jsonb) AS a(alert_key text, episode_key text, alert_type text,
-       detection_rule text, rule text, window_seconds integer, suspect_number text, alert_severity text,
-       evidence_summary text, call_count integer, unique_destinations integer, avg_duration_seconds double precision,
-       window_start timestamptz, window_end timestamptz, first_event_at timestamptz, last_event_at timestamptz,
-       event_to_alert_ms double precision, reason text, created_at timestamptz)
-     ON CONFLICT (alert_key) DO NOTHING
-     RETURNING id, alert_key`,
-    [JSON.stringify(alerts, stripNul)],
-  );
-  return new Map(result.rows.map((row) => [row.alert_key, Number(row.id)]));
-}
-
 /** Splits rows Postgres would refuse out into dead letters (see row-checks.ts). */
-function screen(records: readonly CallRecordRow[], alerts: readonly AlertMessage[]) {
+function screen(records: readonly CallRecordRow[], alerts: readonly PartitionedAlert[]) {
   const goodRecords: CallRecordRow[] = [];
-  const goodAlerts: AlertMessage[] = [];
+  const goodAlerts: PartitionedAlert[] = [];
   const letters: DeadLetterRow[] = [];
   for (const row of records) {
     const problem = checkCallRecord(row);
     if (problem === undefined) goodRecords.push(row);
     else letters.push(rejectedRecordLetter(row, problem));
   }
-  for (const alert of alerts) {
-    const problem = checkAlert(alert);
-    if (problem === undefined) goodAlerts.push(alert);
-    else letters.push(rejectedAlertLetter(alert, problem));
+  for (const entry of alerts) {
+    const problem = checkAlert(entry.alert);
+    if (problem === undefined) goodAlerts.push(entry);
+    else letters.push(rejectedAlertLetter(entry.alert, problem));
   }
   return { goodRecords, goodAlerts, letters };
 }
@@ -309,6 +324,8 @@ export async function commitBatch(
     const deadLetters = aboveFloor(liveLetters, committed);
     const { goodRecords, goodAlerts, letters } = screen(records, alertsOutside(batch, fenced));
     const encoded = batch.encodedRecords?.select(committed, fenced);
+    const liveCases = caseEventsOutside(batch, fenced);
+    const caseEvents = screenCaseEvents(liveCases.events, liveCases.partitions, letters);
     const storable = await claimReplays(client, goodRecords);
     const recordsWritten = await copyRows(
       client,
@@ -327,6 +344,7 @@ export async function commitBatch(
       encodeDeadLetter,
     );
     const insertedAlertIds = await insertAlerts(client, goodAlerts);
+    const storedCaseEvents = await storeCaseEvents(client, caseEvents.events, caseEvents.partitions);
     await advanceOffsetsAndCommit(client, consumer, offsets);
     return {
       fencedPartitions: [...fenced],
@@ -339,6 +357,10 @@ export async function commitBatch(
       alertsInserted: insertedAlertIds.size,
       alertsDuplicate: goodAlerts.length - insertedAlertIds.size,
       insertedAlertIds,
+      caseEventsInserted: storedCaseEvents.length,
+      caseEventsDuplicate:
+        new Set(caseEvents.events.map((event) => event.eventKey)).size - storedCaseEvents.length,
+      storedCaseEvents,
     };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);

@@ -70,6 +70,17 @@ export interface Batch {
   offsets: ReadonlyMap<number, number>;
 }
 
+/** A case event a batch stored (its key was new): what is published after the commit. */
+export interface StoredCaseEvent {
+  event: CaseEvent;
+  /** `case_events.id`, for marking it published (the outbox). */
+  eventId: number;
+  /** `cases.id`: the case's id in the API and on the live feed. */
+  caseId: number;
+  /** Stream partition the event was derived from (`case_events.stream_partition`). */
+  partition: number;
+}
+
 /** What one committed batch did. */
 export interface BatchStats {
   recordsWritten: number;
@@ -86,6 +97,11 @@ export interface BatchStats {
   alertsDuplicate: number;
   /** `fraud_alerts.id` of each alert inserted by this batch, by `alert_key`. */
   insertedAlertIds: ReadonlyMap<string, number>;
+  caseEventsInserted: number;
+  /** Case events whose `event_key` was already stored (a replay or a retried batch): not published again. */
+  caseEventsDuplicate: number;
+  /** The case events this batch stored, in batch order, with their row and case ids. */
+  storedCaseEvents: readonly StoredCaseEvent[];
   /** Partitions refused because a newer owner claimed them: nothing of theirs was written. */
   fencedPartitions: readonly number[];
   /** Transaction attempts it took, 1 when nothing failed. */

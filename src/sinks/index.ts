@@ -10,7 +10,10 @@ export type {
   BreakerState,
   CallRecordRow,
   DeadLetterRow,
+  StoredCaseEvent,
 } from './batch-types.js';
+export { SINK_REJECTED_CASE_EVENT_REASON } from './case-event-rows.js';
+export type { StoredAlert } from './alert-store.js';
 export { SinkBuffer } from './sink-buffer.js';
 export { callRecordRow } from './call-record-row.js';
 export type { SinkBufferOptions } from './sink-buffer.js';
@@ -32,6 +35,8 @@ export {
   partitionName,
 } from './daily-partitions.js';
 export type { MaintainPartitionsOptions, PartitionLockOptions } from './daily-partitions.js';
+export { applyCaseRetention } from './case-retention.js';
+export type { RetentionOptions, RetentionResult } from './case-retention.js';
 export type { Database } from './database.js';
 export { SINK_REJECTED_ALERT_REASON, SINK_REJECTED_REASON } from './row-checks.js';
 export { insertFeedDeadLetters, markDeadLettersReplayed, selectDeadLetters } from './dead-letter-store.js';

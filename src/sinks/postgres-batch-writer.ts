@@ -9,7 +9,9 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { commitBatch } from './batch-commit.js';
 import { claimPartition, type ClaimResult, type PartitionClaim } from './partition-claims.js';
-import type { Batch, BatchStats, BatchWriter, BreakerState } from './batch-types.js';
+import type { Batch, BatchStats, BatchWriter, BreakerState, StoredCaseEvent } from './batch-types.js';
+import { markCaseEventsPublished, selectUnpublishedCaseEvents } from './case-outbox.js';
+import { markAlertsPublished, selectUnpublishedAlerts, type StoredAlert } from './alert-store.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { dayNumber, ensurePartitionDays } from './daily-partitions.js';
 import { backoffDelayMs, WakeableSleeper } from './retry-backoff.js';
@@ -114,6 +116,35 @@ export class PostgresBatchWriter implements BatchWriter {
     return await this.exclusive('claimPartition', (client) =>
       claimPartition(client, { ...claim, consumer: this.options.consumer }),
     );
+  }
+
+  /**
+   * The case-event outbox of `partition`: up to `limit` events not yet marked published (and stored at least
+   * `minAgeMs` ago), oldest first.
+   */
+  async unpublishedCaseEvents(partition: number, limit: number, minAgeMs = 0): Promise<StoredCaseEvent[]> {
+    return await this.exclusive('unpublishedCaseEvents', (client) =>
+      selectUnpublishedCaseEvents(client, partition, limit, minAgeMs),
+    );
+  }
+
+  /** Marks case events published once JetStream acknowledged them (case_events.published_at). */
+  async markCaseEventsPublished(eventIds: readonly number[]): Promise<number> {
+    return await this.exclusive('markCaseEventsPublished', (client) =>
+      markCaseEventsPublished(client, eventIds),
+    );
+  }
+
+  /** The alert outbox of `partition`, like `unpublishedCaseEvents` (migration 0005). */
+  async unpublishedAlerts(partition: number, limit: number, minAgeMs = 0): Promise<StoredAlert[]> {
+    return await this.exclusive('unpublishedAlerts', (client) =>
+      selectUnpublishedAlerts(client, partition, limit, minAgeMs),
+    );
+  }
+
+  /** Marks alerts published once JetStream acknowledged them (fraud_alerts.published_at). */
+  async markAlertsPublished(ids: readonly number[]): Promise<number> {
+    return await this.exclusive('markAlertsPublished', (client) => markAlertsPublished(client, ids));
   }
 
   private exclusive<T>(

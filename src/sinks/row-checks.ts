@@ -148,6 +148,16 @@ export function checkAlert(alert: AlertMessage): RowProblem | undefined {
   return undefined;
 }
 
+/**
+ * JSON for a `jsonb` parameter: Postgres refuses a NUL character (\u0000) in jsonb text, so one in any string
+ * becomes U+FFFD instead of failing the batch on every retry.
+ */
+export function jsonForPostgres(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    typeof item === 'string' && item.includes('\u0000') ? item.replaceAll('\u0000', '\uFFFD') : item,
+  );
+}
+
 /** The dead letter that replaces a refused alert; it has no stream position of its own. */
 export function rejectedAlertLetter(alert: AlertMessage, problem: RowProblem): DeadLetterRow {
   return {

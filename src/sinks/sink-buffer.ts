@@ -1,13 +1,14 @@
 /**
  * Batching and backpressure in front of a BatchWriter. Rows collect in a pending batch, which is written when
- * it reaches `batchMaxRows` or its first row is `flushIntervalMs` old. One write is in flight at a time, so
+ * it reaches `batchMaxRows`, its first row is `flushIntervalMs` old, or it holds an alert or a case event (they
+ * are published only after their commit, so they do not wait). One write is in flight at a time, so
  * batches commit in order and offsets only move forward. While a write is in flight (or retrying because
  * Postgres is down) the pending batch keeps filling, up to `maxBufferedRows` rows in all; then `hasCapacity()`
  * is false and the worker stops pulling from JetStream, so memory stays bounded and nothing is dropped. Under
  * such a backlog the next batch is larger than `batchMaxRows`, which is what a catching-up COPY wants.
  */
 import type { Logger } from 'pino';
-import type { AlertMessage } from '../windows/index.js';
+import type { AlertMessage, CaseEvent } from '../windows/index.js';
 import type { Batch, BatchStats, BatchWriter, CallRecordRow, DeadLetterRow } from './batch-types.js';
 import { EncodedCallRecords } from './encoded-call-records.js';
 import { SinkClosedError } from './sink-errors.js';
@@ -28,9 +29,10 @@ export interface SinkBufferOptions {
   encodeOnArrival?: boolean;
   /**
    * After each commit, with the highest processed sequence per partition that was written (fenced partitions
-   * are not in it; `stats.fencedPartitions` names them): ack JetStream up to there.
+   * are not in it; `stats.fencedPartitions` names them): ack JetStream up to there. `batch` is what was
+   * committed (its alerts and case events are published from here: after the commit, never before).
    */
-  onCommitted: (offsets: ReadonlyMap<number, number>, stats: BatchStats) => void;
+  onCommitted: (offsets: ReadonlyMap<number, number>, stats: BatchStats, batch: Batch) => void;
   logger: Logger;
 }
 
@@ -39,6 +41,8 @@ class PendingBatch implements Batch {
   readonly encodedRecords: EncodedCallRecords | undefined;
   readonly alerts: AlertMessage[] = [];
   readonly alertPartitions: number[] = [];
+  readonly caseEvents: CaseEvent[] = [];
+  readonly caseEventPartitions: number[] = [];
   readonly deadLetters: DeadLetterRow[] = [];
   readonly offsets = new Map<number, number>();
   /** Filled when the batch goes in flight: the epoch of every partition this writer holds. */
@@ -52,7 +56,11 @@ class PendingBatch implements Batch {
 
   get rows(): number {
     return (
-      this.records.length + (this.encodedRecords?.rows ?? 0) + this.alerts.length + this.deadLetters.length
+      this.records.length +
+      (this.encodedRecords?.rows ?? 0) +
+      this.alerts.length +
+      this.caseEvents.length +
+      this.deadLetters.length
     );
   }
 
@@ -89,6 +97,7 @@ export class SinkBuffer {
   private inFlightSinceMs = 0;
   private inFlight = false;
   private flushRequested = false;
+  private soonScheduled = false;
   private ageTimer: NodeJS.Timeout | undefined;
   private aged = false;
   private readonly flushWaiters: (Waiter & { generation: number })[] = [];
@@ -129,6 +138,19 @@ export class SinkBuffer {
     this.pending.alerts.push(alert);
     this.pending.alertPartitions.push(partition);
     this.added();
+    this.soon();
+  }
+
+  /**
+   * Adds a case event derived from `partition`'s records: stored and folded into its case with the batch, left
+   * out with the partition's rows if it is fenced, published only after the commit.
+   */
+  addCaseEvent(event: CaseEvent, partition: number): void {
+    this.throwIfClosed('addCaseEvent');
+    this.pending.caseEvents.push(event);
+    this.pending.caseEventPartitions.push(partition);
+    this.added();
+    this.soon();
   }
 
   /** Writes for `partition` from now on carry this lease epoch; a newer owner's claim fences them. */
@@ -214,6 +236,22 @@ export class SinkBuffer {
     if (this.pending.rows >= this.batchMaxRows) this.startIfDue();
   }
 
+  /**
+   * Alerts and case events are published only after their batch commits, so they do not wait for the batch to
+   * age: the batch is committed as soon as the current turn of the event loop (the rest of this pull) is done,
+   * or right after the write in flight.
+   */
+  private soon(): void {
+    if (this.soonScheduled) return;
+    this.soonScheduled = true;
+    setImmediate(() => {
+      this.soonScheduled = false;
+      if (this.pending.isEmpty || this.failure !== undefined) return;
+      this.flushRequested = true;
+      this.startIfDue();
+    });
+  }
+
   private startIfDue(): void {
     if (this.inFlight || this.failure !== undefined || this.pending.isEmpty) return;
     if (!(this.aged || this.flushRequested || this.pending.rows >= this.batchMaxRows)) return;
@@ -241,15 +279,14 @@ export class SinkBuffer {
     let offsets: ReadonlyMap<number, number> = batch.offsets;
     if (stats.fencedPartitions.length > 0) {
       const committed = new Map(batch.offsets);
-      for (const partition of stats.fencedPartitions) {
-        committed.delete(partition);
-        // A fenced partition stays fenced: its later rows can only be refused too.
-        if (this.epochs.get(partition) === batch.epochs.get(partition)) this.epochs.delete(partition);
-      }
+      // The epoch stays: rows of the fenced run still buffered (added while this batch was in flight) must be
+      // refused too. Without an epoch they would commit unchecked, and their offset would pass the rows this
+      // batch dropped, which the new owner would then skip as written. A new claim here replaces the epoch.
+      for (const partition of stats.fencedPartitions) committed.delete(partition);
       offsets = committed;
     }
     try {
-      this.onCommitted(offsets, stats);
+      this.onCommitted(offsets, stats, batch);
     } catch (error) {
       this.logger.error({ err: error }, 'sink onCommitted callback threw');
     }

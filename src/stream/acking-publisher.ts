@@ -56,6 +56,8 @@ interface PendingMessage {
   /** Reply subject `<inbox>.<id>` and headers, kept for re-sends. */
   readonly sendOptions: PublishOptions;
   readonly msgId: string | undefined;
+  /** Told once whether JetStream stored the message (duplicates count as stored). */
+  readonly onSettled: ((stored: boolean) => void) | undefined;
   /** Sends so far, the first included. */
   attempts: number;
   /** When the sweep acts on it: ack timeout, or end of the back-off before a re-send. */
@@ -123,13 +125,15 @@ export class AckingPublisher {
    * Queues one message for sending. Resolves when there is room (not when acked): await it to respect
    * `maxInFlight`. `msgId` becomes the `Nats-Msg-Id` header. Rejects with PublisherClosedError after
    * `close()` or once the connection is closed; a message the client refuses to send (bad subject, over
-   * max_payload) counts as failed.
+   * max_payload) counts as failed. `onSettled` is told once whether JetStream stored the message (an ack that
+   * says `duplicate` counts as stored: the Msg-Id is already in the stream).
    */
   async publish(
     subject: string,
     data: Uint8Array,
     msgId?: string,
     headers?: Record<string, string>,
+    onSettled?: (stored: boolean) => void,
   ): Promise<void> {
     while (this.pending.size >= this.maxInFlight && !this.closing) {
       await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
@@ -145,6 +149,7 @@ export class AckingPublisher {
       data,
       sendOptions: messageHeaders === undefined ? { reply } : { reply, headers: messageHeaders },
       msgId,
+      onSettled,
       attempts: 1,
       deadlineMs: Number.POSITIVE_INFINITY,
       awaitingRetry: false,
@@ -237,6 +242,7 @@ export class AckingPublisher {
     this.counters.acked++;
     if (ack.duplicate === true) this.counters.duplicates++;
     this.settle(message.id);
+    this.tell(message, true);
   }
 
   private retryLater(message: PendingMessage, code: number, description: string): void {
@@ -292,6 +298,15 @@ export class AckingPublisher {
     this.options.logger?.warn(failure, 'message not stored by JetStream');
     this.options.onFailure?.(failure);
     this.settle(message.id);
+    this.tell(message, false);
+  }
+
+  private tell(message: PendingMessage, stored: boolean): void {
+    try {
+      message.onSettled?.(stored);
+    } catch (error) {
+      this.options.logger?.error({ err: error, msgId: message.msgId }, 'publish settle callback threw');
+    }
   }
 
   private failAll(description: string): void {

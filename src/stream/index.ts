@@ -23,6 +23,10 @@ export {
 export type { StreamChange, StreamNames, StreamSettings } from './stream-setup.js';
 
 export { AckingPublisher } from './acking-publisher.js';
+export { CaseEventPublisher } from './case-publisher.js';
+export type { CaseEventPublisherOptions } from './case-publisher.js';
+export { caseEventMessage } from './case-event-message.js';
+export type { CaseEventMessage, CaseThresholdMessage, CaseWindowMessage } from './case-event-message.js';
 export type { AckingPublisherOptions, PublisherStats } from './acking-publisher.js';
 export { AlertPublisher, CdrPublisher, DeadLetterPublisher, SENTINEL_HEADERS } from './record-publishers.js';
 export type {

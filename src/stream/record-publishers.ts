@@ -110,7 +110,7 @@ export interface AlertPublisherOptions extends AckingPublisherOptions {
 }
 
 /** A subject token from free text: NATS forbids `.`, `*`, `>` and whitespace inside a token. */
-function subjectToken(text: string): string {
+export function subjectToken(text: string): string {
   const token = text.replace(/[.*>\s]/g, '_');
   return token === '' ? '_' : token;
 }
@@ -129,12 +129,18 @@ export class AlertPublisher extends PublisherFacade {
     return `${this.prefix}.${subjectToken(alert.rule)}.${subjectToken(alert.alert_severity.toLowerCase())}`;
   }
 
-  /** Publishes the alert JSON with Msg-Id = alert_key, so a replayed alert is stored once. */
-  publishAlert(alert: AlertMessage): Promise<void> {
+  /**
+   * Publishes the alert JSON with Msg-Id = alert_key, so a replayed alert is stored once. `id` (the
+   * `fraud_alerts` row, known once the alert is committed) is added to the body as `id` when given.
+   */
+  publishAlert(alert: AlertMessage, id?: number, onSettled?: (stored: boolean) => void): Promise<void> {
+    const body = id === undefined ? alert : { id, ...alert };
     return this.publisher.publish(
       this.subjectFor(alert),
-      this.encoder.encode(JSON.stringify(alert)),
+      this.encoder.encode(JSON.stringify(body)),
       alert.alert_key,
+      undefined,
+      onSettled,
     );
   }
 }

@@ -4,6 +4,9 @@
  *   `cdr.in.*`; see cdr-layout.ts); file storage, limits retention, discard old.
  * - `CDR_DLQ` on `cdr.dlq` — rejected records with the reason in headers.
  * - `ALERTS` on `sentinel.alerts.>` — `sentinel.alerts.<rule>.<severity>`, Msg-Id = alert key.
+ * - `CASES` on `sentinel.cases.>` — `sentinel.cases.<rule>.<kind>`, Msg-Id = case event key. Its own stream, not
+ *   more subjects on ALERTS, so consumers that read all of ALERTS keep receiving alerts only
+ *   (docs/adr/0014-case-storage-and-publish-after-commit.md).
  * - `CDR_FEED` on `cdr.feed.*` — switches' own records, `cdr.feed.<profile>`, waiting for the feed normaliser.
  *   Work-queue retention: a record is removed once normalised and acked, and one durable consumer per profile
  *   (non-overlapping filters, which a work queue requires) is shared by every engine instance.
@@ -37,6 +40,10 @@ export interface StreamNames {
   alertsStream: string;
   /** Alerts go to `<prefix>.<rule>.<severity>`. @default 'sentinel.alerts' */
   alertsSubjectPrefix: string;
+  /** @default 'CASES' */
+  casesStream: string;
+  /** Case events go to `<prefix>.<rule>.<kind>`. @default 'sentinel.cases' */
+  casesSubjectPrefix: string;
   /** @default 'CDR_FEED' */
   feedStream: string;
   /** Raw switch records go to `<prefix>.<profile>`. @default 'cdr.feed' */
@@ -50,6 +57,8 @@ export const DEFAULT_STREAM_NAMES: Readonly<StreamNames> = Object.freeze({
   dlqSubject: 'cdr.dlq',
   alertsStream: 'ALERTS',
   alertsSubjectPrefix: 'sentinel.alerts',
+  casesStream: 'CASES',
+  casesSubjectPrefix: 'sentinel.cases',
   feedStream: 'CDR_FEED',
   feedSubjectPrefix: FEED_SUBJECT_PREFIX,
 });
@@ -73,6 +82,13 @@ export interface StreamSettings {
   alertsMaxAgeMs?: number;
   /** Alert keys are deterministic, so a long window turns re-emissions after a restart into no-ops. @default 1 h */
   alertsDuplicateWindowMs?: number;
+  /** @default 30 days */
+  casesMaxAgeMs?: number;
+  /**
+   * Case events are few (a handful per suspect a day) and their keys deterministic: a day-long window makes
+   * every re-publish from the outbox within a day a no-op for a small amount of server memory. @default 24 h
+   */
+  casesDuplicateWindowMs?: number;
   /** @default 14 days */
   dlqMaxAgeMs?: number;
   /** How long an unconsumed feed record is kept (no engine serves its profile). @default `cdrMaxAgeMs` */
@@ -127,6 +143,7 @@ function desiredStreams(settings: StreamSettings): DesiredStream[] {
   const window = (maxAgeMs: number, wantedMs: number): number => nanos(Math.min(wantedMs, maxAgeMs));
   const dlqMaxAgeMs = settings.dlqMaxAgeMs ?? 14 * DAY_MS;
   const alertsMaxAgeMs = settings.alertsMaxAgeMs ?? 30 * DAY_MS;
+  const casesMaxAgeMs = settings.casesMaxAgeMs ?? 30 * DAY_MS;
   const feedMaxAgeMs = settings.feedMaxAgeMs ?? settings.cdrMaxAgeMs;
   const cdrCommon = {
     ...common,
@@ -181,6 +198,17 @@ function desiredStreams(settings: StreamSettings): DesiredStream[] {
       duplicate_window: window(
         alertsMaxAgeMs,
         Math.max(settings.alertsDuplicateWindowMs ?? 3_600_000, MIN_DUPLICATE_WINDOW_MS),
+      ),
+    },
+    {
+      ...common,
+      name: names.casesStream,
+      subjects: [`${names.casesSubjectPrefix}.>`],
+      description: 'Sentinel case events: <prefix>.<rule>.<kind>, Nats-Msg-Id = event_key',
+      max_age: nanos(casesMaxAgeMs),
+      duplicate_window: window(
+        casesMaxAgeMs,
+        Math.max(settings.casesDuplicateWindowMs ?? DAY_MS, MIN_DUPLICATE_WINDOW_MS),
       ),
     },
   ];
@@ -253,7 +281,7 @@ async function ensureStream(
 }
 
 /**
- * Creates the CDR, CDR_DLQ, CDR_FEED and ALERTS streams, or brings their mutable settings (subjects, max_age,
+ * Creates the CDR, CDR_DLQ, CDR_FEED, ALERTS and CASES streams, or brings their mutable settings (subjects, max_age,
  * duplicate window, replicas, discard, description) in line. Safe to run on every start and from several
  * processes. Logs every change at info. Throws StreamSetupError (with the API error as `cause`).
  */

@@ -55,4 +55,6 @@ export interface EngineFootprint {
   slabLiveBytes: number;
   /** Callers with at least one open alert episode. */
   callersWithOpenEpisodes: number;
+  /** Cases held: open ones, and closed ones still inside their reopen period. */
+  cases: number;
 }

@@ -8,14 +8,27 @@ import { RuleSettingsError, WindowOptionsError } from './errors.js';
 /** Windows longer than this cannot be held: event times inside a caller's block are 32-bit offsets. */
 export const MAX_WINDOW_MS = 2 ** 31 - 1;
 
+/** Longest quiet, reopen or update period a case setting accepts: a year. */
+export const MAX_CASE_PERIOD_MS = 366 * 86_400_000;
+
 /** The seed's windows, short ones first so a SIM box is caught minutes after it starts. */
 export const DEFAULT_WINDOWS_MS: readonly number[] = [600_000, 3_600_000, 86_400_000];
 
 export interface WindowEngineOptions {
   /** Window lengths in ms, strictly ascending, each 1 ms … `MAX_WINDOW_MS`. @default [10 min, 1 h, 24 h] */
   windowsMs: readonly number[];
-  /** Watermark = max event time seen − this. Older records are `late`. @default 300_000 (5 min) */
+  /**
+   * A record more than this behind its own caller's latest event time is `late` (stored, not windowed).
+   * Judged per caller: other callers' clocks never make a record late (ADR 0011). @default 300_000 (5 min)
+   */
   allowedLatenessMs: number;
+  /**
+   * How far behind the partition clock (event time, never ahead of arrival time) any record may be and still be
+   * windowed; callers are kept this long after their latest event left the longest window, so a reclaimed
+   * caller can never come back with a wrong count (ADR 0011).
+   * @default max(allowedLatenessMs, 1 h)
+   */
+  feedDelayMs?: number;
   /** Presize the caller table for this many live callers (avoids rehash pauses). @default 1024 */
   expectedCallers?: number;
   /** Presize the event slab for this many events held in the longest window. @default 4096 */
@@ -56,9 +69,18 @@ export const DEFAULT_RULE_SETTINGS: RuleSettings = {
   cooldownMs: 3_600_000,
 };
 
+/** `feedDelayMs` unless given: a mediation feed delivering files every 15–30 minutes is still windowed. */
+export const DEFAULT_MIN_FEED_DELAY_MS = 3_600_000;
+
+/** The feed delay an engine runs with when none is given: max(lateness, 1 h). */
+export function defaultFeedDelayMs(allowedLatenessMs: number): number {
+  return Math.max(allowedLatenessMs, DEFAULT_MIN_FEED_DELAY_MS);
+}
+
 export interface ResolvedEngineOptions {
   windowsMs: readonly number[];
   allowedLatenessMs: number;
+  feedDelayMs: number;
   expectedCallers: number;
   expectedEvents: number;
 }
@@ -87,6 +109,10 @@ export function resolveEngineOptions(options: WindowEngineOptions): ResolvedEngi
   if (!isWholeMs(options.allowedLatenessMs, 0, MAX_WINDOW_MS)) {
     throw new WindowOptionsError('allowedLatenessMs', `a whole number of ms in 0 … ${MAX_WINDOW_MS}`);
   }
+  const feedDelayMs = options.feedDelayMs ?? defaultFeedDelayMs(options.allowedLatenessMs);
+  if (!isWholeMs(feedDelayMs, 0, MAX_WINDOW_MS)) {
+    throw new WindowOptionsError('feedDelayMs', `a whole number of ms in 0 … ${MAX_WINDOW_MS}`);
+  }
   const expectedCallers = options.expectedCallers ?? 1024;
   const expectedEvents = options.expectedEvents ?? 4096;
   if (!isWholeMs(expectedCallers, 0, 2 ** 28)) {
@@ -98,6 +124,7 @@ export function resolveEngineOptions(options: WindowEngineOptions): ResolvedEngi
   return {
     windowsMs: [...windowsMs],
     allowedLatenessMs: options.allowedLatenessMs,
+    feedDelayMs,
     expectedCallers,
     expectedEvents,
   };
@@ -136,4 +163,28 @@ export function validateRuleSettings(settings: RuleSettings, windowsMs: readonly
   if (!isWholeMs(settings.cooldownMs, 0, Number.MAX_SAFE_INTEGER)) {
     throw new RuleSettingsError('cooldownMs', 'a whole number of ms ≥ 0');
   }
+  validateCaseSettings(settings);
+}
+
+/** Case settings and suppressions (both optional). */
+function validateCaseSettings(settings: RuleSettings): void {
+  const cases = settings.cases;
+  if (cases !== undefined) {
+    for (const field of ['quietPeriodMs', 'reopenWithinMs', 'updateEveryMs'] as const) {
+      if (!isWholeMs(cases[field], 0, MAX_CASE_PERIOD_MS)) {
+        throw new RuleSettingsError(`cases.${field}`, `a whole number of ms in 0 … ${MAX_CASE_PERIOD_MS}`);
+      }
+    }
+  }
+  const suppressions = settings.suppressions;
+  if (suppressions === undefined) return;
+  if (!Array.isArray(suppressions)) throw new RuleSettingsError('suppressions', 'a list');
+  suppressions.forEach((entry, index) => {
+    if (typeof entry.number !== 'string' || !/^[1-9]\d{0,15}$/.test(entry.number)) {
+      throw new RuleSettingsError(`suppressions[${index}].number`, 'digits without "+"');
+    }
+    if (!Number.isSafeInteger(entry.untilMs)) {
+      throw new RuleSettingsError(`suppressions[${index}].untilMs`, 'a whole number of epoch ms');
+    }
+  });
 }

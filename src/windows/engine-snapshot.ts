@@ -1,11 +1,15 @@
 /**
- * Snapshot format (version 2: block headers carry window tail times), little-endian, byte offsets 8-aligned:
+ * Snapshot format (version 4: cases; version 3: the partition clock and feed delay of ADR 0011 replace version
+ * 2's max event time), little-endian, byte offsets 8-aligned:
  *
- *   "SNTW" u32 version | window count u32 | windows f64[] | lateness, expected callers, expected events,
- *   max event time, sweep hand, events held (f64 each) | caller table: size u32, byte length u32, slots |
+ *   "SNTW" u32 version | window count u32 | windows f64[] | lateness, feed delay, expected callers, expected
+ *   events, partition clock, sweep hand, events held (f64 each) | caller table: size u32, byte length u32, slots |
  *   slab: chunk count u32, bump chunk i32, bump offset u32, live units f64, free heads (byte length u32 +
  *   u32[]), chunks (byte length u32 + bytes each) | rule ids (count u32, then length u32 + UTF-8 each) |
- *   episodes (count u32, then caller f64, slot index u32, emissions u32, severity u32, start f64, last f64)
+ *   episodes (count u32, then caller f64, slot index u32, emissions u32, severity u32, start f64, last f64) |
+ *   cases (count u32, then rule index u32, open u32, caller f64, opened at f64, sequence u32, reopen count
+ *   u32, severity u32, peak u32, trigger window f64, quiet from f64, closed at f64, last event f64, then
+ *   count, distinct, duration sum f64 per window)
  *
  * The caller table and slab are copied byte for byte, so a restored engine is the same machine in the same
  * state, sweep position included. Typed arrays are in platform byte order: snapshots move between
@@ -13,29 +17,32 @@
  */
 import type { AlertLifecycle, Episode } from './alert-lifecycle.js';
 import { CallerTable } from './caller-table.js';
+import type { CaseState } from './case-tracker.js';
 import type { ResolvedEngineOptions } from './engine-options.js';
 import { SnapshotError } from './errors.js';
 import { Slab, type SlabState } from './slab.js';
 
 const MAGIC = 0x57544e53; // "SNTW"
-const VERSION = 2;
+const VERSION = 4;
 
 export interface SnapshotSource {
   options: ResolvedEngineOptions;
-  maxEventMs: number;
+  clockMs: number;
   sweepHand: number;
   store: { callers: CallerTable; slab: Slab; eventsHeld: number };
   ruleIds: readonly string[];
   lifecycle: AlertLifecycle;
+  cases: Iterable<CaseState>;
 }
 
 export interface RestoredEngineState {
   options: ResolvedEngineOptions;
-  maxEventMs: number;
+  clockMs: number;
   sweepHand: number;
   store: { callers: CallerTable; slab: Slab; eventsHeld: number };
   ruleIds: string[];
   episodes: { caller: number; slotIndex: number; episode: Episode }[];
+  cases: CaseState[];
 }
 
 const pad8 = (n: number): number => (n + 7) & ~7;
@@ -121,15 +128,19 @@ export function writeSnapshot(source: SnapshotSource): Uint8Array {
     64 + slab.freeHeads.byteLength + slab.chunks.reduce((total, chunk) => total + 16 + chunk.byteLength, 0);
   size += 8 + ruleIds.reduce((total, id) => total + 16 + id.byteLength, 0);
   size += 8 + episodes.length * 40;
+  const cases = [...source.cases];
+  const windowCount = source.options.windowsMs.length;
+  size += 8 + cases.length * (96 + windowCount * 24);
   const w = new Writer(pad8(size));
   w.u32(MAGIC);
   w.u32(VERSION);
   w.u32(source.options.windowsMs.length);
   for (const windowMs of source.options.windowsMs) w.f64(windowMs);
   w.f64(source.options.allowedLatenessMs);
+  w.f64(source.options.feedDelayMs);
   w.f64(source.options.expectedCallers);
   w.f64(source.options.expectedEvents);
-  w.f64(source.maxEventMs);
+  w.f64(source.clockMs);
   w.f64(source.sweepHand);
   w.f64(source.store.eventsHeld);
   w.u32(source.store.callers.size);
@@ -151,6 +162,22 @@ export function writeSnapshot(source: SnapshotSource): Uint8Array {
     w.f64(episode.startMs);
     w.f64(episode.lastEmittedAtMs);
   }
+  w.u32(cases.length);
+  for (const state of cases) {
+    w.u32(state.ruleIndex);
+    w.u32(state.open ? 1 : 0);
+    w.f64(state.caller);
+    w.f64(state.openedAtMs);
+    w.u32(state.sequence);
+    w.u32(state.reopenCount);
+    w.u32(state.severity);
+    w.u32(state.peakSeverity);
+    w.f64(state.triggerWindowMs);
+    w.f64(state.quietFromMs);
+    w.f64(state.closedAtMs);
+    w.f64(state.lastEventAtMs);
+    for (let i = 0; i < windowCount * 3; i++) w.f64(state.figures[i] ?? 0);
+  }
   return w.bytes.subarray(0, w.offset);
 }
 
@@ -158,17 +185,22 @@ export function readSnapshot(bytes: Uint8Array): RestoredEngineState {
   const r = new Reader(bytes);
   if (r.u32() !== MAGIC) throw new SnapshotError('not a window engine snapshot');
   const version = r.u32();
-  if (version !== VERSION) throw new SnapshotError(`snapshot format version ${version} is not supported`);
+  if (version !== VERSION) {
+    throw new SnapshotError(
+      `snapshot format version ${version} is not supported (this engine reads version ${VERSION}): rebuild from the stream`,
+    );
+  }
   const windowCount = r.u32();
   if (windowCount < 1 || windowCount > 16) throw new SnapshotError('snapshot has a bad window count');
   const windowsMs = Array.from({ length: windowCount }, () => r.f64());
   const options: ResolvedEngineOptions = {
     windowsMs,
     allowedLatenessMs: r.f64(),
+    feedDelayMs: r.f64(),
     expectedCallers: r.f64(),
     expectedEvents: r.f64(),
   };
-  const maxEventMs = r.f64();
+  const clockMs = r.f64();
   const sweepHand = r.f64();
   const eventsHeld = r.f64();
   const callerSize = r.u32();
@@ -193,5 +225,35 @@ export function readSnapshot(bytes: Uint8Array): RestoredEngineState {
     const lastEmittedAtMs = r.f64();
     return { caller, slotIndex, episode: { startMs, emissions, severity, lastEmittedAtMs } };
   });
-  return { options, maxEventMs, sweepHand, store: { callers, slab, eventsHeld }, ruleIds, episodes };
+  const cases = Array.from({ length: r.u32() }, (): CaseState => {
+    const ruleIndex = r.u32();
+    if (ruleIndex >= ruleIds.length) throw new SnapshotError('snapshot has a case of an unknown rule');
+    const open = r.u32() === 1;
+    return {
+      ruleIndex,
+      open,
+      caller: r.f64(),
+      openedAtMs: r.f64(),
+      sequence: r.u32(),
+      reopenCount: r.u32(),
+      severity: r.u32(),
+      peakSeverity: r.u32(),
+      triggerWindowMs: r.f64(),
+      quietFromMs: r.f64(),
+      closedAtMs: r.f64(),
+      lastEventAtMs: r.f64(),
+      figures: Array.from({ length: windowCount * 3 }, () => r.f64()),
+      dueMs: 0,
+      heapIndex: -1,
+    };
+  });
+  return {
+    options,
+    clockMs,
+    sweepHand,
+    store: { callers, slab, eventsHeld },
+    ruleIds,
+    episodes,
+    cases,
+  };
 }

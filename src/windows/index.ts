@@ -6,6 +6,7 @@ export {
   DEFAULT_RULE_SETTINGS,
   DEFAULT_WINDOWS_MS,
   MAX_WINDOW_MS,
+  defaultFeedDelayMs,
   resolveEngineOptions,
   validateRuleSettings,
 } from './engine-options.js';

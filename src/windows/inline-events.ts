@@ -6,7 +6,7 @@
  */
 import * as callerRecord from './caller-record.js';
 import type { BlockEvents } from './block-events.js';
-import { INLINE_CAPACITY, type StoreContext } from './store-context.js';
+import { INLINE_CAPACITY, type HeldEvent, type StoreContext } from './store-context.js';
 
 // Module-local copies, so that V8 compiles them into the code (see caller-record.ts).
 const {
@@ -113,6 +113,21 @@ export class InlineEvents {
         return this.ctx.callers.f64[slot * SLOT_F64 + LATEST_F64]! - this.ages[i]!;
     }
     return NaN;
+  }
+
+  /** The caller's held events, oldest first (ties in arrival order), into `out`. Case evidence only. */
+  heldEvents(slot: number, out: HeldEvent[]): void {
+    const n = this.load(slot);
+    const latestMs = this.ctx.callers.f64[slot * SLOT_F64 + LATEST_F64]!;
+    for (let i = 0; i < n; i++)
+      out.push({ callee: this.callees[i]!, t: latestMs - this.ages[i]!, duration: this.durations[i]! });
+  }
+
+  /** Event time of the n-th newest held event (1 = newest), or NaN when fewer are held. */
+  nthNewestAt(slot: number, n: number): number {
+    const held = this.load(slot);
+    if (n < 1 || n > held) return NaN;
+    return this.ctx.callers.f64[slot * SLOT_F64 + LATEST_F64]! - this.ages[held - n]!;
   }
 
   /** Reads the record into the scratch arrays; returns how many events it holds. */

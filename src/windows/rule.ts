@@ -4,6 +4,7 @@
  * at their stats), and evaluates a caller's window stats to a severity. The engine owns everything else:
  * windows, episodes, cooldown, allowlist, keys. Register a new rule by passing it in `rules` to the engine.
  */
+import type { CaseThreshold } from './case-types.js';
 import type { RuleSettings } from './engine-options.js';
 
 /** One caller's stats in one window at the caller's T. The engine reuses one object; copy what you keep. */
@@ -25,6 +26,8 @@ export interface PreparedRule {
   evaluate(k: number, stats: WindowStats): number;
   /** The alert's one-line human evidence. */
   summarize(caller: number, stats: WindowStats): string;
+  /** The thresholds in force, one per watched window, frozen into each case event. */
+  readonly thresholds?: readonly CaseThreshold[];
 }
 
 export interface Rule {

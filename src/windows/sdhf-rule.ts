@@ -3,6 +3,7 @@
  * distinct callees and an average duration strictly below `maxAvgDurationSeconds` (the seed's `> 50` and
  * `< 3.0 s` on 24 h by default). Average = total seconds / calls, compared as a double.
  */
+import type { CaseThreshold } from './case-types.js';
 import type { RuleSettings } from './engine-options.js';
 import type { PreparedRule, Rule, WindowStats } from './rule.js';
 import { sdhfSeverityIndex } from './severity.js';
@@ -13,6 +14,7 @@ class PreparedSdhf implements PreparedRule {
     readonly minCallsByWindow: readonly number[],
     private readonly minDistinct: Float64Array,
     private readonly maxAvgSeconds: Float64Array,
+    readonly thresholds: readonly CaseThreshold[],
   ) {}
 
   evaluate(k: number, stats: WindowStats): number {
@@ -47,6 +49,14 @@ export const sdhfRule: Rule = {
       minDistinct[k] = entry.minDistinctCallees;
       maxAvg[k] = entry.maxAvgDurationSeconds;
     }
-    return new PreparedSdhf(minCalls, minDistinct, maxAvg);
+    const thresholds = settings.sdhf
+      .filter((entry) => windowsMs.includes(entry.windowMs))
+      .map(({ windowMs, minDistinctCallees, maxAvgDurationSeconds }) => ({
+        windowMs,
+        minDistinctCallees,
+        maxAvgDurationSeconds,
+      }))
+      .sort((a, b) => a.windowMs - b.windowMs);
+    return new PreparedSdhf(minCalls, minDistinct, maxAvg, thresholds);
   },
 };

@@ -32,3 +32,10 @@ export interface BlockRelease {
 
 /** Callers holding at most this many events keep them inside their caller-table record. */
 export const INLINE_CAPACITY = 3;
+
+/** One event a caller holds, as case evidence reads it. */
+export interface HeldEvent {
+  callee: number;
+  t: number;
+  duration: number;
+}

@@ -3,12 +3,13 @@
  * (inline in its record, or a ring block). Knows nothing of rules, watermarks or alerts.
  */
 import { BlockEvents } from './block-events.js';
+import { BlockReads } from './block-reads.js';
 import { CallerTable } from './caller-table.js';
 import * as callerRecord from './caller-record.js';
 import type { ResolvedEngineOptions } from './engine-options.js';
 import { InlineEvents } from './inline-events.js';
 import { Slab, UNIT_BYTES } from './slab.js';
-import type { StoreContext } from './store-context.js';
+import type { HeldEvent, StoreContext } from './store-context.js';
 
 // Module-local copies, so that V8 compiles them into the code (see caller-record.ts).
 const {
@@ -36,6 +37,7 @@ export class WindowStore implements StoreContext {
   readonly longestMs: number;
   eventsHeld = 0;
   private readonly blocks: BlockEvents;
+  private readonly blockReads: BlockReads;
   private readonly inline: InlineEvents;
 
   constructor(
@@ -50,6 +52,7 @@ export class WindowStore implements StoreContext {
     this.slab = restored?.slab ?? new Slab(options.expectedEvents * UNITS_PER_EVENT_ESTIMATE);
     this.eventsHeld = restored?.eventsHeld ?? 0;
     this.blocks = new BlockEvents(this);
+    this.blockReads = new BlockReads(this);
     this.inline = new InlineEvents(this, this.blocks);
   }
 
@@ -83,6 +86,30 @@ export class WindowStore implements StoreContext {
 
   firstEventAt(slot: number, k: number): number {
     return this.isBlock(slot) ? this.blocks.firstEventAt(slot, k) : this.inline.firstEventAt(slot, k);
+  }
+
+  /** The caller's held events, oldest first (ties in arrival order), into `out`. Allocates: evidence only. */
+  heldEvents(slot: number, out: HeldEvent[]): void {
+    if (this.isBlock(slot)) this.blockReads.heldEvents(slot, out);
+    else this.inline.heldEvents(slot, out);
+  }
+
+  /** Up to `max` distinct callees of the caller's calls after `sinceMs`, newest call first (case evidence). */
+  recentCallees(slot: number, sinceMs: number, max: number): number[] {
+    const held: HeldEvent[] = [];
+    const callees: number[] = [];
+    if (this.isBlock(slot)) return this.blockReads.recentCallees(slot, sinceMs, max);
+    this.inline.heldEvents(slot, held);
+    for (let i = held.length - 1; i >= 0 && callees.length < max; i--) {
+      if (held[i]!.t <= sinceMs) break;
+      if (!callees.includes(held[i]!.callee)) callees.push(held[i]!.callee);
+    }
+    return callees;
+  }
+
+  /** Event time of the caller's n-th newest held event (1 = newest), or NaN when it holds fewer. */
+  nthNewestAt(slot: number, n: number): number {
+    return this.isBlock(slot) ? this.blockReads.nthNewestAt(slot, n) : this.inline.nthNewestAt(slot, n);
   }
 
   hasEpisodes(slot: number): boolean {

@@ -73,6 +73,8 @@ describe('sentinel publish', () => {
       dlqSubject: `test.${id}.cdr.dlq`,
       alertsStream: uniqueName('ALERTS'),
       alertsSubjectPrefix: `test.${id}.alerts`,
+      casesStream: uniqueName('CASES'),
+      casesSubjectPrefix: `test.${id}.cases`,
       feedStream: uniqueName('CDR_FEED'),
       feedSubjectPrefix: `test.${id}.cdr.feed`,
     });
@@ -91,7 +93,13 @@ describe('sentinel publish', () => {
   });
 
   afterAll(async () => {
-    for (const stream of [names.cdrStream, names.dlqStream, names.alertsStream, names.feedStream])
+    for (const stream of [
+      names.cdrStream,
+      names.dlqStream,
+      names.alertsStream,
+      names.feedStream,
+      names.casesStream,
+    ])
       await jsm.streams.delete(stream).catch(() => false);
     await nc.close();
     rmSync(folder, { recursive: true, force: true });

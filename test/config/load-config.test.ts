@@ -41,6 +41,17 @@ describe('loadConfig', () => {
     expect(config.allowlist).toEqual(['2348012345678', '23480*']);
   });
 
+  it('reads the case lifecycle defaults (hysteresis, reopening, update rate)', () => {
+    expect(loadConfig({}).cases).toEqual({
+      quietPeriodMs: 3_600_000,
+      reopenWithinMs: 86_400_000,
+      updateEveryMs: 3_600_000,
+    });
+    expect(
+      loadConfig({ CASE_QUIET_PERIOD: '30m', CASE_REOPEN_WITHIN: '7d', CASE_UPDATE_EVERY: '90s' }).cases,
+    ).toEqual({ quietPeriodMs: 1_800_000, reopenWithinMs: 604_800_000, updateEveryMs: 90_000 });
+  });
+
   it.each([
     [{ PARTITIONS: '0' }, 'PARTITIONS', 'an integer from 1 to 1024'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', 'one of trace, debug, info, warn, error, fatal, silent'],
@@ -55,6 +66,10 @@ describe('loadConfig', () => {
     [{ ALLOWLIST: '12ab' }, 'ALLOWLIST', 'E.164 numbers or prefixes'],
     [{ CDR_MAX_AGE: '1h' }, 'CDR_MAX_AGE', 'at least the longest window'],
     [{ DEMO: 'maybe' }, 'DEMO', 'true or false'],
+    [{ CASE_QUIET_PERIOD: 'soon' }, 'CASE_QUIET_PERIOD', 'a duration such as'],
+    [{ CASE_QUIET_PERIOD: '500ms' }, 'CASE_QUIET_PERIOD', 'a duration from 1s to 31622400s'],
+    [{ CASE_REOPEN_WITHIN: '400d' }, 'CASE_REOPEN_WITHIN', 'a duration from 1s to 31622400s'],
+    [{ CASE_UPDATE_EVERY: '-1m' }, 'CASE_UPDATE_EVERY', 'a duration such as'],
     [
       { SINK_BATCH_MAX_ROWS: '9000', SINK_MAX_BUFFERED_ROWS: '1000' },
       'SINK_MAX_BUFFERED_ROWS',

@@ -50,6 +50,9 @@ function statsFor(batch: Batch): BatchStats {
     alertsInserted: batch.alerts.length,
     alertsDuplicate: 0,
     insertedAlertIds: new Map(),
+    caseEventsInserted: 0,
+    caseEventsDuplicate: 0,
+    storedCaseEvents: [],
     attempts: 1,
     commitMs: 1,
   };
@@ -86,6 +89,30 @@ describe('SinkBuffer', () => {
     const call = await writer.calledTimes(1);
     expect(call.rows).toBe(1);
     call.commit();
+    await buffer.close();
+  });
+
+  it('commits a batch holding an alert in the next turn, without waiting for it to age', async () => {
+    const { writer, buffer } = setup({ batchMaxRows: 100, maxBufferedRows: 200 });
+    buffer.addRecord(recordRow(0, 1));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writer.calls).toHaveLength(0);
+    buffer.addRecord(recordRow(0, 2));
+    buffer.addAlert(alertMessage('k1'), 0);
+    buffer.addRecord(recordRow(0, 3));
+    expect(writer.calls).toHaveLength(0);
+    const first = await writer.calledTimes(1);
+    expect(first.batch.records.map((row) => row.streamSeq)).toEqual([1, 2, 3]);
+    expect(first.batch.alerts).toHaveLength(1);
+    // With a write in flight, the next alert's batch is written right after that commit.
+    buffer.addRecord(recordRow(0, 4));
+    buffer.addAlert(alertMessage('k2'), 0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writer.calls).toHaveLength(1);
+    first.commit();
+    const second = await writer.calledTimes(2);
+    expect(second.batch.alerts.map((alert) => alert.alert_key)).toEqual(['k2']);
+    second.commit();
     await buffer.close();
   });
 

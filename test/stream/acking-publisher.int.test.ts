@@ -75,6 +75,8 @@ describe('acking publishers against JetStream', () => {
       dlqSubject: `test.${id}.cdr.dlq`,
       alertsStream: uniqueName('ALERTS'),
       alertsSubjectPrefix: `test.${id}.alerts`,
+      casesStream: uniqueName('CASES'),
+      casesSubjectPrefix: `test.${id}.cases`,
       feedStream: uniqueName('CDR_FEED'),
       feedSubjectPrefix: `test.${id}.cdr.feed`,
     });
@@ -92,7 +94,13 @@ describe('acking publishers against JetStream', () => {
   });
 
   afterAll(async () => {
-    for (const stream of [names.cdrStream, names.dlqStream, names.alertsStream, names.feedStream])
+    for (const stream of [
+      names.cdrStream,
+      names.dlqStream,
+      names.alertsStream,
+      names.feedStream,
+      names.casesStream,
+    ])
       await jsm.streams.delete(stream).catch(() => false);
     await nc.close();
   });

@@ -36,6 +36,8 @@ function testNames(): StreamNames {
     dlqSubject: `test.${id}.cdr.dlq`,
     alertsStream: uniqueName('ALERTS'),
     alertsSubjectPrefix: `test.${id}.alerts`,
+    casesStream: uniqueName('CASES'),
+    casesSubjectPrefix: `test.${id}.cases`,
     feedStream: uniqueName('CDR_FEED'),
     feedSubjectPrefix: `test.${id}.cdr.feed`,
   });
@@ -57,7 +59,7 @@ describe('ensureStreams', () => {
   });
 
   function settingsFor(names: StreamNames, overrides: Partial<StreamSettings> = {}): StreamSettings {
-    created.push(names.cdrStream, names.dlqStream, names.feedStream, names.alertsStream);
+    created.push(names.cdrStream, names.dlqStream, names.feedStream, names.alertsStream, names.casesStream);
     return {
       partitions: 8,
       cdrMaxAgeMs: 26 * 3_600_000,
@@ -68,7 +70,7 @@ describe('ensureStreams', () => {
     };
   }
 
-  it('creates the four streams, then reports them unchanged', async () => {
+  it('creates the five streams, then reports them unchanged', async () => {
     const names = testNames();
     const { logger, lines } = capturingLogger();
     const first = await ensureStreams(jsm, settingsFor(names), logger);
@@ -77,12 +79,14 @@ describe('ensureStreams', () => {
       { stream: names.dlqStream, action: 'created' },
       { stream: names.feedStream, action: 'created' },
       { stream: names.alertsStream, action: 'created' },
+      { stream: names.casesStream, action: 'created' },
     ]);
     expect(lines.filter((line) => line.msg === 'stream created').map((line) => line.stream)).toEqual([
       names.cdrStream,
       names.dlqStream,
       names.feedStream,
       names.alertsStream,
+      names.casesStream,
     ]);
 
     const cdr = (await jsm.streams.info(names.cdrStream)).config;
@@ -97,6 +101,12 @@ describe('ensureStreams', () => {
     const alerts = (await jsm.streams.info(names.alertsStream)).config;
     expect(alerts.subjects).toEqual([`${names.alertsSubjectPrefix}.>`]);
     expect(alerts.duplicate_window).toBeGreaterThanOrEqual(120_000 * NANOS_PER_MS);
+    // Case events in a stream of their own: a consumer of all of ALERTS still receives alerts only.
+    const cases = (await jsm.streams.info(names.casesStream)).config;
+    expect(cases.subjects).toEqual([`${names.casesSubjectPrefix}.>`]);
+    expect(cases.duplicate_window).toBe(86_400_000 * NANOS_PER_MS);
+    expect(cases.max_age).toBe(30 * 86_400_000 * NANOS_PER_MS);
+    expect(cases.num_replicas).toBe(1);
     const feed = (await jsm.streams.info(names.feedStream)).config;
     expect(feed.subjects).toEqual([`${names.feedSubjectPrefix}.*`]);
     expect(feed.retention).toBe(RetentionPolicy.Workqueue);
@@ -105,6 +115,7 @@ describe('ensureStreams', () => {
     lines.length = 0;
     const second = await ensureStreams(jsm, settingsFor(names), logger);
     expect(second.map((change) => change.action)).toEqual([
+      'unchanged',
       'unchanged',
       'unchanged',
       'unchanged',
@@ -124,6 +135,7 @@ describe('ensureStreams', () => {
       // The feed keeps records as long as the CDR stream by default.
       { stream: names.feedStream, action: 'updated', changed: ['max_age'] },
       { stream: names.alertsStream, action: 'unchanged' },
+      { stream: names.casesStream, action: 'unchanged' },
     ]);
     expect((await jsm.streams.info(names.cdrStream)).config.max_age).toBe(48 * 3_600_000 * NANOS_PER_MS);
     expect(lines.find((line) => line.msg === 'stream updated')).toMatchObject({

@@ -47,17 +47,21 @@ describe('windows', () => {
     expect(stats.windowEndMs).toBe(T0 + 1000);
   });
 
-  it('reports a record late by one ms as late, and one exactly at the watermark as windowed', () => {
+  it("reports a record one ms beyond its caller's lateness as late, and one exactly at it as windowed", () => {
     const engine = new DetectionEngine({ windowsMs: [HOUR], allowedLatenessMs: 300_000 }, sdhfOnly(HOUR));
     expect(engine.process(1, 2, T0, 1, [])).toBe('windowed');
-    expect(engine.watermarkMs()).toBe(T0 - 300_000);
+    // The watermark lags the clock by the feed delay, max(lateness, 1 h) by default.
+    expect(engine.watermarkMs()).toBe(T0 - HOUR);
     expect(engine.process(1, 3, T0 - 300_001, 1, [])).toBe('late');
     expect(engine.process(1, 4, T0 - 300_000, 1, [])).toBe('windowed');
     expect(engine.callerStats(1)!.windows[0]!.callCount).toBe(2);
   });
 
   it('changes nothing for a late record, not even the watermark', () => {
-    const engine = new DetectionEngine({ windowsMs: [HOUR], allowedLatenessMs: 0 }, sdhfOnly(HOUR));
+    const engine = new DetectionEngine(
+      { windowsMs: [HOUR], allowedLatenessMs: 0, feedDelayMs: 0 },
+      sdhfOnly(HOUR),
+    );
     engine.process(1, 2, T0, 1, []);
     const before = engine.callerStats(1);
     expect(engine.process(1, 3, T0 - 1, 1, [])).toBe('late');
@@ -111,7 +115,7 @@ describe('windows', () => {
 
   it('frees idle callers incrementally once the watermark passes their longest window', () => {
     const engine = new DetectionEngine(
-      { windowsMs: [1000, 10_000], allowedLatenessMs: 100, expectedCallers: 100 },
+      { windowsMs: [1000, 10_000], allowedLatenessMs: 100, feedDelayMs: 100, expectedCallers: 100 },
       sdhfOnly(1000),
     );
     for (let caller = 1; caller <= 50; caller++) {

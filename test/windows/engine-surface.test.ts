@@ -81,6 +81,8 @@ describe('validation', () => {
     [{ windowsMs: [2 ** 31], allowedLatenessMs: 0 }, 'windowsMs[0]'],
     [{ windowsMs: [1000], allowedLatenessMs: -1 }, 'allowedLatenessMs'],
     [{ windowsMs: [1000], allowedLatenessMs: 0, expectedCallers: -5 }, 'expectedCallers'],
+    [{ windowsMs: [1000], allowedLatenessMs: 0, feedDelayMs: -1 }, 'feedDelayMs'],
+    [{ windowsMs: [1000], allowedLatenessMs: 0, feedDelayMs: 2 ** 31 }, 'feedDelayMs'],
   ])('rejects options %j naming %s', (options, option) => {
     expect(() => new DetectionEngine(options, { ...DEFAULT_RULE_SETTINGS, sdhf: [] })).toThrow(
       expect.objectContaining({ code: WindowOptionsError.code, option }),

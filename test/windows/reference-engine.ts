@@ -2,6 +2,11 @@
  * The brute-force reference for the window engine: every event in a plain array per caller, stats recomputed
  * by filtering on every event, severity and summaries re-implemented from the spec (not imported), episodes
  * in a Map. Slow and obviously correct; the property tests require the engine to match it exactly.
+ *
+ * Event time (ADR 0011): a caller is held while its latest event + longest window is after the watermark
+ * (partition clock − feed delay); a record is late when older than the watermark, or, for a held caller, older
+ * than its own latest − lateness. The clock is the latest min(event time, arrival time) of an
+ * accepted record. Callers that are no longer held are deleted on sight, not by a sweep.
  */
 import type { AlertEvent, RuleSettings, Severity } from '../../src/windows/index.js';
 
@@ -35,14 +40,14 @@ export interface RefWindowStats {
 
 const SEVERITY_NAMES: Severity[] = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 
-function refSeverity(distinct: number, avg: number): number {
+export function refSeverity(distinct: number, avg: number): number {
   if (distinct >= 200 && avg <= 1.5) return 3;
   if (distinct >= 100 && avg <= 2) return 2;
   if (distinct >= 75 || avg <= 1) return 1;
   return 0;
 }
 
-function refLabel(windowMs: number): string {
+export function refLabel(windowMs: number): string {
   const units: [number, string][] = [
     [3_600_000, 'h'],
     [60_000, 'm'],
@@ -56,7 +61,8 @@ function refLabel(windowMs: number): string {
 const isPositiveInteger = (x: number): boolean => Number.isSafeInteger(x) && x > 0;
 
 export class ReferenceEngine {
-  private maxEventMs = -Infinity;
+  private clockMs = -Infinity;
+  private readonly feedDelayMs: number;
   private readonly callers = new Map<number, RefCaller>();
   private settings!: RuleSettings;
 
@@ -64,12 +70,24 @@ export class ReferenceEngine {
     private readonly windowsMs: readonly number[],
     private readonly latenessMs: number,
     settings: RuleSettings,
+    /** @default max(latenessMs, 1 h) */
+    feedDelayMs?: number,
   ) {
+    this.feedDelayMs = feedDelayMs ?? Math.max(latenessMs, 3_600_000);
     this.setRules(settings);
   }
 
   watermarkMs(): number {
-    return this.maxEventMs - this.latenessMs;
+    return this.clockMs - this.feedDelayMs;
+  }
+
+  /** The caller's record if it is still held: its latest event + longest window after the watermark. */
+  private held(caller: number): RefCaller | undefined {
+    const record = this.callers.get(caller);
+    if (record === undefined) return undefined;
+    if (record.latestMs + this.longestMs > this.watermarkMs()) return record;
+    this.callers.delete(caller);
+    return undefined;
   }
 
   private get longestMs(): number {
@@ -93,7 +111,14 @@ export class ReferenceEngine {
     }
   }
 
-  process(caller: number, callee: number, t: number, duration: number, out: AlertEvent[]): string {
+  process(
+    caller: number,
+    callee: number,
+    t: number,
+    duration: number,
+    out: AlertEvent[],
+    arrivedAtMs = Infinity,
+  ): string {
     if (
       !isPositiveInteger(caller) ||
       !isPositiveInteger(callee) ||
@@ -106,13 +131,11 @@ export class ReferenceEngine {
     ) {
       return 'invalid';
     }
-    if (t < this.watermarkMs()) return 'late';
-    this.maxEventMs = Math.max(this.maxEventMs, t);
-    let record = this.callers.get(caller);
-    if (record !== undefined && record.latestMs + this.longestMs <= this.watermarkMs()) {
-      this.callers.delete(caller);
-      record = undefined;
-    }
+    const known = this.held(caller);
+    if (t < this.watermarkMs() || (known !== undefined && t < known.latestMs - this.latenessMs))
+      return 'late';
+    this.clockMs = Math.max(this.clockMs, Math.min(t, arrivedAtMs));
+    let record = this.held(caller);
     if (record === undefined) {
       record = { latestMs: t, events: [], episodes: new Map() };
       this.callers.set(caller, record);
@@ -144,8 +167,8 @@ export class ReferenceEngine {
   callerStats(
     caller: number,
   ): { latestEventAtMs: number; windows: RefWindowStats[]; episodes: string[] } | undefined {
-    const record = this.callers.get(caller);
-    if (record === undefined || record.latestMs + this.longestMs <= this.watermarkMs()) return undefined;
+    const record = this.held(caller);
+    if (record === undefined) return undefined;
     return {
       latestEventAtMs: record.latestMs,
       windows: this.windowsMs.map((windowMs) => this.windowStats(record, windowMs)),

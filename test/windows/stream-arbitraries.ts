@@ -2,6 +2,11 @@
  * fast-check generators for engine configurations and CDR streams: few callers and callees (so repeats and
  * exact duplicates are common), times that mostly advance but also step back (out of order, sometimes late)
  * and jump (expiry, idle callers), occasional invalid records, and rule changes mid-stream.
+ *
+ * Each event also carries the wall-clock time it arrived (ADR 0011): the generator's clock is the wall clock.
+ * Most records arrive as they happen; a few are stamped far ahead of it (a switch with a fast clock); and the
+ * callers of one "batch switch" have their records held back and delivered in bulk once the oldest is
+ * `batchDelayMs` old (a mediation system shipping files), interleaved with the live callers' records.
  */
 import fc from 'fast-check';
 import type { RuleSettings } from '../../src/windows/index.js';
@@ -12,6 +17,8 @@ export interface StreamEvent {
   callee: number;
   t: number;
   duration: number;
+  /** Wall-clock arrival time; +∞ in scenarios without a wall clock. */
+  arrival: number;
 }
 export interface StreamRules {
   kind: 'rules';
@@ -22,6 +29,8 @@ export type StreamOp = StreamEvent | StreamRules;
 export interface Scenario {
   windowsMs: number[];
   latenessMs: number;
+  /** Undefined: the engine's default. */
+  feedDelayMs: number | undefined;
   settings: RuleSettings;
   ops: StreamOp[];
 }
@@ -42,6 +51,11 @@ export interface Profile {
   maxMinDistinct: number;
   /** Weight of invalid records (caller 0, bad duration) against 40 valid ones. */
   invalidWeight: number;
+  /** Weight of records stamped up to `maxSkewMs` ahead of the wall clock, against 40 on time. */
+  skewWeight: number;
+  maxSkewMs: number;
+  /** The batch switch delivers once its oldest held record is 1 … this old; feed delays go up to 1.5 times it. */
+  maxBatchDelayMs: number;
   length: [number, number];
 }
 
@@ -64,6 +78,9 @@ export const SPARSE: Profile = {
   longDurationWeight: 4,
   maxMinDistinct: 5,
   invalidWeight: 2,
+  skewWeight: 2,
+  maxSkewMs: 600,
+  maxBatchDelayMs: 200,
   length: [1, 150],
 };
 
@@ -80,6 +97,9 @@ export const DENSE: Profile = {
   longDurationWeight: 1,
   maxMinDistinct: 60,
   invalidWeight: 1,
+  skewWeight: 1,
+  maxSkewMs: 200,
+  maxBatchDelayMs: 300,
   length: [50, 400],
 };
 
@@ -96,10 +116,40 @@ export const HEAVY: Profile = {
   longDurationWeight: 0,
   maxMinDistinct: 220,
   invalidWeight: 0,
+  // A record stamped ahead makes this one caller's next records late: none here, where severities are the point.
+  skewWeight: 0,
+  maxSkewMs: 1,
+  maxBatchDelayMs: 600,
   length: [300, 1200],
 };
 
-function settingsArbitrary(profile: Profile, windowsMs: number[]): fc.Arbitrary<RuleSettings> {
+/**
+ * Case settings on the scale of the generated windows (tens to hundreds of ms), so quiet periods end, cases
+ * reopen within and after the reopen period, and updates are rate-limited, all inside one stream.
+ */
+function caseSettingsArbitrary(profile: Profile, windowsMs: number[], baseMs: number) {
+  const longest = windowsMs.at(-1)!;
+  return {
+    cases: fc.record({
+      quietPeriodMs: fc.integer({ min: 0, max: longest * 2 }),
+      reopenWithinMs: fc.integer({ min: 0, max: longest * 3 }),
+      updateEveryMs: fc.integer({ min: 0, max: longest }),
+    }),
+    suppressions: fc.array(
+      fc.record({
+        number: fc.constantFrom(...profile.callers.map(String)),
+        untilMs: fc.integer({ min: baseMs, max: baseMs + longest * 4 }),
+      }),
+      { maxLength: 3 },
+    ),
+  };
+}
+
+function settingsArbitrary(
+  profile: Profile,
+  windowsMs: number[],
+  baseMs: number,
+): fc.Arbitrary<RuleSettings> {
   const entries = windowsMs.map((windowMs) =>
     fc.option(
       fc.record({
@@ -114,6 +164,7 @@ function settingsArbitrary(profile: Profile, windowsMs: number[]): fc.Arbitrary<
     sdhf: fc.tuple(...entries).map((list) => list.filter((entry) => entry !== null)),
     allowlist: fc.subarray([...profile.callers.slice(0, 6).map(String), '1*', '23*', '900*']),
     cooldownMs: fc.integer({ min: 0, max: 150 }),
+    ...caseSettingsArbitrary(profile, windowsMs, baseMs),
   });
 }
 
@@ -145,8 +196,15 @@ export function scenarioArbitrary(profile: Profile): fc.Arbitrary<Scenario> {
       growth: fc.array(fc.integer({ min: 1, max: profile.windowGrowthMs }), { minLength: 2, maxLength: 2 }),
       latenessMs: fc.integer({ min: 0, max: 50 }),
       baseMs: fc.constantFrom(0, 1_700_000_000_000),
+      feedDelayMs: fc.option(fc.integer({ min: 0, max: Math.round(profile.maxBatchDelayMs * 1.5) }), {
+        freq: 4,
+        nil: undefined,
+      }),
+      wallClock: fc.oneof({ weight: 5, arbitrary: fc.constant(true) }, fc.constant(false)),
+      batchCallers: fc.subarray(profile.callers),
+      batchDelayMs: fc.integer({ min: 1, max: profile.maxBatchDelayMs }),
     })
-    .chain(({ windowCount, first, growth, latenessMs, baseMs }) => {
+    .chain(({ windowCount, first, growth, latenessMs, baseMs, feedDelayMs, wallClock, ...batch }) => {
       const windowsMs = [first, first + growth[0]!, first + growth[0]! + growth[1]!].slice(0, windowCount);
       const raw = fc.record({
         caller: fc.oneof(
@@ -155,34 +213,49 @@ export function scenarioArbitrary(profile: Profile): fc.Arbitrary<Scenario> {
         ),
         callee: calleeArbitrary(profile),
         step: stepArbitrary(profile),
+        skew: fc.oneof(
+          { weight: 40, arbitrary: fc.constant(0) },
+          { weight: profile.skewWeight, arbitrary: fc.integer({ min: 1, max: profile.maxSkewMs }) },
+        ),
         duration: durationArbitrary(profile),
         // About one op in a hundred replaces the rules mid-stream.
         rules: fc.oneof(
           { weight: 100, arbitrary: fc.constant(null) },
-          { weight: 1, arbitrary: settingsArbitrary(profile, windowsMs) },
+          { weight: 1, arbitrary: settingsArbitrary(profile, windowsMs, baseMs) },
         ),
       });
       return fc.record({
         windowsMs: fc.constant(windowsMs),
         latenessMs: fc.constant(latenessMs),
-        settings: settingsArbitrary(profile, windowsMs),
+        feedDelayMs: fc.constant(feedDelayMs),
+        settings: settingsArbitrary(profile, windowsMs, baseMs),
         ops: fc
           .array(raw, { minLength: profile.length[0], maxLength: profile.length[1], size: 'max' })
           .map((list) => {
             let clock = baseMs;
             const ops: StreamOp[] = [];
+            const held: StreamEvent[] = [];
+            const deliver = (): void => {
+              for (const event of held) ops.push({ ...event, arrival: wallClock ? clock : Infinity });
+              held.length = 0;
+            };
             for (const item of list) {
               if (item.rules !== null) ops.push({ kind: 'rules', settings: item.rules });
               if (item.step >= 0) clock += item.step;
-              const t = item.step >= 0 ? clock : Math.max(0, clock + item.step);
-              ops.push({
+              const t = (item.step >= 0 ? clock : Math.max(0, clock + item.step)) + item.skew;
+              const event: StreamEvent = {
                 kind: 'event',
                 caller: item.caller,
                 callee: item.callee,
                 t,
                 duration: item.duration,
-              });
+                arrival: wallClock ? clock : Infinity,
+              };
+              if (batch.batchCallers.includes(item.caller)) held.push(event);
+              else ops.push(event);
+              if (held.length > 0 && clock - held[0]!.t >= batch.batchDelayMs) deliver();
             }
+            deliver();
             return ops;
           }),
       });

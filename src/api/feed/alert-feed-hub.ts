@@ -1,12 +1,14 @@
 /**
- * Fans alerts out to live feed subscribers. Each alert is serialised once and handed to every subscriber;
- * a subscriber owns a bounded queue and drops itself when that queue is full, so one slow client can never
- * hold memory or slow the engine, and the other clients still get every alert.
+ * Fans alerts and case events out to live feed subscribers. Each message is serialised once and handed to
+ * every subscriber; a subscriber owns a bounded queue and drops itself when that queue is full, so one slow
+ * client can never hold memory or slow the engine, and the other clients still get every message. Both come
+ * from the engine after their commit, each once (EnginePort.onAlert / onCaseEvent).
  */
 import type { Logger } from 'pino';
+import type { CaseEventMessage } from '../../stream/index.js';
 import type { Severity } from '../../windows/index.js';
 import type { EnginePort } from '../engine-port.js';
-import { alertMessage, feedDataFromMessage, type FeedAlertData } from './feed-messages.js';
+import { alertMessage, caseMessage, feedDataFromMessage, type FeedAlertData } from './feed-messages.js';
 
 export interface FeedSubscriber {
   /** Only these severities; undefined for all. */
@@ -19,16 +21,20 @@ export interface FeedSubscriber {
 
 export class AlertFeedHub {
   private readonly subscribers = new Set<FeedSubscriber>();
-  private unsubscribe: (() => void) | undefined;
+  private unsubscribe: (() => void)[] = [];
 
   constructor(
     private readonly engine: EnginePort,
     private readonly logger: Logger,
   ) {}
 
-  /** Starts listening to the pipeline's alerts. */
+  /** Starts listening to the pipeline's alerts and case events. */
   start(): void {
-    this.unsubscribe ??= this.engine.onAlert((alert) => this.publish(feedDataFromMessage(alert)));
+    if (this.unsubscribe.length > 0) return;
+    this.unsubscribe.push(
+      this.engine.onAlert((alert) => this.publish(feedDataFromMessage(alert))),
+      this.engine.onCaseEvent((event) => this.publishCaseEvent(event)),
+    );
   }
 
   get size(): number {
@@ -45,9 +51,18 @@ export class AlertFeedHub {
 
   publish(data: FeedAlertData): void {
     if (this.subscribers.size === 0) return;
-    const message = alertMessage(data);
+    this.deliver(alertMessage(data), data.alert_severity);
+  }
+
+  /** A case event, as `{"type":"case","data":{…case event message with case_id…}}`. */
+  publishCaseEvent(event: CaseEventMessage): void {
+    if (this.subscribers.size === 0) return;
+    this.deliver(caseMessage(event), event.severity);
+  }
+
+  private deliver(message: string, severity: Severity): void {
     for (const subscriber of this.subscribers) {
-      if (subscriber.severities !== undefined && !subscriber.severities.has(data.alert_severity)) continue;
+      if (subscriber.severities !== undefined && !subscriber.severities.has(severity)) continue;
       try {
         subscriber.deliver(message);
       } catch (error) {
@@ -58,8 +73,7 @@ export class AlertFeedHub {
 
   /** Stops listening and ends every connection. */
   close(): void {
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
+    for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
     for (const subscriber of [...this.subscribers]) subscriber.close('server shutting down');
     this.subscribers.clear();
   }

@@ -1,10 +1,12 @@
 /**
  * The live feed's messages, the same for WebSocket and SSE. The shapes keep the predecessor's
  * (`connected`, `alert` with `data`, `heartbeat`); `data` carries every field of the alert contract plus the
- * `fraud_alerts` id when it is known (alerts from on-demand detection; stream alerts are stored by the sink
- * after they are published, so their `id` is null: use `alert_key`).
+ * `fraud_alerts` id (stream alerts are published after their commit, with their id). `case` messages carry a
+ * case event (docs/nats.md) with its `case_id`, the id of `GET /alerts/{id}`.
  */
+import type { CaseEventMessage } from '../../stream/index.js';
 import type { AlertMessage, Severity } from '../../windows/index.js';
+import type { FeedAlert } from '../engine-port.js';
 import type { AlertRecord } from '../store/alerts-store.js';
 
 export interface FeedAlertData extends Omit<AlertMessage, 'event_to_alert_ms' | 'reason'> {
@@ -14,8 +16,9 @@ export interface FeedAlertData extends Omit<AlertMessage, 'event_to_alert_ms' | 
   source: 'stream' | 'detect';
 }
 
-export function feedDataFromMessage(alert: AlertMessage): FeedAlertData {
-  return { id: null, ...alert, source: 'stream' };
+export function feedDataFromMessage(alert: FeedAlert): FeedAlertData {
+  const { id, ...fields } = alert;
+  return { id: id ?? null, ...fields, source: 'stream' };
 }
 
 export function feedDataFromRecord(record: AlertRecord): FeedAlertData {
@@ -54,6 +57,10 @@ export function connectedMessage(nowMs = Date.now()): string {
 
 export function alertMessage(data: FeedAlertData, nowMs = Date.now()): string {
   return JSON.stringify({ type: 'alert', timestamp: new Date(nowMs).toISOString(), data });
+}
+
+export function caseMessage(event: CaseEventMessage, nowMs = Date.now()): string {
+  return JSON.stringify({ type: 'case', timestamp: new Date(nowMs).toISOString(), data: event });
 }
 
 export function heartbeatMessage(nowMs = Date.now()): string {

@@ -3,14 +3,18 @@
  * partition in this process, or over NATS request/reply to the instance that owns it (partition-queries.ts).
  * Rule changes are applied here at once and broadcast on a control subject so every other instance applies
  * them too.
+ *
+ * The live feed reads alerts and case events from their JetStream streams (ALERTS, CASES) through ordered
+ * consumers that start at "new", not from a core subscription: the streams hold each message once (the
+ * workers publish after commit, with deterministic Msg-Ids that JetStream deduplicates), so a feed client
+ * never sees an event a replay or a retry re-published (docs/adr/0014-case-storage-and-publish-after-commit.md).
  */
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
-import type { JetStreamClient } from '@nats-io/jetstream';
+import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
-import type { CallerView, EngineHealth, EnginePort, RuleSettingsDoc } from '../../api/index.js';
-import { cdrSubject, type CdrPublisher } from '../../stream/index.js';
+import type { CallerView, EngineHealth, EnginePort, FeedAlert, RuleSettingsDoc } from '../../api/index.js';
+import { cdrSubject, type CaseEventMessage, type CdrPublisher } from '../../stream/index.js';
 import { partitionOf } from '../../codec/index.js';
-import type { AlertMessage } from '../../windows/index.js';
 import type { SourceHealthSnapshot } from '../../metrics/index.js';
 import type { CallerSnapshot } from '../protocol.js';
 import { PartitionQueries, OWNER_ANSWER_TIMEOUT_MS, type ViewQuestion } from './partition-queries.js';
@@ -29,9 +33,12 @@ export interface EnginePortDeps {
   natsUrl: string;
   /** Whether the main connection is up now (false while it reconnects). */
   natsConnected(): boolean;
-  alertsSubjectPrefix: string;
+  /** The streams the live feed follows. */
+  streams: { alerts: string; cases: string };
   logger: Logger;
   rules: RuleSettingsDoc;
+  /** Case lifecycle for documents that carry none (the configuration's). */
+  caseDefaults?: RuleSettingsDoc['cases'];
   /** The per-source figures over the recent window (Metrics.sources). */
   sourceHealth(): SourceHealthSnapshot;
 }
@@ -48,8 +55,10 @@ function callerDigitsOf(record: Record<string, unknown>): string {
 
 export class EngineRuntimePort implements EnginePort {
   private readonly encoder = new TextEncoder();
-  private readonly listeners = new Set<(alert: AlertMessage) => void>();
+  private readonly listeners = new Set<(alert: FeedAlert) => void>();
+  private readonly caseListeners = new Set<(event: CaseEventMessage) => void>();
   private readonly subscriptions: Subscription[] = [];
+  private readonly followed: ConsumerMessages[] = [];
   private rules: RuleSettingsDoc;
   /** Answers questions about callers of the partitions running here; asks the owners of the others. */
   readonly queries: PartitionQueries;
@@ -64,27 +73,9 @@ export class EngineRuntimePort implements EnginePort {
     );
   }
 
-  /** Subscribes to the alert feed, rule broadcasts and caller queries for the partitions owned here. */
-  start(): void {
+  /** Follows the ALERTS and CASES streams for the feed; subscribes to rule broadcasts and caller queries. */
+  async start(): Promise<void> {
     const { nc, logger } = this.deps;
-    const alerts = nc.subscribe(`${this.deps.alertsSubjectPrefix}.>`, {
-      callback: (error, msg) => {
-        if (error) return;
-        let alert: AlertMessage;
-        try {
-          alert = msg.json<AlertMessage>();
-        } catch {
-          return;
-        }
-        for (const listener of this.listeners) {
-          try {
-            listener(alert);
-          } catch (listenerError) {
-            logger.warn({ err: listenerError }, 'alert listener failed');
-          }
-        }
-      },
-    });
     const rules = nc.subscribe(CONTROL_RULES_SUBJECT, {
       callback: (error, msg) => {
         if (error) return;
@@ -95,11 +86,39 @@ export class EngineRuntimePort implements EnginePort {
         }
       },
     });
-    this.subscriptions.push(alerts, rules);
+    this.subscriptions.push(rules);
+    await this.follow(this.deps.streams.alerts, this.listeners);
+    await this.follow(this.deps.streams.cases, this.caseListeners);
+  }
+
+  /** An ordered consumer from "new" on `stream`, handing each message's JSON to `listeners`. */
+  private async follow<T>(stream: string, listeners: ReadonlySet<(message: T) => void>): Promise<void> {
+    const { logger } = this.deps;
+    const consumer = await this.deps.js.consumers.get(stream, { deliver_policy: DeliverPolicy.New });
+    const messages = await consumer.consume({
+      callback: (msg: JsMsg) => {
+        if (listeners.size === 0) return;
+        let message: T;
+        try {
+          message = msg.json<T>();
+        } catch {
+          return;
+        }
+        for (const listener of listeners) {
+          try {
+            listener(message);
+          } catch (listenerError) {
+            logger.warn({ err: listenerError, stream }, 'feed listener failed');
+          }
+        }
+      },
+    });
+    this.followed.push(messages);
   }
 
   stop(): void {
     for (const subscription of this.subscriptions) subscription.unsubscribe();
+    for (const messages of this.followed.splice(0)) void messages.close().catch(() => undefined);
     this.queries.stopAll();
   }
 
@@ -117,7 +136,7 @@ export class EngineRuntimePort implements EnginePort {
 
   private applyLocally(doc: RuleSettingsDoc): void {
     this.rules = doc;
-    this.deps.supervisor.setRules(toRuleSettings(doc));
+    this.deps.supervisor.setRules(toRuleSettings(doc, this.deps.caseDefaults));
   }
 
   private async localView(digits: string): Promise<CallerView | undefined> {
@@ -215,8 +234,13 @@ export class EngineRuntimePort implements EnginePort {
     };
   }
 
-  onAlert(listener: (alert: AlertMessage) => void): () => void {
+  onAlert(listener: (alert: FeedAlert) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  onCaseEvent(listener: (event: CaseEventMessage) => void): () => void {
+    this.caseListeners.add(listener);
+    return () => this.caseListeners.delete(listener);
   }
 }

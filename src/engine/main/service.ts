@@ -12,18 +12,24 @@ import { buildApiServer, loadRuleSettings, startLowAlertAging } from '../../api/
 import type { Config } from '../../config/index.js';
 import { Metrics } from '../../metrics/index.js';
 import { compiledSibling } from '../../shared/index.js';
-import { maintainPartitions, migrate } from '../../sinks/index.js';
+import { applyCaseRetention, maintainPartitions, migrate } from '../../sinks/index.js';
 import { CdrPublisher, ensureStreams, natsServers, resolveCdrLayoutKind } from '../../stream/index.js';
 import { EngineRuntimePort } from './engine-port-impl.js';
 import { FeedSupervisor } from './feed-supervisor.js';
 import { resolveInfrastructure, type Infrastructure } from './infrastructure.js';
 import { InstanceOwnership, instanceToken } from './instance-ownership.js';
-import { defaultRuleSettingsDoc, toRuleSettings } from './rules-mapping.js';
+import { caseSettingsDoc, defaultRuleSettingsDoc, toRuleSettings } from './rules-mapping.js';
 import { WorkerSupervisor } from './worker-supervisor.js';
 import { randomBytes } from 'node:crypto';
 
 const MAINTENANCE_INTERVAL_MS = 3_600_000;
-export const STREAM_NAMES = { cdr: 'CDR', dlq: 'CDR_DLQ', alerts: 'ALERTS', feed: 'CDR_FEED' } as const;
+export const STREAM_NAMES = {
+  cdr: 'CDR',
+  dlq: 'CDR_DLQ',
+  alerts: 'ALERTS',
+  cases: 'CASES',
+  feed: 'CDR_FEED',
+} as const;
 export const ALERTS_SUBJECT_PREFIX = 'sentinel.alerts';
 
 export interface ServiceOptions {
@@ -102,13 +108,21 @@ export async function startService(config: Config, options: ServiceOptions): Pro
   });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle Postgres client error'));
   await migrate(pool, logger);
-  const maintain = (): Promise<unknown> =>
-    maintainPartitions(pool, {
+  // Day partitions ahead and behind (call_records), then closed cases and dead letters that aged out.
+  const maintain = async (): Promise<void> => {
+    await maintainPartitions(pool, {
       nowMs: Date.now(),
       partitionsAheadDays: config.partitionsAheadDays,
       retentionDays: config.retentionDays,
       logger,
     });
+    await applyCaseRetention(pool, {
+      nowMs: Date.now(),
+      caseRetentionDays: config.caseRetentionDays,
+      deadLetterRetentionDays: config.deadLetterRetentionDays,
+      logger,
+    });
+  };
   await maintain();
 
   const ruleDoc = await loadRuleSettings(pool, defaultRuleSettingsDoc(config));
@@ -117,7 +131,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
   const late: { ownership?: InstanceOwnership } = {};
   const supervisor = new WorkerSupervisor({
     workers: Math.min(config.workers, config.partitions),
-    rules: toRuleSettings(ruleDoc),
+    rules: toRuleSettings(ruleDoc, caseSettingsDoc(config)),
     metrics,
     logger,
     workerFile: compiledSibling(import.meta.url, '../worker/shard-worker.js'),
@@ -166,12 +180,13 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     consumerGroup,
     natsUrl: infrastructure.natsUrl,
     natsConnected: () => natsConnected,
-    alertsSubjectPrefix: ALERTS_SUBJECT_PREFIX,
+    streams: { alerts: STREAM_NAMES.alerts, cases: STREAM_NAMES.cases },
     logger,
     rules: ruleDoc,
+    caseDefaults: caseSettingsDoc(config),
     sourceHealth: () => metrics.sources.snapshot(),
   });
-  engine.start();
+  await engine.start();
   const ownership = new InstanceOwnership({
     config,
     token,

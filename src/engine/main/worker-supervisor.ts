@@ -43,6 +43,12 @@ export class WorkerHandle {
   restarts = 0;
   health: WorkerHealthReport | undefined;
   readonly pending = new Map<number, PendingRequest>();
+  /**
+   * Partition → drops posted to this worker whose `released` answer has not come back. That answer is about the
+   * run the drop stopped: when the partition was assigned again to this worker meanwhile (the lease was lost
+   * and won back in one round), it must not be taken for news about the new run.
+   */
+  readonly unansweredDrops = new Map<number, number>();
   exited: Promise<void> = Promise.resolve();
 
   constructor(readonly id: number) {}
@@ -100,6 +106,7 @@ export class WorkerSupervisor {
           request.resolve(undefined);
         }
         handle.pending.clear();
+        handle.unansweredDrops.clear();
         metrics.forgetWorker(String(handle.id));
         resolve();
         // Hand-offs waiting on this worker are over: nothing more of those partitions can be committed.
@@ -156,6 +163,7 @@ export class WorkerSupervisor {
     state: PartitionState,
     detail: string | undefined,
   ): void {
+    if (state === 'released' && this.answersDrop(handle, partition)) return; // the dropped run, not a new one
     const placed = this.placement.get(partition);
     if (placed === undefined || placed.handle !== handle) return; // a report about a partition moved since
     placed.state = state;
@@ -170,6 +178,15 @@ export class WorkerSupervisor {
       }, REOPEN_DELAY_MS).unref();
     }
     this.options.onPartitionState?.(partition, state, detail);
+  }
+
+  /** Whether this `released` report answers a drop (each drop is answered once, in the partition's order). */
+  private answersDrop(handle: WorkerHandle, partition: number): boolean {
+    const unanswered = handle.unansweredDrops.get(partition) ?? 0;
+    if (unanswered === 0) return false;
+    if (unanswered === 1) handle.unansweredDrops.delete(partition);
+    else handle.unansweredDrops.set(partition, unanswered - 1);
+    return true;
   }
 
   /** The latest wall-clock time any worker evaluated a live CDR: the detection heartbeat (seed metric). */
@@ -243,7 +260,10 @@ export class WorkerSupervisor {
     const placed = this.placement.get(partition);
     if (placed === undefined) return;
     this.placement.remove(partition);
-    placed.handle.post({ type: 'drop', partition });
+    const { handle } = placed;
+    if (handle.worker !== undefined)
+      handle.unansweredDrops.set(partition, (handle.unansweredDrops.get(partition) ?? 0) + 1);
+    handle.post({ type: 'drop', partition });
     placed.releasing?.resolve();
   }
 

@@ -14,6 +14,7 @@
  * rebuilds the windows) and `committedSeq + 1` (anything not yet committed must be written). Messages at or
  * below `committedSeq` then only rebuild state; the rest take the full path.
  */
+import { randomBytes } from 'node:crypto';
 import type { Consumer, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
@@ -26,7 +27,7 @@ export interface PartitionConsumerOptions {
   stream: string;
   /** Subject filter, when the stream holds other partitions too (the v1 single stream). */
   filter: string | undefined;
-  /** Consumer names: `<namePrefix>-<n>`, n counting re-creations. */
+  /** Consumer names: `<namePrefix>-<attempt>-<n>`, n counting re-creations. */
   namePrefix: string;
   committedSeq: number;
   replayFromMs: number;
@@ -46,6 +47,13 @@ export interface PositionedConsumer {
 export class PartitionConsumer {
   private created = 0;
   private current: PositionedConsumer | undefined;
+  /**
+   * Tells this opening of the partition from an earlier one under the same epoch (a retry after a failed
+   * open). A create whose reply timed out may still have created its consumer on the server; a retry that
+   * reused the name with another start sequence would be refused ("start sequence can not be updated") on
+   * every attempt, until the stale consumer's inactivity expiry.
+   */
+  private readonly attempt = randomBytes(3).toString('hex');
 
   constructor(
     private readonly js: JetStreamClient,
@@ -93,7 +101,7 @@ export class PartitionConsumer {
   }
 
   private async createAt(startSeq: number, caughtUpSeq: number): Promise<PositionedConsumer> {
-    const name = `${this.options.namePrefix}-${++this.created}`;
+    const name = `${this.options.namePrefix}-${this.attempt}-${++this.created}`;
     await this.jsm.consumers.add(this.options.stream, {
       name,
       ...(this.options.filter === undefined ? {} : { filter_subject: this.options.filter }),
@@ -116,7 +124,7 @@ export class PartitionConsumer {
    * positioned by start time tells it without delivering anything.
    */
   private async firstSequenceAtOrAfter(ms: number): Promise<number> {
-    const name = `${this.options.namePrefix}-probe`;
+    const name = `${this.options.namePrefix}-${this.attempt}-probe`;
     const info = await this.jsm.consumers.add(this.options.stream, {
       name,
       ...(this.options.filter === undefined ? {} : { filter_subject: this.options.filter }),
@@ -132,7 +140,8 @@ export class PartitionConsumer {
     return info.delivered.stream_seq + 1;
   }
 
-  private async lastSequence(): Promise<number> {
+  /** The last sequence stored for the partition (0 when none is); rejects when the stream cannot tell. */
+  async lastSequence(): Promise<number> {
     const { stream, filter } = this.options;
     if (filter === undefined) return (await this.jsm.streams.info(stream)).state.last_seq;
     try {

@@ -1,6 +1,6 @@
 /**
  * Everything one partition needs on the per-message hot path: decode → dedup → windows and rules → sink rows,
- * alerts and dead letters. One detection engine per partition keeps replays deterministic: a caller's
+ * alerts, case events and dead letters. One detection engine per partition keeps replays deterministic: a caller's
  * results depend only on its own partition's order, whatever the interleaving with other partitions.
  */
 import type { JsMsg } from '@nats-io/jetstream';
@@ -11,9 +11,9 @@ import type { WorkerMetricsRecorder } from '../../metrics/index.js';
 import {
   DetectionEngine,
   SnapshotError,
+  defaultFeedDelayMs,
   toAlertMessage,
   type AlertEvent,
-  type AlertMessage,
   type CallerStats,
   type RuleSettings,
   type WindowEngineOptions,
@@ -28,7 +28,6 @@ export interface PartitionProcessorDeps {
   sink: SinkBuffer;
   metrics: WorkerMetricsRecorder;
   sources: SourceStats;
-  publishAlert(alert: AlertMessage): void;
   publishDeadLetter(
     raw: Uint8Array,
     reason: string,
@@ -92,13 +91,14 @@ export class PartitionProcessor {
     if (restored.seq > committedSeq)
       throw new RangeError(`checkpoint at ${restored.seq} is ahead of the committed offset ${committedSeq}`);
     this.engine = DetectionEngine.restore(restored.engine, rules);
-    const { windowsMs, allowedLatenessMs } = this.engine.windowOptions();
+    const { windowsMs, allowedLatenessMs, feedDelayMs } = this.engine.windowOptions();
     if (
       allowedLatenessMs !== engineOptions.allowedLatenessMs ||
+      feedDelayMs !== (engineOptions.feedDelayMs ?? defaultFeedDelayMs(engineOptions.allowedLatenessMs)) ||
       windowsMs.length !== engineOptions.windowsMs.length ||
       windowsMs.some((w, k) => w !== engineOptions.windowsMs[k])
     )
-      throw new SnapshotError('the checkpoint was taken with other windows or lateness');
+      throw new SnapshotError('the checkpoint was taken with other windows, lateness or feed delay');
     this.recentIds = RecentIds.from(dedupCapacity, restored.recentIds);
     this.lastSeq = restored.seq;
   }
@@ -171,9 +171,19 @@ export class PartitionProcessor {
     }
     const alerts = this.alertsOut;
     alerts.length = 0;
-    const outcome = this.engine.process(cdr.caller, cdr.callee, cdr.startMs, cdr.durationSeconds, alerts);
+    // Wall time bounds the partition clock (ADR 0011): the stream's stored timestamp, so a replay after a restart
+    // sees the same arrival times, and decides, exactly as the live run did.
+    const arrivedAtMs = msg.info.timestampNanos / 1e6;
+    const outcome = this.engine.process(
+      cdr.caller,
+      cdr.callee,
+      cdr.startMs,
+      cdr.durationSeconds,
+      alerts,
+      arrivedAtMs,
+    );
     if (cdr.startMs > this.lastEventTimeMs) this.lastEventTimeMs = cdr.startMs;
-    // Alerts re-derived here were committed with their batch before: suppress them.
+    // Alerts and case events re-derived here were committed with their batch before: suppress them.
     if (replayOnly) return this.applied.release(seq);
 
     this.evaluated++;
@@ -183,6 +193,8 @@ export class PartitionProcessor {
     const replayOf = replayedDeadLetter(msg);
     sink.addRecord(callRecordRow(cdr, this.partition, seq, late, replayOf));
     if (alerts.length > 0) this.emitAlerts(alerts, msg);
+    // Case events go to Postgres with the batch (the sink publishes them once committed).
+    for (const event of this.engine.lastCaseEvents) sink.addCaseEvent(event, this.partition);
     this.applied.release(seq);
   }
 
@@ -193,8 +205,8 @@ export class PartitionProcessor {
     const eventToAlertMs = Math.max(0, Math.round(nowMs - storedMs));
     for (const event of alerts) {
       const message = toAlertMessage(event, nowMs, eventToAlertMs);
-      this.deps.publishAlert(message);
-      this.deps.sink.addAlert(message);
+      // Published by the sink once its batch is committed (committed-publisher.ts), never before.
+      this.deps.sink.addAlert(message, this.partition);
       this.deps.metrics.inc('sentinel_alerts_generated_total', {
         rule: event.rule,
         severity: event.severity,

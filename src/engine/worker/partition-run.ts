@@ -2,7 +2,8 @@
  * One partition inside a shard worker, from the moment the worker takes it until it lets go: its processor
  * (restored from a checkpoint when one is usable), its consumer, and the pull loop that feeds one into the
  * other while the sink has room. Deliveries are checked for gaps (AckNone consumers redeliver nothing): a
- * missing delivery, a failed pull or a lost consumer all end the same way — a new consumer from the next
+ * missing delivery, a failed pull, a lost consumer or a pull that delivers nothing while the stream holds
+ * messages past the position (stalled-pull-watch.ts) all end the same way — a new consumer from the next
  * sequence the processor needs.
  */
 import type {
@@ -22,6 +23,7 @@ import type { PartitionCheckpoint } from './checkpoint-files.js';
 import type { PartitionCheckpointer } from './partition-checkpointer.js';
 import { PartitionConsumer, type PositionedConsumer } from './partition-consumer.js';
 import { PartitionProcessor, type PartitionProcessorDeps } from './partition-processor.js';
+import { StalledPullWatch } from './stalled-pull-watch.js';
 
 /**
  * Messages per pull once caught up. Pulls of 500 keep the worst-case wait for the rest of a pull short; what
@@ -43,6 +45,11 @@ const FETCH_IDLE_HEARTBEAT_MS = 1_000;
 /** Retry delay after a failed pull doubles from this up to `FETCH_RETRY_MAX_MS`. */
 const FETCH_RETRY_BASE_MS = 100;
 const FETCH_RETRY_MAX_MS = 10_000;
+/**
+ * A pull that delivered nothing for this long has the stream asked whether messages are waiting for it; a pull
+ * on a healthy consumer delivers waiting messages at once, so a stall costs 5–10 s, not a fetch expiry.
+ */
+const STALL_CHECK_MS = 5_000;
 
 export interface PartitionRunContext {
   config: Config;
@@ -170,7 +177,7 @@ export class PartitionRun {
         const share = Math.floor(room / this.ctx.partitionCount());
         const wanted = this.pending > FETCH_BATCH ? Math.min(this.pending, DRAIN_FETCH_MAX) : FETCH_BATCH;
         let gap = false;
-        const control: { stopPull?: () => void } = {};
+        const control: { stopPull?: () => void; delivered?: () => void } = {};
         // Callback mode: each message is handled as the client parses it, with no promise per message (the
         // async iterator cost a microtask per message). nats.js 3.4 honours `callback` on fetch as on consume,
         // though its FetchOptions type does not declare it.
@@ -187,6 +194,7 @@ export class PartitionRun {
               return;
             }
             delivered++;
+            control.delivered?.();
             this.processor.handle(msg);
             if (msg.seq >= this.nextSeq) this.nextSeq = msg.seq + 1;
             this.pending = msg.info.pending;
@@ -198,20 +206,41 @@ export class PartitionRun {
         const batch = await this.position.consumer.fetch(pull as FetchOptions);
         control.stopPull = () => batch.stop();
         this.batch = batch;
-        const failure = await batch.closed();
+        const watch = new StalledPullWatch({
+          intervalMs: STALL_CHECK_MS,
+          nextSeq: () => this.nextSeq,
+          lastStoredSeq: () => this.reader.lastSequence(),
+          stopPull: () => batch.stop(),
+        });
+        control.delivered = () => watch.delivered();
+        let failure: Error | void;
+        try {
+          failure = await batch.closed();
+        } finally {
+          watch.end();
+        }
         this.batch = undefined;
         if (failure instanceof Error && !gap && !this.stopping) throw failure;
         failures = 0;
+        if (this.stopping) break;
         // nats-server 2.9 sometimes ends a large pull early with a 408 while messages are pending, and what it
         // had counted as delivered never arrives. A later delivery shows the gap, but at the end of a backlog
         // there is none: a pull that ended short long before its expiry, with messages pending, gets the same
         // treatment as a gap at once.
         const endedShort =
+          !watch.stalled &&
           delivered - deliveredBefore < size &&
           this.pending > 0 &&
           performance.now() - pulledAtMs < FETCH_EXPIRES_MS / 2;
-        if ((gap || endedShort) && !this.stopping) {
+        if (gap || endedShort) {
           await this.reader.reopenAt(this.nextSeq, gap ? 'a delivery went missing' : 'a pull ended short');
+          delivered = 0;
+        } else if (watch.stalled) {
+          this.ctx.logger.warn(
+            { partition: this.partition, nextSeq: this.nextSeq, lastStoredSeq: watch.lastStoredSeqSeen },
+            'pull stalled: nothing delivered while the stream holds messages past the position',
+          );
+          await this.reader.reopenAt(this.nextSeq, 'the pull stalled');
           delivered = 0;
         }
       } catch (error) {
@@ -230,7 +259,12 @@ export class PartitionRun {
         await this.reader
           .reopenAt(this.nextSeq, 'fetch failed')
           .then(() => (delivered = 0))
-          .catch(() => undefined);
+          .catch((reopenError: unknown) =>
+            this.ctx.logger[level](
+              { err: reopenError, partition: this.partition },
+              'consumer re-creation failed',
+            ),
+          );
       }
     }
   }

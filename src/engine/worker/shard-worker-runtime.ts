@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { WorkerMetricsRecorder } from '../../metrics/index.js';
 import type { BatchStats } from '../../sinks/index.js';
 import { CDR_SUBJECT_PREFIX, cdrLayout, type CdrLayout } from '../../stream/index.js';
-import type { RuleSettings } from '../../windows/index.js';
+import { defaultFeedDelayMs, type RuleSettings } from '../../windows/index.js';
 import type { MainToWorker, PartitionState, WorkerStartup, WorkerState, WorkerToMain } from '../protocol.js';
 import { openCheckpointStore } from './checkpoint-store.js';
 import { LagRefresher } from './lag-refresher.js';
@@ -27,6 +27,11 @@ import { SourceStats } from './source-stats.js';
 import { openWorkerSink, type WorkerSink } from './worker-sink.js';
 
 const METRICS_INTERVAL_MS = 1_000;
+/** How often the owner re-publishes its partitions' unmarked alerts and case events, and how old they must be. */
+const OUTBOX_SWEEP_INTERVAL_MS = 30_000;
+const OUTBOX_SWEEP_MIN_AGE_MS = 30_000;
+/** After a message JetStream did not store, the partition's outbox is published again this soon (doubling). */
+const OUTBOX_RETRY_FIRST_MS = 1_000;
 
 export class ShardWorker {
   private readonly metrics = new WorkerMetricsRecorder();
@@ -43,6 +48,12 @@ export class ShardWorker {
   private io: WorkerSink | undefined;
   private context: PartitionRunContext | undefined;
   private metricsTimer: NodeJS.Timeout | undefined;
+  private outboxTimer: NodeJS.Timeout | undefined;
+  private readonly outboxRetry = {
+    timer: undefined as NodeJS.Timeout | undefined,
+    delayMs: 0,
+    partitions: new Set<number>(),
+  };
   /** Present when CHECKPOINT_INTERVAL is not `off`. */
   private checkpointer: PartitionCheckpointer | undefined;
 
@@ -67,6 +78,7 @@ export class ShardWorker {
       consumerGroup: this.startup.consumerGroup,
       metrics: this.metrics,
       logger: this.logger,
+      connections,
       onCommitted: (partition, seq) => this.runs.get(partition)?.processor.markCommitted(seq),
       onFenced: (stats) => this.fenced(stats),
     });
@@ -93,6 +105,8 @@ export class ShardWorker {
       logger: this.logger,
     };
     this.metricsTimer = setInterval(() => this.reportMetrics(), METRICS_INTERVAL_MS);
+    this.outboxTimer = setInterval(() => this.sweepOutbox(), OUTBOX_SWEEP_INTERVAL_MS);
+    io.published.onPublishFailed((partition) => this.retryOutboxSoon(partition));
     this.lag.start();
     this.setState('ready');
   }
@@ -103,13 +117,6 @@ export class ShardWorker {
       metrics: this.metrics,
       sources: this.sources,
       workerId: this.startup.workerId,
-      publishAlert: (alert) => {
-        connections.alertPublisher
-          .publishAlert(alert)
-          .catch((error: unknown) =>
-            this.logger.error({ err: error, alertKey: alert.alert_key }, 'alert publish failed'),
-          );
-      },
       publishDeadLetter: (raw, reason, field, subject, seq) => {
         this.metrics.inc('sentinel_dead_letters_total', { reason });
         connections.deadLetterPublisher
@@ -158,9 +165,14 @@ export class ShardWorker {
         logger.warn({ stream }, 'stored offset belonged to an earlier stream of that name: starting over');
       }
       io.sink.setEpoch(partition, epoch);
+      // Alerts and case events an earlier owner committed but did not get onto NATS go out before any new one.
+      const republished = await io.published.publishBacklog(partition);
+      if (republished > 0)
+        logger.info({ republished }, 'published alerts and case events left by the previous owner');
       const { config } = this.startup;
       const longestWindowMs = config.windowsMs[config.windowsMs.length - 1]!;
-      const replayFromMs = Date.now() - longestWindowMs - config.allowedLatenessMs;
+      // No record is windowed further behind the partition clock than the feed delay (ADR 0011).
+      const replayFromMs = Date.now() - longestWindowMs - defaultFeedDelayMs(config.allowedLatenessMs);
       const rulesAtOpen = this.rules;
       const run = await PartitionRun.open(
         partition,
@@ -190,6 +202,47 @@ export class ShardWorker {
     return `${info.config.name}@${info.created}`;
   }
 
+  /**
+   * A message of `partition` was not stored (its stream was electing a leader, NATS was away): publish the
+   * partition's outbox again after a short, doubling delay, capped by the regular sweep, rather than 30 s later.
+   */
+  private retryOutboxSoon(partition: number): void {
+    const retry = this.outboxRetry;
+    retry.partitions.add(partition);
+    if (retry.timer !== undefined || this.stopping) return;
+    retry.delayMs = Math.min(Math.max(retry.delayMs * 2, OUTBOX_RETRY_FIRST_MS), OUTBOX_SWEEP_INTERVAL_MS);
+    retry.timer = setTimeout(() => {
+      retry.timer = undefined;
+      const partitions = [...retry.partitions];
+      retry.partitions.clear();
+      const io = this.io;
+      if (io === undefined || this.stopping) return;
+      for (const p of partitions) {
+        this.inTurn(p, async () => {
+          if (!this.runs.has(p)) return;
+          const republished = await io.published.publishBacklog(p, 0);
+          // A round that stored everything ends the back-off; a failed one has scheduled the next already.
+          if (republished > 0 && retry.partitions.size === 0) retry.delayMs = 0;
+        });
+      }
+    }, retry.delayMs);
+    retry.timer.unref();
+  }
+
+  /** Re-publishes each running partition's alerts and case events still unmarked after a while (NATS was down). */
+  private sweepOutbox(): void {
+    const io = this.io;
+    if (io === undefined || this.stopping) return;
+    for (const partition of this.runs.keys()) {
+      this.inTurn(partition, async () => {
+        if (!this.runs.has(partition)) return;
+        const republished = await io.published.publishBacklog(partition, OUTBOX_SWEEP_MIN_AGE_MS);
+        if (republished > 0)
+          this.logger.warn({ partition, republished }, 'published unmarked alerts and case events');
+      });
+    }
+  }
+
   private checkCaughtUp(run: PartitionRun): void {
     if (run.caughtUp || !run.checkCaughtUp()) return;
     this.report(run.partition, 'ready');
@@ -203,6 +256,7 @@ export class ShardWorker {
       await this.io?.sink.flush().catch((error: unknown) => {
         this.logger.warn({ err: error, partition }, 'final commit before hand-off failed');
       });
+      await this.io?.published.settle();
       this.runs.delete(partition);
       await this.checkpointer?.finalize(partition);
     }
@@ -304,6 +358,8 @@ export class ShardWorker {
     this.stopping = true;
     this.setState('stopping');
     clearInterval(this.metricsTimer);
+    clearInterval(this.outboxTimer);
+    clearTimeout(this.outboxRetry.timer);
     this.sources.stop();
     this.lag.stop();
     await Promise.allSettled([...this.turns.values()]);
@@ -313,6 +369,8 @@ export class ShardWorker {
     await this.checkpointer?.stop();
     for (const partition of this.runs.keys()) this.report(partition, 'released');
     if (this.connections !== undefined) await closeWorkerConnections(this.connections);
+    // Every publish is settled now: mark what was acknowledged before the writer's connection goes.
+    await this.io?.published.flushMarks();
     this.reportMetrics();
     await this.io?.writer.close();
     this.post({ type: 'stopped' });

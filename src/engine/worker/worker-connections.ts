@@ -1,11 +1,12 @@
 /**
- * A shard worker's own NATS connection, its JetStream clients and the publishers for alerts and dead letters.
+ * A shard worker's own NATS connection, its JetStream clients and the publishers for alerts, case events and
+ * dead letters.
  * Each worker connects for itself, so no CDR, alert or dead letter ever crosses a thread boundary.
  */
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import { AlertPublisher, DeadLetterPublisher, natsServers } from '../../stream/index.js';
+import { AlertPublisher, CaseEventPublisher, DeadLetterPublisher, natsServers } from '../../stream/index.js';
 
 /** Publishes in flight per publisher before `publish()` waits: bounds memory when the stream is slow. */
 const PUBLISHER_MAX_IN_FLIGHT = 256;
@@ -15,6 +16,7 @@ export interface WorkerConnections {
   js: JetStreamClient;
   jsm: JetStreamManager;
   alertPublisher: AlertPublisher;
+  casePublisher: CaseEventPublisher;
   deadLetterPublisher: DeadLetterPublisher;
 }
 
@@ -33,12 +35,17 @@ export async function openWorkerConnections(
     js: jetstream(nc),
     jsm: await jetstreamManager(nc),
     alertPublisher: new AlertPublisher(nc, { logger, maxInFlight: PUBLISHER_MAX_IN_FLIGHT }),
+    casePublisher: new CaseEventPublisher(nc, { logger, maxInFlight: PUBLISHER_MAX_IN_FLIGHT }),
     deadLetterPublisher: new DeadLetterPublisher(nc, { logger, maxInFlight: PUBLISHER_MAX_IN_FLIGHT }),
   };
 }
 
 /** Flushes the publishers (what they hold was produced from committed batches) and drains the connection. */
 export async function closeWorkerConnections(connections: WorkerConnections): Promise<void> {
-  await Promise.allSettled([connections.alertPublisher.close(), connections.deadLetterPublisher.close()]);
+  await Promise.allSettled([
+    connections.alertPublisher.close(),
+    connections.casePublisher.close(),
+    connections.deadLetterPublisher.close(),
+  ]);
   await connections.nc.drain().catch(() => undefined);
 }

@@ -6,6 +6,7 @@ import { initialSchema } from './0001-initial.js';
 import { partitionFencing } from './0002-partition-fencing.js';
 import { deadLetterReplays } from './0003-dead-letter-replays.js';
 import { cases } from './0004-cases.js';
+import { alertOutbox } from './0005-alert-outbox.js';
 
 export interface Migration {
   /** Positive, unique, ascending. */
@@ -16,4 +17,10 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema, partitionFencing, deadLetterReplays, cases];
+export const MIGRATIONS: readonly Migration[] = [
+  initialSchema,
+  partitionFencing,
+  deadLetterReplays,
+  cases,
+  alertOutbox,
+];

@@ -19,6 +19,7 @@ import type {
 } from '../../../src/api/index.js';
 import { partitionOf } from '../../../src/codec/index.js';
 import { DEFAULT_SOURCE_HEALTH, SourceTable } from '../../../src/metrics/index.js';
+import type { CaseEventMessage } from '../../../src/stream/index.js';
 import {
   SEVERITIES,
   sdhfSeverity,
@@ -228,6 +229,13 @@ export class TestEnginePort implements EnginePort {
   onAlert(listener: (alert: AlertMessage) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  private readonly caseListeners = new Set<(event: CaseEventMessage) => void>();
+
+  onCaseEvent(listener: (event: CaseEventMessage) => void): () => void {
+    this.caseListeners.add(listener);
+    return () => this.caseListeners.delete(listener);
   }
 
   // --- the stand-in pipeline ---

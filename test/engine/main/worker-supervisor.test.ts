@@ -337,6 +337,25 @@ describe('WorkerSupervisor', () => {
     supervisor.drop(0); // dropping what is not here is harmless
   });
 
+  it('a lease lost and won back at once: the drop’s answer does not unplace the new run', async () => {
+    // Found by the chaos suite's NATS node kill: the lease expired during the KV outage and was won again in
+    // the same round; the dropped run's `released` removed the new placement, so the new run's failed open
+    // was never retried and the partition stayed unserved while its lease was held.
+    const fixture = new Fixture(() => ({}), 1);
+    await fixture.started();
+    const { supervisor } = fixture;
+    supervisor.assign(0, 7);
+    await fixture.reached(0, 'ready');
+
+    supervisor.drop(0);
+    supervisor.assign(0, 8);
+    await fixture.reached(0, 'ready', 2);
+    expect(fixture.reportsOf(0).at(-1)).toBe('ready (worker 0 epoch 8)');
+    expect(supervisor.owns(0)).toBe(true);
+    expect(supervisor.partitionState(0)).toBe('ready');
+    expect(fixture.partitionsByWorker()).toEqual([[0]]);
+  });
+
   it('opens a partition that failed to open again after 2 s, under the same epoch', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const fixture = new Fixture(() => ({ failFirstOpen: [1] }));

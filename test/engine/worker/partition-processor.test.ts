@@ -7,6 +7,7 @@ import { SnapshotError, type AlertMessage } from '../../../src/windows/index.js'
 import { cdr } from '../../support/cdr-builders.js';
 import {
   BASE_MS,
+  ENGINE_OPTIONS,
   ProcessorHarness,
   asJsMsg,
   burst,
@@ -195,20 +196,20 @@ describe('PartitionProcessor', () => {
     expect(batch.map((message) => message.ack.mock.calls.length)).toEqual([0, 0, 0, 0, 0]);
   });
 
-  it('emits an SDHF burst alert once per window, to the sink and the alert stream', () => {
+  it('emits an SDHF burst alert once per window, to the sink (published only after its commit)', () => {
     const harness = new ProcessorHarness();
     const processor = harness.processor();
     const batch = messages(burst(SDHF_CALLER, 60));
     feed(processor, batch.slice(0, 50));
-    expect(harness.publishedAlerts).toEqual([]);
+    expect(harness.sink.alerts).toEqual([]);
 
     feed(processor, batch.slice(50, 51)); // the 51st distinct callee crosses "more than 50"
-    expect(harness.publishedAlerts).toHaveLength(3);
+    expect(harness.sink.alerts).toHaveLength(3);
     feed(processor, batch.slice(51));
-    expect(harness.publishedAlerts).toHaveLength(3);
+    expect(harness.sink.alerts).toHaveLength(3);
 
-    expect(harness.publishedAlerts.map((alert) => alert.window_seconds)).toEqual([600, 3_600, 86_400]);
-    for (const alert of harness.publishedAlerts) {
+    expect(harness.sink.alerts.map((alert) => alert.window_seconds)).toEqual([600, 3_600, 86_400]);
+    for (const alert of harness.sink.alerts) {
       expect(alertFacts(alert)).toMatchObject({
         suspect_number: SDHF_CALLER,
         alert_severity: 'MEDIUM',
@@ -219,8 +220,8 @@ describe('PartitionProcessor', () => {
       expect(alert.rule).toBe('sdhf');
       expect(alert.event_to_alert_ms).toBeGreaterThanOrEqual(0);
     }
-    expect(new Set(harness.publishedAlerts.map((alert) => alert.alert_key)).size).toBe(3);
-    expect(harness.sink.alerts).toEqual(harness.publishedAlerts);
+    expect(new Set(harness.sink.alerts.map((alert) => alert.alert_key)).size).toBe(3);
+    expect(harness.sink.alertPartitions).toEqual([0, 0, 0]);
     expect(harness.sink.records).toHaveLength(60);
     expect(harness.counter('sentinel_alerts_generated_total', { rule: 'sdhf', severity: 'MEDIUM' })).toBe(3);
     expect(harness.counter('sentinel_alerts_by_severity_total', { severity: 'MEDIUM' })).toBe(3);
@@ -233,7 +234,6 @@ describe('PartitionProcessor', () => {
     const batch = messages(burst(SDHF_CALLER, 65));
     feed(processor, batch);
 
-    expect(harness.publishedAlerts).toEqual([]);
     expect(harness.sink.alerts).toEqual([]);
     expect(harness.sink.records.map((row) => row.streamSeq)).toEqual([61, 62, 63, 64, 65]);
     const snapshot = processor.callerStats(Number(SDHF_CALLER));
@@ -307,7 +307,7 @@ describe('PartitionProcessor', () => {
     const whole = new ProcessorHarness();
     const uninterrupted = whole.processor();
     feed(uninterrupted, messages(payloads));
-    expect(whole.publishedAlerts.length).toBeGreaterThan(0);
+    expect(whole.sink.alerts.length).toBeGreaterThan(0);
 
     const harness = new ProcessorHarness();
     const first = harness.processor();
@@ -327,7 +327,7 @@ describe('PartitionProcessor', () => {
     resumed.handle(asJsMsg(fakeMessage(split, payloads[split - 1]!))); // redelivered: already handled
     feed(resumed, rest);
 
-    expect(harness.publishedAlerts.map(alertFacts)).toEqual(whole.publishedAlerts.map(alertFacts));
+    expect(harness.sink.alerts.map(alertFacts)).toEqual(whole.sink.alerts.map(alertFacts));
     expect(harness.sink.alerts.map(alertFacts)).toEqual(whole.sink.alerts.map(alertFacts));
     const rowFacts = (h: ProcessorHarness): unknown[] =>
       h.sink.records.map((row) => [row.callId, row.streamSeq, row.late]);
@@ -356,6 +356,13 @@ describe('PartitionProcessor', () => {
         engineOptions: { windowsMs: [600_000, 3_600_000, 86_400_000], allowedLatenessMs: 60_000 },
       }),
     ).toThrow(SnapshotError);
+    expect(() =>
+      harness.processor({
+        committedSeq: 10,
+        restored: checkpoint,
+        engineOptions: { ...ENGINE_OPTIONS, feedDelayMs: 600_000 },
+      }),
+    ).toThrow(/feed delay/);
     expect(harness.processor({ committedSeq: 10, restored: checkpoint }).handledSeq).toBe(10);
   });
 });

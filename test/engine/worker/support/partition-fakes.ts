@@ -16,6 +16,7 @@ import {
   DEFAULT_RULE_SETTINGS,
   DEFAULT_WINDOWS_MS,
   type AlertMessage,
+  type CaseEvent,
   type RuleSettings,
   type WindowEngineOptions,
 } from '../../../../src/windows/index.js';
@@ -82,10 +83,12 @@ export function messages(payloads: readonly string[], firstSeq = 1, partition = 
 /** Records everything the processor hands to the sink; implements the part of SinkBuffer the processor uses. */
 export class CapturingSink implements Pick<
   SinkBuffer,
-  'addRecord' | 'addAlert' | 'addDeadLetter' | 'markProcessed'
+  'addRecord' | 'addAlert' | 'addCaseEvent' | 'addDeadLetter' | 'markProcessed'
 > {
   readonly records: CallRecordRow[] = [];
   readonly alerts: AlertMessage[] = [];
+  readonly caseEvents: { event: CaseEvent; partition: number }[] = [];
+  readonly alertPartitions: number[] = [];
   readonly deadLetters: DeadLetterRow[] = [];
   readonly processed: { partition: number; streamSeq: number }[] = [];
 
@@ -93,8 +96,13 @@ export class CapturingSink implements Pick<
     this.records.push(row);
   }
 
-  addAlert(alert: AlertMessage): void {
+  addAlert(alert: AlertMessage, partition = -1): void {
     this.alerts.push(alert);
+    this.alertPartitions.push(partition);
+  }
+
+  addCaseEvent(event: CaseEvent, partition: number): void {
+    this.caseEvents.push({ event, partition });
   }
 
   addDeadLetter(row: DeadLetterRow): void {
@@ -119,7 +127,6 @@ export class ProcessorHarness {
   readonly sink = new CapturingSink();
   readonly metrics = new WorkerMetricsRecorder();
   readonly sources = new SourceStats(100);
-  readonly publishedAlerts: AlertMessage[] = [];
   readonly publishedDeadLetters: DeadLetterPublish[] = [];
   private readonly totals: [MetricName, Labels, number][] = [];
 
@@ -127,7 +134,6 @@ export class ProcessorHarness {
     sink: this.sink as unknown as SinkBuffer,
     metrics: this.metrics,
     sources: this.sources,
-    publishAlert: (alert) => this.publishedAlerts.push(alert),
     publishDeadLetter: (raw, reason, field, subject, seq) =>
       this.publishedDeadLetters.push({ raw, reason, field, subject, seq }),
     workerId: 3,
