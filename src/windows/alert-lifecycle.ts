@@ -9,6 +9,7 @@
  * without episodes never pay for a Map lookup.
  */
 import type { AlertEvent } from './alert-types.js';
+import type { OpenEpisode } from './caller-stats.js';
 import type { Rule, WindowStats } from './rule.js';
 import { severityName } from './severity.js';
 
@@ -35,6 +36,26 @@ export class AlertLifecycle {
 
   episodesOf(caller: number): (Episode | undefined)[] | undefined {
     return this.open.get(caller);
+  }
+
+  /** The caller's open episodes as the API shows them; `rules` and `windowsMs` are the engine's, in its order. */
+  openEpisodesOf(caller: number, rules: readonly Rule[], windowsMs: readonly number[]): OpenEpisode[] {
+    const open: OpenEpisode[] = [];
+    (this.open.get(caller) ?? []).forEach((episode, slotIndex) => {
+      if (episode === undefined) return;
+      const rule = rules[Math.floor(slotIndex / windowsMs.length)]!;
+      const windowMs = windowsMs[slotIndex % windowsMs.length]!;
+      open.push({
+        rule: rule.id,
+        windowMs,
+        episodeKey: `${rule.id}:${windowMs / 1000}:${caller}:${episode.startMs}`,
+        severity: severityName(episode.severity),
+        startedAtMs: episode.startMs,
+        emissions: episode.emissions,
+        lastEmittedAtMs: episode.lastEmittedAtMs,
+      });
+    });
+    return open;
   }
 
   forget(caller: number): void {

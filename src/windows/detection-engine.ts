@@ -14,7 +14,7 @@ import type { AlertEvent } from './alert-types.js';
 import { Allowlist } from './allowlist.js';
 import { CaseTracker, type CaseEventSource, type EvaluatedWindows } from './case-tracker.js';
 import type { CaseEvent } from './case-types.js';
-import type { CallerStats, CallerWindowStats, EngineFootprint, OpenEpisode } from './caller-stats.js';
+import type { CallerStats, CallerWindowStats, EngineFootprint } from './caller-stats.js';
 import * as callerRecord from './caller-record.js';
 import {
   resolveEngineOptions,
@@ -33,7 +33,6 @@ import {
 } from './event-outcome.js';
 import type { PreparedRule, Rule, WindowStats } from './rule.js';
 import { sdhfRule } from './sdhf-rule.js';
-import { severityName } from './severity.js';
 import { WindowStore } from './window-store.js';
 import { SnapshotError } from './errors.js';
 
@@ -219,7 +218,12 @@ export class DetectionEngine {
         lastEventAtMs: callCount === 0 ? null : latestMs,
       };
     });
-    return { caller, latestEventAtMs: latestMs, windows, openEpisodes: this.openEpisodes(caller) };
+    return {
+      caller,
+      latestEventAtMs: latestMs,
+      windows,
+      openEpisodes: this.lifecycle.openEpisodesOf(caller, this.rules, this.options.windowsMs),
+    };
   }
 
   footprint(): EngineFootprint {
@@ -390,26 +394,5 @@ export class DetectionEngine {
       }
     }
     this.sweepHand = hand;
-  }
-
-  private openEpisodes(caller: number): OpenEpisode[] {
-    const episodes = this.lifecycle.episodesOf(caller) ?? [];
-    const windowsMs = this.options.windowsMs;
-    const open: OpenEpisode[] = [];
-    episodes.forEach((episode, slotIndex) => {
-      if (episode === undefined) return;
-      const rule = this.rules[Math.floor(slotIndex / windowsMs.length)]!;
-      const windowMs = windowsMs[slotIndex % windowsMs.length]!;
-      open.push({
-        rule: rule.id,
-        windowMs,
-        episodeKey: `${rule.id}:${windowMs / 1000}:${caller}:${episode.startMs}`,
-        severity: severityName(episode.severity),
-        startedAtMs: episode.startMs,
-        emissions: episode.emissions,
-        lastEmittedAtMs: episode.lastEmittedAtMs,
-      });
-    });
-    return open;
   }
 }
