@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import type { Severity } from '../../windows/index.js';
-import { CURSOR_TS, decodeCursor, encodeCursor, isoOrNull } from './keyset-cursor.js';
+import { isoOrNull, newestFirstPage } from './keyset-cursor.js';
 import { SqlParams } from './sql-params.js';
 
 /** One `fraud_alerts` row as the API returns it. */
@@ -97,52 +97,20 @@ function whereClause(filter: AlertFilter, params: SqlParams): string[] {
   return conditions;
 }
 
-type AlertRow = Record<string, unknown> & { id: number; cursor_ts: string };
-
-function withoutCursor(row: AlertRow): AlertRecord {
-  const { cursor_ts: _cursor, ...record } = row;
-  return toAlertRecord(record);
-}
-
 export async function listAlerts(
   pool: pg.Pool,
   filter: AlertFilter,
   limit: number,
   cursorText?: string,
 ): Promise<AlertPage> {
-  const countParams = new SqlParams();
-  const countConditions = whereClause(filter, countParams);
-  const countWhere = countConditions.length > 0 ? `WHERE ${countConditions.join(' AND ')}` : '';
-
-  const params = new SqlParams();
-  const conditions = whereClause(filter, params);
-  if (cursorText !== undefined) {
-    const cursor = decodeCursor(cursorText);
-    conditions.push(
-      `(created_at, id) < (${params.add(cursor.ts)}::timestamptz, ${params.add(cursor.id)}::bigint)`,
-    );
-  }
-  const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-  const [countResult, pageResult] = await Promise.all([
-    pool.query<{ count: number }>(
-      `SELECT count(*)::float8 AS count FROM fraud_alerts ${countWhere}`,
-      countParams.values,
-    ),
-    pool.query<AlertRow>(
-      `SELECT ${ALERT_COLUMNS}, ${CURSOR_TS} AS cursor_ts FROM fraud_alerts ${where}
-       ORDER BY created_at DESC, id DESC LIMIT ${params.add(limit + 1)}`,
-      params.values,
-    ),
-  ]);
-  const rows = pageResult.rows;
-  const more = rows.length > limit;
-  const page = more ? rows.slice(0, limit) : rows;
-  const last = page[page.length - 1];
-  return {
-    count: countResult.rows[0]?.count ?? 0,
-    alerts: page.map(withoutCursor),
-    nextCursor: more && last !== undefined ? encodeCursor({ ts: last.cursor_ts, id: last.id }) : null,
-  };
+  const page = await newestFirstPage(pool, {
+    table: 'fraud_alerts',
+    columns: ALERT_COLUMNS,
+    conditions: (params) => whereClause(filter, params),
+    limit,
+    cursorText,
+  });
+  return { count: page.count, alerts: page.rows.map(toAlertRecord), nextCursor: page.nextCursor };
 }
 
 export interface ReviewResult {

@@ -3,25 +3,12 @@
  * (`{ windows, calleeSample, thresholds }`, see CaseEvent); the API answers in the snake_case of every other
  * field, with times as ISO-8601, and groups the callee sample by prefix so a number range stands out.
  */
+import type { CaseThresholdMessage, CaseWindowMessage } from '../../stream/index.js';
 import { SEVERITIES, type Severity } from '../../windows/index.js';
 
-export interface WindowEvidenceRecord {
-  window_seconds: number;
-  call_count: number;
-  unique_destinations: number;
-  total_duration_seconds: number;
-  avg_duration_seconds: number;
-  first_event_at: string | null;
-  last_event_at: string | null;
-  /** Severity the rule gives this window at that moment; null when unmet there. */
-  severity: Severity | null;
-}
-
-export interface ThresholdRecord {
-  window_seconds: number;
-  min_unique_destinations: number;
-  max_avg_duration_seconds: number;
-}
+/** One window's figures: the same shape as in the case event messages on NATS. */
+export type WindowEvidenceRecord = CaseWindowMessage;
+export type ThresholdRecord = CaseThresholdMessage;
 
 export interface EvidenceRecord {
   windows: WindowEvidenceRecord[];

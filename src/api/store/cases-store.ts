@@ -6,8 +6,8 @@ import type pg from 'pg';
 import type { Severity } from '../../windows/index.js';
 import { toEvidenceRecord, calleeSample, thresholdEvidence, windowEvidence } from './case-evidence.js';
 import type { EvidenceRecord, ThresholdRecord, WindowEvidenceRecord } from './case-evidence.js';
-import { CURSOR_TS, decodeCursor, encodeCursor, isoOrNull } from './keyset-cursor.js';
-import { SqlParams } from './sql-params.js';
+import { isoOrNull, newestFirstPage } from './keyset-cursor.js';
+import type { SqlParams } from './sql-params.js';
 
 export const CASE_STATUSES = ['open', 'closed'] as const;
 export type CaseStatus = (typeof CASE_STATUSES)[number];
@@ -112,45 +112,20 @@ function caseConditions(filter: CaseFilter, params: SqlParams): string[] {
   return conditions;
 }
 
-const whereOf = (conditions: string[]): string =>
-  conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-
 export async function listCases(
   pool: pg.Pool,
   filter: CaseFilter,
   limit: number,
   cursorText?: string,
 ): Promise<CasePage> {
-  const countParams = new SqlParams();
-  const countWhere = whereOf(caseConditions(filter, countParams));
-  const params = new SqlParams();
-  const conditions = caseConditions(filter, params);
-  if (cursorText !== undefined) {
-    const cursor = decodeCursor(cursorText);
-    conditions.push(
-      `(created_at, id) < (${params.add(cursor.ts)}::timestamptz, ${params.add(cursor.id)}::bigint)`,
-    );
-  }
-  const [countResult, pageResult] = await Promise.all([
-    pool.query<{ count: number }>(
-      `SELECT count(*)::float8 AS count FROM cases ${countWhere}`,
-      countParams.values,
-    ),
-    pool.query<Record<string, unknown> & { id: number; cursor_ts: string }>(
-      `SELECT ${CASE_COLUMNS}, ${CURSOR_TS} AS cursor_ts FROM cases ${whereOf(conditions)}
-       ORDER BY created_at DESC, id DESC LIMIT ${params.add(limit + 1)}`,
-      params.values,
-    ),
-  ]);
-  const rows = pageResult.rows;
-  const more = rows.length > limit;
-  const page = more ? rows.slice(0, limit) : rows;
-  const last = page[page.length - 1];
-  return {
-    count: countResult.rows[0]?.count ?? 0,
-    cases: page.map(({ cursor_ts: _cursor, ...row }) => toCaseRecord(row)),
-    nextCursor: more && last !== undefined ? encodeCursor({ ts: last.cursor_ts, id: last.id }) : null,
-  };
+  const page = await newestFirstPage(pool, {
+    table: 'cases',
+    columns: CASE_COLUMNS,
+    conditions: (params) => caseConditions(filter, params),
+    limit,
+    cursorText,
+  });
+  return { count: page.count, cases: page.rows.map(toCaseRecord), nextCursor: page.nextCursor };
 }
 
 export async function getCase(pool: pg.Pool | pg.PoolClient, id: number): Promise<CaseRecord | undefined> {
