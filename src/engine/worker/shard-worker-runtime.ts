@@ -220,9 +220,9 @@ export class ShardWorker {
       for (const p of partitions) {
         this.inTurn(p, async () => {
           if (!this.runs.has(p)) return;
-          const republished = await io.published.publishBacklog(p, 0);
-          // A round that stored everything ends the back-off; a failed one has scheduled the next already.
-          if (republished > 0 && retry.partitions.size === 0) retry.delayMs = 0;
+          await io.published.publishBacklog(p, 0);
+          // A round without a new refusal ends the back-off; a refused message has scheduled the next round.
+          if (retry.partitions.size === 0 && retry.timer === undefined) retry.delayMs = 0;
         });
       }
     }, retry.delayMs);
