@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { runPublishCommand, type PublishSummary } from '../../src/cli/publish-command.js';
 import { partitionOf } from '../../src/codec/index.js';
-import { ensureStreams, resolveStreamNames, type StreamNames } from '../../src/stream/index.js';
-import { connectTestNats, uniqueName } from '../support/nats.js';
+import { ensureStreams, type StreamNames } from '../../src/stream/index.js';
+import { connectTestNats, uniqueStreamNames } from '../support/nats.js';
 
 const PARTITIONS = 4;
 const logger = pino({ level: 'silent' });
@@ -65,19 +65,7 @@ describe('sentinel publish', () => {
   beforeAll(async () => {
     nc = await connectTestNats();
     jsm = await jetstreamManager(nc);
-    const id = uniqueName('c').toLowerCase();
-    names = resolveStreamNames({
-      cdrStream: uniqueName('CDR'),
-      cdrSubjectPrefix: `test.${id}.cdr.in`,
-      dlqStream: uniqueName('CDR_DLQ'),
-      dlqSubject: `test.${id}.cdr.dlq`,
-      alertsStream: uniqueName('ALERTS'),
-      alertsSubjectPrefix: `test.${id}.alerts`,
-      casesStream: uniqueName('CASES'),
-      casesSubjectPrefix: `test.${id}.cases`,
-      feedStream: uniqueName('CDR_FEED'),
-      feedSubjectPrefix: `test.${id}.cdr.feed`,
-    });
+    names = uniqueStreamNames('c');
     await ensureStreams(
       jsm,
       {

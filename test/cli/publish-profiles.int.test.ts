@@ -12,9 +12,9 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runPublishCommand, type PublishSummary } from '../../src/cli/publish-command.js';
 import { decodeCdr, partitionOf } from '../../src/codec/index.js';
-import { ensureStreams, resolveStreamNames, type StreamNames } from '../../src/stream/index.js';
+import { ensureStreams, type StreamNames } from '../../src/stream/index.js';
 import { fixtureBytes, fixtureText } from '../codec/formats/fixtures.js';
-import { connectTestNats, uniqueName } from '../support/nats.js';
+import { connectTestNats, uniqueStreamNames } from '../support/nats.js';
 
 const PARTITIONS = 4;
 
@@ -57,19 +57,7 @@ describe('sentinel publish --profile', () => {
   beforeAll(async () => {
     nc = await connectTestNats();
     jsm = await jetstreamManager(nc);
-    const id = uniqueName('p').toLowerCase();
-    names = resolveStreamNames({
-      cdrStream: uniqueName('CDR'),
-      cdrSubjectPrefix: `test.${id}.cdr.in`,
-      dlqStream: uniqueName('CDR_DLQ'),
-      dlqSubject: `test.${id}.cdr.dlq`,
-      alertsStream: uniqueName('ALERTS'),
-      alertsSubjectPrefix: `test.${id}.alerts`,
-      casesStream: uniqueName('CASES'),
-      casesSubjectPrefix: `test.${id}.cases`,
-      feedStream: uniqueName('CDR_FEED'),
-      feedSubjectPrefix: `test.${id}.cdr.feed`,
-    });
+    names = uniqueStreamNames('p');
     await ensureStreams(
       jsm,
       {

@@ -11,12 +11,11 @@ import {
   PublishFailedError,
   PublisherClosedError,
   ensureStreams,
-  resolveStreamNames,
   type StreamNames,
 } from '../../src/stream/index.js';
 import { partitionOfCaller, type Cdr } from '../../src/codec/index.js';
 import type { AlertMessage } from '../../src/windows/index.js';
-import { connectTestNats, uniqueName } from '../support/nats.js';
+import { connectTestNats, uniqueName, uniqueStreamNames } from '../support/nats.js';
 
 const PARTITIONS = 8;
 const silent = pino({ level: 'silent' }, new Writable({ write: (_c, _e, done) => done() }));
@@ -67,19 +66,7 @@ describe('acking publishers against JetStream', () => {
   beforeAll(async () => {
     nc = await connectTestNats();
     jsm = await jetstreamManager(nc);
-    const id = uniqueName('p').toLowerCase();
-    names = resolveStreamNames({
-      cdrStream: uniqueName('CDR'),
-      cdrSubjectPrefix: `test.${id}.cdr.in`,
-      dlqStream: uniqueName('CDR_DLQ'),
-      dlqSubject: `test.${id}.cdr.dlq`,
-      alertsStream: uniqueName('ALERTS'),
-      alertsSubjectPrefix: `test.${id}.alerts`,
-      casesStream: uniqueName('CASES'),
-      casesSubjectPrefix: `test.${id}.cases`,
-      feedStream: uniqueName('CDR_FEED'),
-      feedSubjectPrefix: `test.${id}.cdr.feed`,
-    });
+    names = uniqueStreamNames('p');
     await ensureStreams(
       jsm,
       {

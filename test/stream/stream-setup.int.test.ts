@@ -7,11 +7,10 @@ import {
   StreamSetupError,
   ensureStreams,
   partitionStreamName,
-  resolveStreamNames,
   type StreamNames,
   type StreamSettings,
 } from '../../src/stream/index.js';
-import { connectTestNats, uniqueName } from '../support/nats.js';
+import { connectTestNats, uniqueStreamNames } from '../support/nats.js';
 
 const NANOS_PER_MS = 1_000_000;
 
@@ -28,19 +27,7 @@ function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] }
 }
 
 function testNames(): StreamNames {
-  const id = uniqueName('s').toLowerCase();
-  return resolveStreamNames({
-    cdrStream: uniqueName('CDR'),
-    cdrSubjectPrefix: `test.${id}.cdr.in`,
-    dlqStream: uniqueName('CDR_DLQ'),
-    dlqSubject: `test.${id}.cdr.dlq`,
-    alertsStream: uniqueName('ALERTS'),
-    alertsSubjectPrefix: `test.${id}.alerts`,
-    casesStream: uniqueName('CASES'),
-    casesSubjectPrefix: `test.${id}.cases`,
-    feedStream: uniqueName('CDR_FEED'),
-    feedSubjectPrefix: `test.${id}.cdr.feed`,
-  });
+  return uniqueStreamNames('s');
 }
 
 describe('ensureStreams', () => {
