@@ -6,16 +6,17 @@ import type { Config } from '../../src/config/index.js';
 import { decodeCdr, partitionOf, numberDigits } from '../../src/codec/index.js';
 import { DetectionEngine, type AlertEvent, type RuleSettings } from '../../src/windows/index.js';
 
-export function referenceAlertKeys(
+/** Alert key → the alert (with its figures), for `records` in the order each partition's stream holds them. */
+export function referenceAlerts(
   records: readonly { json: string }[],
   partitions: number,
   windowsMs: number[],
   allowedLatenessMs: number,
   rules: RuleSettings,
-): Set<string> {
+): Map<string, AlertEvent> {
   const engines = new Map<number, DetectionEngine>();
   const seen = new Set<string>();
-  const keys = new Set<string>();
+  const alerts = new Map<string, AlertEvent>();
   const out: AlertEvent[] = [];
   const encoder = new TextEncoder();
   for (const record of records) {
@@ -36,9 +37,28 @@ export function referenceAlertKeys(
       decoded.cdr.durationSeconds,
       out,
     );
-    for (const alert of out) keys.add(alert.alertKey);
+    for (const alert of out) alerts.set(alert.alertKey, { ...alert });
   }
-  return keys;
+  return alerts;
+}
+
+export function referenceAlertKeys(
+  records: readonly { json: string }[],
+  partitions: number,
+  windowsMs: number[],
+  allowedLatenessMs: number,
+  rules: RuleSettings,
+): Set<string> {
+  return new Set(referenceAlerts(records, partitions, windowsMs, allowedLatenessMs, rules).keys());
+}
+
+/** The engine's start-up rules from `config`: its windows, SDHF thresholds, allowlist and cooldown. */
+export function configuredRules(config: Config): RuleSettings {
+  return {
+    sdhf: config.windowsMs.map((windowMs) => ({ windowMs, ...config.sdhf })),
+    allowlist: config.allowlist,
+    cooldownMs: config.alertCooldownMs,
+  };
 }
 
 /** `referenceAlertKeys` with the engine's start-up rules from `config` (its windows, SDHF thresholds, allowlist). */
@@ -47,9 +67,11 @@ export function configuredAlertKeys(
   partitions: number,
   config: Config,
 ): Set<string> {
-  return referenceAlertKeys(records, partitions, config.windowsMs, config.allowedLatenessMs, {
-    sdhf: config.windowsMs.map((windowMs) => ({ windowMs, ...config.sdhf })),
-    allowlist: config.allowlist,
-    cooldownMs: config.alertCooldownMs,
-  });
+  return referenceAlertKeys(
+    records,
+    partitions,
+    config.windowsMs,
+    config.allowedLatenessMs,
+    configuredRules(config),
+  );
 }
