@@ -2,12 +2,12 @@
  * The bare drain ceiling: the least work that moves a CDR backlog from JetStream into Postgres, written as
  * strongly as this machine allows, so the engine is compared with a real ceiling (issue 13, goal 1).
  * - Reads the stream layout the engine reads: one stream per partition (`CDR_P00…`, one unfiltered consumer
- *   each) or the v1 single stream (`CDR`, one unfiltered consumer over `cdr.in.*`). Consumers are ephemeral
- *   AckNone pull consumers, as the engine's: progress lives in Postgres.
- * - Pulls `pull` messages per request (10,000 by default) with a callback (no per-message promise),
- *   JSON.parse of each, the row escaped to COPY text on arrival.
- * - One COPY transaction per `batchRows` rows, overlapped with consuming the next batch: at most one COPY in
- *   flight and `maxQueuedBatches` waiting; pulling pauses (between pulls) while the queue is full.
+ *   each) or the v1 single stream (`CDR`, one unfiltered consumer over `cdr.in.*`).
+ * - Consumes as the reference does: `consume()` with up to `pull` messages requested (10,000 by default; the
+ *   client re-pulls at half, so the flow never waits for a round trip), a callback per message (no promise),
+ *   AckAll acknowledged at each committed batch's last message, `max_ack_pending` of about three batches over
+ *   all consumers as the back-pressure. JSON.parse of each record, the row escaped to COPY text on arrival.
+ * - One COPY transaction per `batchRows` rows, overlapped with consuming the next batch, one in flight.
  * - `table: 'plain'` is a table without indexes (the reference's shape); `table: 'engine'` is the engine's own
  *   `call_records` (day partitions, BRIN) with its `sink_offsets` row advanced in the same transaction.
  */
@@ -16,9 +16,6 @@ import {
   DeliverPolicy,
   jetstream,
   jetstreamManager,
-  type ConsumeCallback,
-  type FetchMessages,
-  type FetchOptions,
   type JsMsg,
 } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/nats-core';
@@ -40,8 +37,6 @@ export interface BareDrainOptions {
   pull?: number;
   /** Rows per COPY transaction. @default 10_000 */
   batchRows?: number;
-  /** Batches that may wait behind the COPY in flight before pulling pauses. @default 2 */
-  maxQueuedBatches?: number;
 }
 
 export interface BareDrainResult {
@@ -52,9 +47,10 @@ export interface BareDrainResult {
   perSecond: number;
   pull: number;
   batchRows: number;
-  maxQueuedBatches: number;
-  /** Consumers re-created after lost deliveries (a pull ended short). */
-  consumersRecreated: number;
+  /** Unacknowledged messages each consumer may hold (the flow control). */
+  maxAckPending: number;
+  /** Deliveries seen twice (skipped by sequence); a lost delivery fails the run instead. */
+  redelivered: number;
 }
 
 const PLAIN_DDL =
@@ -66,6 +62,8 @@ const ENGINE_COPY =
   'call_direction, termination_cause, location_code, imsi, imei, switch_id, trunk_in, trunk_out, ' +
   'stream_partition, stream_seq, late) FROM STDIN';
 const BARE_CONSUMER = 'bare-drain';
+/** A batch that has not grown for this long is committed as it is (see `idleCut`). */
+const IDLE_CUT_MS = 20;
 
 const SPECIAL = /[\\\t\n\r]/;
 const SPECIAL_ALL = /[\\\t\n\r]/g;
@@ -147,6 +145,8 @@ interface QueuedBatch {
   rows: number;
   /** Highest sequence per partition in the batch (engine table only). */
   offsets: Map<number, number>;
+  /** The batch's last message per stream: acknowledging it (AckAll) releases the stream's earlier ones. */
+  lastMessages: Map<string, JsMsg>;
 }
 
 /** One COPY transaction (autocommit for the plain table; with the offsets for the engine's). */
@@ -190,7 +190,6 @@ const partitionOfSubject = (subject: string): number => Number(subject.slice(sub
 export async function bareDrain(nc: NatsConnection, options: BareDrainOptions): Promise<BareDrainResult> {
   const pull = options.pull ?? 10_000;
   const batchRows = options.batchRows ?? 10_000;
-  const maxQueued = options.maxQueuedBatches ?? 2;
   const { table } = options;
   const client = new pg.Client({ connectionString: options.databaseUrl });
   await client.connect();
@@ -202,16 +201,17 @@ export async function bareDrain(nc: NatsConnection, options: BareDrainOptions): 
   const jsm = await jetstreamManager(nc, { timeout: 30_000 });
   const js = jetstream(nc, { timeout: 30_000 });
   const streams = await sources(nc, options);
-  let consumersCreated = 0;
+  // About three COPY batches may wait unacknowledged over all consumers, as the reference's 3 × batch.
+  const maxAckPending = Math.max(1_000, Math.ceil((3 * batchRows) / streams.length));
   const createConsumer = async (stream: string, startSeq: number): Promise<string> => {
-    const name = `bare-${process.pid}-${Date.now().toString(36)}-${++consumersCreated}`;
+    const name = `bare-${process.pid}-${Date.now().toString(36)}-${stream}`;
     await jsm.consumers.add(stream, {
       name,
-      ack_policy: AckPolicy.None,
+      ack_policy: AckPolicy.All,
+      ack_wait: nanos(120_000),
+      max_ack_pending: maxAckPending,
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: startSeq,
-      // An ephemeral consumer without a pull outstanding is deleted after 5 s by default: pulling pauses while
-      // the COPY queue is full, which on a busy machine can last longer.
       inactive_threshold: nanos(10 * 60_000),
       mem_storage: true,
       num_replicas: 1,
@@ -224,43 +224,58 @@ export async function bareDrain(nc: NatsConnection, options: BareDrainOptions): 
   let received = 0;
   let committed = 0;
   let offsets = new Map<number, number>();
+  let lastMessages = new Map<string, JsMsg>();
   const queue: QueuedBatch[] = [];
   let copying = false;
-  let recreated = 0;
+  let redelivered = 0;
   let failure: Error | undefined;
-  let wakeConsumers: (() => void)[] = [];
+  const stopConsumers: (() => void)[] = [];
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
-  const wake = (): void => {
-    for (const resume of wakeConsumers.splice(0)) resume();
+  // With one consumer per partition, the last streams still delivering can each hold their whole
+  // `max_ack_pending` inside the unfinished batch and wait for acknowledgements that only its commit would
+  // send: a batch that stopped growing is cut as it is.
+  let receivedAtLastTick = 0;
+  const idleCut = setInterval(() => {
+    if (received === receivedAtLastTick && inBatch > 0) cut();
+    receivedAtLastTick = received;
+  }, IDLE_CUT_MS);
+  const stopAll = (): void => {
+    clearInterval(idleCut);
+    for (const stop of stopConsumers.splice(0)) stop();
+  };
+  const fail = (error: unknown): void => {
+    failure ??= error instanceof Error ? error : new Error(String(error));
+    stopAll();
+    finish();
   };
   const kick = (): void => {
     if (copying || queue.length === 0) return;
     const batch = queue.shift()!;
     copying = true;
-    wake();
     copyBatch(client, table, batch).then(
       () => {
         copying = false;
         committed += batch.rows;
-        if (committed >= options.expected) finish();
-        else kick();
+        // AckAll: one acknowledgement per consumer covers everything it delivered up to that message.
+        for (const msg of batch.lastMessages.values()) msg.ack();
+        if (committed >= options.expected) {
+          stopAll();
+          finish();
+        } else kick();
       },
-      (error: unknown) => {
-        failure = error instanceof Error ? error : new Error(String(error));
-        wake();
-        finish();
-      },
+      fail,
     );
   };
   const cut = (): void => {
-    queue.push({ text: parts.join(''), rows: inBatch, offsets });
+    queue.push({ text: parts.join(''), rows: inBatch, offsets, lastMessages });
     parts = [];
     inBatch = 0;
     offsets = new Map();
+    lastMessages = new Map();
     kick();
   };
-  const onMessage = (msg: JsMsg): void => {
+  const onMessage = (stream: string, msg: JsMsg): void => {
     const cdr = JSON.parse(msg.string()) as Cdr;
     if (table === 'plain') {
       parts.push(plainLine(cdr));
@@ -269,60 +284,51 @@ export async function bareDrain(nc: NatsConnection, options: BareDrainOptions): 
       parts.push(engineLine(cdr, partition, msg.seq));
       offsets.set(partition, msg.seq);
     }
+    lastMessages.set(stream, msg);
     inBatch++;
     received++;
     if (inBatch === batchRows || received === options.expected) cut();
   };
   /**
-   * Reads `stream` from `firstSeq` to `lastSeq`. Its sequences are contiguous, so a message that is not the
-   * next one, or a pull that ends short, means deliveries were lost (nats-server 2.9 sometimes ends a large
-   * pull early with a 408 and drops what it had not sent; AckNone redelivers nothing): the consumer is then
-   * re-created from the next needed sequence, as the engine does.
+   * Reads `stream` from `firstSeq` to `lastSeq` with one `consume()` (the client keeps pull requests
+   * outstanding and re-pulls at half, so deliveries never wait for a round trip). Flow control is the
+   * reference's: an AckAll consumer whose `max_ack_pending` holds about three COPY batches, acknowledged at the
+   * last message of each committed batch. The stream's sequences are contiguous, so an out-of-order delivery
+   * is either a redelivery (skipped) or a loss (the run fails: a ceiling that lost rows measures nothing).
    */
   const readAll = async (stream: string, firstSeq: number, lastSeq: number): Promise<void> => {
     let nextSeq = firstSeq;
-    let name = await createConsumer(stream, nextSeq);
-    let consumer = await js.consumers.get(stream, name);
-    while (nextSeq <= lastSeq && failure === undefined) {
-      while (queue.length >= maxQueued) await new Promise<void>((resolve) => wakeConsumers.push(resolve));
-      const want = Math.min(pull, lastSeq - nextSeq + 1);
-      let lost = false;
-      const control: { stop?: () => void } = {};
-      // nats.js 3.4 runs a fetch in callback mode like consume() (no iterator, no promise per message),
-      // though its FetchOptions type does not declare `callback`.
-      const fetchOptions: FetchMessages & ConsumeCallback = {
-        max_messages: want,
-        expires: 30_000,
-        callback: (msg: JsMsg) => {
-          if (lost) return;
-          if (msg.seq !== nextSeq) {
-            lost = true;
-            control.stop?.();
-            return;
-          }
-          nextSeq++;
-          onMessage(msg);
-        },
-      };
-      const wanted = nextSeq + want;
-      const messages = await consumer.fetch(fetchOptions as FetchOptions);
-      control.stop = () => messages.stop();
-      await messages.closed();
-      if (lost || nextSeq < wanted) {
-        recreated++;
-        await jsm.consumers.delete(stream, name).catch(() => false);
-        name = await createConsumer(stream, nextSeq);
-        consumer = await js.consumers.get(stream, name);
-      }
-    }
+    const name = await createConsumer(stream, nextSeq);
+    const consumer = await js.consumers.get(stream, name);
+    let stopped = false;
+    const messages = await consumer.consume({
+      max_messages: Math.min(pull, maxAckPending),
+      expires: 30_000,
+      callback: (msg: JsMsg) => {
+        if (stopped) return;
+        if (msg.seq < nextSeq) {
+          redelivered++;
+          return;
+        }
+        if (msg.seq !== nextSeq) {
+          fail(new Error(`${stream}: expected sequence ${nextSeq}, got ${msg.seq} (a delivery was lost)`));
+          return;
+        }
+        nextSeq++;
+        onMessage(stream, msg);
+        if (nextSeq > lastSeq) stopped = true;
+      },
+    });
+    stopConsumers.push(() => messages.stop());
+    await messages.closed();
     await jsm.consumers.delete(stream, name).catch(() => false);
   };
 
   const started = performance.now();
-  const readers = streams.map(({ stream, firstSeq, lastSeq }) => readAll(stream, firstSeq, lastSeq));
-  await Promise.all([finished, ...readers]);
+  const readers = streams.map(({ stream, firstSeq, lastSeq }) => readAll(stream, firstSeq, lastSeq).catch(fail));
+  await finished;
   const elapsedMs = performance.now() - started;
-  wakeConsumers = [];
+  await Promise.all(readers);
   await client.end();
   if (failure !== undefined) throw failure;
   return {
@@ -333,7 +339,7 @@ export async function bareDrain(nc: NatsConnection, options: BareDrainOptions): 
     perSecond: perSecond(committed, elapsedMs),
     pull,
     batchRows,
-    maxQueuedBatches: maxQueued,
-    consumersRecreated: recreated,
+    maxAckPending,
+    redelivered,
   };
 }

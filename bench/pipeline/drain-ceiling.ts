@@ -7,6 +7,7 @@
  *
  *   node dist/bench/pipeline/drain-ceiling.js --events 1000000 --layouts per-partition,single --runs 3 \
  *     --instances 1,2,3 --phases bare-plain,bare-engine,engine [--cpu-prof-dir /tmp/prof] [--engine-env K=V,…]
+ *     [--record-shape full|slim]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -32,7 +33,7 @@ import {
   postmasterPidOf,
 } from './local-postgres.js';
 import { CpuMeter, type CpuUsage, type ProcessGroups } from './process-usage.js';
-import type { BacklogPlan } from './synthetic-cdrs.js';
+import type { BacklogPlan, RecordShape } from './synthetic-cdrs.js';
 
 const HOUR_MS = 3_600_000;
 const logger = pino({ level: 'info' }, pino.destination(2));
@@ -52,6 +53,8 @@ interface Args {
   engineEnv: Record<string, string>;
   out: string | undefined;
   label: string;
+  /** `full` (the contract's fourteen fields) or `slim` (the reference's nine; see synthetic-cdrs.ts). */
+  recordShape: RecordShape;
 }
 
 function parse(argv: string[]): Args {
@@ -71,6 +74,7 @@ function parse(argv: string[]): Args {
       engines: { type: 'string', default: '' },
       out: { type: 'string' },
       label: { type: 'string', default: '' },
+      'record-shape': { type: 'string', default: 'full' },
     },
   });
   const list = (raw: string): string[] =>
@@ -102,7 +106,13 @@ function parse(argv: string[]): Args {
     engineEnv,
     out: values.out,
     label: values.label,
+    recordShape: recordShapeOf(values['record-shape']),
   };
+}
+
+function recordShapeOf(value: string): RecordShape {
+  if (value === 'full' || value === 'slim') return value;
+  throw new RangeError(`--record-shape takes full or slim, got ${value}`);
 }
 
 interface Measurement {
@@ -119,8 +129,8 @@ interface Measurement {
   cpu: CpuUsage;
   rowsPerCpuSecond: number | null;
   natsMicrosPerCdr: number;
-  /** Bare drain only: consumers re-created after a pull ended short (lost deliveries). */
-  consumersRecreated?: number;
+  /** Bare drain only: deliveries seen twice (skipped by sequence). */
+  redelivered?: number;
   /** Engine only: what call_records held at the end. */
   stored?: { rows: number; distinctCallIds: number };
   loadBefore: number[];
@@ -283,6 +293,7 @@ async function main(): Promise<void> {
         startMs: nowMs - 23 * HOUR_MS - 10 * 60_000,
         spanMs: 23 * HOUR_MS,
         runTag: String(nowMs % 1_000_000),
+        shape: args.recordShape,
       };
       logger.info({ kind, events: args.events }, 'publishing the backlog');
       publishes.push({ layout: kind, ...(await publishBacklog(nc, plan, args.partitions, logger)) });
@@ -331,7 +342,7 @@ async function main(): Promise<void> {
                   rows: r.rows,
                   elapsedMs: r.elapsedMs,
                   perSecond: r.perSecond,
-                  consumersRecreated: r.consumersRecreated,
+                  redelivered: r.redelivered,
                   cpu,
                   rowsPerCpuSecond: rowsPerCpuSecond(r.rows, cpu),
                   natsMicrosPerCdr: Math.round(((cpu.natsCores * cpu.seconds) / r.rows) * 1e7) / 10,

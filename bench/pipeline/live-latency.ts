@@ -11,7 +11,11 @@
  * isolates (main thread and shard workers) over the engine process's CPU time in the window. Pauses are wall
  * time: on a machine with more runnable threads than cores they include time the GC waited for a core.
  *
+ * `--publish-only` first runs the publisher at each rate with no engine (its CDRs then wait in the backlog the
+ * engine drains): nats-server's CPU per CDR for storing and acknowledging alone.
+ *
  *   node dist/bench/pipeline/live-latency.js --state 1000000 --rates 5000,20000 --seconds 20 [--restart]
+ *     [--publish-only] [--engine-env SINK_FLUSH_INTERVAL=50ms,…]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -162,6 +166,45 @@ async function measureRate(
   };
 }
 
+/**
+ * The publisher alone at `rate`, no engine running: what storing and acknowledging the CDRs costs nats-server,
+ * so the engine's runs can be read as publish cost + delivery cost (goal 2 in the live case).
+ */
+async function measurePublishOnly(
+  ctx: { natsUrl: string; groups: ProcessGroups },
+  rate: number,
+  seconds: number,
+  fraudsterBase: number,
+) {
+  const loadBefore = loadavg().map((v) => Math.round(v * 100) / 100);
+  const meter = new CpuMeter(ctx.groups);
+  const published = await runPublisher(ctx.natsUrl, rate, seconds, `publish-only-${rate}`, fraudsterBase).done;
+  const cpu = meter.read();
+  return {
+    label: 'publish-only',
+    offeredPerSecond: rate,
+    achievedPerSecond: published.achievedPerSecond,
+    published: published.sent,
+    publishFailed: published.failed,
+    natsMicrosPerCdr: Math.round(((cpu.natsCores * cpu.seconds) / published.sent) * 1e7) / 10,
+    cpu,
+    loadBefore,
+    loadAfter: loadavg().map((v) => Math.round(v * 100) / 100),
+    fraudstersUsed: published.fraudstersUsed,
+  };
+}
+
+/** `KEY=VALUE,…` engine settings (e.g. `SINK_FLUSH_INTERVAL=50ms`) for an A/B of a setting. */
+function engineEnvOf(raw: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of raw.split(',').filter((s) => s.trim() !== '')) {
+    const at = pair.indexOf('=');
+    if (at < 1) throw new RangeError(`--engine-env takes KEY=VALUE pairs, got ${pair}`);
+    env[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
+  }
+  return env;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
@@ -170,6 +213,8 @@ async function main(): Promise<void> {
       rates: { type: 'string', default: '5000,20000' },
       seconds: { type: 'string', default: '20' },
       restart: { type: 'boolean', default: false },
+      'publish-only': { type: 'boolean', default: false },
+      'engine-env': { type: 'string', default: '' },
       'restart-seconds': { type: 'string', default: '60' },
       partitions: { type: 'string', default: '16' },
       workers: { type: 'string', default: '2' },
@@ -194,7 +239,7 @@ async function main(): Promise<void> {
     partitions,
     workers: Number(values.workers),
     consumerGroup: 'latency',
-    env: { CDR_STREAM_LAYOUT: 'per-partition' },
+    env: { CDR_STREAM_LAYOUT: 'per-partition', ...engineEnvOf(values['engine-env']) },
   };
   const runs: unknown[] = [];
   let engine: EngineProcess | undefined;
@@ -215,13 +260,23 @@ async function main(): Promise<void> {
     };
     logger.info({ state }, 'publishing the state backlog');
     await publishBacklog(nc, plan, partitions, logger);
+    let fraudsterBase = 0;
+    if (values['publish-only']) {
+      for (const rate of rates) {
+        logger.info({ rate }, 'publisher alone, no engine');
+        const run = await measurePublishOnly({ natsUrl: nats.url, groups }, rate, seconds, fraudsterBase);
+        fraudsterBase += run.fraudstersUsed;
+        logger.info({ rate, natsMicrosPerCdr: run.natsMicrosPerCdr }, 'publisher alone done');
+        runs.push(run);
+        await sleep(3_000);
+      }
+    }
     const targets = await partitionTargets(nc, partitions);
     engine = startEngineProcess(options);
     const drainStart = performance.now();
     while (!targetsReached(await readOffsets(pool, 'latency'), targets)) await sleep(200);
     logger.info({ drainMs: Math.round(performance.now() - drainStart) }, 'state drained');
     await sleep(3_000);
-    let fraudsterBase = 0;
     for (const rate of rates) {
       logger.info({ rate }, 'steady run');
       const run = await measureRate(
@@ -266,6 +321,7 @@ async function main(): Promise<void> {
     date: startedAt.toISOString(),
     command: `node dist/bench/pipeline/live-latency.js ${process.argv.slice(2).join(' ')}`.trim(),
     state,
+    engineEnv: options.env,
     runs,
   };
   const path = values.out ?? join(resultsDir(), `live-latency-${today()}.json`);

@@ -47,6 +47,33 @@ export interface RecordFields {
   salt: number;
 }
 
+/**
+ * `full`: the contract's fourteen fields (~330 bytes), what the engine's own benchmarks read. `slim`: the nine
+ * fields of the reference ceiling's records (`shared/reference/bare-pipeline`: call id as a UUID, numbers,
+ * ISO start, duration, direction, cause as a string, cell, switch; ~225 bytes), so a bare drain can be held
+ * against the reference on records of the same size and shape.
+ */
+export type RecordShape = 'full' | 'slim';
+
+/** The slim shape's nine fields; `callId` should be UUID-sized to match the reference's records. */
+export function slimRecordJson(fields: RecordFields): string {
+  const { salt } = fields;
+  return (
+    `{"call_id":"${fields.callId}","caller":"+${fields.caller}","callee":"+${fields.callee}",` +
+    `"start":"${new Date(fields.startMs).toISOString()}","duration":${fields.durationSeconds},` +
+    `"direction":"${(salt & 15) === 0 ? 'inbound' : 'outbound'}","cause":"${CAUSES[(salt >>> 2) % CAUSES.length]!}",` +
+    `"cell":"LAG${String((salt >>> 4) % 5_000).padStart(4, '0')}","switch":"${SWITCHES[salt & 3]!}"}`
+  );
+}
+
+/** A unique, UUID-formatted call id for record `i` of a run (36 characters, as the reference's). */
+function uuidShapedCallId(runTag: string, i: number): string {
+  let tag = 0;
+  for (let k = 0; k < runTag.length; k++) tag = mix32(tag ^ runTag.charCodeAt(k));
+  const hex = (value: number, width: number): string => value.toString(16).padStart(width, '0');
+  return `${hex(tag, 8)}-${hex(mix32(i) & 0xffff, 4)}-4000-8000-${hex(i, 12)}`;
+}
+
 /** The wire text of one record; optional fields vary with `salt` like a real mediation feed. */
 export function recordJson(fields: RecordFields): string {
   const { salt } = fields;
@@ -76,6 +103,8 @@ export interface BacklogPlan {
   sdhfCallers?: number;
   /** Distinguishes runs' call ids. */
   runTag: string;
+  /** @default 'full' */
+  shape?: RecordShape;
 }
 
 /** Record `i` of a backlog: event time rises with `i`, so every partition sees its events in order. */
@@ -100,9 +129,11 @@ export function backlogRecord(plan: BacklogPlan, i: number): SyntheticRecord {
     callee = subscriberNumber(0, Math.floor(unit(salt, 4) * callers));
     durationSeconds = Math.floor(-Math.log(1 - unit(salt, 3) * 0.999) * 90);
   }
-  const callId = `bk-${plan.runTag}-${i.toString(36)}`;
+  const slim = plan.shape === 'slim';
+  const callId = slim ? uuidShapedCallId(plan.runTag, i) : `bk-${plan.runTag}-${i.toString(36)}`;
+  const fields = { callId, caller, callee, startMs, durationSeconds, salt };
   return {
-    json: recordJson({ callId, caller, callee, startMs, durationSeconds, salt }),
+    json: slim ? slimRecordJson(fields) : recordJson(fields),
     callId,
     callerDigits: caller,
     startMs,
