@@ -246,8 +246,9 @@ function literal(
 
 /**
  * A JSON number, `-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?`. Its value is what JSON.parse gives: computed here for
- * up to fifteen integer digits (exact in a double; `-0` stays -0), by `Number()` of its text otherwise. A digit
- * right after a leading zero is left for the caller, which finds no `,` or `}` there and gives up.
+ * an integer up to 2^53 - 1 (exact in a double, see MAX_EXACT_VALUE in lenient-values.ts; `-0` stays -0), by
+ * `Number()` of its text otherwise. A digit right after a leading zero is left for the caller, which finds no
+ * `,` or `}` there and gives up.
  */
 function scanNumber(bytes: Uint8Array, at: number, end: number, slot: number): number {
   const start = at;
@@ -266,7 +267,7 @@ function scanNumber(bytes: Uint8Array, at: number, end: number, slot: number): n
     }
   }
   if (at === digitsStart) return -1;
-  let exact = at - digitsStart <= 15;
+  let exact = value <= Number.MAX_SAFE_INTEGER;
   if (at < end && bytes[at] === CHAR_DOT) {
     at = skipDigits(bytes, at + 1, end);
     if (at < 0) return -1;

@@ -39,8 +39,13 @@ const LOWER_CASE_BIT = 0x20;
 
 /** Largest phone number: fifteen nines (E.164 allows 15 digits). */
 const MAX_PHONE_NUMBER = 999_999_999_999_999;
-/** Fifteen decimal digits always fit a double exactly; longer runs go through `Number()`. */
-const MAX_EXACT_DIGITS = 15;
+/**
+ * Digits accumulated as `value * 10 + digit` are exact while the value stays at or below 2^53 - 1: every step's
+ * result is an integer no larger than the final one. A larger final value means some step rounded (and the
+ * rounded value is then at least 2^53), so it goes through `Number()`, which rounds the text correctly. This
+ * keeps epoch microseconds (sixteen digits, below 2^53 until the year 2255) off the string path.
+ */
+const MAX_EXACT_VALUE = Number.MAX_SAFE_INTEGER;
 
 /** The one empty list of dropped fields, shared so a clean record allocates nothing for it. */
 export const NO_DROPPED_FIELDS: readonly DroppedField[] = Object.freeze([]);
@@ -74,9 +79,8 @@ export function parseDecimalBytes(bytes: Uint8Array, start: number, end: number)
     value = value * 10 + digit;
     at++;
   }
-  const digitCount = at - digitsStart;
-  if (digitCount === 0) return Number.NaN;
-  let exact = digitCount <= MAX_EXACT_DIGITS;
+  if (at === digitsStart) return Number.NaN;
+  let exact = value <= MAX_EXACT_VALUE;
   if (at < end) {
     if (bytes[at] !== CHAR_DOT) return Number.NaN;
     at++;
