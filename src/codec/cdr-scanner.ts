@@ -15,23 +15,16 @@
  * synchronous and never calls out while they are in use).
  */
 import type { DecodeOptions, DecodeResult } from './cdr.js';
-import { latin1Text } from './ascii-text.js';
-import {
-  ABSENT,
-  clearSlots,
-  FALSE,
-  NUMBER,
-  readScannedRecord,
-  slotEnd,
-  slotKind,
-  slotNumber,
-  slotStart,
-  TEXT_OTHER,
-  TEXT_SIMPLE,
-  TRUE,
-  WIRE_NAMES,
-} from './scanned-record.js';
-import { utf8SequenceEnd } from './utf8-check.js';
+import * as asciiText from './ascii-text.js';
+import * as scannedRecord from './scanned-record.js';
+import * as utf8Check from './utf8-check.js';
+
+// Module-local copies, so that V8 compiles them into the code instead of reading an imported binding from its
+// module cell at every use (see src/windows/caller-record.ts): this file runs once per byte of every message.
+const { latin1Text } = asciiText;
+const { clearSlots, readScannedRecord, slotEnd, slotKind, slotNumber, slotStart, WIRE_NAMES } = scannedRecord;
+const { ABSENT, FALSE, NUMBER, TEXT_OTHER, TEXT_SIMPLE, TRUE } = scannedRecord;
+const { utf8SequenceEnd } = utf8Check;
 
 const CHAR_QUOTE = 0x22;
 const CHAR_BACKSLASH = 0x5c;
