@@ -15,23 +15,16 @@
  * synchronous and never calls out while they are in use).
  */
 import type { DecodeOptions, DecodeResult } from './cdr.js';
-import { latin1Text } from './ascii-text.js';
-import {
-  ABSENT,
-  clearSlots,
-  FALSE,
-  NUMBER,
-  readScannedRecord,
-  slotEnd,
-  slotKind,
-  slotNumber,
-  slotStart,
-  TEXT_OTHER,
-  TEXT_SIMPLE,
-  TRUE,
-  WIRE_NAMES,
-} from './scanned-record.js';
-import { utf8SequenceEnd } from './utf8-check.js';
+import * as asciiText from './ascii-text.js';
+import * as scannedRecord from './scanned-record.js';
+import * as utf8Check from './utf8-check.js';
+
+// Module-local copies, so that V8 compiles them into the code instead of reading an imported binding from its
+// module cell at every use (see src/windows/caller-record.ts): this file runs once per byte of every message.
+const { latin1Text } = asciiText;
+const { clearSlots, readScannedRecord, slotEnd, slotKind, slotNumber, slotStart, WIRE_NAMES } = scannedRecord;
+const { ABSENT, FALSE, NUMBER, TEXT_OTHER, TEXT_SIMPLE, TRUE } = scannedRecord;
+const { utf8SequenceEnd } = utf8Check;
 
 const CHAR_QUOTE = 0x22;
 const CHAR_BACKSLASH = 0x5c;
@@ -74,7 +67,6 @@ const KEY_CANDIDATES = new Int8Array(128 * CANDIDATES_PER_BYTE).fill(-1);
 }
 /** The key seen after slot `s` last time, at `s + 1` (the first key of a message at 0); -1 for none. */
 const NEXT_KEY_GUESS = new Int8Array(WIRE_NAMES.length + 1).fill(-1);
-let previousKey = -1;
 
 /** True when the contract key of `slot`, then a closing quote, stands at `at`. */
 function isKeyAt(bytes: Uint8Array, at: number, end: number, slot: number): boolean {
@@ -86,13 +78,14 @@ function isKeyAt(bytes: Uint8Array, at: number, end: number, slot: number): bool
   return i === length;
 }
 
-/** The slot of the key starting at `at` (just after its opening quote); -1 for a key the contract lacks. */
-function slotOfKeyAt(bytes: Uint8Array, at: number, end: number): number {
+/**
+ * The slot of the key starting at `at` (just after its opening quote); -1 for a key the contract lacks.
+ * `previousKey` is the message's last contract key so far (-1 before the first); the caller keeps it in a local,
+ * not module state, so that V8 holds it in a register across the loop instead of storing and reloading it.
+ */
+function slotOfKeyAt(bytes: Uint8Array, at: number, end: number, previousKey: number): number {
   const guess = NEXT_KEY_GUESS[previousKey + 1]!;
-  if (guess >= 0 && isKeyAt(bytes, at, end, guess)) {
-    previousKey = guess;
-    return guess;
-  }
+  if (guess >= 0 && isKeyAt(bytes, at, end, guess)) return guess;
   let slot = -1;
   const first = bytes[at]!;
   if (first < 128) {
@@ -106,7 +99,6 @@ function slotOfKeyAt(bytes: Uint8Array, at: number, end: number): number {
   // Unknown keys keep the guess chain where it was: they are skipped, not learnt.
   if (slot >= 0) {
     NEXT_KEY_GUESS[previousKey + 1] = slot;
-    previousKey = slot;
   }
   return slot;
 }
@@ -137,7 +129,7 @@ function skipSpace(bytes: Uint8Array, at: number, end: number): number {
 export function scanCdr(bytes: Uint8Array, options: DecodeOptions | undefined): DecodeResult | undefined {
   const end = bytes.length;
   clearSlots();
-  previousKey = -1;
+  let previousKey = -1;
   let at = skipSpace(bytes, 0, end);
   if (at >= end || bytes[at] !== CHAR_OPEN_BRACE) return undefined;
   at = skipSpace(bytes, at + 1, end);
@@ -146,8 +138,9 @@ export function scanCdr(bytes: Uint8Array, options: DecodeOptions | undefined): 
   for (;;) {
     if (at + 1 >= end || bytes[at] !== CHAR_QUOTE) return undefined;
     at++;
-    const slot = slotOfKeyAt(bytes, at, end);
+    const slot = slotOfKeyAt(bytes, at, end, previousKey);
     if (slot >= 0) {
+      previousKey = slot;
       at += KEY_LENGTH[slot]!;
     } else {
       // An unknown key (or an empty one): any simple string. Escaped or non-ASCII keys go to JSON.parse, as
@@ -246,8 +239,9 @@ function literal(
 
 /**
  * A JSON number, `-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?`. Its value is what JSON.parse gives: computed here for
- * up to fifteen integer digits (exact in a double; `-0` stays -0), by `Number()` of its text otherwise. A digit
- * right after a leading zero is left for the caller, which finds no `,` or `}` there and gives up.
+ * an integer up to 2^53 - 1 (exact in a double, see MAX_EXACT_VALUE in lenient-values.ts; `-0` stays -0), by
+ * `Number()` of its text otherwise. A digit right after a leading zero is left for the caller, which finds no
+ * `,` or `}` there and gives up.
  */
 function scanNumber(bytes: Uint8Array, at: number, end: number, slot: number): number {
   const start = at;
@@ -266,7 +260,7 @@ function scanNumber(bytes: Uint8Array, at: number, end: number, slot: number): n
     }
   }
   if (at === digitsStart) return -1;
-  let exact = at - digitsStart <= 15;
+  let exact = value <= Number.MAX_SAFE_INTEGER;
   if (at < end && bytes[at] === CHAR_DOT) {
     at = skipDigits(bytes, at + 1, end);
     if (at < 0) return -1;

@@ -15,19 +15,19 @@
  *
  * No whitespace is trimmed and no exponent is read inside strings: `" 16"` and `"1e3"` are not numbers.
  */
-import {
-  EPOCH_MICROSECONDS_BELOW,
-  EPOCH_MILLISECONDS_BELOW,
-  EPOCH_SECONDS_BELOW,
-  MAX_DECIMAL_TEXT_LENGTH,
-  MAX_SHORT_TEXT_LENGTH,
-  type CallDirection,
-  type CdrDropReason,
-  type DroppedField,
-} from './cdr.js';
-import { latin1Text } from './ascii-text.js';
-import { isDigitString, isPrintableText } from './cdr-fields.js';
-import { parseIsoTimestampBytes } from './time/iso-time.js';
+import type { CallDirection, CdrDropReason, DroppedField } from './cdr.js';
+import * as cdrContract from './cdr.js';
+import * as asciiText from './ascii-text.js';
+import * as cdrFields from './cdr-fields.js';
+import * as isoTime from './time/iso-time.js';
+
+// Module-local copies, so that V8 compiles them into the code instead of reading an imported binding from its
+// module cell at every use (see src/windows/caller-record.ts): these rules run for every field of every message.
+const { EPOCH_MICROSECONDS_BELOW, EPOCH_MILLISECONDS_BELOW, EPOCH_SECONDS_BELOW } = cdrContract;
+const { MAX_DECIMAL_TEXT_LENGTH, MAX_SHORT_TEXT_LENGTH } = cdrContract;
+const { latin1Text } = asciiText;
+const { isDigitString, isPrintableText } = cdrFields;
+const { parseIsoTimestampBytes } = isoTime;
 
 const CHAR_0 = 48;
 const CHAR_1 = 49;
@@ -39,8 +39,13 @@ const LOWER_CASE_BIT = 0x20;
 
 /** Largest phone number: fifteen nines (E.164 allows 15 digits). */
 const MAX_PHONE_NUMBER = 999_999_999_999_999;
-/** Fifteen decimal digits always fit a double exactly; longer runs go through `Number()`. */
-const MAX_EXACT_DIGITS = 15;
+/**
+ * Digits accumulated as `value * 10 + digit` are exact while the value stays at or below 2^53 - 1: every step's
+ * result is an integer no larger than the final one. A larger final value means some step rounded (and the
+ * rounded value is then at least 2^53), so it goes through `Number()`, which rounds the text correctly. This
+ * keeps epoch microseconds (sixteen digits, below 2^53 until the year 2255) off the string path.
+ */
+const MAX_EXACT_VALUE = Number.MAX_SAFE_INTEGER;
 
 /** The one empty list of dropped fields, shared so a clean record allocates nothing for it. */
 export const NO_DROPPED_FIELDS: readonly DroppedField[] = Object.freeze([]);
@@ -74,9 +79,8 @@ export function parseDecimalBytes(bytes: Uint8Array, start: number, end: number)
     value = value * 10 + digit;
     at++;
   }
-  const digitCount = at - digitsStart;
-  if (digitCount === 0) return Number.NaN;
-  let exact = digitCount <= MAX_EXACT_DIGITS;
+  if (at === digitsStart) return Number.NaN;
+  let exact = value <= MAX_EXACT_VALUE;
   if (at < end) {
     if (bytes[at] !== CHAR_DOT) return Number.NaN;
     at++;

@@ -7,38 +7,23 @@
  * Module state, reused for every message: the decoder is synchronous and never calls out while a message's
  * slots are in use.
  */
-import {
-  CDR_FIELDS,
-  DEFAULT_MAX_FUTURE_SKEW_MS,
-  MAX_CALL_ID_LENGTH,
-  MAX_DURATION_SECONDS,
-  MAX_SHORT_TEXT_LENGTH,
-  MIN_START_MS,
-  type Cdr,
-  type CdrDropReason,
-  type DecodeOptions,
-  type DecodeResult,
-  type DroppedField,
-} from './cdr.js';
-import { latin1Text, utf8Text } from './ascii-text.js';
-import { isPrintableText, parsePhoneDigitsBytes } from './cdr-fields.js';
-import {
-  booleanFromNumber,
-  causeFromNumber,
-  digitTextProblem,
-  digitsFromNumber,
-  epochToMs,
-  NO_DROPPED_FIELDS,
-  parseBooleanBytes,
-  parseDecimalBytes,
-  parseDirectionBytes,
-  parseStartBytes,
-  phoneFromNumber,
-  shortTextProblem,
-  wholeNumberIn,
-  withDropped,
-} from './lenient-values.js';
-import { internAsciiText } from './text-intern.js';
+import type { Cdr, CdrDropReason, DecodeOptions, DecodeResult, DroppedField } from './cdr.js';
+import * as cdrContract from './cdr.js';
+import * as asciiText from './ascii-text.js';
+import * as cdrFields from './cdr-fields.js';
+import * as lenientValues from './lenient-values.js';
+import * as textIntern from './text-intern.js';
+
+// Module-local copies, so that V8 compiles them into the code instead of reading an imported binding from its
+// module cell at every use (see src/windows/caller-record.ts): this file runs once per decoded message.
+const { CDR_FIELDS, DEFAULT_MAX_FUTURE_SKEW_MS, MAX_CALL_ID_LENGTH, MAX_DURATION_SECONDS } = cdrContract;
+const { MAX_SHORT_TEXT_LENGTH, MIN_START_MS } = cdrContract;
+const { latin1Text, utf8Text } = asciiText;
+const { isPrintableText, parsePhoneDigitsBytes } = cdrFields;
+const { booleanFromNumber, causeFromNumber, digitTextProblem, digitsFromNumber, epochToMs } = lenientValues;
+const { NO_DROPPED_FIELDS, parseBooleanBytes, parseDecimalBytes, parseDirectionBytes } = lenientValues;
+const { parseStartBytes, phoneFromNumber, shortTextProblem, wholeNumberIn, withDropped } = lenientValues;
+const { internAsciiText } = textIntern;
 
 /** Wire names by slot: the order of `CDR_FIELDS`. */
 export const WIRE_NAMES = Object.values(CDR_FIELDS);
