@@ -19,7 +19,7 @@ const MIN_CHUNK_UNITS = 1024;
 export const NO_BLOCK = 0xffffffff;
 
 /** Size of class `c` in units: 4, 6, 8, 12, 16, 24, … */
-function classUnits(c: number): number {
+export function classUnits(c: number): number {
   if (c === 0) return 4;
   const b = ((c - 1) >> 1) + 2;
   return (c & 1) === 1 ? 3 * 2 ** (b - 1) : 2 ** (b + 1);
