@@ -3,14 +3,8 @@
  * and callee index, and the slab's free lists. O(callers): for benchmarks and diagnostics, never per event.
  */
 import * as callerRecord from './caller-record.js';
-import {
-  CHUNK_OFFSET_BITS,
-  classUnits,
-  CHUNK_OFFSET_MASK,
-  NO_BLOCK,
-  roundedBlockUnits,
-  UNIT_BYTES,
-} from './slab.js';
+import { INDEX_SLOT_BYTES } from './callee-index.js';
+import { CHUNK_OFFSET_BITS, classUnits, CHUNK_OFFSET_MASK, NO_BLOCK, UNIT_BYTES } from './slab.js';
 import type { StoreContext } from './store-context.js';
 
 const {
@@ -101,9 +95,8 @@ export function censusOf(store: StoreContext): StoreCensus {
     census.ringSlackBytes += (cap - len) * UNIT_BYTES;
     if (cu[s + INDEX_PTR] !== NO_BLOCK) {
       census.indexedCallers++;
-      const indexSlots = roundedBlockUnits(cu[s + INDEX_CAP]! / 2) * 2;
-      census.indexUsedBytes += cu[s + INDEX_USED]! * 8;
-      census.indexEmptyBytes += (indexSlots - cu[s + INDEX_USED]!) * 8;
+      census.indexUsedBytes += cu[s + INDEX_USED]! * INDEX_SLOT_BYTES;
+      census.indexEmptyBytes += (cu[s + INDEX_CAP]! - cu[s + INDEX_USED]!) * INDEX_SLOT_BYTES;
     }
   }
   const state = slab.exportState();

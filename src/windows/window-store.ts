@@ -46,7 +46,7 @@ export class WindowStore implements StoreContext {
   ) {
     this.windowsMs = Float64Array.from(options.windowsMs);
     this.windowCount = this.windowsMs.length;
-    this.blockHeaderUnits = this.windowCount + Math.ceil(this.windowCount / 4);
+    this.blockHeaderUnits = this.windowCount;
     this.longestMs = this.windowsMs[this.windowCount - 1]!;
     this.callers = restored?.callers ?? new CallerTable(options.expectedCallers);
     this.slab = restored?.slab ?? new Slab(options.expectedEvents * UNITS_PER_EVENT_ESTIMATE);
