@@ -75,6 +75,8 @@ export class Slab {
       this.freeHeads[c] = this.u32[head >>> CHUNK_OFFSET_BITS]![(head & CHUNK_OFFSET_MASK) * 4]!;
       return head;
     }
+    const split = this.splitLarger(c);
+    if (split !== NO_BLOCK) return split;
     if (this.bumpChunk < 0 || this.bumpOffset + size > this.chunkUnits[this.bumpChunk]!) this.newChunk(size);
     const ptr = ((this.bumpChunk << CHUNK_OFFSET_BITS) | this.bumpOffset) >>> 0;
     this.bumpOffset += size;
@@ -133,16 +135,49 @@ export class Slab {
     this.chunkUnits.push(buffer.byteLength / UNIT_BYTES);
   }
 
-  /** The end of a full chunk becomes free blocks, largest classes first, so nothing is lost. */
-  private retireTail(): void {
-    let left = this.chunkUnits[this.bumpChunk]! - this.bumpOffset;
+  /**
+   * A block of class `c` cut from the front of a free block of the smallest larger class that has one, its
+   * rest going back to the free lists; NO_BLOCK when there is none. Blocks freed as rings grow (and as callee
+   * indexes are rebuilt) would otherwise wait for a caller of their exact size while new chunk memory is
+   * handed out: on the benchmark's first day that stranded ~6% of the slab. Only runs when class `c`'s own
+   * list is empty.
+   */
+  private splitLarger(c: number): number {
+    const size = CLASS_UNITS[c]!;
+    for (let larger = c + 1; larger < CLASS_COUNT; larger++) {
+      const block = this.freeHeads[larger]!;
+      if (block === NO_BLOCK) continue;
+      const rest = CLASS_UNITS[larger]! - size;
+      // Every class is at least 4 units: a smaller rest could not go on any list and would be lost.
+      if (rest < CLASS_UNITS[0]!) continue;
+      const chunk = block >>> CHUNK_OFFSET_BITS;
+      this.freeHeads[larger] = this.u32[chunk]![(block & CHUNK_OFFSET_MASK) * 4]!;
+      this.freeRange(chunk, (block & CHUNK_OFFSET_MASK) + size, rest);
+      return block;
+    }
+    return NO_BLOCK;
+  }
+
+  /** Units `[offset, offset + units)` of a chunk become free blocks, largest classes first. */
+  private freeRange(chunk: number, offset: number, units: number): number {
+    let left = units;
     while (left >= CLASS_UNITS[0]!) {
       let c = sizeClassOf(left);
       if (CLASS_UNITS[c]! > left) c -= 1;
-      this.pushFree(((this.bumpChunk << CHUNK_OFFSET_BITS) | this.bumpOffset) >>> 0, c);
-      this.bumpOffset += CLASS_UNITS[c]!;
+      this.pushFree(((chunk << CHUNK_OFFSET_BITS) | offset) >>> 0, c);
+      offset += CLASS_UNITS[c]!;
       left -= CLASS_UNITS[c]!;
     }
+    return offset;
+  }
+
+  /** The end of a full chunk becomes free blocks, so nothing is lost. */
+  private retireTail(): void {
+    this.bumpOffset = this.freeRange(
+      this.bumpChunk,
+      this.bumpOffset,
+      this.chunkUnits[this.bumpChunk]! - this.bumpOffset,
+    );
   }
 
   /** Shares the chunk memory (no copy); the snapshot writer copies it out. */
