@@ -25,8 +25,8 @@ const {
   SLOT_U32,
 } = callerRecord;
 
-/** Slab units per held event (ring entry, growth slack, callee index), measured on the benchmark's mix. */
-const UNITS_PER_EVENT_ESTIMATE = 1.9;
+/** Slab units per held event (ring entry, header share, growth slack, callee index), measured on the benchmark's mix. */
+const UNITS_PER_EVENT_ESTIMATE = 1.4;
 
 export class WindowStore implements StoreContext {
   readonly callers: CallerTable;
