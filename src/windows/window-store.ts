@@ -25,7 +25,10 @@ const {
   SLOT_U32,
 } = callerRecord;
 
-/** Slab units per held event (ring entry, header share, growth slack, callee index), measured on the benchmark's mix. */
+/**
+ * Slab units per held event (ring entry, header share, growth slack, callee index), measured on the benchmark's
+ * mix.
+ */
 const UNITS_PER_EVENT_ESTIMATE = 1.4;
 
 export class WindowStore implements StoreContext {
