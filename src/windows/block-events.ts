@@ -1,14 +1,16 @@
 /**
  * Block mode: a caller holding more than `INLINE_CAPACITY` events keeps them in a slab block:
  *
- *   [window 0 stats] … [window n−1 stats] [tail offsets] [ring entry 0] … [ring entry cap−1]  (16-byte units)
+ *   [window 0 unit] … [window n−1 unit] [ring entry 0] … [ring entry cap−1]  (16-byte units)
  *
- * Window stats are `count u32, distinct u32, sum-of-durations f64`; the tail offsets unit(s) hold each
- * window's oldest event time (`t − base`), so expiry reads a ring entry only when it really leaves. A ring
- * entry is `callee f64, t − base u32, duration u32` with bit 31 of the duration word (`LATEST_BIT`) set on
- * the latest event of each callee. The ring is kept sorted by event time (ties in arrival order), so every
- * window is a suffix of it: its tail is `len − count`, expiry walks tails forward, and the longest window's
- * tail is the ring start.
+ * A window unit is four u32: the window's event count; its distinct-callee count in the low 22 bits with the
+ * high bits of its duration sum above them; its tail time (the oldest event's `t − base`, so expiry reads a
+ * ring entry only when it really leaves); and the low 32 bits of the duration sum. Counts stay below 2^22 (a
+ * block is at most 2^22 units) and a sum below 2^22 · 86,400 < 2^39, so both fit, and a header costs one unit
+ * per window. A ring entry is `callee f64, t − base u32, duration u32` with bit 31 of the duration word
+ * (`LATEST_BIT`) set on the latest event of each callee. The ring is kept sorted by event time (ties in
+ * arrival order), so every window is a suffix of it: its tail is `len − count`, expiry walks tails forward,
+ * and the longest window's tail is the ring start.
  *
  * Exact distinct counts: a callee is in window k iff its latest event is (it is the newest of its events), so
  * `distinct_k` = flagged entries in the suffix. An insert moves the flag (found through the callee index, or
@@ -16,10 +18,11 @@
  * lookups happen on expiry, and tails advance sequentially through memory.
  */
 import * as callerRecord from './caller-record.js';
-import { CalleeIndex, calleeFingerprint, LATEST_BIT } from './callee-index.js';
+import { CalleeIndex, calleeHash, LATEST_BIT } from './callee-index.js';
 import { CHUNK_OFFSET_BITS, CHUNK_OFFSET_MASK, NO_BLOCK, roundedBlockUnits } from './slab.js';
 import { ModeTransitions } from './mode-transitions.js';
-import { INLINE_CAPACITY, type BlockRelease, type StoreContext } from './store-context.js';
+import * as storeContext from './store-context.js';
+import type { BlockRelease, StoreContext } from './store-context.js';
 
 // Module-local copies, so that V8 compiles them into the code (see caller-record.ts).
 const {
@@ -36,6 +39,7 @@ const {
   SLOT_F64,
   SLOT_U32,
 } = callerRecord;
+const { DISTINCT_BITS, DISTINCT_MASK, INLINE_CAPACITY, TWO_POW_32 } = storeContext;
 
 /** Build the callee index when a ring holds more than this; drop it below `INDEX_DROP_LEN`. */
 const INDEX_BUILD_LEN = 32;
@@ -109,14 +113,12 @@ export class BlockEvents implements BlockRelease {
     const s = slot * SLOT_U32;
     const ptr = cu[s + RING_PTR]!;
     const ru = ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
-    const rf = ctx.slab.f64[ptr >>> CHUNK_OFFSET_BITS]!;
     const hb = ptr & CHUNK_OFFSET_MASK;
     const rb = hb + this.headerUnits;
     const start = cu[s + RING_START]!;
     const len = cu[s + RING_LEN]!;
     const cap = cu[s + RING_CAP]!;
     const base = cf[slot * SLOT_F64 + BASE_F64]!;
-    const tails = (hb + ctx.windowCount) * 4;
     let nextExpiry = Infinity;
     for (let k = 0; k < ctx.windowCount; k++) {
       const h4 = (hb + k) * 4;
@@ -125,12 +127,13 @@ export class BlockEvents implements BlockRelease {
       const windowMs = ctx.windowsMs[k]!;
       const limit = latestMs - windowMs - base;
       // The header holds the tail's time: a window whose tail stays costs no ring read.
-      let offset = ru[tails + k]!;
+      let offset = ru[h4 + 2]!;
       if (offset <= limit) {
         let pos = start + len - count;
         if (pos >= cap) pos -= cap;
-        let distinct = ru[h4 + 1]!;
-        let sum = rf[(hb + k) * 2 + 1]!;
+        const packed = ru[h4 + 1]!;
+        let distinct = packed & DISTINCT_MASK;
+        let sum = (packed >>> DISTINCT_BITS) * TWO_POW_32 + ru[h4 + 3]!;
         do {
           const word = ru[(rb + pos) * 4 + 3]!;
           if ((word & LATEST_BIT) !== 0) distinct--;
@@ -139,10 +142,11 @@ export class BlockEvents implements BlockRelease {
           if (++pos === cap) pos = 0;
           offset = ru[(rb + pos) * 4 + 2]!;
         } while (count > 0 && offset <= limit);
+        const sumLow = sum >>> 0;
         ru[h4] = count;
-        ru[h4 + 1] = distinct;
-        rf[(hb + k) * 2 + 1] = sum;
-        ru[tails + k] = offset;
+        ru[h4 + 1] = distinct | (((sum - sumLow) / TWO_POW_32) << DISTINCT_BITS);
+        ru[h4 + 2] = offset;
+        ru[h4 + 3] = sumLow;
       }
       if (count > 0 && base + offset + windowMs < nextExpiry) nextExpiry = base + offset + windowMs;
     }
@@ -189,10 +193,10 @@ export class BlockEvents implements BlockRelease {
     }
 
     const indexed = cu[s + INDEX_PTR] !== NO_BLOCK;
-    const fingerprint = indexed ? calleeFingerprint(callee) : 0;
+    const hash = indexed ? calleeHash(callee) : 0;
     let latest = -1;
     if (indexed) {
-      const p = this.index.find(slot, callee, fingerprint);
+      const p = this.index.find(slot, callee, hash);
       if (p >= 0) latest = p >= start ? p - start : p - start + cap;
     } else {
       for (let i = len - 1, p = start + len - 1; i >= 0; i--, p--) {
@@ -218,10 +222,15 @@ export class BlockEvents implements BlockRelease {
         cf[slot * SLOT_F64 + NEXT_EXPIRY_F64] = t + ctx.windowsMs[k]!;
       const h4 = (hb + k) * 4;
       const count = ru[h4]!;
-      if (q === len - count) ru[(hb + ctx.windowCount) * 4 + k] = offset; // the window's new oldest event
+      if (q === len - count) ru[h4 + 2] = offset; // the window's new oldest event
       ru[h4] = count + 1;
-      rf[(hb + k) * 2 + 1] = rf[(hb + k) * 2 + 1]! + durationSeconds;
-      if (becomesLatest && latest < len - count) ru[h4 + 1]!++;
+      const packed = ru[h4 + 1]!;
+      const sum = (packed >>> DISTINCT_BITS) * TWO_POW_32 + ru[h4 + 3]! + durationSeconds;
+      const sumLow = sum >>> 0;
+      const distinct =
+        becomesLatest && latest < len - count ? (packed & DISTINCT_MASK) + 1 : packed & DISTINCT_MASK;
+      ru[h4 + 1] = distinct | (((sum - sumLow) / TWO_POW_32) << DISTINCT_BITS);
+      ru[h4 + 3] = sumLow;
     }
     if (latest >= 0 && becomesLatest) {
       let p = start + latest;
@@ -235,7 +244,7 @@ export class BlockEvents implements BlockRelease {
     cu[s + RING_LEN] = len + 1;
     ctx.eventsHeld++;
     if (indexed) {
-      if (latest < 0) this.index.insertMiss(slot, fingerprint, qPos);
+      if (latest < 0) this.index.insertMiss(slot, hash, qPos);
     } else if (len + 1 > INDEX_BUILD_LEN) {
       this.index.rebuild(slot);
     }
@@ -262,7 +271,7 @@ export class BlockEvents implements BlockRelease {
       const from = to === 0 ? cap - 1 : to - 1;
       ru.copyWithin((rb + to) * 4, (rb + from) * 4, (rb + from) * 4 + 4);
       if (probeEach && (ru[(rb + to) * 4 + 3]! & LATEST_BIT) !== 0) {
-        this.index.moveEntry(slot, calleeFingerprint(rf[(rb + to) * 2]!), from, to);
+        this.index.moveEntry(slot, calleeHash(rf[(rb + to) * 2]!), from, to);
       }
       to = from;
     }
@@ -285,8 +294,7 @@ export class BlockEvents implements BlockRelease {
     }
     const hb = ptr & CHUNK_OFFSET_MASK;
     for (let k = 0; k < this.ctx.windowCount; k++) {
-      if (ru[(hb + k) * 4] !== 0)
-        ru[(hb + this.ctx.windowCount) * 4 + k] = ru[(hb + this.ctx.windowCount) * 4 + k]! - shift;
+      if (ru[(hb + k) * 4] !== 0) ru[(hb + k) * 4 + 2] = ru[(hb + k) * 4 + 2]! - shift;
     }
     this.ctx.callers.f64[slot * SLOT_F64 + BASE_F64] = newBase;
   }
@@ -335,12 +343,12 @@ export class BlockEvents implements BlockRelease {
   loadStats(slot: number, count: Float64Array, distinct: Float64Array, sum: Float64Array): void {
     const ptr = this.ctx.callers.u32[slot * SLOT_U32 + RING_PTR]!;
     const ru = this.ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
-    const rf = this.ctx.slab.f64[ptr >>> CHUNK_OFFSET_BITS]!;
     const hb = ptr & CHUNK_OFFSET_MASK;
     for (let k = 0; k < this.ctx.windowCount; k++) {
-      count[k] = ru[(hb + k) * 4]!;
-      distinct[k] = ru[(hb + k) * 4 + 1]!;
-      sum[k] = rf[(hb + k) * 2 + 1]!;
+      const h4 = (hb + k) * 4;
+      count[k] = ru[h4]!;
+      distinct[k] = ru[h4 + 1]! & DISTINCT_MASK;
+      sum[k] = (ru[h4 + 1]! >>> DISTINCT_BITS) * TWO_POW_32 + ru[h4 + 3]!;
     }
   }
 
@@ -352,6 +360,6 @@ export class BlockEvents implements BlockRelease {
     const ru = this.ctx.slab.u32[ptr >>> CHUNK_OFFSET_BITS]!;
     const hb = ptr & CHUNK_OFFSET_MASK;
     if (ru[(hb + k) * 4] === 0) return NaN;
-    return this.ctx.callers.f64[slot * SLOT_F64 + BASE_F64]! + ru[(hb + this.ctx.windowCount) * 4 + k]!;
+    return this.ctx.callers.f64[slot * SLOT_F64 + BASE_F64]! + ru[(hb + k) * 4 + 2]!;
   }
 }

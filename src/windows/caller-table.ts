@@ -11,8 +11,14 @@ import { homeSlot, hashNumber, slotScale } from './number-hash.js';
 // Module-local copies, so that V8 compiles them into the code (see caller-record.ts).
 const { CALLER_F64, LATEST_F64, SLOT_BYTES, SLOT_F64, SLOT_U32 } = callerRecord;
 
-const MAX_LOAD = 0.75;
-const PRESIZE_LOAD = 0.7;
+/**
+ * Presized to a 0.8 load, grown by 1.5× past 0.85. Empty slots cost a whole 64-byte record each (a 0.7 load
+ * left 3.3 of the benchmark's 36.7 bytes per event in empty slots), while a longer probe run costs little here:
+ * the next probe is the adjacent cache line, which the hardware fetches ahead. Measured on the benchmark
+ * (10M events, 920k callers in a table presized for 1M): no change in events per CPU-second against 0.7.
+ */
+const MAX_LOAD = 0.85;
+const PRESIZE_LOAD = 0.8;
 
 export class CallerTable {
   f64: Float64Array;

@@ -33,6 +33,7 @@ import {
 } from './event-outcome.js';
 import type { PreparedRule, Rule, WindowStats } from './rule.js';
 import { sdhfRule } from './sdhf-rule.js';
+import { censusOf, type StoreCensus } from './store-census.js';
 import { WindowStore } from './window-store.js';
 import { SnapshotError } from './errors.js';
 
@@ -237,6 +238,11 @@ export class DetectionEngine {
       callersWithOpenEpisodes: this.lifecycle.size,
       cases: this.cases.size,
     };
+  }
+
+  /** Where the window state's bytes go, by purpose. Walks every caller: for benchmarks and diagnostics. */
+  storeCensus(): StoreCensus {
+    return censusOf(this.store);
   }
 
   /** The window lengths, lateness and feed delay this engine runs with: fixed for its life, kept in snapshots. */

@@ -1,5 +1,7 @@
 /**
- * Snapshot format (version 4: cases; version 3: the partition clock and feed delay of ADR 0011 replace version
+ * Snapshot format (version 5: block headers of one unit per window and 4-byte callee-index slots, see
+ * block-events.ts and callee-index.ts; version 4 snapshots are still read and upgraded by
+ * snapshot-upgrade.ts; version 4: cases; version 3: the partition clock and feed delay of ADR 0011 replace version
  * 2's max event time), little-endian, byte offsets 8-aligned:
  *
  *   "SNTW" u32 version | window count u32 | windows f64[] | lateness, feed delay, expected callers, expected
@@ -21,9 +23,12 @@ import type { CaseState } from './case-tracker.js';
 import type { ResolvedEngineOptions } from './engine-options.js';
 import { SnapshotError } from './errors.js';
 import { Slab, type SlabState } from './slab.js';
+import { upgradeV4Store } from './snapshot-upgrade.js';
 
 const MAGIC = 0x57544e53; // "SNTW"
-const VERSION = 4;
+const VERSION = 5;
+/** The previous version, whose slab layouts `upgradeV4Store` rewrites on restore. */
+const UPGRADABLE_VERSION = 4;
 
 export interface SnapshotSource {
   options: ResolvedEngineOptions;
@@ -185,9 +190,9 @@ export function readSnapshot(bytes: Uint8Array): RestoredEngineState {
   const r = new Reader(bytes);
   if (r.u32() !== MAGIC) throw new SnapshotError('not a window engine snapshot');
   const version = r.u32();
-  if (version !== VERSION) {
+  if (version !== VERSION && version !== UPGRADABLE_VERSION) {
     throw new SnapshotError(
-      `snapshot format version ${version} is not supported (this engine reads version ${VERSION}): rebuild from the stream`,
+      `snapshot format version ${version} is not supported (this engine reads versions ${UPGRADABLE_VERSION} and ${VERSION}): rebuild from the stream`,
     );
   }
   const windowCount = r.u32();
@@ -215,6 +220,7 @@ export function readSnapshot(bytes: Uint8Array): RestoredEngineState {
     throw new SnapshotError('snapshot slab has a different size-class table');
   const chunks = Array.from({ length: chunkCount }, () => new Uint8Array(r.raw()));
   const slab = Slab.fromState({ chunks, bumpChunk, bumpOffset, freeHeads, liveUnits });
+  if (version === UPGRADABLE_VERSION) upgradeV4Store(callers, slab, windowCount);
   const ruleIds = Array.from({ length: r.u32() }, () => new TextDecoder().decode(r.raw()));
   const episodes = Array.from({ length: r.u32() }, () => {
     const caller = r.f64();

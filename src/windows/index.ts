@@ -13,6 +13,7 @@ export {
 export type { RuleSettings, SdhfWindowSettings, WindowEngineOptions } from './engine-options.js';
 export type { CallerStats, CallerWindowStats, EngineFootprint, OpenEpisode } from './caller-stats.js';
 export type { EventOutcome } from './event-outcome.js';
+export type { StoreCensus } from './store-census.js';
 export type { PreparedRule, Rule, WindowStats } from './rule.js';
 export { sdhfRule } from './sdhf-rule.js';
 export { sdhfSeverity, severityName } from './severity.js';

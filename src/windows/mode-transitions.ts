@@ -34,7 +34,7 @@ const {
   SLOT_U32,
 } = callerRecord;
 
-/** Ring capacity given to a promoted caller (the 8-unit class with three windows). */
+/** Ring capacity given to a promoted caller (with three windows, the header and ring fill an 8-unit block). */
 const PROMOTED_CAPACITY = 5;
 
 export class ModeTransitions {
@@ -67,12 +67,7 @@ export class ModeTransitions {
     const rf = ctx.slab.f64[ptr >>> CHUNK_OFFSET_BITS]!;
     const hb = ptr & CHUNK_OFFSET_MASK;
     const rb = hb + ctx.blockHeaderUnits;
-    const tails = (hb + ctx.windowCount) * 4;
-    for (let k = 0; k < ctx.windowCount; k++) {
-      ru[(hb + k) * 4] = 0;
-      ru[(hb + k) * 4 + 1] = 0;
-      rf[(hb + k) * 2 + 1] = 0;
-    }
+    ru.fill(0, hb * 4, rb * 4);
     for (let i = 0; i < n; i++) {
       const callee = callees[i]!;
       const age = ages[i]!;
@@ -81,12 +76,14 @@ export class ModeTransitions {
       rf[(rb + i) * 2] = callee;
       ru[(rb + i) * 4 + 2] = ctx.longestMs - age;
       ru[(rb + i) * 4 + 3] = latest ? durations[i]! | LATEST_BIT : durations[i]!;
+      // Three durations of at most 86,400 s sum below 2^32: the sum's high bits (above distinct) stay 0.
       for (let k = 0; k < ctx.windowCount; k++) {
         if (age >= ctx.windowsMs[k]!) continue;
-        if (ru[(hb + k) * 4] === 0) ru[tails + k] = ctx.longestMs - age; // oldest first: this is the tail
-        ru[(hb + k) * 4]!++;
-        if (latest) ru[(hb + k) * 4 + 1]!++;
-        rf[(hb + k) * 2 + 1] = rf[(hb + k) * 2 + 1]! + durations[i]!;
+        const h4 = (hb + k) * 4;
+        if (ru[h4] === 0) ru[h4 + 2] = ctx.longestMs - age; // oldest first: this is the tail
+        ru[h4]!++;
+        if (latest) ru[h4 + 1]!++;
+        ru[h4 + 3] = ru[h4 + 3]! + durations[i]!;
       }
     }
     cf[slot * SLOT_F64 + BASE_F64] = cf[slot * SLOT_F64 + LATEST_F64]! - ctx.longestMs;

@@ -12,8 +12,8 @@ export interface StoreContext {
   readonly windowsMs: Float64Array;
   readonly windowCount: number;
   /**
-   * Units before a block's ring: one per window (count, distinct, duration sum), then the windows' tail
-   * offsets, four u32 per unit.
+   * Units before a block's ring: one per window (count; distinct with the duration sum's high bits; tail time;
+   * the sum's low 32 bits), see block-events.ts.
    */
   readonly blockHeaderUnits: number;
   readonly longestMs: number;
@@ -29,6 +29,11 @@ export interface BlockRelease {
   /** Frees the caller's blocks; the record's block fields are left for the caller to clear. */
   free(slot: number): void;
 }
+
+/** A window unit's second u32: the distinct count in the low bits, the duration sum's high bits above. */
+export const DISTINCT_BITS = 22;
+export const DISTINCT_MASK = (1 << DISTINCT_BITS) - 1;
+export const TWO_POW_32 = 4_294_967_296;
 
 /** Callers holding at most this many events keep them inside their caller-table record. */
 export const INLINE_CAPACITY = 3;

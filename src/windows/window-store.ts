@@ -25,8 +25,11 @@ const {
   SLOT_U32,
 } = callerRecord;
 
-/** Slab units per held event (ring entry, growth slack, callee index), measured on the benchmark's mix. */
-const UNITS_PER_EVENT_ESTIMATE = 1.9;
+/**
+ * Slab units per held event (ring entry, header share, growth slack, callee index), measured on the benchmark's
+ * mix.
+ */
+const UNITS_PER_EVENT_ESTIMATE = 1.4;
 
 export class WindowStore implements StoreContext {
   readonly callers: CallerTable;
@@ -46,7 +49,7 @@ export class WindowStore implements StoreContext {
   ) {
     this.windowsMs = Float64Array.from(options.windowsMs);
     this.windowCount = this.windowsMs.length;
-    this.blockHeaderUnits = this.windowCount + Math.ceil(this.windowCount / 4);
+    this.blockHeaderUnits = this.windowCount;
     this.longestMs = this.windowsMs[this.windowCount - 1]!;
     this.callers = restored?.callers ?? new CallerTable(options.expectedCallers);
     this.slab = restored?.slab ?? new Slab(options.expectedEvents * UNITS_PER_EVENT_ESTIMATE);
