@@ -20,7 +20,8 @@ import pg from 'pg';
 import pino from 'pino';
 import { startNatsServer } from '../../src/embedded/index.js';
 import { cdrLayout, ensureStreams, type CdrLayoutKind } from '../../src/stream/index.js';
-import { bareDrain, type BareTable } from './bare-drain.js';
+import type { BareDrainResult, BareTable } from './bare-drain.js';
+import type { BareDrainProcessOptions } from './bare-drain-process.js';
 import { median, sleep } from './bench-stats.js';
 import { publishBacklog } from './backlog.js';
 import { resultsDir, today, writeResults } from './bench-results.js';
@@ -162,6 +163,24 @@ async function targetsOf(
   return targets;
 }
 
+/** Runs the bare drain in a fresh process (bare-drain-process.ts) and returns what it measured. */
+function bareDrainProcess(options: BareDrainProcessOptions): Promise<{ result: BareDrainResult; cpu: CpuUsage }> {
+  const script = join(import.meta.dirname, 'bare-drain-process.js');
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, BENCH_BARE_OPTIONS: JSON.stringify(options) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  return new Promise((resolve, reject) =>
+    child.once('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out) as { result: BareDrainResult; cpu: CpuUsage })
+        : reject(new Error(`the bare drain process exited with ${code}`)),
+    ),
+  );
+}
+
 function spawnEngine(
   options: EngineOptions,
   instance: number,
@@ -299,7 +318,6 @@ async function main(): Promise<void> {
       publishes.push({ layout: kind, ...(await publishBacklog(nc, plan, args.partitions, logger)) });
       // nats-server keeps writing the store for a moment after the last PubAck: not the first phase's bill.
       await sleep(5_000);
-      const layout = cdrLayout(kind, 'CDR', 'cdr.in');
       const expected = [...(await targetsOf(nc, kind, args.partitions)).values()].reduce((a, b) => a + b, 0);
       const expectedMessages = kind === 'single' ? (await jsm.streams.info('CDR')).state.messages : expected;
       for (let run = 1; run <= args.runs; run++) {
@@ -329,15 +347,12 @@ async function main(): Promise<void> {
                   table === 'engine',
                   logger,
                 );
-                const meter = new CpuMeter(groups);
-                const r = await bareDrain(nc, {
-                  layout,
-                  partitions: args.partitions,
-                  expected: expectedMessages,
-                  databaseUrl: url,
-                  table,
+                const { result: r, cpu } = await bareDrainProcess({
+                  natsUrl: nats.url,
+                  layout: kind,
+                  drain: { partitions: args.partitions, expected: expectedMessages, databaseUrl: url, table },
+                  groups,
                 });
-                const cpu = meter.read();
                 m = {
                   rows: r.rows,
                   elapsedMs: r.elapsedMs,
