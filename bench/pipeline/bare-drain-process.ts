@@ -24,7 +24,10 @@ async function main(): Promise<void> {
   const nc = await connect({ servers: options.natsUrl, name: 'bare-drain' });
   try {
     const meter = new CpuMeter(options.groups);
-    const result = await bareDrain(nc, { ...options.drain, layout: cdrLayout(options.layout, 'CDR', 'cdr.in') });
+    const result = await bareDrain(nc, {
+      ...options.drain,
+      layout: cdrLayout(options.layout, 'CDR', 'cdr.in'),
+    });
     const cpu = meter.read();
     process.stdout.write(`${JSON.stringify({ result, cpu })}\n`);
   } finally {
@@ -33,6 +36,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bare drain process failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.stderr.write(
+    `bare drain process failed: ${error instanceof Error ? error.stack : String(error)}\n`,
+  );
   process.exit(1);
 });

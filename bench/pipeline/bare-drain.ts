@@ -11,13 +11,7 @@
  * - `table: 'plain'` is a table without indexes (the reference's shape); `table: 'engine'` is the engine's own
  *   `call_records` (day partitions, BRIN) with its `sink_offsets` row advanced in the same transaction.
  */
-import {
-  AckPolicy,
-  DeliverPolicy,
-  jetstream,
-  jetstreamManager,
-  type JsMsg,
-} from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/nats-core';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -69,17 +63,28 @@ const SPECIAL = /[\\\t\n\r]/;
 const SPECIAL_ALL = /[\\\t\n\r]/g;
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 /** A COPY text field: `\N` for a missing value, the four special characters escaped. */
-function field(value: unknown): string {
+function escapedField(value: unknown): string {
   if (value === undefined || value === null) return '\\N';
   const text = typeof value === 'string' ? value : String(value);
   return SPECIAL.test(text) ? text.replace(SPECIAL_ALL, (c) => ESCAPES[c] ?? c) : text;
 }
-const digits = (value: unknown): string =>
+/**
+ * The same for a record whose JSON text holds no backslash: JSON forbids raw control characters inside
+ * strings, so none of its values can hold a tab, newline, carriage return or backslash, and nothing needs
+ * escaping. One `indexOf` per record instead of a test per field.
+ */
+function plainField(value: unknown): string {
+  if (value === undefined || value === null) return '\\N';
+  return typeof value === 'string' ? value : String(value);
+}
+type Field = (value: unknown) => string;
+const fieldFor = (json: string): Field => (json.indexOf('\\') === -1 ? plainField : escapedField);
+const digits = (value: unknown, field: Field): string =>
   typeof value === 'string' && value.charCodeAt(0) === 43 ? field(value.slice(1)) : field(value);
 
 type Cdr = Record<string, unknown>;
 
-function plainLine(cdr: Cdr): string {
+function plainLine(cdr: Cdr, field: Field): string {
   return (
     field(cdr.call_id) +
     '\t' +
@@ -102,14 +107,14 @@ function plainLine(cdr: Cdr): string {
   );
 }
 
-function engineLine(cdr: Cdr, partition: number, seq: number): string {
+function engineLine(cdr: Cdr, field: Field, partition: number, seq: number): string {
   const answered = cdr.answered === undefined ? '\\N' : cdr.answered === true ? 't' : 'f';
   return (
     field(cdr.call_id) +
     '\t' +
-    digits(cdr.caller) +
+    digits(cdr.caller, field) +
     '\t' +
-    digits(cdr.callee) +
+    digits(cdr.callee, field) +
     '\t' +
     field(cdr.start) +
     '\t' +
@@ -253,19 +258,16 @@ export async function bareDrain(nc: NatsConnection, options: BareDrainOptions): 
     if (copying || queue.length === 0) return;
     const batch = queue.shift()!;
     copying = true;
-    copyBatch(client, table, batch).then(
-      () => {
-        copying = false;
-        committed += batch.rows;
-        // AckAll: one acknowledgement per consumer covers everything it delivered up to that message.
-        for (const msg of batch.lastMessages.values()) msg.ack();
-        if (committed >= options.expected) {
-          stopAll();
-          finish();
-        } else kick();
-      },
-      fail,
-    );
+    copyBatch(client, table, batch).then(() => {
+      copying = false;
+      committed += batch.rows;
+      // AckAll: one acknowledgement per consumer covers everything it delivered up to that message.
+      for (const msg of batch.lastMessages.values()) msg.ack();
+      if (committed >= options.expected) {
+        stopAll();
+        finish();
+      } else kick();
+    }, fail);
   };
   const cut = (): void => {
     queue.push({ text: parts.join(''), rows: inBatch, offsets, lastMessages });
@@ -276,12 +278,14 @@ export async function bareDrain(nc: NatsConnection, options: BareDrainOptions): 
     kick();
   };
   const onMessage = (stream: string, msg: JsMsg): void => {
-    const cdr = JSON.parse(msg.string()) as Cdr;
+    const json = msg.string();
+    const cdr = JSON.parse(json) as Cdr;
+    const field = fieldFor(json);
     if (table === 'plain') {
-      parts.push(plainLine(cdr));
+      parts.push(plainLine(cdr, field));
     } else {
       const partition = partitionOfSubject(msg.subject);
-      parts.push(engineLine(cdr, partition, msg.seq));
+      parts.push(engineLine(cdr, field, partition, msg.seq));
       offsets.set(partition, msg.seq);
     }
     lastMessages.set(stream, msg);
@@ -325,7 +329,9 @@ export async function bareDrain(nc: NatsConnection, options: BareDrainOptions): 
   };
 
   const started = performance.now();
-  const readers = streams.map(({ stream, firstSeq, lastSeq }) => readAll(stream, firstSeq, lastSeq).catch(fail));
+  const readers = streams.map(({ stream, firstSeq, lastSeq }) =>
+    readAll(stream, firstSeq, lastSeq).catch(fail),
+  );
   await finished;
   const elapsedMs = performance.now() - started;
   await Promise.all(readers);

@@ -164,7 +164,9 @@ async function targetsOf(
 }
 
 /** Runs the bare drain in a fresh process (bare-drain-process.ts) and returns what it measured. */
-function bareDrainProcess(options: BareDrainProcessOptions): Promise<{ result: BareDrainResult; cpu: CpuUsage }> {
+function bareDrainProcess(
+  options: BareDrainProcessOptions,
+): Promise<{ result: BareDrainResult; cpu: CpuUsage }> {
   const script = join(import.meta.dirname, 'bare-drain-process.js');
   const child = spawn(process.execPath, [script], {
     env: { ...process.env, BENCH_BARE_OPTIONS: JSON.stringify(options) },

@@ -178,7 +178,8 @@ async function measurePublishOnly(
 ) {
   const loadBefore = loadavg().map((v) => Math.round(v * 100) / 100);
   const meter = new CpuMeter(ctx.groups);
-  const published = await runPublisher(ctx.natsUrl, rate, seconds, `publish-only-${rate}`, fraudsterBase).done;
+  const published = await runPublisher(ctx.natsUrl, rate, seconds, `publish-only-${rate}`, fraudsterBase)
+    .done;
   const cpu = meter.read();
   return {
     label: 'publish-only',
