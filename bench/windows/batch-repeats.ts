@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { partitionOfCaller } from '../../src/codec/index.js';
-import { generateCdrs } from './synthetic-cdrs.js';
+import { benchmarkDay } from './synthetic-cdrs.js';
 
 const { values } = parseArgs({
   options: {
@@ -16,14 +16,7 @@ const { values } = parseArgs({
   },
 });
 const events = Number(values.events);
-const cdrs = generateCdrs({
-  events,
-  callers: Math.round(events / 10),
-  simBoxes: Math.round((300 * events) / 10_000_000),
-  startMs: Date.UTC(2026, 0, 1),
-  spanMs: 86_400_000,
-  seed: 42,
-});
+const { cdrs } = benchmarkDay(events);
 for (const pull of values.pulls.split(',').map(Number))
   for (const partitions of values.partitions.split(',').map(Number)) {
     // Each partition's events arrive in pulls of their own, in stream order.

@@ -11,7 +11,7 @@ import {
   DetectionEngine,
   type AlertEvent,
 } from '../../src/windows/index.js';
-import { generateCdrs } from './synthetic-cdrs.js';
+import { benchmarkDay } from './synthetic-cdrs.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -20,19 +20,7 @@ const { values: args } = parseArgs({
   },
 });
 const EVENTS = Number(args.events);
-const CALLERS = Math.round(EVENTS / 10);
-const SIM_BOXES = Math.round((300 * EVENTS) / 10_000_000);
-const START_MS = Date.UTC(2026, 0, 1);
-const DAY_MS = 86_400_000;
-
-const data = generateCdrs({
-  events: EVENTS,
-  callers: CALLERS,
-  simBoxes: SIM_BOXES,
-  startMs: START_MS,
-  spanMs: DAY_MS,
-  seed: Number(args.seed),
-});
+const { cdrs: data, callers: CALLERS } = benchmarkDay(EVENTS, Number(args.seed));
 const engine = new DetectionEngine(
   {
     windowsMs: DEFAULT_WINDOWS_MS,

@@ -127,3 +127,21 @@ export function generateCdrs(options: SyntheticOptions): SyntheticCdrs {
   }
   return out;
 }
+
+/**
+ * The window benchmark's day at `events` CDRs: one caller configured per ten events, 300 SIM boxes per 10M
+ * events, one day from 2026-01-01. The figures of bench-windows.ts and its side tools (memory-breakdown,
+ * window-pass, batch-repeats) are all taken on this day.
+ */
+export function benchmarkDay(events: number, seed = 42): { cdrs: SyntheticCdrs; callers: number } {
+  const callers = Math.round(events / 10);
+  const cdrs = generateCdrs({
+    events,
+    callers,
+    simBoxes: Math.round((300 * events) / 10_000_000),
+    startMs: Date.UTC(2026, 0, 1),
+    spanMs: 86_400_000,
+    seed,
+  });
+  return { cdrs, callers };
+}

@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { AlertEvent } from '../../src/windows/index.js';
 import * as thisBuild from '../../src/windows/index.js';
-import { generateCdrs } from './synthetic-cdrs.js';
+import { benchmarkDay } from './synthetic-cdrs.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -22,7 +22,6 @@ const { values: args } = parseArgs({
   },
 });
 const EVENTS = Number(args.events);
-const CALLERS = Math.round(EVENTS / 10);
 const WARM_UP_EVENTS = 200_000;
 
 const windows = (
@@ -31,14 +30,7 @@ const windows = (
     : await import(pathToFileURL(resolve(args.engine, 'src/windows/index.js')).href)
 ) as typeof thisBuild;
 
-const data = generateCdrs({
-  events: EVENTS,
-  callers: CALLERS,
-  simBoxes: Math.round((300 * EVENTS) / 10_000_000),
-  startMs: Date.UTC(2026, 0, 1),
-  spanMs: 86_400_000,
-  seed: 42,
-});
+const { cdrs: data, callers: CALLERS } = benchmarkDay(EVENTS);
 
 function newEngine(): thisBuild.DetectionEngine {
   return new windows.DetectionEngine(

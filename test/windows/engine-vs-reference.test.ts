@@ -6,27 +6,10 @@
 import { propertyRuns } from '../support/property-runs.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DetectionEngine, type AlertEvent, type CallerStats } from '../../src/windows/index.js';
+import { DetectionEngine, type AlertEvent } from '../../src/windows/index.js';
+import { engineView } from './engine-view.js';
 import { ReferenceEngine } from './reference-engine.js';
 import { DENSE, HEAVY, scenarioArbitrary, SPARSE, type Scenario } from './stream-arbitraries.js';
-
-const SEVERITY_INDEX = { LOW: 0, MEDIUM: 1, HIGH: 2, CRITICAL: 3 } as const;
-
-function engineView(stats: CallerStats | undefined): unknown {
-  if (stats === undefined) return undefined;
-  return {
-    latestEventAtMs: stats.latestEventAtMs,
-    windows: stats.windows.map((w) => ({
-      windowMs: w.windowMs,
-      callCount: w.callCount,
-      distinctCallees: w.distinctCallees,
-      totalDurationSeconds: w.totalDurationSeconds,
-      firstEventAtMs: w.firstEventAtMs,
-      lastEventAtMs: w.lastEventAtMs,
-    })),
-    episodes: stats.openEpisodes.map((e) => `${e.episodeKey}/${e.emissions}/${SEVERITY_INDEX[e.severity]}`),
-  };
-}
 
 function newPair(
   scenario: Scenario,

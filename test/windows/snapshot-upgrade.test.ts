@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { DetectionEngine, type AlertEvent, type CallerStats } from '../../src/windows/index.js';
+import { DetectionEngine, type AlertEvent } from '../../src/windows/index.js';
+import { engineView } from './engine-view.js';
 import { ReferenceEngine } from './reference-engine.js';
 import {
   upgradeEvents,
@@ -18,8 +19,6 @@ import {
   UPGRADE_WINDOWS_MS,
 } from './upgrade-scenario.js';
 
-const SEVERITY_INDEX = { LOW: 0, MEDIUM: 1, HIGH: 2, CRITICAL: 3 } as const;
-
 const fixture = new Uint8Array(
   gunzipSync(readFileSync(new URL('./fixtures/snapshot-v4.bin.gz', import.meta.url))),
 );
@@ -27,23 +26,6 @@ const events = upgradeEvents();
 
 function formatVersion(bytes: Uint8Array): number {
   return new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true);
-}
-
-/** The engine's caller stats in the reference's shape. */
-function engineView(stats: CallerStats | undefined): unknown {
-  if (stats === undefined) return undefined;
-  return {
-    latestEventAtMs: stats.latestEventAtMs,
-    windows: stats.windows.map((w) => ({
-      windowMs: w.windowMs,
-      callCount: w.callCount,
-      distinctCallees: w.distinctCallees,
-      totalDurationSeconds: w.totalDurationSeconds,
-      firstEventAtMs: w.firstEventAtMs,
-      lastEventAtMs: w.lastEventAtMs,
-    })),
-    episodes: stats.openEpisodes.map((e) => `${e.episodeKey}/${e.emissions}/${SEVERITY_INDEX[e.severity]}`),
-  };
 }
 
 function referenceUpToSnapshot(): ReferenceEngine {
