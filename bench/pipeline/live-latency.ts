@@ -15,7 +15,9 @@
  * engine drains): nats-server's CPU per CDR for storing and acknowledging alone.
  *
  *   node dist/bench/pipeline/live-latency.js --state 1000000 --rates 5000,20000 --seconds 20 [--restart]
- *     [--publish-only] [--engine-env SINK_FLUSH_INTERVAL=50ms,…]
+ *     [--publish-only] [--engine-env SINK_FLUSH_INTERVAL=50ms,…] [--cpu-prof-dir DIR]
+ *
+ * `--cpu-prof-dir` runs the engine with `--cpu-prof` (one profile per thread, written when it stops).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -52,9 +54,10 @@ interface EngineProcess {
   gc: Map<string, { pauses: number; ms: number; maxMs: number; byKind: Record<string, number> }>;
 }
 
-function startEngineProcess(options: EngineOptions): EngineProcess {
+function startEngineProcess(options: EngineOptions, cpuProfDir?: string): EngineProcess {
   const script = join(import.meta.dirname, 'engine-process.js');
-  const child = spawn(process.execPath, ['--trace-gc', script], {
+  const profile = cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`];
+  const child = spawn(process.execPath, ['--trace-gc', ...profile, script], {
     env: { ...process.env, BENCH_ENGINE_OPTIONS: JSON.stringify(options) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -216,6 +219,7 @@ async function main(): Promise<void> {
       restart: { type: 'boolean', default: false },
       'publish-only': { type: 'boolean', default: false },
       'engine-env': { type: 'string', default: '' },
+      'cpu-prof-dir': { type: 'string' },
       'restart-seconds': { type: 'string', default: '60' },
       partitions: { type: 'string', default: '16' },
       workers: { type: 'string', default: '2' },
@@ -273,7 +277,7 @@ async function main(): Promise<void> {
       }
     }
     const targets = await partitionTargets(nc, partitions);
-    engine = startEngineProcess(options);
+    engine = startEngineProcess(options, values['cpu-prof-dir']);
     const drainStart = performance.now();
     while (!targetsReached(await readOffsets(pool, 'latency'), targets)) await sleep(200);
     logger.info({ drainMs: Math.round(performance.now() - drainStart) }, 'state drained');
@@ -295,7 +299,7 @@ async function main(): Promise<void> {
     if (values.restart) {
       await stopEngineProcess(engine);
       const restartedAt = performance.now();
-      engine = startEngineProcess(options);
+      engine = startEngineProcess(options, values['cpu-prof-dir']);
       await engine.ready;
       logger.info({ readyMs: Math.round(performance.now() - restartedAt) }, 'restarted engine ready');
       const rate = rates[rates.length - 1]!;
