@@ -324,6 +324,8 @@ export async function bareDrain(nc: NatsConnection, options: BareDrainOptions): 
       },
     });
     stopConsumers.push(() => messages.stop());
+    // The drain may have ended (or failed) while this consumer was being created.
+    if (failure !== undefined || committed >= options.expected) messages.stop();
     await messages.closed();
     await jsm.consumers.delete(stream, name).catch(() => false);
   };
