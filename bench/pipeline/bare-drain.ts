@@ -29,6 +29,12 @@ export interface BareDrainOptions {
   table: BareTable;
   /** Messages per pull request. @default 10_000 */
   pull?: number;
+  /**
+   * Check that each stream's sequences arrive contiguously (reading a message's sequence makes nats.js parse
+   * its reply subject). `false` trusts AckAll, as the reference does, and counts messages instead; the engine
+   * table always reads sequences for its offsets. @default true
+   */
+  checkSequences?: boolean;
   /** Rows per COPY transaction. @default 10_000 */
   batchRows?: number;
 }
@@ -196,6 +202,7 @@ export async function bareDrain(nc: NatsConnection, options: BareDrainOptions): 
   const pull = options.pull ?? 10_000;
   const batchRows = options.batchRows ?? 10_000;
   const { table } = options;
+  const checkSequences = options.checkSequences !== false || table === 'engine';
   const client = new pg.Client({ connectionString: options.databaseUrl });
   await client.connect();
   if (table === 'plain') {
@@ -310,6 +317,11 @@ export async function bareDrain(nc: NatsConnection, options: BareDrainOptions): 
       expires: 30_000,
       callback: (msg: JsMsg) => {
         if (stopped) return;
+        if (!checkSequences) {
+          onMessage(stream, msg);
+          if (++nextSeq > lastSeq) stopped = true;
+          return;
+        }
         if (msg.seq < nextSeq) {
           redelivered++;
           return;

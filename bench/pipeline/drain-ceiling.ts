@@ -7,7 +7,7 @@
  *
  *   node dist/bench/pipeline/drain-ceiling.js --events 1000000 --layouts per-partition,single --runs 3 \
  *     --instances 1,2,3 --phases bare-plain,bare-engine,engine [--cpu-prof-dir /tmp/prof] [--engine-env K=V,…]
- *     [--record-shape full|slim]
+ *     [--record-shape full|slim] [--trust-acks]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -56,6 +56,8 @@ interface Args {
   label: string;
   /** `full` (the contract's fourteen fields) or `slim` (the reference's nine; see synthetic-cdrs.ts). */
   recordShape: RecordShape;
+  /** The bare drain into the plain table skips its sequence checks and trusts AckAll, as the reference does. */
+  trustAcks: boolean;
 }
 
 function parse(argv: string[]): Args {
@@ -76,6 +78,7 @@ function parse(argv: string[]): Args {
       out: { type: 'string' },
       label: { type: 'string', default: '' },
       'record-shape': { type: 'string', default: 'full' },
+      'trust-acks': { type: 'boolean', default: false },
     },
   });
   const list = (raw: string): string[] =>
@@ -108,6 +111,7 @@ function parse(argv: string[]): Args {
     out: values.out,
     label: values.label,
     recordShape: recordShapeOf(values['record-shape']),
+    trustAcks: values['trust-acks'],
   };
 }
 
@@ -352,7 +356,13 @@ async function main(): Promise<void> {
                 const { result: r, cpu } = await bareDrainProcess({
                   natsUrl: nats.url,
                   layout: kind,
-                  drain: { partitions: args.partitions, expected: expectedMessages, databaseUrl: url, table },
+                  drain: {
+                    partitions: args.partitions,
+                    expected: expectedMessages,
+                    databaseUrl: url,
+                    table,
+                    checkSequences: !args.trustAcks,
+                  },
                   groups,
                 });
                 m = {
