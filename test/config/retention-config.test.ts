@@ -1,16 +1,7 @@
 /** Config keys of case and dead-letter retention, and the crash tests' fault hook. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/index.js';
-
-function configError(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { loadConfig } from '../../src/config/index.js';
+import { configError } from './config-error.js';
 
 describe('retention and fault-injection settings', () => {
   it('keeps closed cases 180 days and dead letters 30 by default, and injects no fault', () => {
