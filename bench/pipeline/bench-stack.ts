@@ -6,10 +6,9 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import type { Logger } from 'pino';
 import { startEmbeddedPostgres, startNatsServer } from '../../src/embedded/index.js';
-import { DAY_MS, ensureDailyPartitions, migrate } from '../../src/sinks/index.js';
+import { freshLocalDatabase } from './local-postgres.js';
 import { postmasterPid, type ProcessGroups } from './process-usage.js';
 
 export interface BenchStack {
@@ -36,37 +35,11 @@ export async function startBenchStack(pathEnv: string | undefined): Promise<Benc
     throw error;
   }
   const adminUrl = postgres.adminUrl;
-  const urlOf = (name: string): string => {
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    return url.toString();
-  };
   return {
     natsUrl: nats.url,
     adminUrl,
     groups: { natsPid: nats.child.pid, postgresPid: postmasterPid(postgres.dataDir) },
-    async freshDatabase(name, logger) {
-      if (!/^[a-z_][a-z0-9_]*$/.test(name))
-        throw new RangeError(`database name ${name} is not a plain identifier`);
-      const admin = new pg.Client({ connectionString: adminUrl });
-      await admin.connect();
-      try {
-        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await admin.query(`CREATE DATABASE ${name}`);
-      } finally {
-        await admin.end();
-      }
-      const url = urlOf(name);
-      const pool = new pg.Pool({ connectionString: url, max: 2 });
-      try {
-        await migrate(pool, logger);
-        const nowMs = Date.now();
-        await ensureDailyPartitions(pool, nowMs - 2 * DAY_MS, nowMs + 3 * DAY_MS);
-      } finally {
-        await pool.end();
-      }
-      return url;
-    },
+    freshDatabase: (name, logger) => freshLocalDatabase(adminUrl, name, true, logger),
     async stop() {
       await postgres.stop().catch(() => undefined);
       await nats.stop().catch(() => undefined);
