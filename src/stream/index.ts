@@ -38,6 +38,8 @@ export type {
 
 export { ensureFeedConsumer } from './feed-consumers.js';
 export { canPeekRawHeaders, headerNeedle, peekHeader } from './header-peek.js';
+export { canReadRawReply, readDeliveryPosition } from './delivery-position.js';
+export type { DeliveryPosition } from './delivery-position.js';
 export type { FeedConsumerOptions } from './feed-consumers.js';
 
 export { PublishFailedError, PublisherClosedError, StreamSetupError } from './stream-errors.js';

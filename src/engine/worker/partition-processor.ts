@@ -6,7 +6,13 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import { callRecordRow, type SinkBuffer } from '../../sinks/index.js';
 import { decodeCdr } from '../../codec/index.js';
-import { SENTINEL_HEADERS, headerNeedle, peekHeader } from '../../stream/index.js';
+import {
+  SENTINEL_HEADERS,
+  headerNeedle,
+  peekHeader,
+  readDeliveryPosition,
+  type DeliveryPosition,
+} from '../../stream/index.js';
 import type { WorkerMetricsRecorder } from '../../metrics/index.js';
 import {
   DetectionEngine,
@@ -56,6 +62,8 @@ export class PartitionProcessor {
   private readonly engine: DetectionEngine;
   private readonly recentIds: RecentIds;
   private readonly alertsOut: AlertEvent[] = [];
+  /** The message being handled: its stream sequence and stored time (filled once per message). */
+  private readonly position: DeliveryPosition = { seq: 0, storedMs: 0 };
   /** Highest stream sequence handled; a redelivery at or below it is already in the sink buffer. */
   private lastSeq = 0;
   /** Messages handled but not yet committed, oldest first (for the sink-lag gauge). */
@@ -130,12 +138,12 @@ export class PartitionProcessor {
 
   /** Handles one message synchronously. */
   handle(msg: JsMsg): void {
-    const seq = msg.seq;
+    const { seq, storedMs } = readDeliveryPosition(msg, this.position);
     if (seq <= this.lastSeq) return; // redelivered while waiting for a commit: already buffered
     this.lastSeq = seq;
     const replayOnly = seq <= this.committedSeq;
     const { sink, metrics } = this.deps;
-    if (!replayOnly) this.uncommitted.push(seq, msg.info.timestampNanos / 1e6);
+    if (!replayOnly) this.uncommitted.push(seq, storedMs);
     metrics.inc('sentinel_records_consumed_total', { phase: replayOnly ? 'replay' : 'live' });
     if (replayOnly) metrics.inc('sentinel_replay_records_total');
 
@@ -173,14 +181,13 @@ export class PartitionProcessor {
     alerts.length = 0;
     // Wall time bounds the partition clock (ADR 0011): the stream's stored timestamp, so a replay after a restart
     // sees the same arrival times, and decides, exactly as the live run did.
-    const arrivedAtMs = msg.info.timestampNanos / 1e6;
     const outcome = this.engine.process(
       cdr.caller,
       cdr.callee,
       cdr.startMs,
       cdr.durationSeconds,
       alerts,
-      arrivedAtMs,
+      storedMs,
     );
     if (cdr.startMs > this.lastEventTimeMs) this.lastEventTimeMs = cdr.startMs;
     // Alerts and case events re-derived here were committed with their batch before: suppress them.
@@ -192,16 +199,15 @@ export class PartitionProcessor {
     this.deps.sources.accepted(cdr, late);
     const replayOf = replayedDeadLetter(msg);
     sink.addRecord(callRecordRow(cdr, this.partition, seq, late, replayOf));
-    if (alerts.length > 0) this.emitAlerts(alerts, msg);
+    if (alerts.length > 0) this.emitAlerts(alerts, storedMs);
     // Case events go to Postgres with the batch (the sink publishes them once committed).
     for (const event of this.engine.lastCaseEvents) sink.addCaseEvent(event, this.partition);
     this.applied.release(seq);
   }
 
-  private emitAlerts(alerts: readonly AlertEvent[], msg: JsMsg): void {
+  /** `storedMs`: the stream's stored timestamp, when the switch's publish landed — the honest start of the latency. */
+  private emitAlerts(alerts: readonly AlertEvent[], storedMs: number): void {
     const nowMs = Date.now();
-    // The stream's stored timestamp is when the switch's publish landed: the honest start of the latency.
-    const storedMs = msg.info.timestampNanos / 1e6;
     const eventToAlertMs = Math.max(0, Math.round(nowMs - storedMs));
     for (const event of alerts) {
       const message = toAlertMessage(event, nowMs, eventToAlertMs);

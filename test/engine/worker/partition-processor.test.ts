@@ -249,11 +249,11 @@ describe('PartitionProcessor', () => {
       [1, 2, 3, 4, 5].map((k) => call(`c-${k}`, '2348011111111', `234901111111${k}`, k * 10)),
     );
     feed(processor, batch);
-    expect(processor.oldestUncommittedMs()).toBe(batch[0]!.info.timestampNanos / 1e6);
+    expect(processor.oldestUncommittedMs()).toBe(batch[0]!.storedMs);
     const untilFour = processor.waitCommitted(4, 60_000);
 
     processor.markCommitted(3);
-    expect(processor.oldestUncommittedMs()).toBe(batch[3]!.info.timestampNanos / 1e6);
+    expect(processor.oldestUncommittedMs()).toBe(batch[3]!.storedMs);
     await expect(processor.waitCommitted(2, 60_000)).resolves.toBe(true);
     await expect(processor.waitCommitted(3, 60_000)).resolves.toBe(true);
 

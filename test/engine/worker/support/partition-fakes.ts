@@ -34,17 +34,25 @@ export interface FakeMessage {
   seq: number;
   subject: string;
   data: Uint8Array;
-  info: { timestampNanos: number; pending: number };
+  info: { streamSequence: number; timestampNanos: number; pending: number };
+  /** When the stream stored it, in epoch milliseconds. */
+  storedMs: number;
+  /** Where nats-core keeps the raw reply subject, which the processor scans (readDeliveryPosition). */
+  msg: { _msg: { reply: Uint8Array } };
   ack: Mock<() => void>;
 }
 
-/** A JetStream message as the processor sees it; `ack` is a spy. */
+/** A JetStream message as the processor sees it, stored now; `ack` is a spy. */
 export function fakeMessage(seq: number, payload: string, partition = 0): FakeMessage {
+  const storedMs = Date.now();
+  const reply = `$JS.ACK._.ACCOUNT.CDR_P${partition}.sentinel-p${partition}.1.${seq}.${seq}.${storedMs}000000.0`;
   return {
     seq,
     subject: `cdr.in.${partition}`,
     data: new TextEncoder().encode(payload),
-    info: { timestampNanos: Date.now() * 1e6, pending: 0 },
+    info: { streamSequence: seq, timestampNanos: storedMs * 1e6, pending: 0 },
+    storedMs,
+    msg: { _msg: { reply: new TextEncoder().encode(reply) } },
     ack: vi.fn<() => void>(),
   };
 }
