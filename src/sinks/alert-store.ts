@@ -7,6 +7,7 @@
  */
 import type pg from 'pg';
 import type { AlertMessage } from '../windows/index.js';
+import { jsonbLiteral, type ClosingStatement } from './closing-statement.js';
 import { jsonForPostgres } from './row-checks.js';
 
 /** An alert with the partition it was derived from (-1: none, e.g. a test's). */
@@ -22,18 +23,20 @@ export interface StoredAlert {
   partition: number;
 }
 
-/** Inserts the alerts whose key is new; returns `alert_key` → `fraud_alerts.id` of those inserted. */
-export async function insertAlerts(
+/**
+ * The statement that inserts the alerts whose key is new (undefined when there are none); it reads
+ * `alert_key` → `fraud_alerts.id` of those inserted.
+ */
+export function insertAlertsStatement(
   client: pg.ClientBase,
   alerts: readonly PartitionedAlert[],
-): Promise<Map<string, number>> {
-  if (alerts.length === 0) return new Map();
+): ClosingStatement<Map<string, number>> | undefined {
+  if (alerts.length === 0) return undefined;
   const rows = alerts.map(({ alert, partition }) => ({
     ...alert,
     stream_partition: partition >= 0 ? partition : null,
   }));
-  const result = await client.query<{ id: string; alert_key: string }>(
-    `INSERT INTO fraud_alerts (alert_key, episode_key, alert_type, detection_rule, rule, window_seconds,
+  const sql = `INSERT INTO fraud_alerts (alert_key, episode_key, alert_type, detection_rule, rule, window_seconds,
        suspect_number, alert_severity, evidence_summary, call_count, unique_destinations, avg_duration_seconds,
        window_start, window_end, first_event_at, last_event_at, event_to_alert_ms, reason, created_at, source,
        stream_partition)
@@ -42,16 +45,20 @@ export async function insertAlerts(
        a.avg_duration_seconds, a.window_start, a.window_end, a.first_event_at, a.last_event_at,
        round(LEAST(GREATEST(a.event_to_alert_ms, 0), 2147483647))::integer, a.reason, a.created_at, 'stream',
        a.stream_partition
-     FROM jsonb_to_recordset($1::jsonb) AS a(alert_key text, episode_key text, alert_type text,
+     FROM jsonb_to_recordset(${jsonbLiteral(client, jsonForPostgres(rows))}) AS a(alert_key text, episode_key text, alert_type text,
        detection_rule text, rule text, window_seconds integer, suspect_number text, alert_severity text,
        evidence_summary text, call_count integer, unique_destinations integer, avg_duration_seconds double precision,
        window_start timestamptz, window_end timestamptz, first_event_at timestamptz, last_event_at timestamptz,
        event_to_alert_ms double precision, reason text, created_at timestamptz, stream_partition smallint)
      ON CONFLICT (alert_key) DO NOTHING
-     RETURNING id, alert_key`,
-    [jsonForPostgres(rows)],
-  );
-  return new Map(result.rows.map((row) => [row.alert_key, Number(row.id)]));
+     RETURNING id, alert_key`;
+  return {
+    sql,
+    read: (result) =>
+      new Map(
+        (result.rows as { id: string; alert_key: string }[]).map((row) => [row.alert_key, Number(row.id)]),
+      ),
+  };
 }
 
 interface UnpublishedAlertRow {

@@ -1,7 +1,8 @@
 /**
  * One batch, one transaction: lock the partitions' offsets, drop rows at or below them, claim replayed records
- * in `dead_letter_replays`, COPY call records and dead letters, insert alerts (ON CONFLICT DO NOTHING), store
- * case events and fold them into `cases` (case-events-commit.ts), advance the offsets, commit. Because the offsets move
+ * in `dead_letter_replays`, COPY call records and dead letters, then in one closing request (closing-statement.ts)
+ * insert alerts (ON CONFLICT DO NOTHING), store case events and fold them into `cases` (case-events-commit.ts),
+ * advance the offsets and commit. Because the offsets move
  * in the same transaction as the rows, a batch is stored exactly once however often it is retried — even when
  * a COMMIT succeeded but its reply was lost, the retry finds the offsets advanced and writes nothing.
  */
@@ -9,10 +10,11 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Writable } from 'node:stream';
 import type { CaseEvent } from '../windows/index.js';
-import { insertAlerts, type PartitionedAlert } from './alert-store.js';
+import { insertAlertsStatement, type PartitionedAlert } from './alert-store.js';
 import type { Batch, CallRecordRow, DeadLetterRow, StoredCaseEvent } from './batch-types.js';
 import { checkCaseEvent, rejectedCaseEventLetter } from './case-event-rows.js';
-import { storeCaseEvents } from './case-events-commit.js';
+import { storeCaseEventsStatement } from './case-events-commit.js';
+import type { ClosingStatement } from './closing-statement.js';
 import {
   CALL_RECORD_COPY_COLUMNS,
   DEAD_LETTER_COPY_COLUMNS,
@@ -80,8 +82,8 @@ function aboveFloor<T extends { partition: number; streamSeq: number }>(
 
 /**
  * Statements are sent as literal SQL in the simple protocol so that one round trip carries several of them
- * (BEGIN with the lock; the offset advance with COMMIT): on a busy two-core box each round trip costs
- * milliseconds per batch. Only validated integers and `escapeLiteral` output are interpolated.
+ * (BEGIN with the lock; alerts, case events, the offset advance and COMMIT): on a busy two-core box each round
+ * trip costs milliseconds per batch. Only validated integers and `escapeLiteral` output are interpolated.
  */
 function intArray(values: Iterable<number>): string {
   return `'{${[...values].join(',')}}'::int[]`;
@@ -169,26 +171,42 @@ function screenCaseEvents(
   return { events: good, partitions: goodPartitions };
 }
 
-/** Advance the offsets (never backwards) and COMMIT, in one round trip. */
-async function advanceOffsetsAndCommit(
+/** Advances the offsets, never backwards (undefined when there are none). */
+function advanceOffsetsSql(
   client: pg.ClientBase,
   consumer: string,
   offsets: ReadonlyMap<number, number>,
-): Promise<void> {
-  if (offsets.size === 0) {
-    await client.query('COMMIT');
-    return;
-  }
+): string | undefined {
+  if (offsets.size === 0) return undefined;
   const literal = client.escapeLiteral(consumer);
   const values = [...offsets]
     .map(([partition, seq]) => `(${literal}, ${partition}, ${seq}, now())`)
     .join(', ');
-  await client.query(
-    `INSERT INTO sink_offsets AS o (consumer, partition, last_seq, updated_at) VALUES ${values}
+  return `INSERT INTO sink_offsets AS o (consumer, partition, last_seq, updated_at) VALUES ${values}
      ON CONFLICT (consumer, partition) DO UPDATE
-       SET last_seq = GREATEST(o.last_seq, EXCLUDED.last_seq), updated_at = EXCLUDED.updated_at;
-     COMMIT`,
+       SET last_seq = GREATEST(o.last_seq, EXCLUDED.last_seq), updated_at = EXCLUDED.updated_at`;
+}
+
+/**
+ * The closing request, one round trip: insert the alerts, store and fold the case events, advance the offsets,
+ * COMMIT. A statement that fails aborts the transaction, so the later ones (COMMIT included) do not run and the
+ * request rejects; the caller rolls back.
+ */
+async function closeBatch<A, C>(
+  client: pg.ClientBase,
+  alerts: ClosingStatement<A> | undefined,
+  cases: ClosingStatement<C> | undefined,
+  offsetsSql: string | undefined,
+): Promise<{ alerts: A | undefined; cases: C | undefined }> {
+  const statements = [alerts?.sql, cases?.sql, offsetsSql, 'COMMIT'].filter(
+    (sql): sql is string => sql !== undefined,
   );
+  const reply = (await client.query(statements.join(';\n'))) as pg.QueryResult | pg.QueryResult[];
+  const results = Array.isArray(reply) ? reply : [reply];
+  return {
+    alerts: alerts === undefined ? undefined : alerts.read(results[0]!),
+    cases: cases === undefined ? undefined : cases.read(results[alerts === undefined ? 0 : 1]!),
+  };
 }
 
 /**
@@ -343,9 +361,14 @@ export async function commitBatch(
       allLetters,
       encodeDeadLetter,
     );
-    const insertedAlertIds = await insertAlerts(client, goodAlerts);
-    const storedCaseEvents = await storeCaseEvents(client, caseEvents.events, caseEvents.partitions);
-    await advanceOffsetsAndCommit(client, consumer, offsets);
+    const closed = await closeBatch(
+      client,
+      insertAlertsStatement(client, goodAlerts),
+      storeCaseEventsStatement(client, caseEvents.events, caseEvents.partitions),
+      advanceOffsetsSql(client, consumer, offsets),
+    );
+    const insertedAlertIds = closed.alerts ?? new Map<string, number>();
+    const storedCaseEvents = closed.cases ?? [];
     return {
       fencedPartitions: [...fenced],
       recordsWritten,

@@ -18,6 +18,7 @@ import type pg from 'pg';
 import type { CaseEvent } from '../windows/index.js';
 import type { StoredCaseEvent } from './batch-types.js';
 import { caseEventRow } from './case-event-rows.js';
+import { jsonbLiteral, type ClosingStatement } from './closing-statement.js';
 import { jsonForPostgres } from './row-checks.js';
 
 const RANK = `ARRAY['LOW', 'MEDIUM', 'HIGH', 'CRITICAL']`;
@@ -26,9 +27,10 @@ const PEAK_MOVES = `(array_position(${RANK}, EXCLUDED.peak_severity) > array_pos
   OR (EXCLUDED.peak_severity = c.peak_severity
     AND (EXCLUDED.peak_evidence->>'sequence')::integer < (c.peak_evidence->>'sequence')::integer))`;
 
-const STORE_AND_FOLD = /* sql */ `
+/** The statement over `input`, a `jsonb` literal of the event rows. */
+const storeAndFold = (input: string): string => /* sql */ `
 WITH input AS (
-  SELECT * FROM jsonb_to_recordset($1::jsonb) AS e(event_key text, case_key text, sequence integer, kind text,
+  SELECT * FROM jsonb_to_recordset(${input}) AS e(event_key text, case_key text, sequence integer, kind text,
     rule text, alert_type text, detection_rule text, suspect_number text, status text, severity text,
     peak_severity text, trigger_window_seconds integer, at timestamptz, opened_at timestamptz,
     closed_at timestamptz, first_event_at timestamptz, last_event_at timestamptz, reopen_count integer,
@@ -92,31 +94,36 @@ folded AS (
 SELECT f.event_key, f.event_id, folded.id AS case_id FROM fresh f JOIN folded USING (case_key)`;
 
 /**
- * Stores `events` (each from the partition at the same index of `partitions`) and folds the new ones into their
- * cases. Runs on `client` inside the caller's transaction; one round trip whatever the number of events.
+ * The statement that stores `events` (each from the partition at the same index of `partitions`) and folds the
+ * new ones into their cases, inside the batch's transaction (undefined when there are none); it reads the events
+ * it inserted. One statement whatever the number of events.
  */
-export async function storeCaseEvents(
+export function storeCaseEventsStatement(
   client: pg.ClientBase,
   events: readonly CaseEvent[],
   partitions: readonly number[],
-): Promise<StoredCaseEvent[]> {
-  if (events.length === 0) return [];
+): ClosingStatement<StoredCaseEvent[]> | undefined {
+  if (events.length === 0) return undefined;
   // One row per event key: the statement's ON CONFLICT handles keys stored before, not a key twice in one input.
   const unique = new Map<string, { event: CaseEvent; partition: number }>();
   events.forEach((event, i) => {
     if (!unique.has(event.eventKey)) unique.set(event.eventKey, { event, partition: partitions[i] ?? -1 });
   });
   const rows = [...unique.values()].map(({ event, partition }) => caseEventRow(event, partition));
-  const result = await client.query<{ event_key: string; event_id: string; case_id: string }>(
-    STORE_AND_FOLD,
-    [jsonForPostgres(rows)],
-  );
-  const stored = new Map(result.rows.map((row) => [row.event_key, row]));
-  const out: StoredCaseEvent[] = [];
-  for (const [key, { event, partition }] of unique) {
-    const row = stored.get(key);
-    if (row !== undefined)
-      out.push({ event, eventId: Number(row.event_id), caseId: Number(row.case_id), partition });
-  }
-  return out;
+  const read = (result: pg.QueryResult): StoredCaseEvent[] => {
+    const stored = new Map(
+      (result.rows as { event_key: string; event_id: string; case_id: string }[]).map((row) => [
+        row.event_key,
+        row,
+      ]),
+    );
+    const out: StoredCaseEvent[] = [];
+    for (const [key, { event, partition }] of unique) {
+      const row = stored.get(key);
+      if (row !== undefined)
+        out.push({ event, eventId: Number(row.event_id), caseId: Number(row.case_id), partition });
+    }
+    return out;
+  };
+  return { sql: storeAndFold(jsonbLiteral(client, jsonForPostgres(rows))), read };
 }

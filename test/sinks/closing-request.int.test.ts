@@ -1,0 +1,166 @@
+/**
+ * The closing request (batch-commit.ts): alerts, case events, the offset advance and COMMIT go to Postgres as
+ * one simple-protocol request with their values inlined. Against the real server: a statement that fails in
+ * the middle of it leaves nothing of the batch (the alerts before it included) and the retry stores everything
+ * once; quotes and backslashes survive the literals; each statement's result is read as its own whichever
+ * statements the batch has.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresBatchWriter, type Batch } from '../../src/sinks/index.js';
+import { caseEvents } from '../support/case-events.js';
+import {
+  BASE_MS,
+  alertMessage,
+  committedOffsets,
+  countRows,
+  createMigratedDatabase,
+  recordRow,
+  silentLogger,
+  type MigratedDatabase,
+} from './support/sink-fixtures.js';
+
+const ODD_SUMMARY = `Caller's "burst" \\ 120 calls — 101 numbers \\n in 1h`;
+
+describe('the closing request of a batch', () => {
+  let database: MigratedDatabase;
+
+  const writer = (consumer: string, onRetry: (error: unknown) => void = () => undefined) =>
+    new PostgresBatchWriter({
+      connectionString: database.db.url,
+      consumer,
+      logger: silentLogger,
+      retryBaseMs: 5,
+      retryMaxMs: 40,
+      onRetry,
+    });
+
+  const alertIds = async (keys: readonly string[]): Promise<Map<string, number>> => {
+    const result = await database.pool.query<{ id: string; alert_key: string }>(
+      'SELECT id, alert_key FROM fraud_alerts WHERE alert_key = ANY($1::text[])',
+      [keys],
+    );
+    return new Map(result.rows.map((row) => [row.alert_key, Number(row.id)]));
+  };
+
+  beforeAll(async () => {
+    database = await createMigratedDatabase();
+  });
+
+  afterAll(async () => {
+    await database.close();
+  });
+
+  it('rolls back the alerts it inserted when a later statement fails, and the retry stores all once', async () => {
+    // Fails the first insert into `cases` (the case statement, after the alert statement), then never again: a
+    // sequence is not rolled back with the transaction, so the retry passes.
+    await database.pool.query(`
+      CREATE SEQUENCE cases_fault_once;
+      CREATE FUNCTION cases_fail_once() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF nextval('cases_fault_once') = 1 THEN RAISE EXCEPTION 'injected: cases insert failed'; END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER cases_fail_once BEFORE INSERT ON cases FOR EACH ROW EXECUTE FUNCTION cases_fail_once();`);
+    const alerts = [
+      alertMessage('sdhf:600:2348012345678:0:0', { evidence_summary: ODD_SUMMARY }),
+      alertMessage('sdhf:3600:2348012345678:0:0'),
+    ];
+    const events = caseEvents('2348012345678', BASE_MS);
+    const batch: Batch = {
+      records: Array.from({ length: 50 }, (_v, i) => recordRow(3, i + 1, { callId: `closing-${i + 1}` })),
+      alerts,
+      alertPartitions: [3, 3],
+      deadLetters: [],
+      offsets: new Map(),
+      caseEvents: events,
+      caseEventPartitions: events.map(() => 3),
+    };
+    const errors: unknown[] = [];
+    const sink = writer('closing-fault', (error) => errors.push(error));
+    try {
+      const stats = await sink.write(batch);
+      expect(errors.map((error) => String(error))).toEqual([
+        expect.stringContaining('injected: cases insert failed'),
+      ]);
+      expect(stats).toMatchObject({
+        attempts: 2,
+        recordsWritten: 50,
+        alertsInserted: 2,
+        caseEventsInserted: events.length,
+      });
+      // The ids the request read back are the rows' own.
+      expect(stats.insertedAlertIds).toEqual(await alertIds(alerts.map((alert) => alert.alert_key)));
+      const stored = await database.pool.query<{ id: string; event_key: string; case_id: string }>(
+        `SELECT e.id, e.event_key, c.id AS case_id FROM case_events e JOIN cases c USING (case_key)`,
+      );
+      expect(
+        stats.storedCaseEvents.map(({ event, eventId, caseId }) => [event.eventKey, eventId, caseId]),
+      ).toEqual(
+        events.map((event) => {
+          const row = stored.rows.find((candidate) => candidate.event_key === event.eventKey)!;
+          return [event.eventKey, Number(row.id), Number(row.case_id)];
+        }),
+      );
+    } finally {
+      await sink.close();
+      await database.pool.query('DROP TRIGGER cases_fail_once ON cases');
+    }
+    expect(await countRows(database.pool, 'call_records')).toBe(50);
+    expect(await countRows(database.pool, 'fraud_alerts')).toBe(2);
+    expect(await countRows(database.pool, 'case_events')).toBe(events.length);
+    const caseRow = await database.pool.query<{ event_count: number }>('SELECT event_count FROM cases');
+    expect(caseRow.rows).toEqual([{ event_count: events.length }]);
+    expect((await committedOffsets(database.pool, 'closing-fault')).get(3)).toBe(50);
+    const summary = await database.pool.query<{ evidence_summary: string }>(
+      'SELECT evidence_summary FROM fraud_alerts WHERE alert_key = $1',
+      ['sdhf:600:2348012345678:0:0'],
+    );
+    expect(summary.rows[0]?.evidence_summary).toBe(ODD_SUMMARY);
+  });
+
+  it('reads each statement as its own: alerts alone, case events alone, both, and neither', async () => {
+    const sink = writer('closing-shapes');
+    const base = { records: [], deadLetters: [], offsets: new Map<number, number>() };
+    try {
+      const alertsOnly = await sink.write({
+        ...base,
+        alerts: [alertMessage('sdhf:600:2348099999991:0:0', { suspect_number: '2348099999991' })],
+        alertPartitions: [4],
+        offsets: new Map([[4, 10]]),
+      });
+      expect(alertsOnly.insertedAlertIds).toEqual(await alertIds(['sdhf:600:2348099999991:0:0']));
+      expect(alertsOnly.storedCaseEvents).toEqual([]);
+
+      const events = caseEvents('2348099999992', BASE_MS + 60_000);
+      const casesOnly = await sink.write({
+        ...base,
+        alerts: [],
+        caseEvents: events,
+        caseEventPartitions: events.map(() => 4),
+        offsets: new Map([[4, 20]]),
+      });
+      expect(casesOnly.insertedAlertIds.size).toBe(0);
+      expect(casesOnly.storedCaseEvents.map(({ event }) => event.eventKey)).toEqual(
+        events.map((event) => event.eventKey),
+      );
+
+      // Stored again (a retried batch): nothing inserted, both read as empty, the offset does not move back.
+      const again = await sink.write({
+        ...base,
+        alerts: [alertMessage('sdhf:600:2348099999991:0:0', { suspect_number: '2348099999991' })],
+        alertPartitions: [4],
+        caseEvents: events,
+        caseEventPartitions: events.map(() => 4),
+        offsets: new Map([[4, 15]]),
+      });
+      expect(again).toMatchObject({ alertsInserted: 0, alertsDuplicate: 1, caseEventsInserted: 0 });
+      expect((await committedOffsets(database.pool, 'closing-shapes')).get(4)).toBe(20);
+
+      const neither = await sink.write({ ...base, alerts: [], offsets: new Map([[4, 30]]) });
+      expect(neither).toMatchObject({ alertsInserted: 0, caseEventsInserted: 0 });
+      expect((await committedOffsets(database.pool, 'closing-shapes')).get(4)).toBe(30);
+    } finally {
+      await sink.close();
+    }
+  });
+});
