@@ -19,7 +19,7 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JsMsg } fro
 import { nanos, type NatsConnection } from '@nats-io/nats-core';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { readDeliveryPosition, type CdrLayout } from '../../src/stream/index.js';
+import { deliveryPosition, readDeliveryPosition, type CdrLayout } from '../../src/stream/index.js';
 import { perSecond } from './bench-stats.js';
 
 export type BareTable = 'plain' | 'engine';
@@ -288,7 +288,7 @@ export async function bareDrain(nc: NatsConnection, options: BareDrainOptions): 
     lastMessages = new Map();
     kick();
   };
-  const position = { seq: 0, storedMs: 0 };
+  const position = deliveryPosition();
   const onMessage = (stream: string, msg: JsMsg): void => {
     const json = msg.string();
     const cdr = JSON.parse(json) as Cdr;

@@ -1,9 +1,10 @@
 /**
- * A delivered JetStream message's stream sequence and stored time, read straight from the reply subject's bytes.
- * The shard workers need both for every CDR (offsets; the partition clock and the latency start). nats.js gets
- * them through `msg.info`, which decodes the reply subject to a string, splits it into a dozen strings and
- * parses eight numbers: about 0.8 µs a message here, 9 % of a draining worker. This scan does only the two
- * numbers it needs from the bytes, in about 0.1 µs.
+ * Where a delivered JetStream message sits, read straight from the reply subject's bytes: its stream sequence,
+ * delivery sequence, stored time and the consumer's pending count. The shard workers need all four for every
+ * CDR (offsets; a gap check; the partition clock and the latency start; the pull size). nats.js gets them
+ * through `msg.info`, which decodes the reply subject to a string, splits it into a dozen strings and parses
+ * eight numbers: about 0.8 µs a message here and 4–5 % of a draining worker's profile, plus the garbage. This
+ * scan reads the four numbers from the bytes, in about 0.1 µs, and allocates nothing.
  *
  * It reads the raw reply through the fields nats-core's `MsgImpl` keeps it in (`_msg.reply`), the same reliance
  * on the client's insides as `peekHeader`. Whenever the bytes are not there or do not look like a JetStream ack
@@ -30,12 +31,21 @@ const PREFIX = [36, 74, 83, 46, 65, 67, 75, 46];
 /** The nanosecond digits below a millisecond. */
 const SUB_MS_DIGITS = 6;
 
-/** Where a message sits in its stream. Reused by `readDeliveryPosition`: copy what you keep. */
+/** Where a message sits in its stream and its consumer. Reused by `readDeliveryPosition`: copy what you keep. */
 export interface DeliveryPosition {
   /** The stream sequence. */
   seq: number;
+  /** The consumer's delivery sequence (redeliveries included). */
+  deliverySeq: number;
   /** When the stream stored it, in epoch milliseconds (fractional: nanosecond precision as far as a double goes). */
   storedMs: number;
+  /** Messages the consumer still had to deliver after this one. */
+  pending: number;
+}
+
+/** A fresh position to pass to `readDeliveryPosition`. */
+export function deliveryPosition(): DeliveryPosition {
+  return { seq: 0, deliverySeq: 0, storedMs: 0, pending: 0 };
 }
 
 interface RawReply {
@@ -78,30 +88,37 @@ function scan(bytes: Uint8Array, out: DeliveryPosition): boolean {
   else if (dots === 10 || dots === 11) before = 6;
   else return false;
   const seq = digits(bytes, dotsAt[before]! + 1, dotsAt[before + 1]!);
+  const deliverySeq = digits(bytes, dotsAt[before + 1]! + 1, dotsAt[before + 2]!);
   const nanosFrom = dotsAt[before + 2]! + 1;
   const nanosTo = dotsAt[before + 3]!;
-  if (seq < 0 || nanosTo - nanosFrom <= SUB_MS_DIGITS) return false;
+  // The pending count is the last token, or the one before the random token of the 11-dot form.
+  const pending = digits(bytes, nanosTo + 1, dots === 11 ? dotsAt[10]! : n);
+  if (seq < 0 || deliverySeq < 0 || pending < 0 || nanosTo - nanosFrom <= SUB_MS_DIGITS) return false;
   // Split at the millisecond so both parts stay exact integers (nanoseconds since 1970 pass 2^53).
   const wholeMs = digits(bytes, nanosFrom, nanosTo - SUB_MS_DIGITS);
   const subMs = digits(bytes, nanosTo - SUB_MS_DIGITS, nanosTo);
   if (wholeMs < 0 || subMs < 0) return false;
   out.seq = seq;
+  out.deliverySeq = deliverySeq;
   out.storedMs = wholeMs + subMs / 1e6;
+  out.pending = pending;
   return true;
 }
 
-/** Writes `msg`'s stream sequence and stored time into `out` and returns it. */
+/** Writes where `msg` sits into `out` and returns it. */
 export function readDeliveryPosition(msg: JsMsg, out: DeliveryPosition): DeliveryPosition {
   const bytes = rawReply(msg);
   if (bytes !== undefined && scan(bytes, out)) return out;
   const info = msg.info;
   out.seq = info.streamSequence;
+  out.deliverySeq = info.deliverySequence;
   out.storedMs = info.timestampNanos / 1e6;
+  out.pending = info.pending;
   return out;
 }
 
 /** Exposed for tests: whether `readDeliveryPosition` takes the fast path for this message. */
 export function canReadRawReply(msg: JsMsg): boolean {
   const bytes = rawReply(msg);
-  return bytes !== undefined && scan(bytes, { seq: 0, storedMs: 0 });
+  return bytes !== undefined && scan(bytes, deliveryPosition());
 }

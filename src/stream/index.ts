@@ -38,7 +38,7 @@ export type {
 
 export { ensureFeedConsumer } from './feed-consumers.js';
 export { canPeekRawHeaders, headerNeedle, peekHeader } from './header-peek.js';
-export { canReadRawReply, readDeliveryPosition } from './delivery-position.js';
+export { canReadRawReply, deliveryPosition, readDeliveryPosition } from './delivery-position.js';
 export type { DeliveryPosition } from './delivery-position.js';
 export type { FeedConsumerOptions } from './feed-consumers.js';
 

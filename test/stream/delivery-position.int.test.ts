@@ -13,7 +13,7 @@ import {
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canReadRawReply, readDeliveryPosition } from '../../src/stream/index.js';
+import { canReadRawReply, deliveryPosition, readDeliveryPosition } from '../../src/stream/index.js';
 import { connectTestNats, uniqueName } from '../support/nats.js';
 
 describe('readDeliveryPosition on delivered messages', () => {
@@ -33,7 +33,7 @@ describe('readDeliveryPosition on delivered messages', () => {
     await nc.close();
   });
 
-  it('takes the fast path and agrees with msg.info, redeliveries included', async () => {
+  it('takes the fast path and agrees with msg.info, pending counts and redeliveries included', async () => {
     const js = jetstream(nc);
     for (let i = 0; i < 20; i++) await js.publish(subject, Buffer.from(`{"n":${i}}`));
     await jsm.consumers.add(stream, {
@@ -59,11 +59,13 @@ describe('readDeliveryPosition on delivered messages', () => {
 
     for (const msg of [...first, ...again]) {
       expect(canReadRawReply(msg)).toBe(true);
-      const out = readDeliveryPosition(msg, { seq: 0, storedMs: 0 });
+      const out = readDeliveryPosition(msg, deliveryPosition());
       expect(out.seq).toBe(msg.info.streamSequence);
+      expect(out.deliverySeq).toBe(msg.info.deliverySequence);
+      expect(out.pending).toBe(msg.info.pending);
       expect(Math.abs(out.storedMs - msg.info.timestampNanos / 1e6)).toBeLessThan(1e-3);
     }
-    expect(first.map((msg) => readDeliveryPosition(msg, { seq: 0, storedMs: 0 }).seq)).toEqual(
+    expect(first.map((msg) => readDeliveryPosition(msg, deliveryPosition()).seq)).toEqual(
       Array.from({ length: 20 }, (_, i) => i + 1),
     );
     for (const msg of again) msg.ack();

@@ -10,6 +10,7 @@ import {
   SENTINEL_HEADERS,
   headerNeedle,
   peekHeader,
+  deliveryPosition,
   readDeliveryPosition,
   type DeliveryPosition,
 } from '../../stream/index.js';
@@ -63,7 +64,7 @@ export class PartitionProcessor {
   private readonly recentIds: RecentIds;
   private readonly alertsOut: AlertEvent[] = [];
   /** The message being handled: its stream sequence and stored time (filled once per message). */
-  private readonly position: DeliveryPosition = { seq: 0, storedMs: 0 };
+  private readonly position: DeliveryPosition = deliveryPosition();
   /** Highest stream sequence handled; a redelivery at or below it is already in the sink buffer. */
   private lastSeq = 0;
   /** Messages handled but not yet committed, oldest first (for the sink-lag gauge). */
@@ -136,9 +137,9 @@ export class PartitionProcessor {
     return seq <= this.committedSeq ? Promise.resolve(true) : this.committed.wait(seq, timeoutMs);
   }
 
-  /** Handles one message synchronously. */
-  handle(msg: JsMsg): void {
-    const { seq, storedMs } = readDeliveryPosition(msg, this.position);
+  /** Handles one message synchronously; `position`: where it sits, when the caller has read it already. */
+  handle(msg: JsMsg, position: DeliveryPosition = readDeliveryPosition(msg, this.position)): void {
+    const { seq, storedMs } = position;
     if (seq <= this.lastSeq) return; // redelivered while waiting for a commit: already buffered
     this.lastSeq = seq;
     const replayOnly = seq <= this.committedSeq;

@@ -17,7 +17,12 @@ import type {
 import type { Logger } from 'pino';
 import type { Config } from '../../config/index.js';
 import type { SinkBuffer } from '../../sinks/index.js';
-import { partitionConsumerName, type CdrLayout } from '../../stream/index.js';
+import {
+  deliveryPosition,
+  partitionConsumerName,
+  readDeliveryPosition,
+  type CdrLayout,
+} from '../../stream/index.js';
 import type { RuleSettings } from '../../windows/index.js';
 import type { PartitionCheckpoint } from './checkpoint-files.js';
 import type { PartitionCheckpointer } from './partition-checkpointer.js';
@@ -72,6 +77,8 @@ export class PartitionRun {
   stalled = false;
   caughtUp = false;
   private stopping = false;
+  /** Where the message being handled sits (stream and delivery sequence, stored time, pending), read once. */
+  private readonly delivery = deliveryPosition();
   /** The pull in progress, stopped at shutdown so the loop does not wait out its expiry. */
   private batch: { stop(): void } | undefined;
   private loop: Promise<void> = Promise.resolve();
@@ -188,17 +195,20 @@ export class PartitionRun {
           idle_heartbeat: FETCH_IDLE_HEARTBEAT_MS,
           callback: (msg: JsMsg) => {
             if (gap || this.stopping) return;
-            if (msg.info.deliverySequence !== delivered + 1) {
+            // Read once from the reply subject's bytes (delivery-position.ts), not through `msg.info`.
+            const position = readDeliveryPosition(msg, this.delivery);
+            if (position.deliverySeq !== delivered + 1) {
               gap = true;
               control.stopPull?.();
               return;
             }
             delivered++;
             control.delivered?.();
-            this.processor.handle(msg);
-            if (msg.seq >= this.nextSeq) this.nextSeq = msg.seq + 1;
-            this.pending = msg.info.pending;
-            if (!this.caughtUp && msg.seq >= this.position.caughtUpSeq) onProgress();
+            const seq = position.seq;
+            this.pending = position.pending;
+            this.processor.handle(msg, position);
+            if (seq >= this.nextSeq) this.nextSeq = seq + 1;
+            if (!this.caughtUp && seq >= this.position.caughtUpSeq) onProgress();
           },
         };
         const deliveredBefore = delivered;
