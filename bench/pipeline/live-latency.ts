@@ -7,7 +7,9 @@
  * minute of traffic after a restart from checkpoints.
  *
  * Latency = alert receipt here − the publisher's publish time of the CDR the alert names (caller, start), both
- * wall-clock on this machine. GC: the engine runs with `--trace-gc`; the share is the summed pauses of all its
+ * wall-clock on this machine. `matchedSplitMs` splits the same alerts at the engine's detection (`created_at`,
+ * and its own stored → detected): publish → stored (nats-server storing the switch's CDR) and detected → receipt
+ * (the sink's commit that must come first, the alert's publish and its delivery here). GC: the engine runs with `--trace-gc`; the share is the summed pauses of all its
  * isolates (main thread and shard workers) over the engine process's CPU time in the window. Pauses are wall
  * time: on a machine with more runnable threads than cores they include time the GC waited for a core.
  *
@@ -114,7 +116,8 @@ async function measureRate(
   label: string,
   fraudsterBase: number,
 ) {
-  const received = new Map<string, number>();
+  /** First receipt per CDR, with the engine's detection time (`created_at`) and its stored → detected. */
+  const received = new Map<string, { at: number; detectedAt: number; storedToDetected: number }>();
   const engineSide: number[] = [];
   const sub = ctx.nc.subscribe('sentinel.alerts.>', {
     callback: (error, msg) => {
@@ -123,7 +126,12 @@ async function measureRate(
       const alert = msg.json<AlertMessage>();
       engineSide.push(alert.event_to_alert_ms);
       const key = `${alert.suspect_number}:${Date.parse(alert.last_event_at)}`;
-      if (!received.has(key)) received.set(key, at);
+      if (!received.has(key))
+        received.set(key, {
+          at,
+          detectedAt: Date.parse(alert.created_at),
+          storedToDetected: alert.event_to_alert_ms,
+        });
     },
   });
   await ctx.nc.flush();
@@ -139,9 +147,17 @@ async function measureRate(
   const engineCpuSeconds = processCpuSeconds(enginePid) - engineCpuStart;
   sub.unsubscribe();
   const latencies: number[] = [];
+  // The same alerts' latency split at the engine's detection (all three clocks are this machine's wall clock):
+  // publish → stored (nats-server, the publisher's own process), stored → detected (engine), detected → receipt
+  // (the sink's commit, the alert's publish and its delivery here).
+  const publishToStored: number[] = [];
+  const detectedToReceipt: number[] = [];
   for (const [key, sentAt] of published.publishTimes) {
-    const at = received.get(key);
-    if (at !== undefined) latencies.push(at - sentAt);
+    const alert = received.get(key);
+    if (alert === undefined) continue;
+    latencies.push(alert.at - sentAt);
+    publishToStored.push(Math.max(0, alert.detectedAt - alert.storedToDetected - sentAt));
+    detectedToReceipt.push(alert.at - alert.detectedAt);
   }
   const gcMs = [...ctx.engine.gc.values()].reduce((sum, t) => sum + t.ms, 0);
   return {
@@ -155,6 +171,10 @@ async function measureRate(
     alertsMatched: latencies.length,
     publishToAlertMs: summarizeLatencies(latencies),
     engineEventToAlertMs: summarizeLatencies(engineSide),
+    matchedSplitMs: {
+      publishToStored: summarizeLatencies(publishToStored),
+      detectedToReceipt: summarizeLatencies(detectedToReceipt),
+    },
     gc: {
       pauseMs: Math.round(gcMs),
       engineCpuSeconds: Math.round(engineCpuSeconds * 100) / 100,
