@@ -1,10 +1,10 @@
 /**
  * One batch, one transaction: lock the partitions' offsets, drop rows at or below them, claim replayed records
- * in `dead_letter_replays`, COPY call records and dead letters, then in one closing request (closing-statement.ts)
- * insert alerts (ON CONFLICT DO NOTHING), store case events and fold them into `cases` (case-events-commit.ts),
- * advance the offsets and commit. Because the offsets move
- * in the same transaction as the rows, a batch is stored exactly once however often it is retried — even when
- * a COMMIT succeeded but its reply was lost, the retry finds the offsets advanced and writes nothing.
+ * in `dead_letter_replays`, COPY call records and dead letters, then in one closing request
+ * (closing-statement.ts) insert alerts (ON CONFLICT DO NOTHING), store case events and fold them into `cases`
+ * (case-events-commit.ts), advance the offsets and commit. Because the offsets move in the same transaction as
+ * the rows, a batch is stored exactly once however often it is retried — even when a COMMIT succeeded but its
+ * reply was lost, the retry finds the offsets advanced and writes nothing.
  */
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
