@@ -6,7 +6,7 @@
  * statements the batch has.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresBatchWriter, type Batch } from '../../src/sinks/index.js';
+import type { Batch } from '../../src/sinks/index.js';
 import { caseEvents } from '../support/case-events.js';
 import {
   BASE_MS,
@@ -14,8 +14,8 @@ import {
   committedOffsets,
   countRows,
   createMigratedDatabase,
+  fastRetryWriter,
   recordRow,
-  silentLogger,
   type MigratedDatabase,
 } from './support/sink-fixtures.js';
 
@@ -25,14 +25,7 @@ describe('the closing request of a batch', () => {
   let database: MigratedDatabase;
 
   const writer = (consumer: string, onRetry: (error: unknown) => void = () => undefined) =>
-    new PostgresBatchWriter({
-      connectionString: database.db.url,
-      consumer,
-      logger: silentLogger,
-      retryBaseMs: 5,
-      retryMaxMs: 40,
-      onRetry,
-    });
+    fastRetryWriter(database, consumer, { onRetry });
 
   const alertIds = async (keys: readonly string[]): Promise<Map<string, number>> => {
     const result = await database.pool.query<{ id: string; alert_key: string }>(

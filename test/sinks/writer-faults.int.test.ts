@@ -7,16 +7,17 @@ import type { Writable } from 'node:stream';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  PostgresBatchWriter,
   SinkClosedError,
   type Batch,
   type BreakerState,
+  type PostgresBatchWriter,
+  type PostgresBatchWriterOptions,
 } from '../../src/sinks/index.js';
 import {
   committedOffsets,
   createMigratedDatabase,
+  fastRetryWriter,
   recordRow,
-  silentLogger,
   type MigratedDatabase,
 } from './support/sink-fixtures.js';
 import { TcpProxy } from './support/tcp-proxy.js';
@@ -61,18 +62,8 @@ describe('PostgresBatchWriter under faults', () => {
     return { rows: Number(result.rows[0]?.n), distinct: Number(result.rows[0]?.d) };
   };
 
-  const writer = (
-    consumer: string,
-    extra: Partial<ConstructorParameters<typeof PostgresBatchWriter>[0]> = {},
-  ) =>
-    new PostgresBatchWriter({
-      connectionString: database.db.url,
-      consumer,
-      logger: silentLogger,
-      retryBaseMs: 5,
-      retryMaxMs: 40,
-      ...extra,
-    });
+  const writer = (consumer: string, extra: Partial<PostgresBatchWriterOptions> = {}) =>
+    fastRetryWriter(database, consumer, extra);
 
   beforeAll(async () => {
     database = await createMigratedDatabase();

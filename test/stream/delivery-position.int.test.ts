@@ -4,36 +4,16 @@
  * fails here (the fast path is gone) rather than silently slowing production, and any disagreement with the
  * client's own `msg.info` fails too.
  */
-import {
-  AckPolicy,
-  jetstream,
-  jetstreamManager,
-  type JetStreamManager,
-  type JsMsg,
-} from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/nats-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AckPolicy, jetstream, type JsMsg } from '@nats-io/jetstream';
+import { describe, expect, it } from 'vitest';
 import { canReadRawReply, deliveryPosition, readDeliveryPosition } from '../../src/stream/index.js';
-import { connectTestNats, uniqueName } from '../support/nats.js';
+import { scratchStream } from '../support/nats.js';
 
 describe('readDeliveryPosition on delivered messages', () => {
-  let nc: NatsConnection;
-  let jsm: JetStreamManager;
-  const stream = uniqueName('POSITION');
-  const subject = `test.${stream.toLowerCase()}`;
-
-  beforeAll(async () => {
-    nc = await connectTestNats();
-    jsm = await jetstreamManager(nc);
-    await jsm.streams.add({ name: stream, subjects: [subject] });
-  });
-
-  afterAll(async () => {
-    await jsm.streams.delete(stream).catch(() => false);
-    await nc.close();
-  });
+  const scratch = scratchStream('POSITION');
 
   it('takes the fast path and agrees with msg.info, pending counts and redeliveries included', async () => {
+    const { nc, jsm, stream, subject } = scratch;
     const js = jetstream(nc);
     for (let i = 0; i < 20; i++) await js.publish(subject, Buffer.from(`{"n":${i}}`));
     await jsm.consumers.add(stream, {

@@ -3,16 +3,9 @@
  * `Sentinel-Replay-Of` on every CDR. Against a real nats-server, so the fast path is pinned to what the client
  * actually delivers (a client upgrade that moves its fields fails here, not silently in production).
  */
-import {
-  AckPolicy,
-  jetstream,
-  jetstreamManager,
-  type JetStreamManager,
-  type JsMsg,
-} from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/nats-core';
+import { AckPolicy, jetstream, type JsMsg } from '@nats-io/jetstream';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AckingPublisher,
   SENTINEL_HEADERS,
@@ -20,26 +13,13 @@ import {
   headerNeedle,
   peekHeader,
 } from '../../src/stream/index.js';
-import { connectTestNats, uniqueName } from '../support/nats.js';
+import { scratchStream } from '../support/nats.js';
 
 describe('peekHeader', () => {
-  let nc: NatsConnection;
-  let jsm: JetStreamManager;
-  const stream = uniqueName('PEEK');
-  const subject = `test.${stream.toLowerCase()}`;
-
-  beforeAll(async () => {
-    nc = await connectTestNats();
-    jsm = await jetstreamManager(nc);
-    await jsm.streams.add({ name: stream, subjects: [subject] });
-  });
-
-  afterAll(async () => {
-    await jsm.streams.delete(stream).catch(() => false);
-    await nc.close();
-  });
+  const scratch = scratchStream('PEEK');
 
   it('finds the header in the raw block, and only where it is', async () => {
+    const { nc, jsm, stream, subject } = scratch;
     const publisher = new AckingPublisher(nc, { logger: pino({ level: 'silent' }) });
     await publisher.publish(subject, Buffer.from('{}'), 'plain-1');
     await publisher.publish(subject, Buffer.from('{}'), 'dlq-41', { [SENTINEL_HEADERS.replayOf]: '41' });

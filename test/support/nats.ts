@@ -1,7 +1,8 @@
 /** Connections and unique names for tests against the suite's nats-server. */
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { nuid } from '@nats-io/nats-core';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { resolveStreamNames, type StreamNames } from '../../src/stream/index.js';
 
 export async function connectTestNats(): Promise<NatsConnection> {
@@ -28,4 +29,47 @@ export function uniqueStreamNames(tag: string): StreamNames {
     feedStream: uniqueName('CDR_FEED'),
     feedSubjectPrefix: `test.${id}.cdr.feed`,
   });
+}
+
+/** A stream of one test file's own, with the connection and manager that made it. */
+export interface ScratchStream {
+  readonly nc: NatsConnection;
+  readonly jsm: JetStreamManager;
+  readonly stream: string;
+  /** The stream's one subject. */
+  readonly subject: string;
+}
+
+/**
+ * Registers hooks that connect and create a stream named after `prefix` before the calling file's (or
+ * describe block's) tests, and delete it and close the connection after them. Use the fields inside tests.
+ */
+export function scratchStream(prefix: string): ScratchStream {
+  const stream = uniqueName(prefix);
+  let nc: NatsConnection | undefined;
+  let jsm: JetStreamManager | undefined;
+  beforeAll(async () => {
+    nc = await connectTestNats();
+    jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: stream, subjects: [`test.${stream.toLowerCase()}`] });
+  });
+  afterAll(async () => {
+    await jsm?.streams.delete(stream).catch(() => false);
+    await nc?.close();
+  });
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined)
+      throw new Error(`scratch stream ${stream} is used before its beforeAll hook ran`);
+    return value;
+  };
+  return {
+    get nc() {
+      return ready(nc);
+    },
+    get jsm() {
+      return ready(jsm);
+    },
+    stream,
+    subject: `test.${stream.toLowerCase()}`,
+  };
 }

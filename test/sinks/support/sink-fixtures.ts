@@ -2,7 +2,13 @@
 import pg from 'pg';
 import { pino, type Logger } from 'pino';
 import type { AlertMessage } from '../../../src/windows/index.js';
-import { migrate, type CallRecordRow, type DeadLetterRow } from '../../../src/sinks/index.js';
+import {
+  PostgresBatchWriter,
+  migrate,
+  type CallRecordRow,
+  type DeadLetterRow,
+  type PostgresBatchWriterOptions,
+} from '../../../src/sinks/index.js';
 import { createTestDatabase, type TestDatabase } from '../../support/databases.js';
 
 export const silentLogger: Logger = pino({ level: 'silent' });
@@ -11,6 +17,22 @@ export interface MigratedDatabase {
   db: TestDatabase;
   pool: pg.Pool;
   close(): Promise<void>;
+}
+
+/** A writer on `database` whose retries come fast (5–40 ms apart), for the fault tests. */
+export function fastRetryWriter(
+  database: MigratedDatabase,
+  consumer: string,
+  extra: Partial<PostgresBatchWriterOptions> = {},
+): PostgresBatchWriter {
+  return new PostgresBatchWriter({
+    connectionString: database.db.url,
+    consumer,
+    logger: silentLogger,
+    retryBaseMs: 5,
+    retryMaxMs: 40,
+    ...extra,
+  });
 }
 
 export async function createMigratedDatabase(): Promise<MigratedDatabase> {
