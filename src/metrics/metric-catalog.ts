@@ -216,7 +216,7 @@ export const METRIC_CATALOG = [
   {
     name: 'sentinel_copy_batch_duration_seconds',
     kind: 'histogram',
-    help: 'Time to commit one COPY batch (transaction).',
+    help: 'Time to commit one batch: COPY, alerts, case events and offsets in one transaction.',
     labels: [],
     buckets: LATENCY_BUCKETS_SECONDS,
   },
