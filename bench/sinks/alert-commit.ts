@@ -151,6 +151,10 @@ async function runRound(
       seq += recordsPerBatch;
       if (bearing.alertsInserted !== trigger.alerts.length)
         throw new Error(`${build.name}: ${bearing.alertsInserted} of ${trigger.alerts.length} alerts stored`);
+      if (bearing.caseEventsInserted !== trigger.caseEvents.length)
+        throw new Error(
+          `${build.name}: ${bearing.caseEventsInserted} of ${trigger.caseEvents.length} case events stored`,
+        );
       into.alertBearing.push(bearing.commitMs);
     }
   } finally {

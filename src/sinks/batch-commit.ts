@@ -13,7 +13,7 @@ import type { CaseEvent } from '../windows/index.js';
 import { insertAlertsStatement, type PartitionedAlert } from './alert-store.js';
 import type { Batch, CallRecordRow, DeadLetterRow, StoredCaseEvent } from './batch-types.js';
 import { checkCaseEvent, rejectedCaseEventLetter } from './case-event-rows.js';
-import { storeCaseEventsStatement } from './case-events-commit.js';
+import { prepareStoreAndFold, storeCaseEventsStatement } from './case-events-commit.js';
 import type { ClosingStatement } from './closing-statement.js';
 import {
   CALL_RECORD_COPY_COLUMNS,
@@ -330,6 +330,7 @@ export async function commitBatch(
   const offsets = batchOffsets(batch);
   const partitions = [...offsets.keys()].sort((a, b) => a - b);
   try {
+    if ((batch.caseEvents?.length ?? 0) > 0) await prepareStoreAndFold(client);
     const locked = await beginAndLockOffsets(client, consumer, partitions);
     const fenced = fencedIn(batch, locked);
     for (const partition of fenced) offsets.delete(partition);

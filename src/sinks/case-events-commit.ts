@@ -27,7 +27,7 @@ const PEAK_MOVES = `(array_position(${RANK}, EXCLUDED.peak_severity) > array_pos
   OR (EXCLUDED.peak_severity = c.peak_severity
     AND (EXCLUDED.peak_evidence->>'sequence')::integer < (c.peak_evidence->>'sequence')::integer))`;
 
-/** The statement over `input`, a `jsonb` literal of the event rows. */
+/** The statement over `input`, the event rows as `jsonb` (a literal, or `$1` when prepared). */
 const storeAndFold = (input: string): string => /* sql */ `
 WITH input AS (
   SELECT * FROM jsonb_to_recordset(${input}) AS e(event_key text, case_key text, sequence integer, kind text,
@@ -93,6 +93,22 @@ folded AS (
 )
 SELECT f.event_key, f.event_id, folded.id AS case_id FROM fresh f JOIN folded USING (case_key)`;
 
+/** The store-and-fold statement as prepared on a connection (`prepareStoreAndFold`). */
+const PREPARED_NAME = 'sentinel_store_and_fold';
+/** Connections holding the prepared statement. The writer replaces a connection after any failure. */
+const preparedOn = new WeakSet<pg.ClientBase>();
+
+/**
+ * Prepares the store-and-fold statement on `client` once per connection, outside any transaction, so the
+ * closing request only EXECUTEs it: planning the statement each time took about as long as running it
+ * (0.6 of 1.3 ms on the development machine).
+ */
+export async function prepareStoreAndFold(client: pg.ClientBase): Promise<void> {
+  if (preparedOn.has(client)) return;
+  await client.query(`PREPARE ${PREPARED_NAME}(jsonb) AS ${storeAndFold('$1')}`);
+  preparedOn.add(client);
+}
+
 /**
  * The statement that stores `events` (each from the partition at the same index of `partitions`) and folds the
  * new ones into their cases, inside the batch's transaction (undefined when there are none); it reads the events
@@ -125,5 +141,7 @@ export function storeCaseEventsStatement(
     }
     return out;
   };
-  return { sql: storeAndFold(jsonbLiteral(client, jsonForPostgres(rows))), read };
+  const input = jsonbLiteral(client, jsonForPostgres(rows));
+  const sql = preparedOn.has(client) ? `EXECUTE ${PREPARED_NAME}(${input})` : storeAndFold(input);
+  return { sql, read };
 }

@@ -24,7 +24,7 @@ import type { JsMsg } from '@nats-io/jetstream';
 const DOT = 46;
 const ZERO = 48;
 const NINE = 57;
-/** Dots kept: the stored-time token ends at the 10th dot at most. */
+/** The last dot position kept (0-based): the longest known form has 11 dots, the last one after the pending count. */
 const DOTS_KEPT = 10;
 /** `$JS.ACK.` as bytes. */
 const PREFIX = [36, 74, 83, 46, 65, 67, 75, 46];

@@ -3,8 +3,10 @@
  * one simple-protocol request with their values inlined. Against the real server: a statement that fails in
  * the middle of it leaves nothing of the batch (the alerts before it included) and the retry stores everything
  * once; quotes and backslashes survive the literals; each statement's result is read as its own whichever
- * statements the batch has.
+ * statements the batch has; the case fold is prepared once per connection, and again after the connection is
+ * replaced.
  */
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Batch } from '../../src/sinks/index.js';
 import { caseEvents } from '../support/case-events.js';
@@ -155,5 +157,69 @@ describe('the closing request of a batch', () => {
     } finally {
       await sink.close();
     }
+  });
+
+  it('prepares the case fold once per connection, and again on the connection that replaces a killed one', async () => {
+    // Every client the writer opens records the SQL it is sent.
+    const sent: { client: number; text: string }[] = [];
+    const pids: number[] = [];
+    let clients = 0;
+    const sink = fastRetryWriter(database, 'closing-prepared', {
+      clientFactory: (config) => {
+        const client = new pg.Client(config);
+        const id = (clients += 1);
+        const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+        (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+          const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: unknown } | null)?.text;
+          if (typeof text === 'string') sent.push({ client: id, text });
+          if (typeof text === 'string' && text.startsWith('BEGIN'))
+            pids[id] = (client as unknown as { processID: number }).processID;
+          return query(...args);
+        };
+        return client;
+      },
+    });
+    const batchFor = (caller: string, seq: number): Batch => {
+      const events = caseEvents(caller, BASE_MS + seq * 60_000);
+      return {
+        records: [recordRow(6, seq, { callId: `prepared-${seq}` })],
+        alerts: [],
+        deadLetters: [],
+        offsets: new Map(),
+        caseEvents: events,
+        caseEventPartitions: events.map(() => 6),
+      };
+    };
+    const prepares = (client: number) =>
+      sent.filter(
+        (entry) => entry.client === client && entry.text.startsWith('PREPARE sentinel_store_and_fold'),
+      );
+    const executes = (client: number) =>
+      sent.filter(
+        (entry) => entry.client === client && entry.text.includes('EXECUTE sentinel_store_and_fold('),
+      );
+    try {
+      const first = await sink.write(batchFor('2348077777771', 1));
+      const second = await sink.write(batchFor('2348077777772', 2));
+      expect(first.caseEventsInserted).toBeGreaterThan(0);
+      expect(second.caseEventsInserted).toBe(first.caseEventsInserted);
+      expect(prepares(1)).toHaveLength(1);
+      expect(executes(1)).toHaveLength(2);
+
+      // The session and its prepared statement die; the next batch runs on a new connection.
+      await database.pool.query('SELECT pg_terminate_backend($1)', [pids[1]]);
+      const third = await sink.write(batchFor('2348077777773', 3));
+      expect(third.caseEventsInserted).toBe(first.caseEventsInserted);
+      expect(clients).toBe(2);
+      expect(prepares(2)).toHaveLength(1);
+      expect(executes(2)).toHaveLength(1);
+    } finally {
+      await sink.close();
+    }
+    const stored = await database.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM case_events WHERE case_key LIKE '%:234807777777%'`,
+    );
+    expect(Number(stored.rows[0]?.n)).toBe(caseEvents('2348077777771', BASE_MS).length * 3);
+    expect((await committedOffsets(database.pool, 'closing-prepared')).get(6)).toBe(3);
   });
 });
