@@ -13,7 +13,11 @@ import type { CaseEvent } from '../windows/index.js';
 import { insertAlertsStatement, type PartitionedAlert } from './alert-store.js';
 import type { Batch, CallRecordRow, DeadLetterRow, StoredCaseEvent } from './batch-types.js';
 import { checkCaseEvent, rejectedCaseEventLetter } from './case-event-rows.js';
-import { prepareStoreAndFold, storeCaseEventsStatement } from './case-events-commit.js';
+import {
+  preparedStatementLost,
+  prepareStoreAndFold,
+  storeCaseEventsStatement,
+} from './case-events-commit.js';
 import type { ClosingStatement } from './closing-statement.js';
 import {
   CALL_RECORD_COPY_COLUMNS,
@@ -388,6 +392,11 @@ export async function commitBatch(
     };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
+    if (preparedStatementLost(error))
+      throw new Error(
+        'the prepared case fold is gone from the server (a pooler in transaction mode?); it is sent as plain SQL from now on',
+        { cause: error },
+      );
     throw error;
   }
 }

@@ -97,16 +97,39 @@ SELECT f.event_key, f.event_id, folded.id AS case_id FROM fresh f JOIN folded US
 const PREPARED_NAME = 'sentinel_store_and_fold';
 /** Connections holding the prepared statement. The writer replaces a connection after any failure. */
 const preparedOn = new WeakSet<pg.ClientBase>();
+/**
+ * Cleared for good when the server lost a statement this process prepared: a pooler in transaction mode (e.g.
+ * PgBouncer) hands each transaction whichever server connection is free, so session-level statements do not
+ * follow the client. The fold is then sent as plain SQL, as it always can be.
+ */
+let preparing = true;
 
 /**
  * Prepares the store-and-fold statement on `client` once per connection, outside any transaction, so the
- * closing request only EXECUTEs it: planning the statement each time took about as long as running it
- * (0.6 of 1.3 ms on the development machine).
+ * closing request only EXECUTEs it. Parsing and planning that statement each time cost more than running it:
+ * an alert-bearing commit took 5.3 ms with it inlined and 2.4 ms prepared (median, bench/sinks/alert-commit.ts).
  */
 export async function prepareStoreAndFold(client: pg.ClientBase): Promise<void> {
-  if (preparedOn.has(client)) return;
+  if (!preparing || preparedOn.has(client)) return;
   await client.query(`PREPARE ${PREPARED_NAME}(jsonb) AS ${storeAndFold('$1')}`);
   preparedOn.add(client);
+}
+
+/**
+ * True (once) when `error` says the server does not have the prepared statement: from then on the fold is sent
+ * as plain SQL, and the caller's retry goes through.
+ */
+export function preparedStatementLost(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (code !== '26000' || typeof message !== 'string' || !message.includes(PREPARED_NAME)) return false;
+  const first = preparing;
+  preparing = false;
+  return first;
+}
+
+/** Exposed for tests: prepare the fold again (a new process would). */
+export function resetStoreAndFoldPreparation(): void {
+  preparing = true;
 }
 
 /**
@@ -142,6 +165,7 @@ export function storeCaseEventsStatement(
     return out;
   };
   const input = jsonbLiteral(client, jsonForPostgres(rows));
-  const sql = preparedOn.has(client) ? `EXECUTE ${PREPARED_NAME}(${input})` : storeAndFold(input);
+  const sql =
+    preparing && preparedOn.has(client) ? `EXECUTE ${PREPARED_NAME}(${input})` : storeAndFold(input);
   return { sql, read };
 }

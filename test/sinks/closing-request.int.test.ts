@@ -3,12 +3,13 @@
  * one simple-protocol request with their values inlined. Against the real server: a statement that fails in
  * the middle of it leaves nothing of the batch (the alerts before it included) and the retry stores everything
  * once; quotes and backslashes survive the literals; each statement's result is read as its own whichever
- * statements the batch has; the case fold is prepared once per connection, and again after the connection is
- * replaced.
+ * statements the batch has; the case fold is prepared once per connection, again after the connection is
+ * replaced, and sent as plain SQL once the server is found without it (a pooler in transaction mode).
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Batch } from '../../src/sinks/index.js';
+import { resetStoreAndFoldPreparation } from '../../src/sinks/case-events-commit.js';
 import { caseEvents } from '../support/case-events.js';
 import {
   BASE_MS,
@@ -221,5 +222,53 @@ describe('the closing request of a batch', () => {
     );
     expect(Number(stored.rows[0]?.n)).toBe(caseEvents('2348077777771', BASE_MS).length * 3);
     expect((await committedOffsets(database.pool, 'closing-prepared')).get(6)).toBe(3);
+  });
+
+  it('sends the fold as plain SQL from then on when the server lost the prepared statement (a pooler)', async () => {
+    // A pooler in transaction mode runs the PREPARE on one server connection and the batch on another: here the
+    // PREPARE never reaches the server at all, which is what the batch's connection then sees.
+    const sent: string[] = [];
+    const errors: unknown[] = [];
+    const sink = fastRetryWriter(database, 'closing-pooler', {
+      onRetry: (error) => errors.push(error),
+      clientFactory: (config) => {
+        const client = new pg.Client(config);
+        const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+        (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+          const text = typeof args[0] === 'string' ? args[0] : undefined;
+          if (text !== undefined) sent.push(text);
+          if (text?.startsWith('PREPARE sentinel_store_and_fold') === true)
+            return Promise.resolve({ rows: [] });
+          return query(...args);
+        };
+        return client;
+      },
+    });
+    const events = caseEvents('2348066666661', BASE_MS);
+    const batch = (seq: number, caseEventsOf: typeof events): Batch => ({
+      records: [recordRow(7, seq, { callId: `pooler-${seq}` })],
+      alerts: [],
+      deadLetters: [],
+      offsets: new Map(),
+      caseEvents: caseEventsOf,
+      caseEventPartitions: caseEventsOf.map(() => 7),
+    });
+    try {
+      const first = await sink.write(batch(1, events));
+      expect(first).toMatchObject({ attempts: 2, recordsWritten: 1, caseEventsInserted: events.length });
+      expect(errors.map((error) => String(error))).toEqual([
+        expect.stringContaining('pooler in transaction mode'),
+      ]);
+      const later = caseEvents('2348066666662', BASE_MS);
+      const second = await sink.write(batch(2, later));
+      expect(second).toMatchObject({ attempts: 1, caseEventsInserted: later.length });
+      // One EXECUTE (the attempt that failed), one PREPARE before it, and plain SQL ever since.
+      expect(sent.filter((text) => text.includes('EXECUTE sentinel_store_and_fold('))).toHaveLength(1);
+      expect(sent.filter((text) => text.startsWith('PREPARE sentinel_store_and_fold'))).toHaveLength(1);
+    } finally {
+      await sink.close();
+      resetStoreAndFoldPreparation();
+    }
+    expect((await committedOffsets(database.pool, 'closing-pooler')).get(7)).toBe(2);
   });
 });
