@@ -9,6 +9,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Batch } from '../../src/sinks/index.js';
+import type { CaseEvent } from '../../src/windows/index.js';
 import { resetStoreAndFoldPreparation } from '../../src/sinks/case-events-commit.js';
 import { caseEvents } from '../support/case-events.js';
 import {
@@ -21,6 +22,18 @@ import {
   recordRow,
   type MigratedDatabase,
 } from './support/sink-fixtures.js';
+
+/** One record at `seq` of `partition` and a case's events: a batch whose closing request holds the fold. */
+function caseBatch(partition: number, seq: number, events: readonly CaseEvent[], tag: string): Batch {
+  return {
+    records: [recordRow(partition, seq, { callId: `${tag}-${seq}` })],
+    alerts: [],
+    deadLetters: [],
+    offsets: new Map(),
+    caseEvents: events,
+    caseEventPartitions: events.map(() => partition),
+  };
+}
 
 const ODD_SUMMARY = `Caller's "burst" \\ 120 calls — 101 numbers \\n in 1h`;
 
@@ -180,17 +193,8 @@ describe('the closing request of a batch', () => {
         return client;
       },
     });
-    const batchFor = (caller: string, seq: number): Batch => {
-      const events = caseEvents(caller, BASE_MS + seq * 60_000);
-      return {
-        records: [recordRow(6, seq, { callId: `prepared-${seq}` })],
-        alerts: [],
-        deadLetters: [],
-        offsets: new Map(),
-        caseEvents: events,
-        caseEventPartitions: events.map(() => 6),
-      };
-    };
+    const batchFor = (caller: string, seq: number): Batch =>
+      caseBatch(6, seq, caseEvents(caller, BASE_MS + seq * 60_000), 'prepared');
     const prepares = (client: number) =>
       sent.filter(
         (entry) => entry.client === client && entry.text.startsWith('PREPARE sentinel_store_and_fold'),
@@ -245,14 +249,8 @@ describe('the closing request of a batch', () => {
       },
     });
     const events = caseEvents('2348066666661', BASE_MS);
-    const batch = (seq: number, caseEventsOf: typeof events): Batch => ({
-      records: [recordRow(7, seq, { callId: `pooler-${seq}` })],
-      alerts: [],
-      deadLetters: [],
-      offsets: new Map(),
-      caseEvents: caseEventsOf,
-      caseEventPartitions: caseEventsOf.map(() => 7),
-    });
+    const batch = (seq: number, caseEventsOf: readonly CaseEvent[]): Batch =>
+      caseBatch(7, seq, caseEventsOf, 'pooler');
     try {
       const first = await sink.write(batch(1, events));
       expect(first).toMatchObject({ attempts: 2, recordsWritten: 1, caseEventsInserted: events.length });
