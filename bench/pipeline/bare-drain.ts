@@ -289,7 +289,8 @@ export async function bareDrain(nc: NatsConnection, options: BareDrainOptions): 
     kick();
   };
   const position = deliveryPosition();
-  const onMessage = (stream: string, msg: JsMsg): void => {
+  /** `seq`: the delivery's stream sequence (read by the check, which the engine's table always runs). */
+  const onMessage = (stream: string, msg: JsMsg, seq: number): void => {
     const json = msg.string();
     const cdr = JSON.parse(json) as Cdr;
     const field = fieldFor(json);
@@ -297,7 +298,6 @@ export async function bareDrain(nc: NatsConnection, options: BareDrainOptions): 
       parts.push(plainLine(cdr, field));
     } else {
       const partition = partitionOfSubject(msg.subject);
-      const seq = readDeliveryPosition(msg, position).seq;
       parts.push(engineLine(cdr, field, partition, seq));
       offsets.set(partition, seq);
     }
@@ -324,7 +324,7 @@ export async function bareDrain(nc: NatsConnection, options: BareDrainOptions): 
       callback: (msg: JsMsg) => {
         if (stopped) return;
         if (!checkSequences) {
-          onMessage(stream, msg);
+          onMessage(stream, msg, nextSeq);
           if (++nextSeq > lastSeq) stopped = true;
           return;
         }
@@ -338,7 +338,7 @@ export async function bareDrain(nc: NatsConnection, options: BareDrainOptions): 
           return;
         }
         nextSeq++;
-        onMessage(stream, msg);
+        onMessage(stream, msg, seq);
         if (nextSeq > lastSeq) stopped = true;
       },
     });

@@ -7,8 +7,6 @@
  * reply was lost, the retry finds the offsets advanced and writes nothing.
  */
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
-import type { Writable } from 'node:stream';
 import type { CaseEvent } from '../windows/index.js';
 import { insertAlertsStatement, type PartitionedAlert } from './alert-store.js';
 import type { Batch, CallRecordRow, DeadLetterRow, StoredCaseEvent } from './batch-types.js';
@@ -19,11 +17,11 @@ import {
   storeCaseEventsStatement,
 } from './case-events-commit.js';
 import type { ClosingStatement } from './closing-statement.js';
+import { copyRows } from './copy-rows.js';
 import {
   CALL_RECORD_COPY_COLUMNS,
   DEAD_LETTER_COPY_COLUMNS,
   encodeCallRecord,
-  encodeChunks,
   encodeDeadLetter,
 } from './copy-text.js';
 import {
@@ -211,65 +209,6 @@ async function closeBatch<A, C>(
     alerts: alerts === undefined ? undefined : alerts.read(results[0]!),
     cases: cases === undefined ? undefined : cases.read(results[alerts === undefined ? 0 : 1]!),
   };
-}
-
-/**
- * Feeds chunks into a COPY stream, honouring backpressure: stop when `write()` returns false, go on at
- * 'drain'. Rejects on the stream's first error; if producing a chunk throws, `destroy()` sends CopyFail so
- * the server abandons the COPY.
- */
-export function writeCopyStream(stream: Writable, chunks: Iterator<Buffer>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    // Stays attached: a stream that errors again after we settled must not crash the process.
-    stream.on('error', (error: Error) => {
-      if (settled) return;
-      settled = true;
-      reject(error);
-    });
-    stream.once('finish', () => {
-      if (settled) return;
-      settled = true;
-      resolve();
-    });
-    const pump = (): void => {
-      try {
-        for (;;) {
-          const next = chunks.next();
-          if (next.done === true) {
-            stream.end();
-            return;
-          }
-          if (!stream.write(next.value)) {
-            stream.once('drain', pump);
-            return;
-          }
-        }
-      } catch (error) {
-        stream.destroy(error instanceof Error ? error : new Error(String(error)));
-      }
-    };
-    pump();
-  });
-}
-
-async function copyRows<T>(
-  client: pg.ClientBase,
-  table: string,
-  columns: readonly string[],
-  rows: readonly T[],
-  encode: (row: T) => string,
-  encoded: readonly Buffer[] = [],
-): Promise<number> {
-  if (rows.length === 0 && encoded.length === 0) return 0;
-  const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
-  await writeCopyStream(stream, chain(encoded, encodeChunks(rows, encode)));
-  return stream.rowCount;
-}
-
-function* chain(first: readonly Buffer[], then: Iterator<Buffer>): Generator<Buffer> {
-  yield* first;
-  for (let next = then.next(); next.done !== true; next = then.next()) yield next.value;
 }
 
 /** Splits rows Postgres would refuse out into dead letters (see row-checks.ts). */

@@ -63,7 +63,7 @@ export class PartitionProcessor {
   private readonly engine: DetectionEngine;
   private readonly recentIds: RecentIds;
   private readonly alertsOut: AlertEvent[] = [];
-  /** The message being handled: its stream sequence and stored time (filled once per message). */
+  /** Where the message being handled sits, when the caller did not read it (`handle`'s default). */
   private readonly position: DeliveryPosition = deliveryPosition();
   /** Highest stream sequence handled; a redelivery at or below it is already in the sink buffer. */
   private lastSeq = 0;
